@@ -1,0 +1,60 @@
+"""Settings read once from the environment. A missing setting fails at start, naming itself."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+
+class MissingSetting(RuntimeError):
+    """A required environment variable is not set; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    documents_bucket: str
+    origination_state_machine_arn: str
+    disbursement_state_machine_arn: str
+    repayment_state_machine_arn: str
+    model_dir: str
+    # "cognito" on AWS (JWKS), "local" in the local cloud (HS256 with a local key).
+    auth_mode: str
+    auth_audience: str
+    auth_issuer: str
+    auth_local_key: str = ""
+    auth_jwks_url: str = ""
+
+    ENV = {
+        "table_name": "LENDING_TABLE",
+        "documents_bucket": "DOCUMENTS_BUCKET",
+        "origination_state_machine_arn": "ORIGINATION_STATE_MACHINE_ARN",
+        "disbursement_state_machine_arn": "DISBURSEMENT_STATE_MACHINE_ARN",
+        "repayment_state_machine_arn": "REPAYMENT_STATE_MACHINE_ARN",
+        "model_dir": "MODEL_DIR",
+        "auth_mode": "AUTH_MODE",
+        "auth_audience": "AUTH_AUDIENCE",
+        "auth_issuer": "AUTH_ISSUER",
+        "auth_local_key": "AUTH_LOCAL_KEY",
+        "auth_jwks_url": "AUTH_JWKS_URL",
+    }
+    OPTIONAL = frozenset({"auth_local_key", "auth_jwks_url"})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict[str, str] = {}
+        for f in fields(cls):
+            name = cls.ENV[f.name]
+            value = env.get(name, "")
+            if not value and f.name not in cls.OPTIONAL:
+                raise MissingSetting(f"environment variable {name} is not set")
+            values[f.name] = value
+        settings = cls(**values)
+        if settings.auth_mode not in {"local", "cognito"}:
+            raise MissingSetting(f"AUTH_MODE must be 'local' or 'cognito', not {settings.auth_mode!r}")
+        if settings.auth_mode == "local" and not settings.auth_local_key:
+            raise MissingSetting("environment variable AUTH_LOCAL_KEY is not set (AUTH_MODE=local)")
+        if settings.auth_mode == "cognito" and not settings.auth_jwks_url:
+            raise MissingSetting("environment variable AUTH_JWKS_URL is not set (AUTH_MODE=cognito)")
+        return settings

@@ -1,0 +1,96 @@
+"""Exceptions that cross a boundary.
+
+The class names of the workflow errors are the contract with the ASL files: a Lambda
+function that raises one fails with that name as its error type, and `Retry`/`Catch`
+match it by name. Renaming one is a breaking change to statemachines/*.asl.json
+(tests/unit/test_asl_static.py checks that every custom ErrorEquals names a class here).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request the product refuses; the API maps it to a 4xx problem body."""
+
+    status = 400
+    code = "bad-request"
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class InvalidRequest(DomainError):
+    status = 400
+    code = "invalid-request"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not-found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Unprocessable(DomainError):
+    status = 422
+    code = "unprocessable"
+
+
+# --- Workflow errors: names matched by ErrorEquals in statemachines/*.asl.json ---------------
+
+
+class WorkflowError(Exception):
+    """Base of errors that a Step Functions state may retry or catch by class name."""
+
+
+class TransientError(WorkflowError):
+    """Worth retrying: the dependency may answer next time."""
+
+
+class DocumentNotReady(TransientError):
+    """OCR of the uploaded ID photo has not finished yet."""
+
+
+class BureauUnavailable(TransientError):
+    """The credit bureau did not answer (timeout or 5xx)."""
+
+
+class ScoringUnavailable(TransientError):
+    """The model artifact could not be loaded or scored."""
+
+
+class PayoutOutcomeUnknown(TransientError):
+    """The rail timed out: the money may or may not have moved. Resolve by status query."""
+
+
+class CollectionOutcomeUnknown(TransientError):
+    """The rail timed out on a debit: resolve by status query, never by debiting again."""
+
+
+class PayoutDeclined(WorkflowError):
+    """The rail definitively refused the payout; compensate (release line, void contract)."""
+
+
+class CollectionDeclined(WorkflowError):
+    """The rail definitively refused the debit."""
+
+
+WORKFLOW_ERRORS = {
+    cls.__name__: cls
+    for cls in (
+        WorkflowError,
+        TransientError,
+        DocumentNotReady,
+        BureauUnavailable,
+        ScoringUnavailable,
+        PayoutOutcomeUnknown,
+        CollectionOutcomeUnknown,
+        PayoutDeclined,
+        CollectionDeclined,
+    )
+}
