@@ -22,6 +22,8 @@ class Settings:
     auth_mode: str
     auth_audience: str
     auth_issuer: str
+    # HMAC key for hashing identifiers (ID number, device, phone) used as keys by fraud checks.
+    pii_pepper: str
     auth_local_key: str = ""
     auth_jwks_url: str = ""
 
@@ -35,6 +37,7 @@ class Settings:
         "auth_mode": "AUTH_MODE",
         "auth_audience": "AUTH_AUDIENCE",
         "auth_issuer": "AUTH_ISSUER",
+        "pii_pepper": "PII_PEPPER",
         "auth_local_key": "AUTH_LOCAL_KEY",
         "auth_jwks_url": "AUTH_JWKS_URL",
     }

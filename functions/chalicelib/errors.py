@@ -41,6 +41,28 @@ class Unprocessable(DomainError):
     code = "unprocessable"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload-too-large"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency is down; nothing was written. Safe to retry with the same Idempotency-Key."""
+
+    status = 503
+    code = "service-unavailable"
+
+
 # --- Workflow errors: names matched by ErrorEquals in statemachines/*.asl.json ---------------
 
 

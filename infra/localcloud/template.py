@@ -47,6 +47,10 @@ def load_resources(path: Path = RESOURCES_FILE) -> dict[str, Any]:
     return _load(str(path))["Resources"]
 
 
+def load_parameters(path: Path = RESOURCES_FILE) -> dict[str, Any]:
+    return _load(str(path)).get("Parameters", {})
+
+
 def table_create_args(table_name: str, logical_id: str = "LendingTable") -> dict[str, Any]:
     """boto3 `create_table` arguments for the table as the template declares it."""
     props = load_resources()[logical_id]["Properties"]

@@ -1,0 +1,221 @@
+"""Routes and workflow steps. Wiring only: each handler parses, calls one service, returns."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from chalice import AuthResponse, Chalice, Response
+
+from chalicelib import wiring
+from chalicelib.api import http
+from chalicelib.api.models import ApplicationRequest, DocumentRequest, ReviewDecision
+from chalicelib.auth import InvalidToken, Principal
+from chalicelib.errors import DomainError
+from chalicelib.idempotency import StoredResponse, request_hash
+from chalicelib.openapi import openapi_document
+from chalicelib.origination.views import application_view
+from chalicelib.steps_input import StepInput, ReviewRequest, S3Event
+
+app = Chalice(app_name="weili-lending")
+app.api.binary_types = []
+log = logging.getLogger("weili")
+log.setLevel(logging.INFO)
+
+
+def c() -> wiring.Container:
+    return wiring.container()
+
+
+# --- authentication -------------------------------------------------------------------------
+
+
+@app.authorizer()
+def bearer_jwt(auth_request: Any) -> AuthResponse:
+    try:
+        principal = c().verifier.verify(auth_request.token)
+    except InvalidToken:
+        # API Gateway answers 401 when a token authorizer raises exactly this.
+        raise Exception("Unauthorized") from None
+    return AuthResponse(
+        routes=["*"], principal_id=principal.user_id, context={"groups": ",".join(principal.groups)}
+    )
+
+
+def principal() -> Principal:
+    ctx = app.current_request.context.get("authorizer") or {}
+    groups = tuple(g for g in str(ctx.get("groups", "")).split(",") if g)
+    return Principal(user_id=ctx["principalId"], groups=groups)
+
+
+# --- one place where errors become HTTP ----------------------------------------------------
+
+
+def _problem_response(status: int, body: dict[str, Any]) -> Response:
+    return Response(body, status_code=status, headers={"Content-Type": "application/problem+json"})
+
+
+def route(path: str, **kwargs: Any) -> Any:
+    """`app.route` whose view's DomainErrors become 4xx problem bodies, and nothing leaks a trace."""
+
+    def decorate(view: Any) -> Any:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kw: Any) -> Any:
+            try:
+                return view(*args, **kw)
+            except DomainError as exc:
+                return _problem_response(exc.status, http.problem_for(exc))
+            except Exception:  # noqa: BLE001 - no stack trace ever reaches a client
+                log.exception("unhandled error on %s", path)
+                return _problem_response(500, http.problem(500, "internal-error", "something went wrong on our side"))
+
+        return app.route(path, **kwargs)(guarded)
+
+    return decorate
+
+
+def json_response(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(body, status_code=status, headers={"Content-Type": "application/json"})
+
+
+def idempotent(route: str, handler: Any) -> Response:
+    """Run `handler() -> (status, body)` at most once per (user, Idempotency-Key)."""
+    req = app.current_request
+    key = http.idempotency_key(req.headers)
+    user = principal().user_id
+    store = c().idempotency
+    stored = store.begin(user, key, request_hash(route, req.raw_body or b""))
+    if stored is not None:
+        return json_response(stored.body, stored.status)
+    try:
+        status, body = handler()
+    except BaseException:
+        store.abandon(user, key)
+        raise
+    store.complete(user, key, StoredResponse(status, body))
+    return json_response(body, status)
+
+
+# --- mobile API v1 --------------------------------------------------------------------------
+
+
+@route("/v1/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    return json_response(openapi_document())
+
+
+@route("/v1/documents", methods=["POST"], authorizer=bearer_jwt)
+def create_document() -> Response:
+    body = http.parse_body(DocumentRequest, app.current_request.raw_body)
+    return json_response(c().origination.create_document(principal().user_id, body.contentType), 201)
+
+
+@route("/v1/applications", methods=["POST"], authorizer=bearer_jwt)
+def submit_application() -> Response:
+    def run() -> tuple[int, dict[str, Any]]:
+        body = http.parse_body(ApplicationRequest, app.current_request.raw_body)
+        created = c().origination.submit(principal().user_id, body)
+        return 202, {"applicationId": created.application_id, "status": created.status.value}
+
+    return idempotent("POST /v1/applications", run)
+
+
+@route("/v1/applications", methods=["GET"], authorizer=bearer_jwt)
+def list_applications() -> Response:
+    apps = c().origination.list(principal().user_id)
+    return json_response({"applications": [application_view(a) for a in apps]})
+
+
+@route("/v1/applications/{application_id}", methods=["GET"], authorizer=bearer_jwt)
+def get_application(application_id: str) -> Response:
+    return json_response(application_view(c().origination.get(principal().user_id, application_id)))
+
+
+@route("/v1/applications/{application_id}/accept", methods=["POST"], authorizer=bearer_jwt)
+def accept_offer(application_id: str) -> Response:
+    return json_response(c().origination.accept(principal().user_id, application_id), 201)
+
+
+@route("/v1/credit-line", methods=["GET"], authorizer=bearer_jwt)
+def credit_line() -> Response:
+    return json_response(c().origination.credit_line(principal().user_id))
+
+
+# --- ops ------------------------------------------------------------------------------------
+
+
+@route("/v1/ops/reviews", methods=["GET"], authorizer=bearer_jwt)
+def list_reviews() -> Response:
+    return json_response({"reviews": c().reviews.pending(principal())})
+
+
+@route("/v1/ops/reviews/{application_id}", methods=["POST"], authorizer=bearer_jwt)
+def decide_review(application_id: str) -> Response:
+    body = http.parse_body(ReviewDecision, app.current_request.raw_body)
+    return json_response(c().reviews.decide(principal(), application_id, body.decision, body.note))
+
+
+# --- workflow steps (statemachines/origination.asl.json) -------------------------------------
+
+
+@app.lambda_function(name="extract_document")
+def extract_document(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().kyc.read_uploads(S3Event.model_validate(event).document_ids())
+
+
+@app.lambda_function(name="verify_identity")
+def verify_identity(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().origination_steps.verify_identity(StepInput.model_validate(event).applicationId)
+
+
+@app.lambda_function(name="screen_fraud")
+def screen_fraud(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().origination_steps.screen_fraud(StepInput.model_validate(event).applicationId)
+
+
+@app.lambda_function(name="pull_credit_report")
+def pull_credit_report(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().origination_steps.pull_credit_report(StepInput.model_validate(event).applicationId)
+
+
+@app.lambda_function(name="score_application")
+def score_application(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().origination_steps.score_application(StepInput.model_validate(event).applicationId)
+
+
+@app.lambda_function(name="decide_application")
+def decide_application(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().origination_steps.decide_application(StepInput.model_validate(event).applicationId)
+
+
+@app.lambda_function(name="request_review")
+def request_review(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    req = ReviewRequest.model_validate(event)
+    return c().origination_steps.request_review(req.applicationId, req.taskToken)
+
+
+@app.lambda_function(name="review_timed_out")
+def review_timed_out(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().origination_steps.review_timed_out(StepInput.model_validate(event).applicationId)
+
+
+@app.lambda_function(name="price_and_set_line")
+def price_and_set_line(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().origination_steps.price_and_set_line(StepInput.model_validate(event).applicationId)
+
+
+@app.lambda_function(name="record_offer")
+def record_offer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().origination_steps.record_offer(StepInput.model_validate(event).applicationId)
+
+
+@app.lambda_function(name="record_decline")
+def record_decline(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().origination_steps.record_decline(StepInput.model_validate(event).applicationId)
+
+
+@app.lambda_function(name="record_failure")
+def record_failure(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    req = StepInput.model_validate(event)
+    return c().origination_steps.record_failure(req.applicationId, req.error_name())

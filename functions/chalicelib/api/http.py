@@ -1,0 +1,71 @@
+"""Request parsing and error bodies: every refusal is a 4xx problem body naming the field."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import DomainError, InvalidRequest, PayloadTooLarge
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+def problem(status: int, code: str, detail: str, field: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": f"https://errors.weili.dev/{code}", "title": code.replace("-", " "), "status": status, "detail": detail}
+    if field:
+        body["field"] = field
+    return body
+
+
+def problem_for(exc: DomainError) -> dict[str, Any]:
+    return problem(exc.status, exc.code, exc.detail, exc.field)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "body"
+
+
+def parse_body(model: type[M], raw: bytes | None) -> M:
+    raw = raw or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"request body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}")
+    if not raw.strip():
+        raise InvalidRequest("request body is empty; a JSON object is required", field="body")
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"request body is not valid JSON: {exc}", field="body") from None
+    return parse_data(model, data)
+
+
+def parse_data(model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise InvalidRequest("request body must be a JSON object", field="body")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = _field_path(tuple(first["loc"]))
+        msg = first["msg"]
+        if first["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif first["type"] == "missing":
+            msg = "field required"
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        raise InvalidRequest(f"{where}: {msg}{more}", field=where) from None
+
+
+def idempotency_key(headers: Any) -> str:
+    key = headers.get("idempotency-key") or headers.get("Idempotency-Key")
+    if not key:
+        raise InvalidRequest("header Idempotency-Key is required", field="Idempotency-Key")
+    if not (8 <= len(key) <= 64) or not all(c.isalnum() or c in "-_" for c in key):
+        raise InvalidRequest("Idempotency-Key must be 8-64 letters, digits, '-' or '_'", field="Idempotency-Key")
+    return key

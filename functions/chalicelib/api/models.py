@@ -1,0 +1,148 @@
+"""The mobile API's request and response shapes (v1). The OpenAPI document is generated from these.
+
+Money on the wire is a decimal string in yuan ("1234.56"); rates are decimal strings in
+percent ("18.25" APR, "0.0507" daily). Unknown fields are refused, so a typo never passes
+silently.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints, field_validator
+
+from ..amounts import yuan_to_fen
+
+Yuan = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{1,9}(\.\d{1,2})?$"),
+    Field(description="Amount in yuan as a decimal string with at most 2 places", examples=["5000.00"]),
+]
+
+MIN_LINE_FEN = 50_00
+MAX_LINE_FEN = 200_000_00
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+
+class DocumentRequest(Strict):
+    kind: Literal["id_card_front"] = "id_card_front"
+    contentType: Literal["image/jpeg", "image/png"]
+
+
+class DocumentResponse(Strict):
+    documentId: str
+    uploadUrl: str
+    uploadMethod: Literal["PUT"] = "PUT"
+    uploadHeaders: dict[str, str]
+    expiresInSeconds: int
+
+
+class Declared(Strict):
+    name: Annotated[str, StringConstraints(min_length=2, max_length=30)]
+    idNumber: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dXx]$")] = Field(
+        description="18-character resident ID number as printed on the card"
+    )
+    phone: Annotated[str, StringConstraints(pattern=r"^1\d{10}$")]
+    employment: Literal["employed", "self_employed", "civil_servant", "student", "unemployed", "retired"]
+    employmentYears: int = Field(ge=0, le=50)
+    monthlyIncome: Yuan
+    housing: Literal["own", "rent", "family"]
+    dependants: int = Field(ge=0, le=10)
+    city: Annotated[str, StringConstraints(min_length=2, max_length=20)]
+    residenceYears: int = Field(ge=0, le=80)
+    property: Literal["real_estate", "insurance", "car", "none"] = "none"
+    otherLoans: Literal["none", "bank", "stores"] = "none"
+
+    @field_validator("monthlyIncome")
+    @classmethod
+    def _income_in_range(cls, v: str) -> str:
+        if yuan_to_fen(v) > 10_000_000_00:
+            raise ValueError("monthly income above ¥10,000,000 is not plausible")
+        return v
+
+
+class Device(Strict):
+    fingerprint: Annotated[str, StringConstraints(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9_\-:.]+$")]
+    ip: IPvAnyAddress
+
+
+class Location(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Consent(Strict):
+    creditReport: Literal[True] = Field(description="Consent to pull the credit report; required")
+    textVersion: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
+
+Purpose = Literal["consumption", "education", "travel", "home_improvement", "appliances", "car", "medical", "business", "other"]
+
+
+class ApplicationRequest(Strict):
+    documentId: Annotated[str, StringConstraints(pattern=r"^doc_[0-9a-z]{26}$")]
+    amount: Yuan
+    termMonths: int = Field(ge=1, le=36)
+    purpose: Purpose
+    declared: Declared
+    device: Device
+    location: Location
+    consent: Consent
+
+    @field_validator("amount")
+    @classmethod
+    def _amount_in_range(cls, v: str) -> str:
+        fen = yuan_to_fen(v)
+        if not MIN_LINE_FEN <= fen <= MAX_LINE_FEN:
+            raise ValueError("amount must be between 50.00 and 200000.00 yuan")
+        return v
+
+
+class ReasonOut(Strict):
+    code: str
+    text: str
+
+
+class OfferOut(Strict):
+    grade: str
+    creditLimit: Yuan
+    apr: str = Field(description="Annual percentage rate in percent, e.g. '18.25'")
+    dailyRate: str = Field(description="Daily rate in percent (APR/360), e.g. '0.0507'")
+    expiresAt: str
+
+
+class ApplicationAccepted(Strict):
+    applicationId: str
+    status: str
+
+
+class ApplicationOut(Strict):
+    applicationId: str
+    status: Literal["PENDING", "IN_REVIEW", "APPROVED", "DECLINED", "FAILED"]
+    requestedAmount: Yuan
+    termMonths: int
+    createdAt: str
+    updatedAt: str
+    reasons: list[ReasonOut]
+    offer: OfferOut | None = None
+    accepted: bool = False
+
+
+class ApplicationList(Strict):
+    applications: list[ApplicationOut]
+
+
+class ReviewDecision(Strict):
+    decision: Literal["approve", "decline"]
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class Problem(Strict):
+    type: str
+    title: str
+    status: int
+    detail: str
+    field: str | None = None

@@ -1,0 +1,387 @@
+"""Where applications live: a small port, an in-memory fake and the DynamoDB adapter.
+
+Single-table keys (see docs/architecture.md):
+    APP#{applicationId} / APP      the application (no personal data); GSI1 USER#{userId} / APP#{createdAt}
+    APP#{applicationId} / PII      name, ID number, phone
+    APP#{applicationId} / REVIEW   the task token of a pending manual review; GSI1 REVIEW#PENDING / {createdAt}
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from decimal import Decimal
+from typing import Any, Protocol
+
+from ..errors import Conflict
+from .records import ApplicantPii, Application, Offer, Status
+
+
+class ApplicationRepository(Protocol):
+    def create(self, app: Application, pii: ApplicantPii) -> None: ...
+    def get(self, application_id: str) -> Application | None: ...
+    def get_pii(self, application_id: str) -> ApplicantPii | None: ...
+    def list_for_user(self, user_id: str, limit: int = 50) -> list[Application]: ...
+    def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None: ...
+    def move(
+        self,
+        application_id: str,
+        new: Status,
+        now: str,
+        *,
+        reasons: tuple[dict[str, str], ...] | None = None,
+        offer: Offer | None = None,
+    ) -> Application: ...
+    def mark_accepted(self, application_id: str, now: str) -> Application: ...
+    def put_review(self, application_id: str, task_token: str, now: str) -> None: ...
+    def get_review(self, application_id: str) -> dict[str, Any] | None: ...
+    def list_reviews(self) -> list[dict[str, Any]]: ...
+    def close_review(self, application_id: str, outcome: str, now: str) -> dict[str, Any]: ...
+
+
+# --- item mapping (pure) ------------------------------------------------------------------
+
+
+def app_key(application_id: str) -> dict[str, str]:
+    return {"PK": f"APP#{application_id}", "SK": "APP"}
+
+
+def to_item(app: Application) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **app_key(app.application_id),
+        "GSI1PK": f"USER#{app.user_id}",
+        "GSI1SK": f"APP#{app.created_at}",
+        "type": "Application",
+        "applicationId": app.application_id,
+        "userId": app.user_id,
+        "documentId": app.document_id,
+        "status": app.status.value,
+        "amountFen": app.amount_fen,
+        "termMonths": app.term_months,
+        "purpose": app.purpose,
+        "profile": app.profile,
+        "device": app.device,
+        "location": app.location,
+        "consent": app.consent,
+        "createdAt": app.created_at,
+        "updatedAt": app.updated_at,
+        "reasons": list(app.reasons),
+        "steps": app.steps,
+    }
+    if app.offer:
+        item["offer"] = app.offer.as_item()
+    if app.accepted_at:
+        item["acceptedAt"] = app.accepted_at
+    return _to_dynamo(item)
+
+
+def from_item(item: dict[str, Any]) -> Application:
+    item = _from_dynamo(item)
+    return Application(
+        application_id=item["applicationId"],
+        user_id=item["userId"],
+        document_id=item["documentId"],
+        status=Status(item["status"]),
+        amount_fen=int(item["amountFen"]),
+        term_months=int(item["termMonths"]),
+        purpose=item["purpose"],
+        profile=item.get("profile", {}),
+        device=item.get("device", {}),
+        location=item.get("location", {}),
+        consent=item.get("consent", {}),
+        created_at=item["createdAt"],
+        updated_at=item["updatedAt"],
+        reasons=tuple(item.get("reasons", [])),
+        offer=Offer.from_item(item["offer"]) if item.get("offer") else None,
+        accepted_at=item.get("acceptedAt"),
+        steps=item.get("steps", {}),
+    )
+
+
+def pii_item(pii: ApplicantPii) -> dict[str, Any]:
+    return {
+        "PK": f"APP#{pii.application_id}",
+        "SK": "PII",
+        "type": "ApplicantPii",
+        "applicationId": pii.application_id,
+        "name": pii.name,
+        "idNumber": pii.id_number,
+        "phone": pii.phone,
+    }
+
+
+def _to_dynamo(value: Any) -> Any:
+    """DynamoDB has no float: numbers go in as int or Decimal (floats via their repr)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+# --- request builders (pure) ----------------------------------------------------------------
+
+
+def create_request(table: str, app: Application, pii: ApplicantPii) -> dict[str, Any]:
+    """Both records or neither: a crash between two puts must not leave half an application."""
+    cond = {"ConditionExpression": "attribute_not_exists(#pk)", "ExpressionAttributeNames": {"#pk": "PK"}}
+    return {
+        "TransactItems": [
+            {"Put": {"TableName": table, "Item": to_item(app), **cond}},
+            {"Put": {"TableName": table, "Item": pii_item(pii), **cond}},
+        ]
+    }
+
+
+def move_request(
+    table: str,
+    application_id: str,
+    allowed_from: list[str],
+    new: Status,
+    now: str,
+    reasons: tuple[dict[str, str], ...] | None,
+    offer: Offer | None,
+) -> dict[str, Any]:
+    names = {"#status": "status", "#updatedAt": "updatedAt", "#pk": "PK"}
+    values: dict[str, Any] = {":new": new.value, ":now": now}
+    sets = ["#status = :new", "#updatedAt = :now"]
+    if reasons is not None:
+        names["#reasons"] = "reasons"
+        values[":reasons"] = list(reasons)
+        sets.append("#reasons = :reasons")
+    if offer is not None:
+        names["#offer"] = "offer"
+        values[":offer"] = offer.as_item()
+        sets.append("#offer = :offer")
+    froms = []
+    for i, status in enumerate(allowed_from):
+        values[f":from{i}"] = status
+        froms.append(f":from{i}")
+    return {
+        "TableName": table,
+        "Key": app_key(application_id),
+        "UpdateExpression": "SET " + ", ".join(sets),
+        "ConditionExpression": f"attribute_exists(#pk) AND #status IN ({', '.join(froms)})",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": _to_dynamo(values),
+        "ReturnValues": "ALL_NEW",
+    }
+
+
+def record_step_request(table: str, application_id: str, step: str, result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "TableName": table,
+        "Key": app_key(application_id),
+        "UpdateExpression": "SET #steps.#step = :result",
+        "ConditionExpression": "attribute_exists(#pk)",
+        "ExpressionAttributeNames": {"#steps": "steps", "#step": step, "#pk": "PK"},
+        "ExpressionAttributeValues": {":result": _to_dynamo(result)},
+    }
+
+
+def accept_request(table: str, application_id: str, now: str) -> dict[str, Any]:
+    return {
+        "TableName": table,
+        "Key": app_key(application_id),
+        "UpdateExpression": "SET #acceptedAt = :now, #updatedAt = :now",
+        "ConditionExpression": "#status = :approved AND attribute_not_exists(#acceptedAt)",
+        "ExpressionAttributeNames": {"#acceptedAt": "acceptedAt", "#updatedAt": "updatedAt", "#status": "status"},
+        "ExpressionAttributeValues": {":now": now, ":approved": Status.APPROVED.value},
+        "ReturnValues": "ALL_NEW",
+    }
+
+
+# --- adapters ---------------------------------------------------------------------------------
+
+
+def _allowed_from(new: Status) -> list[str]:
+    from .records import TRANSITIONS
+
+    return [s.value for s, targets in TRANSITIONS.items() if new in targets]
+
+
+class DynamoApplicationRepository:
+    def __init__(self, table: Any) -> None:
+        # `table` is a boto3 DynamoDB Table resource; its client runs the transactions.
+        self._table = table
+        self._client = table.meta.client
+
+    def create(self, app: Application, pii: ApplicantPii) -> None:
+        try:
+            self._client.transact_write_items(**create_request(self._table.name, app, pii))
+        except self._client.exceptions.TransactionCanceledException as exc:
+            raise Conflict(f"application {app.application_id} already exists") from exc
+
+    def get(self, application_id: str) -> Application | None:
+        item = self._table.get_item(Key=app_key(application_id), ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def get_pii(self, application_id: str) -> ApplicantPii | None:
+        item = self._table.get_item(Key={"PK": f"APP#{application_id}", "SK": "PII"}, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return ApplicantPii(application_id, item["name"], item["idNumber"], item["phone"])
+
+    def list_for_user(self, user_id: str, limit: int = 50) -> list[Application]:
+        from boto3.dynamodb.conditions import Key
+
+        resp = self._table.query(
+            IndexName="GSI1",
+            KeyConditionExpression=Key("GSI1PK").eq(f"USER#{user_id}") & Key("GSI1SK").begins_with("APP#"),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [from_item(i) for i in resp.get("Items", [])]
+
+    def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None:
+        self._table.update_item(**record_step_request(self._table.name, application_id, step, result))
+
+    def move(self, application_id, new, now, *, reasons=None, offer=None):  # type: ignore[no-untyped-def]
+        req = move_request(self._table.name, application_id, _allowed_from(new), new, now, reasons, offer)
+        req.pop("TableName")
+        try:
+            return from_item(self._table.update_item(**req)["Attributes"])
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            raise Conflict(f"application {application_id} cannot move to {new.value}") from exc
+
+    def mark_accepted(self, application_id: str, now: str) -> Application:
+        req = accept_request(self._table.name, application_id, now)
+        req.pop("TableName")
+        try:
+            return from_item(self._table.update_item(**req)["Attributes"])
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            raise Conflict(f"application {application_id} is not an open approved offer") from exc
+
+    def put_review(self, application_id: str, task_token: str, now: str) -> None:
+        self._table.put_item(
+            Item={
+                "PK": f"APP#{application_id}",
+                "SK": "REVIEW",
+                "GSI1PK": "REVIEW#PENDING",
+                "GSI1SK": f"{now}#{application_id}",
+                "applicationId": application_id,
+                "taskToken": task_token,
+                "openedAt": now,
+                "state": "PENDING",
+            }
+        )
+
+    def get_review(self, application_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"PK": f"APP#{application_id}", "SK": "REVIEW"}, ConsistentRead=True).get("Item")
+        return _from_dynamo(item) if item else None
+
+    def list_reviews(self) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        resp = self._table.query(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("REVIEW#PENDING"))
+        return [_from_dynamo(i) for i in resp.get("Items", [])]
+
+    def close_review(self, application_id: str, outcome: str, now: str) -> dict[str, Any]:
+        try:
+            resp = self._table.update_item(
+                Key={"PK": f"APP#{application_id}", "SK": "REVIEW"},
+                UpdateExpression="SET #state = :closed, #outcome = :outcome, #closedAt = :now REMOVE #g1pk, #g1sk",
+                ConditionExpression="#state = :pending",
+                ExpressionAttributeNames={
+                    "#state": "state",
+                    "#outcome": "outcome",
+                    "#closedAt": "closedAt",
+                    "#g1pk": "GSI1PK",
+                    "#g1sk": "GSI1SK",
+                },
+                ExpressionAttributeValues={":closed": "CLOSED", ":pending": "PENDING", ":outcome": outcome, ":now": now},
+                ReturnValues="ALL_NEW",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            raise Conflict(f"application {application_id} has no pending review") from exc
+        return _from_dynamo(resp["Attributes"])
+
+
+class InMemoryApplicationRepository:
+    """The same contract in a dict; used by unit tests of the services."""
+
+    def __init__(self) -> None:
+        self._apps: dict[str, dict[str, Any]] = {}
+        self._pii: dict[str, ApplicantPii] = {}
+        self._reviews: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def create(self, app: Application, pii: ApplicantPii) -> None:
+        with self._lock:
+            if app.application_id in self._apps:
+                raise Conflict(f"application {app.application_id} already exists")
+            self._apps[app.application_id] = to_item(app)
+            self._pii[app.application_id] = pii
+
+    def get(self, application_id: str) -> Application | None:
+        item = self._apps.get(application_id)
+        return from_item(copy.deepcopy(item)) if item else None
+
+    def get_pii(self, application_id: str) -> ApplicantPii | None:
+        return self._pii.get(application_id)
+
+    def list_for_user(self, user_id: str, limit: int = 50) -> list[Application]:
+        apps = [from_item(copy.deepcopy(i)) for i in self._apps.values() if i["userId"] == user_id]
+        return sorted(apps, key=lambda a: a.created_at, reverse=True)[:limit]
+
+    def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None:
+        with self._lock:
+            item = self._apps.get(application_id)
+            if item is None:
+                raise Conflict(f"application {application_id} does not exist")
+            item["steps"][step] = _to_dynamo(result)
+
+    def move(self, application_id, new, now, *, reasons=None, offer=None):  # type: ignore[no-untyped-def]
+        with self._lock:
+            item = self._apps.get(application_id)
+            if item is None or item["status"] not in _allowed_from(new):
+                raise Conflict(f"application {application_id} cannot move to {new.value}")
+            item.update(status=new.value, updatedAt=now)
+            if reasons is not None:
+                item["reasons"] = list(reasons)
+            if offer is not None:
+                item["offer"] = _to_dynamo(offer.as_item())
+            return from_item(copy.deepcopy(item))
+
+    def mark_accepted(self, application_id: str, now: str) -> Application:
+        with self._lock:
+            item = self._apps.get(application_id)
+            if item is None or item["status"] != Status.APPROVED.value or "acceptedAt" in item:
+                raise Conflict(f"application {application_id} is not an open approved offer")
+            item.update(acceptedAt=now, updatedAt=now)
+            return from_item(copy.deepcopy(item))
+
+    def put_review(self, application_id: str, task_token: str, now: str) -> None:
+        self._reviews[application_id] = {
+            "applicationId": application_id,
+            "taskToken": task_token,
+            "openedAt": now,
+            "state": "PENDING",
+        }
+
+    def get_review(self, application_id: str) -> dict[str, Any] | None:
+        r = self._reviews.get(application_id)
+        return dict(r) if r else None
+
+    def list_reviews(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._reviews.values() if r["state"] == "PENDING"]
+
+    def close_review(self, application_id: str, outcome: str, now: str) -> dict[str, Any]:
+        with self._lock:
+            r = self._reviews.get(application_id)
+            if r is None or r["state"] != "PENDING":
+                raise Conflict(f"application {application_id} has no pending review")
+            r.update(state="CLOSED", outcome=outcome, closedAt=now)
+            return dict(r)

@@ -1,0 +1,91 @@
+"""The OpenAPI 3 document, generated from the pydantic models (docs/openapi.json is a copy)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from .api import models as m
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}
+
+
+def _resp(status: int, model: type[BaseModel] | None, description: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": description}
+    if model is not None:
+        out["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+    return {str(status): out}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {400: "Invalid request (the problem names the field)", 401: "Missing or invalid bearer token",
+            403: "Not allowed", 404: "Not found (or not yours)", 409: "Conflict with the current state",
+            413: "Body too large", 422: "Semantically invalid", 503: "A dependency is unavailable; retry"}
+    return {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": PROBLEM}}} for c in codes}
+
+
+IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string", "minLength": 8, "maxLength": 64},
+               "description": "A repeated key returns the first response"}
+
+
+def _op(summary: str, responses: dict[str, Any], body: type[BaseModel] | None = None, params: list[Any] | None = None, secure: bool = True) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    if body is not None:
+        op["requestBody"] = _body(body)
+    if params:
+        op["parameters"] = params
+    if not secure:
+        op["security"] = []
+    return op
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+MODELS: list[type[BaseModel]] = [
+    m.DocumentRequest, m.DocumentResponse, m.ApplicationRequest, m.ApplicationAccepted, m.ApplicationOut,
+    m.ApplicationList, m.ReviewDecision, m.Problem,
+]
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for model in MODELS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    app_id = _path_param("applicationId")
+    paths = {
+        "/v1/documents": {"post": _op("Get a pre-signed upload URL for an ID-card photo",
+                                      {**_resp(201, m.DocumentResponse, "Upload slot"), **_errors(400, 401)}, m.DocumentRequest)},
+        "/v1/applications": {
+            "post": _op("Apply for a credit line", {**_resp(202, m.ApplicationAccepted, "Accepted; poll for the decision"),
+                                                    **_errors(400, 401, 404, 409, 413, 422, 503)}, m.ApplicationRequest, [IDEMPOTENCY]),
+            "get": _op("List my applications", {**_resp(200, m.ApplicationList, "Newest first"), **_errors(401)}),
+        },
+        "/v1/applications/{applicationId}": {"get": _op("Status, reasons and offer", {**_resp(200, m.ApplicationOut, "The application"),
+                                                                                    **_errors(401, 404)}, params=[app_id])},
+        "/v1/applications/{applicationId}/accept": {"post": _op("Accept the offer and open the credit line",
+                                                                {**_resp(201, None, "The credit line"), **_errors(401, 404, 409)}, params=[app_id])},
+        "/v1/credit-line": {"get": _op("My revolving credit line", {**_resp(200, None, "The line"), **_errors(401, 404)})},
+        "/v1/ops/reviews": {"get": _op("Pending manual reviews (ops)", {**_resp(200, None, "Reviews"), **_errors(401, 403)})},
+        "/v1/ops/reviews/{applicationId}": {"post": _op("Approve or decline a borderline application (ops)",
+                                                        {**_resp(200, None, "Decided"), **_errors(400, 401, 403, 404, 409)}, m.ReviewDecision, [app_id])},
+        "/v1/openapi.json": {"get": _op("This document", {"200": {"description": "OpenAPI 3"}}, secure=False)},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Weili lending API", "version": "1.0.0",
+                 "description": "Money is a decimal string in yuan; rates are decimal strings in percent."},
+        "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }

@@ -1,0 +1,63 @@
+"""Manual review of borderline applications: the ops side of the workflow's task token."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from ..applications.repository import ApplicationRepository
+from ..auth import Principal
+from ..clock import iso, utcnow
+from ..errors import Conflict, Forbidden, NotFound
+from .ports import Workflows
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReviewService:
+    applications: ApplicationRepository
+    workflows: Workflows
+
+    @staticmethod
+    def _require_ops(who: Principal) -> None:
+        if not who.is_ops:
+            raise Forbidden("this endpoint is for the operations team")
+
+    def pending(self, who: Principal) -> list[dict[str, Any]]:
+        self._require_ops(who)
+        out = []
+        for review in self.applications.list_reviews():
+            app = self.applications.get(review["applicationId"])
+            if app is None:
+                continue
+            # What a reviewer needs to decide, and no personal identifiers.
+            out.append(
+                {
+                    "applicationId": app.application_id,
+                    "openedAt": review["openedAt"],
+                    "requestedAmountFen": app.amount_fen,
+                    "termMonths": app.term_months,
+                    "score": app.steps.get("score", {}),
+                    "fraud": app.steps.get("fraud", {}),
+                    "decision": app.steps.get("decision", {}),
+                }
+            )
+        return out
+
+    def decide(self, who: Principal, application_id: str, decision: str, note: str = "") -> dict[str, Any]:
+        self._require_ops(who)
+        review = self.applications.get_review(application_id)
+        if review is None:
+            raise NotFound(f"no review for application {application_id}")
+        if review.get("state") != "PENDING":
+            raise Conflict(f"the review of {application_id} is already closed ({review.get('outcome')})")
+        outcome = "APPROVE" if decision == "approve" else "DECLINE"
+        self.applications.close_review(application_id, outcome, iso(utcnow()))
+        try:
+            self.workflows.send_success(review["taskToken"], {"outcome": outcome, "reviewer": who.user_id})
+        except Exception as exc:  # noqa: BLE001 - the token timed out or the execution ended
+            raise Conflict(f"the review of {application_id} can no longer be decided (timed out)") from exc
+        log.info("review of %s decided %s by %s", application_id, outcome, who.user_id)
+        return {"applicationId": application_id, "outcome": outcome}

@@ -1,0 +1,121 @@
+"""What the mobile API does for origination: upload slots, submissions, reads, acceptance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..amounts import yuan_to_fen
+from ..api.models import ApplicationRequest
+from ..applications.records import ApplicantPii, Application, Status
+from ..applications.repository import ApplicationRepository
+from ..clock import iso, parse_iso, utcnow
+from ..documents import CONTENT_TYPES, BlobStore, Document, DocumentRepository, DocumentStatus, object_key
+from ..errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from ..ids import new_id
+from ..reasons import Reason
+from .ports import CreditLines, Workflows
+
+UPLOAD_URL_SECONDS = 900
+
+WORKFLOW_UNAVAILABLE = Reason("SYSTEM_UNAVAILABLE", "We could not start the credit check. Please try again.")
+
+
+@dataclass
+class OriginationService:
+    applications: ApplicationRepository
+    documents: DocumentRepository
+    blobs: BlobStore
+    workflows: Workflows
+    lines: Callable[[], CreditLines]  # built on first use: only acceptance needs it
+    origination_arn: str
+
+    def create_document(self, user_id: str, content_type: str) -> dict[str, Any]:
+        if content_type not in CONTENT_TYPES:
+            raise Unprocessable(f"contentType must be one of {sorted(CONTENT_TYPES)}", field="contentType")
+        doc = Document(
+            document_id=new_id("doc"),
+            user_id=user_id,
+            content_type=content_type,
+            status=DocumentStatus.AWAITING_UPLOAD,
+            created_at=iso(utcnow()),
+        )
+        self.documents.create(doc)
+        url = self.blobs.presigned_put(object_key(doc.document_id), content_type, UPLOAD_URL_SECONDS)
+        return {
+            "documentId": doc.document_id,
+            "uploadUrl": url,
+            "uploadMethod": "PUT",
+            "uploadHeaders": {"Content-Type": content_type},
+            "expiresInSeconds": UPLOAD_URL_SECONDS,
+        }
+
+    def submit(self, user_id: str, req: ApplicationRequest) -> Application:
+        doc = self.documents.get(req.documentId)
+        if doc is None or doc.user_id != user_id:
+            raise NotFound(f"document {req.documentId} not found", field="documentId")
+        now = iso(utcnow())
+        app_id = new_id("app")
+        d = req.declared
+        app = Application(
+            application_id=app_id,
+            user_id=user_id,
+            document_id=req.documentId,
+            status=Status.PENDING,
+            amount_fen=yuan_to_fen(req.amount),
+            term_months=req.termMonths,
+            purpose=req.purpose,
+            profile={
+                "employment": d.employment,
+                "employmentYears": d.employmentYears,
+                "monthlyIncomeFen": yuan_to_fen(d.monthlyIncome),
+                "housing": d.housing,
+                "dependants": d.dependants,
+                "city": d.city,
+                "residenceYears": d.residenceYears,
+                "property": d.property,
+                "otherLoans": d.otherLoans,
+            },
+            device={"fingerprint": req.device.fingerprint, "ip": str(req.device.ip)},
+            location={"lat": str(req.location.lat), "lon": str(req.location.lon)},
+            consent={"creditReport": "granted", "textVersion": req.consent.textVersion, "recordedAt": now},
+            created_at=now,
+            updated_at=now,
+        )
+        pii = ApplicantPii(app_id, d.name, d.idNumber.upper(), d.phone)
+        self.applications.create(app, pii)
+        try:
+            # Execution name = application id; the payload carries ids only.
+            self.workflows.start(self.origination_arn, app_id, {"applicationId": app_id})
+        except Exception as exc:  # noqa: BLE001 - any failure to start leaves a visible FAILED status
+            self.applications.move(app_id, Status.FAILED, iso(utcnow()), reasons=(WORKFLOW_UNAVAILABLE.as_dict(),))
+            raise ServiceUnavailable("the decision service is unavailable; retry with the same Idempotency-Key") from exc
+        return app
+
+    def get(self, user_id: str, application_id: str) -> Application:
+        app = self.applications.get(application_id)
+        # Another user's application is indistinguishable from a missing one.
+        if app is None or app.user_id != user_id:
+            raise NotFound(f"application {application_id} not found")
+        return app
+
+    def list(self, user_id: str) -> list[Application]:
+        return self.applications.list_for_user(user_id)
+
+    def accept(self, user_id: str, application_id: str) -> dict[str, Any]:
+        app = self.get(user_id, application_id)
+        if app.status is not Status.APPROVED or app.offer is None:
+            raise Conflict(f"application {application_id} has no offer to accept (status {app.status.value})")
+        if parse_iso(app.offer.expires_at) < utcnow():
+            raise Conflict(f"the offer of application {application_id} expired at {app.offer.expires_at}")
+        if app.accepted_at is None:
+            self.applications.mark_accepted(application_id, iso(utcnow()))
+        # open_line is idempotent on the application id, so a retried accept opens one line.
+        return self.lines().open_line(user_id, app.offer.limit_fen, app.offer.apr, app.offer.grade, application_id)
+
+    def credit_line(self, user_id: str) -> dict[str, Any]:
+        line = self.lines().get_line(user_id)
+        if line is None:
+            raise NotFound("no credit line yet: apply and accept an offer first")
+        return line

@@ -1,0 +1,158 @@
+"""The one place where adapters are built: lazily, once per container (Lambda execution env).
+
+Nothing here runs at import time, so a cold start pays only for what the invoked
+function uses (the API never loads the model; the scoring step never builds an S3 client).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import Any
+
+from .config import Settings
+
+
+class Container:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    # --- AWS clients (boto3 lives only behind this line and in adapters) ----------------
+
+    @cached_property
+    def _session(self) -> Any:
+        import boto3
+
+        return boto3.session.Session()
+
+    @cached_property
+    def table(self) -> Any:
+        return self._session.resource("dynamodb").Table(self.settings.table_name)
+
+    @cached_property
+    def s3(self) -> Any:
+        from botocore.config import Config
+
+        return self._session.client("s3", config=Config(signature_version="s3v4"))
+
+    @cached_property
+    def sfn(self) -> Any:
+        return self._session.client("stepfunctions")
+
+    # --- repositories and ports -----------------------------------------------------------
+
+    @cached_property
+    def applications(self) -> Any:
+        from .applications.repository import DynamoApplicationRepository
+
+        return DynamoApplicationRepository(self.table)
+
+    @cached_property
+    def documents(self) -> Any:
+        from .documents import DynamoDocumentRepository
+
+        return DynamoDocumentRepository(self.table)
+
+    @cached_property
+    def blobs(self) -> Any:
+        from .documents import S3BlobStore
+
+        return S3BlobStore(self.s3, self.settings.documents_bucket)
+
+    @cached_property
+    def idempotency(self) -> Any:
+        from .idempotency import DynamoIdempotencyStore
+
+        return DynamoIdempotencyStore(self.table)
+
+    @cached_property
+    def workflows(self) -> Any:
+        from .origination.ports import StepFunctionsWorkflows
+
+        return StepFunctionsWorkflows(self.sfn)
+
+    @cached_property
+    def verifier(self) -> Any:
+        from .auth import TokenVerifier
+
+        return TokenVerifier(self.settings)
+
+    @cached_property
+    def scorer(self) -> Any:
+        from .scoring import Scorer
+
+        return Scorer.load(self.settings.model_dir)
+
+    # --- services --------------------------------------------------------------------------
+
+    @cached_property
+    def origination(self) -> Any:
+        from .origination.service import OriginationService
+
+        return OriginationService(
+            applications=self.applications,
+            documents=self.documents,
+            blobs=self.blobs,
+            workflows=self.workflows,
+            lines=lambda: self.credit_lines,
+            origination_arn=self.settings.origination_state_machine_arn,
+        )
+
+    @cached_property
+    def origination_steps(self) -> Any:
+        from . import decision, pricing
+        from .fraud import FraudInput
+        from .kyc import verify_identity
+        from .origination.steps import OriginationSteps
+
+        return OriginationSteps(
+            applications=self.applications,
+            documents=self.documents,
+            verify=verify_identity,
+            screener=self.fraud_screener,
+            fraud_input=FraudInput,
+            bureau=self.bureau,
+            scorer=lambda: self.scorer,
+            decide=decision.decide,
+            price=pricing.price,
+            pepper=self.settings.pii_pepper,
+        )
+
+    @cached_property
+    def reviews(self) -> Any:
+        from .origination.reviews import ReviewService
+
+        return ReviewService(self.applications, self.workflows)
+
+    @cached_property
+    def ocr(self) -> Any:
+        from .kyc import RapidOcrEngine
+
+        return RapidOcrEngine()
+
+    @cached_property
+    def kyc(self) -> Any:
+        from .kyc import extract_document
+        from .origination.reading import DocumentReader
+
+        return DocumentReader(self.documents, self.blobs, lambda: self.ocr, extract_document)
+
+
+_lock = threading.Lock()
+_container: Container | None = None
+
+
+def container() -> Container:
+    global _container
+    if _container is None:
+        with _lock:
+            if _container is None:
+                _container = Container(Settings.from_env())
+    return _container
+
+
+def use(replacement: Container | None) -> None:
+    """Swap the container (tests, the local cloud); None resets to read the environment again."""
+    global _container
+    with _lock:
+        _container = replacement

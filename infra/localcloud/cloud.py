@@ -1,0 +1,155 @@
+"""The local cloud in one process: moto's server, our resources, our functions, our API.
+
+    with LocalCloud.start() as cloud:
+        cloud.api_url  # chalice local on 127.0.0.1:8000 unless told otherwise
+
+Settings the template cannot give a laptop (there is no Cognito, SSM or Lambda package
+here) are the LOCAL_ONLY values below; everything else comes from infra/resources.yaml.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import secrets
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import engine
+from .lambda_router import InProcessLambda
+from .provision import REGION, LocalNames, chalice_function_ids, function_environment, provision
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_DIR = ROOT / "functions"
+DEFAULT_MODEL_DIR = ROOT / "models" / "german"
+STACK = "weili-local"
+AUDIENCE = "weili-mobile"
+ISSUER = "https://auth.local.weili"
+
+
+def load_chalice_app() -> Any:
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+    return importlib.import_module("app").app
+
+
+def _quiet_servers() -> None:
+    for name in ("werkzeug", "botocore", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _quiet_handler_cls() -> Any:
+    from chalice.local import ChaliceRequestHandler
+
+    class QuietHandler(ChaliceRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            pass
+
+    return QuietHandler
+
+
+@dataclass
+class LocalCloud:
+    endpoint: str
+    env: dict[str, str]
+    router: InProcessLambda
+    physical: dict[str, str]
+    app: Any
+    _moto: Any = None
+    _api: Any = None
+    api_url: str | None = None
+    _api_thread: threading.Thread | None = field(default=None, repr=False)
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        moto_port: int = 0,
+        review_timeout_seconds: int = 86400,
+        model_dir: Path = DEFAULT_MODEL_DIR,
+        local_key: str | None = None,
+    ) -> "LocalCloud":
+        from moto.server import ThreadedMotoServer
+
+        _quiet_servers()
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        os.environ["AWS_DEFAULT_REGION"] = REGION
+        engine.enable_state_machine_execution()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        # Every boto3 client in this process (ours and the engine's) talks to this server.
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        os.environ["MOTO_PORT"] = str(port)
+
+        app = load_chalice_app()
+        names = LocalNames(
+            stack=STACK,
+            functions=chalice_function_ids(app),
+            parameters={"ReviewTimeoutSeconds": str(review_timeout_seconds)},
+        )
+        local_key = local_key or secrets.token_urlsafe(32)
+        local_only = {
+            "AUTH_MODE": "local",
+            "AUTH_LOCAL_KEY": local_key,
+            "AUTH_AUDIENCE": AUDIENCE,
+            "AUTH_ISSUER": ISSUER,
+            "AUTH_JWKS_URL": "",
+            "MODEL_DIR": str(model_dir),
+            "PII_PEPPER": secrets.token_urlsafe(32),
+        }
+        names.ssm = {"{{resolve:ssm:/weili/pii-pepper}}": local_only["PII_PEPPER"]}
+        router = InProcessLambda.from_chalice(app, name_prefix=f"{STACK}-")
+        engine.install(router)
+
+        import boto3
+
+        session = boto3.session.Session(region_name=REGION)
+        physical = provision(session, names)
+        env = {**function_environment(names), **local_only}
+        os.environ.update(env)
+        from chalicelib import wiring
+
+        wiring.use(None)  # read the settings just written
+        return cls(endpoint=endpoint, env=env, router=router, physical=physical, app=app, _moto=server)
+
+    # --- the API, as chalice local serves it ----------------------------------------------
+
+    def serve_api(self, host: str = "127.0.0.1", port: int = 8000) -> str:
+        from chalice.config import Config
+        from chalice.local import LocalDevServer
+
+        from .api_semantics import install_authorizer_semantics
+
+        install_authorizer_semantics()
+        config = Config.create(chalice_stage="local", app_name=self.app.app_name, environment_variables=self.env)
+        self._api = LocalDevServer(self.app, config, host, port, handler_cls=_quiet_handler_cls())
+        bound_host, bound_port = self._api.server.server_address[:2]
+        self.api_url = f"http://{bound_host}:{bound_port}"
+        self._api_thread = threading.Thread(target=self._api.server.serve_forever, name="chalice-local", daemon=True)
+        self._api_thread.start()
+        return self.api_url
+
+    def token(self, user_id: str, groups: tuple[str, ...] = ()) -> str:
+        from chalicelib import wiring
+        from chalicelib.auth import issue_local_token
+
+        return issue_local_token(wiring.container().settings, user_id, groups=groups)
+
+    def stop(self) -> None:
+        if self._api is not None:
+            self._api.shutdown()
+        if self._moto is not None:
+            self._moto.stop()
+
+    def __enter__(self) -> "LocalCloud":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

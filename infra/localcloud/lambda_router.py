@@ -1,0 +1,118 @@
+"""Lambda, in-process: invoke our Chalice `@app.lambda_function` handlers with Lambda's semantics.
+
+A handler that raises is reported the way Lambda reports it: `FunctionError: Unhandled`
+and a payload `{"errorType": <exception class name>, "errorMessage": ...}`. Step Functions
+reads `errorType` as the error name, so ASL `Retry`/`Catch` match our exception classes
+exactly as they do on AWS.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("localcloud.lambda")
+
+Handler = Callable[[Any, Any], Any]
+
+
+class FunctionNotFound(Exception):
+    pass
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that handlers use."""
+
+    function_name: str
+    timeout_seconds: int = 60
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    memory_limit_in_mb: int = 512
+    _deadline: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class Invocation:
+    function: str
+    seconds: float
+    error_type: str | None
+
+
+class InProcessLambda:
+    """A stand-in for a boto3 Lambda client whose `invoke` calls our handlers directly."""
+
+    def __init__(self, handlers: dict[str, Handler], name_prefix: str = "") -> None:
+        self._handlers = dict(handlers)
+        self._prefix = name_prefix
+        self._lock = threading.Lock()
+        self.invocations: list[Invocation] = []
+
+    @classmethod
+    def from_chalice(cls, app: Any, name_prefix: str) -> "InProcessLambda":
+        handlers = {fn.name: fn for fn in app.pure_lambda_functions}
+        return cls(handlers, name_prefix)
+
+    def function_names(self) -> Iterable[str]:
+        return self._handlers.keys()
+
+    def resolve(self, function_name: str) -> tuple[str, Handler]:
+        # Accept a bare name, a prefixed deployed name, or a full ARN (with optional qualifier).
+        name = function_name
+        if name.startswith("arn:"):
+            parts = name.split(":")
+            name = parts[6] if len(parts) > 6 else parts[-1]
+        name = name.removeprefix(self._prefix)
+        try:
+            return name, self._handlers[name]
+        except KeyError:
+            raise FunctionNotFound(f"no Lambda function {function_name!r}") from None
+
+    def call(self, function_name: str, event: Any) -> tuple[Any, str | None]:
+        """Run the handler; return (payload, function_error) as Lambda would."""
+        name, handler = self.resolve(function_name)
+        started = time.perf_counter()
+        error_type = None
+        try:
+            result = handler(event, LambdaContext(function_name=name))
+            # Lambda serialises the result; do the same so nothing non-JSON leaks through.
+            payload = json.loads(json.dumps(result))
+        except Exception as exc:  # noqa: BLE001 - this *is* the Lambda runtime boundary
+            error_type = type(exc).__name__
+            payload = {"errorType": error_type, "errorMessage": str(exc), "stackTrace": []}
+            log.info("function %s failed with %s", name, error_type)
+        with self._lock:
+            self.invocations.append(Invocation(name, time.perf_counter() - started, error_type))
+        return payload, ("Unhandled" if error_type else None)
+
+    # --- the boto3 Lambda client surface that moto's Step Functions engine uses ------------
+
+    def invoke(self, FunctionName: str, Payload: Any = None, **_: Any) -> dict[str, Any]:  # noqa: N803
+        if isinstance(Payload, (bytes, bytearray)):
+            event = json.loads(Payload or b"{}")
+        elif isinstance(Payload, str):
+            event = json.loads(Payload or "{}")
+        else:
+            event = Payload if Payload is not None else {}
+        payload, function_error = self.call(FunctionName, event)
+        response: dict[str, Any] = {
+            "StatusCode": 200,
+            "ExecutedVersion": "$LATEST",
+            "Payload": io.BytesIO(json.dumps(payload).encode()),
+        }
+        if function_error:
+            response["FunctionError"] = function_error
+        return response
