@@ -82,10 +82,16 @@ def openapi_document() -> dict[str, Any]:
         "/v1/openapi.json": {"get": _op("This document", {"200": {"description": "OpenAPI 3"}}, secure=False)},
     }
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "Weili lending API", "version": "1.0.0",
                  "description": "Money is a decimal string in yuan; rates are decimal strings in percent."},
         "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         "security": [{"bearer": []}],
         "paths": paths,
     }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))

@@ -1,0 +1,1 @@
+"""The `lending` command: the local cloud, tokens, the demo, model, schedule and ledger tools."""

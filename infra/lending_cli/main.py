@@ -1,0 +1,116 @@
+"""`lending`: one entry point for people. Each subcommand is a thin shell over a module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from . import local
+
+    with local.running(port=args.port, review_timeout=args.review_timeout) as cloud:
+        local.print_banner(cloud)
+        local.serve_until_interrupted()
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from . import demo, local
+
+    with local.running(port=args.port, review_timeout=args.review_timeout) as cloud:
+        local.print_banner(cloud)
+        ok = demo.run(cloud)
+        if args.once:
+            return 0 if ok else 1
+        print("\nThe local cloud keeps serving; Ctrl-C stops it.", flush=True)
+        local.serve_until_interrupted()
+    return 0 if ok else 1
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from . import local
+
+    print(local.token_for(args.user_id, ops=args.ops, ttl_hours=args.hours))
+    return 0
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from . import local
+
+    return local.review(args.action, args.application_id, args.note)
+
+
+def _cmd_model(args: argparse.Namespace, rest: list[str]) -> int:
+    from creditmodel import cli
+
+    return {"train": cli.train_main, "score": cli.score_main, "drift": cli.drift_main}[args.action](rest)
+
+
+def _cmd_schedule(rest: list[str]) -> int:
+    from chalicelib.money.cli import schedule_main
+
+    return schedule_main(rest)
+
+
+def _cmd_ledger(args: argparse.Namespace) -> int:
+    from . import local
+
+    return local.ledger_check()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lending", description="Serverless micro-loan backend: local cloud and tools.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    for name, text in (("up", "start the local cloud and the API"), ("demo", "start the local cloud and walk demo applicants through it")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
+        s.add_argument("--review-timeout", type=int, default=3600, help="seconds a manual review waits before declining")
+        if name == "demo":
+            s.add_argument("--once", action="store_true", help="stop after the demo instead of serving")
+
+    s = sub.add_parser("token", help="print a bearer token for USER_ID, valid on the running local cloud")
+    s.add_argument("user_id")
+    s.add_argument("--ops", action="store_true", help="include the ops group (manual review endpoints)")
+    s.add_argument("--hours", type=int, default=12)
+
+    s = sub.add_parser("review", help="list pending manual reviews, or approve/decline one")
+    s.add_argument("action", choices=["list", "approve", "decline"])
+    s.add_argument("application_id", nargs="?")
+    s.add_argument("--note", default="")
+
+    s = sub.add_parser("model", help="train, score or check drift of a credit model (see `lending model train -h`)", add_help=False)
+    s.add_argument("action", choices=["train", "score", "drift"])
+
+    sub.add_parser("schedule", help="print a repayment schedule as JSON (see `lending schedule -h`)", add_help=False)
+
+    s = sub.add_parser("ledger", help="prove the ledger balances and agrees with loans and lines")
+    s.add_argument("action", choices=["check"])
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # model and schedule parse their own options.
+    if argv[:1] == ["schedule"]:
+        return _cmd_schedule(argv[1:])
+    if argv[:1] == ["model"] and len(argv) > 1:
+        args = parser.parse_args(argv[:2])
+        return _cmd_model(args, argv[2:])
+    args = parser.parse_args(argv)
+    handlers: dict[str, Any] = {
+        "up": _cmd_up,
+        "demo": _cmd_demo,
+        "token": _cmd_token,
+        "review": _cmd_review,
+        "ledger": _cmd_ledger,
+    }
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

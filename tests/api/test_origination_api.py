@@ -1,0 +1,211 @@
+"""The mobile API through chalice's test client (authorizer included), services over fakes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from chalicelib import wiring
+from chalicelib.applications.repository import InMemoryApplicationRepository
+from chalicelib.auth import issue_local_token
+from chalicelib.documents import InMemoryDocumentRepository
+from chalicelib.idempotency import InMemoryIdempotencyStore
+from localcloud.api_semantics import install_authorizer_semantics
+from tests.fakes import FakeBlobs, FakeWorkflows, make_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def container() -> Iterator[wiring.Container]:
+    c = wiring.Container(make_settings())
+    c.applications = InMemoryApplicationRepository()
+    c.documents = InMemoryDocumentRepository()
+    c.blobs = FakeBlobs()
+    c.workflows = FakeWorkflows()
+    c.idempotency = InMemoryIdempotencyStore()
+    wiring.use(c)
+    yield c
+    wiring.use(None)
+
+
+@pytest.fixture
+def client(container: wiring.Container) -> Iterator[Client]:
+    install_authorizer_semantics()
+    from app import app
+
+    with Client(app) as client:
+        yield client
+
+
+def auth(c: wiring.Container, user: str = "user-1", **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_local_token(c.settings, user)}", "Content-Type": "application/json", **extra}
+
+
+def new_document(client: Client, c: wiring.Container, user: str = "user-1") -> str:
+    r = client.http.post("/v1/documents", headers=auth(c, user), body=json.dumps({"contentType": "image/jpeg"}))
+    assert r.status_code == 201, r.body
+    return r.json_body["documentId"]
+
+
+def application_body(document_id: str, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "documentId": document_id,
+        "amount": "5000.00",
+        "termMonths": 12,
+        "purpose": "consumption",
+        "declared": {
+            "name": "张三", "idNumber": "11010519900307001X", "phone": "13800138000", "employment": "employed",
+            "employmentYears": 5, "monthlyIncome": "12000.00", "housing": "rent", "dependants": 1, "city": "北京",
+            "residenceYears": 3,
+        },
+        "device": {"fingerprint": "dev-abcdef123", "ip": "10.1.2.3"},
+        "location": {"lat": 39.9, "lon": 116.4},
+        "consent": {"creditReport": True, "textVersion": "2026-01"},
+    }
+    body.update(changes)
+    return body
+
+
+def post_application(client: Client, c: wiring.Container, body: Any, key: str = "key-0000001", user: str = "user-1") -> Any:
+    raw = body if isinstance(body, str) else json.dumps(body)
+    return client.http.post("/v1/applications", headers=auth(c, user, **{"Idempotency-Key": key}), body=raw)
+
+
+def test_no_token_or_a_bad_one_is_401(client: Client, container: wiring.Container) -> None:
+    assert client.http.get("/v1/applications").status_code == 401
+    assert client.http.get("/v1/applications", headers={"Authorization": "Bearer nope"}).status_code == 401
+    forged = issue_local_token(container.settings.__class__(**{**container.settings.__dict__, "auth_local_key": "x" * 32}), "user-1")
+    assert client.http.get("/v1/applications", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_submit_starts_the_workflow_with_ids_only(client: Client, container: wiring.Container) -> None:
+    doc = new_document(client, container)
+    r = post_application(client, container, application_body(doc))
+    assert r.status_code == 202, r.body
+    app_id = r.json_body["applicationId"]
+    assert r.json_body["status"] == "PENDING"
+    (arn, name, payload), = container.workflows.started
+    assert name == app_id and payload == {"applicationId": app_id}
+    got = client.http.get(f"/v1/applications/{app_id}", headers=auth(container))
+    assert got.status_code == 200
+    assert got.json_body["requestedAmount"] == "5000.00"
+    assert "张三" not in json.dumps(got.json_body)
+
+
+def test_a_repeated_idempotency_key_returns_the_first_response(client: Client, container: wiring.Container) -> None:
+    doc = new_document(client, container)
+    first = post_application(client, container, application_body(doc))
+    again = post_application(client, container, application_body(doc))
+    assert again.status_code == 202 and again.json_body == first.json_body
+    assert len(container.workflows.started) == 1
+    other = post_application(client, container, application_body(doc, amount="6000.00"))
+    assert other.status_code == 422 and other.json_body["field"] == "Idempotency-Key"
+
+
+def test_another_users_application_is_not_found(client: Client, container: wiring.Container) -> None:
+    doc = new_document(client, container)
+    app_id = post_application(client, container, application_body(doc)).json_body["applicationId"]
+    r = client.http.get(f"/v1/applications/{app_id}", headers=auth(container, "user-2"))
+    assert r.status_code == 404
+    # Nor can anyone apply with someone else's document.
+    r = post_application(client, container, application_body(doc), key="key-0000002", user="user-2")
+    assert r.status_code == 404 and r.json_body["field"] == "documentId"
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "status"),
+    [
+        ("{not json", "body", 400),
+        ("[]", "body", 400),
+        ("", "body", 400),
+        ({"amount": "5000.00"}, "documentId", 400),
+        ("EXTRA", "surprise", 400),
+        ("AMOUNT:49.99", "amount", 400),
+        ("AMOUNT:200000.01", "amount", 400),
+        ("AMOUNT:12.345", "amount", 400),
+        ("AMOUNT:5000", None, 202),
+        ("TERM:37", "termMonths", 400),
+        ("TERM:abc", "termMonths", 400),
+        ("ID:12345", "declared.idNumber", 400),
+        ("CONSENT:false", "consent.creditReport", 400),
+        ("IP:999.1.1.1", "device.ip", 400),
+        ("LAT:91", "location.lat", 400),
+        ("DOC:doc_00000000000000000000000000", "documentId", 404),
+        ("BIG", None, 413),
+    ],
+)
+def test_bad_input_gets_a_4xx_naming_the_field(client: Client, container: wiring.Container, raw: Any, field: str | None, status: int) -> None:
+    doc = new_document(client, container)
+    body: Any = raw
+    if isinstance(raw, str) and raw.isupper() or (isinstance(raw, str) and ":" in raw and raw.split(":")[0].isupper()):
+        b = application_body(doc)
+        kind, _, value = raw.partition(":")
+        if kind == "EXTRA":
+            b["surprise"] = 1
+        elif kind == "AMOUNT":
+            b["amount"] = value
+        elif kind == "TERM":
+            b["termMonths"] = int(value) if value.isdigit() else value
+        elif kind == "ID":
+            b["declared"]["idNumber"] = value
+        elif kind == "CONSENT":
+            b["consent"]["creditReport"] = False
+        elif kind == "IP":
+            b["device"]["ip"] = value
+        elif kind == "LAT":
+            b["location"]["lat"] = float(value)
+        elif kind == "DOC":
+            b["documentId"] = value
+        elif kind == "BIG":
+            b["purpose"] = "x" * 20000
+        body = b
+    r = post_application(client, container, body)
+    assert r.status_code == status, r.body
+    if status >= 400:
+        assert r.json_body["status"] == status
+        if field:
+            assert r.json_body["field"] == field
+        assert "Traceback" not in r.body.decode()
+    if status >= 400 and status != 404:
+        assert container.workflows.started == []  # nothing half-started
+
+
+def test_missing_idempotency_key_is_400(client: Client, container: wiring.Container) -> None:
+    doc = new_document(client, container)
+    r = client.http.post("/v1/applications", headers=auth(container), body=json.dumps(application_body(doc)))
+    assert r.status_code == 400 and r.json_body["field"] == "Idempotency-Key"
+
+
+def test_workflow_outage_is_a_503_and_a_visible_failed_application(client: Client, container: wiring.Container) -> None:
+    container.workflows.fail = True
+    doc = new_document(client, container)
+    r = post_application(client, container, application_body(doc))
+    assert r.status_code == 503
+    (app,) = container.applications.list_for_user("user-1")
+    assert app.status.value == "FAILED"
+    # The key is released, so the client can retry.
+    container.workflows.fail = False
+    assert post_application(client, container, application_body(doc)).status_code == 202
+
+
+def test_openapi_is_served_and_the_committed_copy_is_current(client: Client) -> None:
+    from chalicelib.openapi import openapi_document
+
+    r = client.http.get("/v1/openapi.json")
+    assert r.status_code == 200 and r.json_body["openapi"].startswith("3.")
+    committed = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    assert committed == json.loads(json.dumps(openapi_document())), "run: python -m chalicelib.openapi > docs/openapi.json"
+
+
+def test_openapi_document_is_valid() -> None:
+    from openapi_spec_validator import validate
+
+    from chalicelib.openapi import openapi_document
+
+    validate(openapi_document())
