@@ -60,6 +60,7 @@ class LocalCloud:
     physical: dict[str, str]
     app: Any
     _moto: Any = None
+    _mock: Any = None
     _api: Any = None
     api_url: str | None = None
     _api_thread: threading.Thread | None = field(default=None, repr=False)
@@ -73,20 +74,29 @@ class LocalCloud:
         model_dir: Path = DEFAULT_MODEL_DIR,
         local_key: str | None = None,
     ) -> "LocalCloud":
+        from moto import mock_aws
         from moto.server import ThreadedMotoServer
 
         _quiet_servers()
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         os.environ["AWS_DEFAULT_REGION"] = REGION
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+        # Two doors onto one set of moto backends: calls made in this process (our functions,
+        # the Step Functions engine) are served in-process by moto's botocore stub, with no
+        # HTTP hop; everything outside (phones, curl, the CLI, tests) uses the server.
+        mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        mock.start()
         engine.enable_state_machine_execution()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        # Every boto3 client in this process (ours and the engine's) talks to this server.
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-        os.environ["MOTO_PORT"] = str(port)
+        # Pre-signed upload URLs are for phones, so S3 alone is addressed through the server.
+        os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
+        # Thread hand-offs dominate an execution's latency (the engine runs each state in a
+        # thread of its own); a shorter switch interval lets them happen sooner.
+        sys.setswitchinterval(0.001)
 
         app = load_chalice_app()
         names = LocalNames(
@@ -117,7 +127,7 @@ class LocalCloud:
         from chalicelib import wiring
 
         wiring.use(None)  # read the settings just written
-        return cls(endpoint=endpoint, env=env, router=router, physical=physical, app=app, _moto=server)
+        return cls(endpoint=endpoint, env=env, router=router, physical=physical, app=app, _moto=server, _mock=mock)
 
     # --- the API, as chalice local serves it ----------------------------------------------
 
@@ -147,6 +157,8 @@ class LocalCloud:
             self._api.shutdown()
         if self._moto is not None:
             self._moto.stop()
+        if self._mock is not None:
+            self._mock.stop()
 
     def __enter__(self) -> "LocalCloud":
         return self

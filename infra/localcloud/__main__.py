@@ -1,0 +1,53 @@
+"""`python -m localcloud --port 0 --ready-file F`: the local cloud as a process of its own.
+
+Tests and benchmarks start it this way so that moto's global state and the patches this
+process applies never meet the in-process moto of unit tests. Once serving, it writes
+F (JSON: apiUrl, awsEndpoint, authLocalKey, ...) and runs until terminated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m localcloud")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--ready-file", type=Path, required=True)
+    p.add_argument("--review-timeout", type=int, default=3600)
+    p.add_argument("--model-dir", type=Path, default=None)
+    args = p.parse_args(argv)
+
+    from .cloud import DEFAULT_MODEL_DIR, LocalCloud
+
+    cloud = LocalCloud.start(review_timeout_seconds=args.review_timeout, model_dir=args.model_dir or DEFAULT_MODEL_DIR)
+    cloud.serve_api(port=args.port)
+    info = {
+        "apiUrl": cloud.api_url,
+        "awsEndpoint": cloud.endpoint,
+        "authLocalKey": cloud.env["AUTH_LOCAL_KEY"],
+        "authAudience": cloud.env["AUTH_AUDIENCE"],
+        "authIssuer": cloud.env["AUTH_ISSUER"],
+        "env": cloud.env,
+        "physical": cloud.physical,
+        "pid": os.getpid(),
+    }
+    tmp = args.ready_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(info))
+    tmp.replace(args.ready_file)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    cloud.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
