@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from chalicelib.bureau.report import BureauReport
@@ -133,10 +134,12 @@ def decide(
     if math.isnan(pd) or not 0.0 <= pd <= 1.0:
         raise ValueError(f"pd must be within [0, 1], not {score.pd}")
 
-    if pd > cutoff_pd + policy.borderline_margin:
+    # Compare in Decimal so that a band edge written as 0.28 is 0.28 (0.30 - 0.02 is not, in float).
+    pd_d, cut, margin = (Decimal(str(x)) for x in (pd, cutoff_pd, policy.borderline_margin))
+    if pd_d > cut + margin:
         return Decision("DECLINE", _dedupe([SCORE_DECLINE, *model_reasons]))
     review: list[Reason] = []
-    if pd > cutoff_pd - policy.borderline_margin:
+    if pd_d > cut - margin:
         review += [SCORE_BORDERLINE, *model_reasons]
     if fraud.review:
         review += fraud.reasons
