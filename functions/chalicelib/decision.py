@@ -1,16 +1,17 @@
 """The credit decision: knockouts first, then the model's PD against its cutoff.
 
-| step | rule                                                    | outcome  | code                  |
-|------|---------------------------------------------------------|----------|-----------------------|
-| 1    | KYC failed                                              | DECLINE  | KYC reasons as given  |
-| 1    | fraud screening declines                                | DECLINE  | fraud reasons         |
-| 1    | bureau blacklist or unpaid court judgment               | DECLINE  | KO_BUREAU_BLACKLIST / KO_COURT_JUDGMENT |
-| 1    | max days past due in 24 months > 90                     | DECLINE  | KO_SERIOUS_DELINQUENCY|
-| 1    | hard inquiries in 6 months > 6                          | DECLINE  | KO_TOO_MANY_INQUIRIES |
-| 2    | pd > cutoff + margin                                    | DECLINE  | SCORE_BELOW_CUTOFF + model reasons |
-| 3    | cutoff - margin < pd <= cutoff + margin (borderline)    | REVIEW   | SCORE_BORDERLINE      |
-| 3    | fraud screening asks for review                         | REVIEW   | fraud reasons         |
-| 4    | otherwise                                               | APPROVE  | (THIN_FILE note if so)|
+| step | rule                                             | outcome | code                        |
+|------|--------------------------------------------------|---------|-----------------------------|
+| 1    | KYC failed                                       | DECLINE | KYC reasons as given        |
+| 1    | fraud screening declines                         | DECLINE | fraud reasons               |
+| 1    | bureau blacklist                                 | DECLINE | KO_BUREAU_BLACKLIST         |
+| 1    | unpaid court judgment                            | DECLINE | KO_COURT_JUDGMENT           |
+| 1    | max days past due in 24 months > 90              | DECLINE | KO_SERIOUS_DELINQUENCY      |
+| 1    | hard inquiries in 6 months > 6                   | DECLINE | KO_TOO_MANY_INQUIRIES       |
+| 2    | pd > cutoff + margin                             | DECLINE | SCORE_BELOW_CUTOFF + model  |
+| 3    | cutoff - margin < pd <= cutoff + margin          | REVIEW  | SCORE_BORDERLINE + model    |
+| 3    | fraud screening asks for review                  | REVIEW  | fraud reasons               |
+| 4    | otherwise                                        | APPROVE | THIN_FILE note if thin      |
 
 All knockouts are reported, not just the first. A thin file is never a knockout: pricing gives
 a lower line. Age outside 18-60 arrives as a KYC reason.
@@ -62,8 +63,12 @@ KO_TEXT = {
     "KO_TOO_MANY_INQUIRIES": "Many lenders have checked your credit recently.",
     "KYC_FAILED": "We could not verify your identity.",
 }
-SCORE_DECLINE = Reason("SCORE_BELOW_CUTOFF", "Your credit score does not meet our lending standard.")
-SCORE_BORDERLINE = Reason("SCORE_BORDERLINE", "Your application needs a closer look by our credit team.")
+SCORE_DECLINE = Reason(
+    "SCORE_BELOW_CUTOFF", "Your credit score does not meet our lending standard."
+)
+SCORE_BORDERLINE = Reason(
+    "SCORE_BORDERLINE", "Your application needs a closer look by our credit team."
+)
 THIN_FILE = Reason("THIN_FILE", "Your credit history is short; your starting line will be lower.")
 
 
@@ -79,7 +84,9 @@ class Decision:
 def _model_reasons(score: ScoreLike | None, limit: int) -> list[Reason]:
     if score is None:
         return []
-    return [r if isinstance(r, Reason) else Reason("MODEL", str(r)) for r in list(score.reasons)[:limit]]
+    return [
+        r if isinstance(r, Reason) else Reason("MODEL", str(r)) for r in list(score.reasons)[:limit]
+    ]
 
 
 def _dedupe(reasons: list[Reason]) -> tuple[Reason, ...]:

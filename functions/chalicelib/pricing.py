@@ -171,16 +171,30 @@ def price(
     line = Decimal(monthly_income_fen) * terms.income_multiple
     if bureau_report.thin_file:
         line *= policy.thin_file_factor
-        reasons.append(Reason("LINE_THIN_FILE", "Your credit history is short, so your starting line is lower."))
+        reasons.append(
+            Reason(
+                "LINE_THIN_FILE", "Your credit history is short, so your starting line is lower."
+            )
+        )
     affordable = affordable_line_fen(monthly_income_fen, bureau_report, policy)
     if affordable < line:
         line = Decimal(affordable)
-        reasons.append(Reason("LINE_AFFORDABILITY", "Your line is limited by your existing debt compared with your income."))
+        reasons.append(
+            Reason(
+                "LINE_AFFORDABILITY",
+                "Your line is limited by your existing debt compared with your income.",
+            )
+        )
     limit = _round_down(min(line, Decimal(policy.max_line_fen)), policy.step_fen)
     if limit < policy.min_line_fen:
         if affordable < policy.min_line_fen:
             limit = 0
-            reasons.append(Reason("LINE_UNAFFORDABLE", "Your existing debt is too high compared with your income for us to offer a line."))
+            reasons.append(
+                Reason(
+                    "LINE_UNAFFORDABLE",
+                    "Your existing debt is too high for your income for us to offer a line.",
+                )
+            )
         else:
             limit = policy.min_line_fen
     return Offer(
@@ -237,7 +251,9 @@ def review_line(
         new = limit
     elif used >= policy.review_min_utilisation and terms.review_step_up > 0:
         new = limit * (one + terms.review_step_up)
-    elif months_on_book >= policy.review_dormant_months and used < policy.review_dormant_utilisation:
+    elif (
+        months_on_book >= policy.review_dormant_months and used < policy.review_dormant_utilisation
+    ):
         new = limit * (one - policy.review_dormant_cut)
     else:
         new = limit

@@ -18,7 +18,17 @@ from pathlib import Path
 from chalicelib.bureau import categories as c
 
 OUT = Path(__file__).resolve().parents[2] / "functions/chalicelib/bureau/german_rows.csv"
-HEADER = ("checking", "history", "savings", "debtors", "property", "plans", "credits", "amount_dm", "good")
+HEADER = (
+    "checking",
+    "history",
+    "savings",
+    "debtors",
+    "property",
+    "plans",
+    "credits",
+    "amount_dm",
+    "good",
+)
 
 
 def german_csv() -> Path | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from chalicelib.bureau import categories as c
@@ -11,7 +11,7 @@ from chalicelib.bureau.report import BureauReport
 from chalicelib.fraud.model import FraudInput, FraudResult
 from chalicelib.reasons import Reason
 
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BEIJING = (39.9042, 116.4074)
 SHANGHAI = (31.2304, 121.4737)
 

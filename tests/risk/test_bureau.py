@@ -24,7 +24,9 @@ def test_same_id_gives_the_same_report_and_other_ids_differ() -> None:
 
 
 def test_the_seed_changes_the_population() -> None:
-    assert [sandbox_report(i, "c", "s1") for i in IDS[:20]] != [sandbox_report(i, "c", "s2") for i in IDS[:20]]
+    assert [sandbox_report(i, "c", "s1") for i in IDS[:20]] != [
+        sandbox_report(i, "c", "s2") for i in IDS[:20]
+    ]
 
 
 def test_reports_use_only_the_models_categories() -> None:
@@ -114,7 +116,10 @@ def test_a_pull_needs_an_id_and_consent(id_number: str, consent: str) -> None:
 
 def test_report_round_trips_through_storage_including_dynamodb_decimals() -> None:
     r = sandbox_report("110105199001011234", "c")
-    stored = {k: Decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in r.as_dict().items()}
+    stored = {
+        k: Decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v
+        for k, v in r.as_dict().items()
+    }
     assert BureauReport.from_dict(stored) == r
     assert BureauReport.from_dict(r.as_dict()) == r
     assert not any(isinstance(v, float) for v in r.as_dict().values())

@@ -22,7 +22,7 @@ from chalicelib.fraud import (
     screen,
 )
 
-from .factories import BEIJING, NOW, SHANGHAI, application
+from .factories import NOW, SHANGHAI, application
 
 PEPPER = b"test-pepper"
 
@@ -59,7 +59,12 @@ def test_adding_a_member_twice_counts_once(stores: Stores) -> None:
 
 def test_members_are_the_union_of_the_buckets_in_range_of_one_series(stores: Stores) -> None:
     c = stores.counters
-    for bucket, member in [("H#2026112710", "old"), ("H#2026112811", "a"), ("H#2026112812", "b"), ("H#2026112813", "late")]:
+    for bucket, member in [
+        ("H#2026112710", "old"),
+        ("H#2026112811", "a"),
+        ("H#2026112812", "b"),
+        ("H#2026112813", "late"),
+    ]:
         c.add_member("VEL#IP#x", bucket, member, 1)
     c.add_member("VEL#IP#y", "H#2026112812", "other-series", 1)
     assert c.members("VEL#IP#x", "H#2026112811", "H#2026112812") == {"a", "b"}
@@ -81,7 +86,10 @@ def test_blacklist_add_find_remove(stores: Stores) -> None:
     b = stores.blacklist
     b.add(BlacklistEntry("ID", "h1", "CONFIRMED_FRAUD", 1))
     b.add(BlacklistEntry("DEVICE", "h2", "CONFIRMED_FRAUD", 1))
-    assert b.find([("ID", "h1"), ("ID", "h2"), ("DEVICE", "h2"), ("PHONE", "h1")]) == {("ID", "h1"), ("DEVICE", "h2")}
+    assert b.find([("ID", "h1"), ("ID", "h2"), ("DEVICE", "h2"), ("PHONE", "h1")]) == {
+        ("ID", "h1"),
+        ("DEVICE", "h2"),
+    }
     b.remove("ID", "h1")
     b.remove("ID", "never-listed")
     assert b.find([("ID", "h1")]) == set()
@@ -112,13 +120,17 @@ def test_fraud_ring_of_five_applicants_on_one_device(stores: Stores) -> None:
 def test_device_sharing_forgets_after_the_window(stores: Stores) -> None:
     for n in range(1, 5):
         stores.screen(application(n, device_fingerprint="old-phone", now=NOW))
-    later = stores.screen(application(9, device_fingerprint="old-phone", now=NOW + timedelta(days=31)))
+    later = stores.screen(
+        application(9, device_fingerprint="old-phone", now=NOW + timedelta(days=31))
+    )
     assert later.signals["device_distinct_ids_30d"] == 1 and not later.decline
 
 
 def test_one_person_reapplying_on_one_device_is_not_a_ring(stores: Stores) -> None:
     for k in range(4):
-        r = stores.screen(application(1, application_id=f"again-{k}", now=NOW + timedelta(days=k * 2)))
+        r = stores.screen(
+            application(1, application_id=f"again-{k}", now=NOW + timedelta(days=k * 2))
+        )
     assert r.signals["device_distinct_ids_30d"] == 1 and not r.decline
 
 
@@ -142,8 +154,14 @@ def test_velocity_window_slides(stores: Stores) -> None:
 def test_impossible_travel_beijing_to_shanghai_in_ten_minutes(stores: Stores) -> None:
     stores.screen(application(1, application_id="a1"))
     r = stores.screen(
-        application(1, application_id="a2", lat=SHANGHAI[0], lon=SHANGHAI[1], declared_city="上海",
-                    now=NOW + timedelta(minutes=10))
+        application(
+            1,
+            application_id="a2",
+            lat=SHANGHAI[0],
+            lon=SHANGHAI[1],
+            declared_city="上海",
+            now=NOW + timedelta(minutes=10),
+        )
     )
     assert r.decline
     assert [x.code for x in r.reasons] == ["FRAUD_IMPOSSIBLE_TRAVEL"]
@@ -153,8 +171,14 @@ def test_impossible_travel_beijing_to_shanghai_in_ten_minutes(stores: Stores) ->
 def test_the_same_trip_by_plane_is_fine(stores: Stores) -> None:
     stores.screen(application(1, application_id="a1"))
     r = stores.screen(
-        application(1, application_id="a2", lat=SHANGHAI[0], lon=SHANGHAI[1], declared_city="上海",
-                    now=NOW + timedelta(hours=3))
+        application(
+            1,
+            application_id="a2",
+            lat=SHANGHAI[0],
+            lon=SHANGHAI[1],
+            declared_city="上海",
+            now=NOW + timedelta(hours=3),
+        )
     )
     assert not r.decline and r.signals["max_travel_kmh"] < 900
 
@@ -162,8 +186,14 @@ def test_the_same_trip_by_plane_is_fine(stores: Stores) -> None:
 def test_impossible_travel_is_also_caught_per_device(stores: Stores) -> None:
     stores.screen(application(1, device_fingerprint="shared"))
     r = stores.screen(
-        application(2, device_fingerprint="shared", lat=SHANGHAI[0], lon=SHANGHAI[1], declared_city="上海",
-                    now=NOW + timedelta(minutes=30))
+        application(
+            2,
+            device_fingerprint="shared",
+            lat=SHANGHAI[0],
+            lon=SHANGHAI[1],
+            declared_city="上海",
+            now=NOW + timedelta(minutes=30),
+        )
     )
     assert "FRAUD_IMPOSSIBLE_TRAVEL" in [x.code for x in r.reasons]
 
@@ -180,14 +210,32 @@ def test_no_location_means_no_location_signals(stores: Stores) -> None:
     assert r.signals["location_shared"] is False and r.reasons == ()
 
 
-@pytest.mark.parametrize("kind,field,raw", [("ID", "id_hash", None), ("DEVICE", "device_fingerprint", "bad-phone-fp"), ("PHONE", "phone_hash", None)])
-def test_blacklisted_identity_device_or_phone_is_declined(stores: Stores, kind: str, field: str, raw: str | None) -> None:
+@pytest.mark.parametrize(
+    "kind,field,raw",
+    [
+        ("ID", "id_hash", None),
+        ("DEVICE", "device_fingerprint", "bad-phone-fp"),
+        ("PHONE", "phone_hash", None),
+    ],
+)
+def test_blacklisted_identity_device_or_phone_is_declined(
+    stores: Stores, kind: str, field: str, raw: str | None
+) -> None:
     if raw is None:
-        value = hash_identifier(PEPPER, kind, "13800138000" if kind == "PHONE" else "110105199001011234")
+        value = hash_identifier(
+            PEPPER, kind, "13800138000" if kind == "PHONE" else "110105199001011234"
+        )
         stores.blacklist.add(BlacklistEntry(kind, value, "CONFIRMED_FRAUD", 0))  # type: ignore[arg-type]
         inp = application(1, **{field: value})
     else:
-        blacklist_value(stores.blacklist, pepper=PEPPER, kind=kind, raw_value=raw, reason_code="CONFIRMED_FRAUD", now=NOW)  # type: ignore[arg-type]
+        blacklist_value(
+            stores.blacklist,
+            pepper=PEPPER,
+            kind=kind,
+            raw_value=raw,
+            reason_code="CONFIRMED_FRAUD",
+            now=NOW,
+        )  # type: ignore[arg-type]
         inp = application(1, **{field: raw})
     r = stores.screen(inp)
     assert r.decline and r.reasons[0].code == "FRAUD_BLACKLIST"

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.fraud import FraudPolicy, InMemoryBlacklist, InMemoryFraudCounters, hash_identifier, screen
+from chalicelib.fraud import (
+    DEFAULT_FRAUD_POLICY,
+    FraudPolicy,
+    InMemoryBlacklist,
+    InMemoryFraudCounters,
+    hash_identifier,
+    screen,
+)
 from chalicelib.fraud import dynamodb as req
 from chalicelib.fraud import keys
 from chalicelib.fraud.geo import CITIES, city_coordinates, haversine_km
@@ -16,7 +23,9 @@ from chalicelib.fraud.model import FraudInput, FraudResult, Sighting
 from .factories import BEIJING, NOW, SHANGHAI, application
 
 
-@pytest.mark.parametrize("name", ["北京", "北京市", "Beijing", " beijing ", "BEIJING CITY", "Peking"])
+@pytest.mark.parametrize(
+    "name", ["北京", "北京市", "Beijing", " beijing ", "BEIJING CITY", "Peking"]
+)
 def test_city_names_in_chinese_or_pinyin(name: str) -> None:
     assert city_coordinates(name) == BEIJING
 
@@ -32,14 +41,20 @@ def test_unknown_city_is_none() -> None:
 
 @pytest.mark.parametrize(
     "a,b,km",
-    [(BEIJING, SHANGHAI, 1067), (BEIJING, BEIJING, 0), (CITIES[("广州", "guangzhou")], CITIES[("深圳", "shenzhen")], 104)],
+    [
+        (BEIJING, SHANGHAI, 1067),
+        (BEIJING, BEIJING, 0),
+        (CITIES[("广州", "guangzhou")], CITIES[("深圳", "shenzhen")], 104),
+    ],
 )
 def test_haversine(a: tuple[float, float], b: tuple[float, float], km: int) -> None:
     assert abs(haversine_km(*a, *b) - km) < 5
 
 
 def test_buckets_are_utc_and_cover_the_window() -> None:
-    t = datetime(2026, 11, 28, 1, 30, tzinfo=timezone(timedelta(hours=8)))  # 17:30 UTC the day before
+    t = datetime(
+        2026, 11, 28, 1, 30, tzinfo=timezone(timedelta(hours=8))
+    )  # 17:30 UTC the day before
     assert keys.hour_bucket(t) == "H#2026112717"
     assert keys.hour_buckets(NOW, 24) == ("H#2026112712", "H#2026112812")
     assert keys.day_buckets(NOW, 30) == ("D#20261030", "D#20261128")
@@ -62,7 +77,9 @@ def test_request_builders_name_every_attribute() -> None:
 
 
 def test_hash_identifier_is_keyed_namespaced_and_normalised() -> None:
-    assert hash_identifier(b"p", "ID", "11010519900101123X") == hash_identifier(b"p", "ID", " 11010519900101123x")
+    assert hash_identifier(b"p", "ID", "11010519900101123X") == hash_identifier(
+        b"p", "ID", " 11010519900101123x"
+    )
     assert hash_identifier(b"p", "ID", "x") != hash_identifier(b"q", "ID", "x")
     assert hash_identifier(b"p", "ID", "x") != hash_identifier(b"p", "PHONE", "x")
     assert len(hash_identifier(b"p", "IP", "1.2.3.4")) == 64
@@ -70,7 +87,9 @@ def test_hash_identifier_is_keyed_namespaced_and_normalised() -> None:
         hash_identifier(b"", "ID", "x")
 
 
-def _screen_many(inputs: list[FraudInput], policy: FraudPolicy = FraudPolicy()) -> FraudResult:
+def _screen_many(
+    inputs: list[FraudInput], policy: FraudPolicy = DEFAULT_FRAUD_POLICY
+) -> FraudResult:
     counters, blacklist = InMemoryFraudCounters(), InMemoryBlacklist()
     result = None
     for inp in inputs:
@@ -82,26 +101,79 @@ def _screen_many(inputs: list[FraudInput], policy: FraudPolicy = FraudPolicy()) 
 @pytest.mark.parametrize(
     "case,inputs,codes,decline,review",
     [
-        ("3 people on a device is allowed", [application(n, device_fingerprint="d") for n in range(3)], (), False, False),
-        ("4 people on a device is a ring", [application(n, device_fingerprint="d") for n in range(4)], ("FRAUD_DEVICE_SHARED",), True, False),
-        ("5 applications from one ID is fine", [application(1, application_id=f"a{k}") for k in range(5)], (), False, False),
-        ("6 applications from one ID is velocity", [application(1, application_id=f"a{k}") for k in range(6)], ("FRAUD_VELOCITY",), False, True),
-        ("299 km from home is fine", [application(1, lat=BEIJING[0] + 2.69, lon=BEIJING[1])], (), False, False),
-        ("301 km from home is flagged", [application(1, lat=BEIJING[0] + 2.71, lon=BEIJING[1])], ("FRAUD_LOCATION",), False, True),
-        ("unknown declared city is not flagged", [application(1, declared_city="小镇", lat=SHANGHAI[0], lon=SHANGHAI[1])], (), False, False),
+        (
+            "3 people on a device is allowed",
+            [application(n, device_fingerprint="d") for n in range(3)],
+            (),
+            False,
+            False,
+        ),
+        (
+            "4 people on a device is a ring",
+            [application(n, device_fingerprint="d") for n in range(4)],
+            ("FRAUD_DEVICE_SHARED",),
+            True,
+            False,
+        ),
+        (
+            "5 applications from one ID is fine",
+            [application(1, application_id=f"a{k}") for k in range(5)],
+            (),
+            False,
+            False,
+        ),
+        (
+            "6 applications from one ID is velocity",
+            [application(1, application_id=f"a{k}") for k in range(6)],
+            ("FRAUD_VELOCITY",),
+            False,
+            True,
+        ),
+        (
+            "299 km from home is fine",
+            [application(1, lat=BEIJING[0] + 2.69, lon=BEIJING[1])],
+            (),
+            False,
+            False,
+        ),
+        (
+            "301 km from home is flagged",
+            [application(1, lat=BEIJING[0] + 2.71, lon=BEIJING[1])],
+            ("FRAUD_LOCATION",),
+            False,
+            True,
+        ),
+        (
+            "unknown declared city is not flagged",
+            [application(1, declared_city="小镇", lat=SHANGHAI[0], lon=SHANGHAI[1])],
+            (),
+            False,
+            False,
+        ),
         (
             "GPS drift of 30 km in a minute is not travel",
-            [application(1, application_id="a"), application(1, application_id="b", lat=BEIJING[0] + 0.27, now=NOW + timedelta(minutes=1))],
-            (), False, False,
+            [
+                application(1, application_id="a"),
+                application(
+                    1, application_id="b", lat=BEIJING[0] + 0.27, now=NOW + timedelta(minutes=1)
+                ),
+            ],
+            (),
+            False,
+            False,
         ),
         (
             "decline and review together: decline wins, all reasons kept",
             [application(n, device_fingerprint="d", ip="1.1.1.1") for n in range(6)],
-            ("FRAUD_DEVICE_SHARED", "FRAUD_VELOCITY"), True, False,
+            ("FRAUD_DEVICE_SHARED", "FRAUD_VELOCITY"),
+            True,
+            False,
         ),
     ],
 )
-def test_thresholds(case: str, inputs: list[FraudInput], codes: tuple[str, ...], decline: bool, review: bool) -> None:
+def test_thresholds(
+    case: str, inputs: list[FraudInput], codes: tuple[str, ...], decline: bool, review: bool
+) -> None:
     r = _screen_many(inputs)
     assert tuple(x.code for x in r.reasons) == codes, case
     assert (r.decline, r.review) == (decline, review), case
@@ -120,7 +192,13 @@ def test_result_round_trips() -> None:
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"now": NOW.replace(tzinfo=None)}, {"lat": None}, {"lat": 91.0}, {"application_id": ""}, {"ip": ""}],
+    [
+        {"now": NOW.replace(tzinfo=None)},
+        {"lat": None},
+        {"lat": 91.0},
+        {"application_id": ""},
+        {"ip": ""},
+    ],
 )
 def test_bad_input_is_refused(overrides: dict) -> None:
     with pytest.raises(ValueError):

@@ -87,8 +87,12 @@ def test_the_guard_refuses_a_table_above_the_cap(monkeypatch: pytest.MonkeyPatch
         price("E", 600, INCOME, bureau(), 0, now=NOW)
 
 
-@pytest.mark.parametrize("apr,daily", [(Decimal("0.25"), Decimal("0.0006")), (Decimal("0.24"), Decimal("0.00067"))])
-def test_guard_checks_apr_and_the_apr_implied_by_the_daily_rate(apr: Decimal, daily: Decimal) -> None:
+@pytest.mark.parametrize(
+    "apr,daily", [(Decimal("0.25"), Decimal("0.0006")), (Decimal("0.24"), Decimal("0.00067"))]
+)
+def test_guard_checks_apr_and_the_apr_implied_by_the_daily_rate(
+    apr: Decimal, daily: Decimal
+) -> None:
     with pytest.raises(AprCapExceeded):
         pricing.guard_apr(apr, daily)
 
@@ -112,7 +116,9 @@ def test_unknown_grade_and_naive_time_are_refused() -> None:
 def test_no_input_prices_above_24_percent(
     grade: str, score: int, income: int, debt: int, thin: bool, requested: int
 ) -> None:
-    offer = price(grade, score, income, bureau(outstanding_debt_fen=debt, thin_file=thin), requested, now=NOW)
+    offer = price(
+        grade, score, income, bureau(outstanding_debt_fen=debt, thin_file=thin), requested, now=NOW
+    )
     assert offer.apr <= APR_CAP
     assert offer.daily_rate * 360 <= APR_CAP
     assert offer.limit_fen == 0 or 5_000 <= offer.limit_fen <= 20_000_000
@@ -138,7 +144,9 @@ def test_no_input_prices_above_24_percent(
         (10_050, "B", 7, 0, 0.6, 11_500),  # 11,557.5 rounds down
     ],
 )
-def test_review_line(limit_yuan: int, grade: str, months: int, dpd: int, used: float, expected_yuan: int) -> None:
+def test_review_line(
+    limit_yuan: int, grade: str, months: int, dpd: int, used: float, expected_yuan: int
+) -> None:
     assert review_line(limit_yuan * YUAN, grade, months, dpd, used) == expected_yuan * YUAN
 
 
@@ -150,4 +158,6 @@ def test_review_refuses_impossible_utilisation(used: float) -> None:
 
 def test_policy_is_replaceable() -> None:
     policy = replace(pricing.DEFAULT_LINE_POLICY, offer_valid_days=7)
-    assert price("A", 600, INCOME, bureau(), 0, now=NOW, policy=policy).expires_at == NOW + timedelta(days=7)
+    assert price(
+        "A", 600, INCOME, bureau(), 0, now=NOW, policy=policy
+    ).expires_at == NOW + timedelta(days=7)

@@ -47,8 +47,13 @@ class BureauReport:
         ):
             if value not in c.CATEGORICAL[name]:
                 raise ValueError(f"{name}: not a model category: {value!r}")
-        for name in ("existing_credits_at_this_bank", "open_loans", "outstanding_debt_fen",
-                     "recent_hard_inquiries", "max_dpd_24m"):
+        for name in (
+            "existing_credits_at_this_bank",
+            "open_loans",
+            "outstanding_debt_fen",
+            "recent_hard_inquiries",
+            "max_dpd_24m",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name}: must be a non-negative int, not {value!r}")
@@ -70,7 +75,7 @@ class BureauReport:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "BureauReport":
+    def from_dict(cls, data: dict[str, Any]) -> BureauReport:
         """Inverse of as_dict; accepts DynamoDB's Decimal numbers; ignores unknown keys."""
         values: dict[str, Any] = {}
         for f in fields(cls):

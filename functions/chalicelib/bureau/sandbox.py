@@ -45,8 +45,22 @@ class _Row:
 def _rows() -> tuple[_Row, ...]:
     with ROWS_FILE.open(encoding="utf-8", newline="") as fh:
         return tuple(
-            _Row(*(int(r[k]) for k in ("checking", "history", "savings", "debtors", "property",
-                                       "plans", "credits", "amount_dm")), good=r["good"] == "1")
+            _Row(
+                *(
+                    int(r[k])
+                    for k in (
+                        "checking",
+                        "history",
+                        "savings",
+                        "debtors",
+                        "property",
+                        "plans",
+                        "credits",
+                        "amount_dm",
+                    )
+                ),
+                good=r["good"] == "1",
+            )
             for r in csv.DictReader(fh)
         )
 
@@ -64,8 +78,10 @@ def sandbox_report(id_number: str, consent_id: str, seed: str = "sandbox") -> Bu
     if thin:
         open_loans, debt_fen, dpd = 0, 0, 0
     else:
-        open_loans = row.credits + (plans != "none") + (
-            rng.randint(1, 3) if history == c.CRITICAL_ACCOUNT else 0
+        open_loans = (
+            row.credits
+            + (plans != "none")
+            + (rng.randint(1, 3) if history == c.CRITICAL_ACCOUNT else 0)
         )
         drawn = rng.uniform(0.1, 0.9)
         debt_fen = int(row.amount_dm * DM_TO_FEN * drawn * open_loans) if open_loans else 0

@@ -5,7 +5,12 @@ from chalicelib.fraud.dynamodb import DynamoDBBlacklist, DynamoDBFraudCounters
 from chalicelib.fraud.identifiers import hash_identifier
 from chalicelib.fraud.model import BlacklistEntry, FraudInput, FraudResult, Sighting
 from chalicelib.fraud.policy import DEFAULT_FRAUD_POLICY, FraudPolicy
-from chalicelib.fraud.ports import Blacklist, FraudCounters, InMemoryBlacklist, InMemoryFraudCounters
+from chalicelib.fraud.ports import (
+    Blacklist,
+    FraudCounters,
+    InMemoryBlacklist,
+    InMemoryFraudCounters,
+)
 from chalicelib.fraud.screen import screen
 
 __all__ = [

@@ -25,6 +25,8 @@ def blacklist_value(
     """
     if kind not in BLACKLIST_KINDS:
         raise ValueError(f"kind must be one of {BLACKLIST_KINDS}, not {kind!r}")
-    entry = BlacklistEntry(kind, hash_identifier(pepper, kind, raw_value), reason_code, int(now.timestamp()))
+    entry = BlacklistEntry(
+        kind, hash_identifier(pepper, kind, raw_value), reason_code, int(now.timestamp())
+    )
     blacklist.add(entry)
     return entry

@@ -113,7 +113,9 @@ class DynamoDBBlacklist:
         self._table.put_item(Item=blacklist_item(entry))
 
     def remove(self, kind: str, value_hash: str) -> None:
-        self._table.delete_item(Key={"PK": keys.blacklist_pk(kind, value_hash), "SK": keys.BLACKLIST_SK})
+        self._table.delete_item(
+            Key={"PK": keys.blacklist_pk(kind, value_hash), "SK": keys.BLACKLIST_SK}
+        )
 
     def find(self, keys_: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         wanted = {keys.blacklist_pk(k, h): (k, h) for k, h in keys_}
@@ -123,7 +125,10 @@ class DynamoDBBlacklist:
         for start in range(0, len(pks), _BATCH_GET_LIMIT):
             request: dict[str, Any] = {
                 self._table.name: {
-                    "Keys": [{"PK": pk, "SK": keys.BLACKLIST_SK} for pk in pks[start : start + _BATCH_GET_LIMIT]],
+                    "Keys": [
+                        {"PK": pk, "SK": keys.BLACKLIST_SK}
+                        for pk in pks[start : start + _BATCH_GET_LIMIT]
+                    ],
                     "ProjectionExpression": "#pk",
                     "ExpressionAttributeNames": {"#pk": "PK"},
                 }

@@ -50,8 +50,16 @@ CITIES: dict[tuple[str, str], tuple[float, float]] = {
     ("无锡", "wuxi"): (31.4912, 120.3119),
 }
 
-_ALIASES = {"xi'an": "xian", "xi an": "xian", "huhehaote": "hohhot", "wulumuqi": "urumqi",
-            "lasa": "lhasa", "haerbin": "harbin", "peking": "beijing", "canton": "guangzhou"}
+_ALIASES = {
+    "xi'an": "xian",
+    "xi an": "xian",
+    "huhehaote": "hohhot",
+    "wulumuqi": "urumqi",
+    "lasa": "lhasa",
+    "haerbin": "harbin",
+    "peking": "beijing",
+    "canton": "guangzhou",
+}
 _BY_NAME: dict[str, tuple[float, float]] = {}
 for (_zh, _py), _coords in CITIES.items():
     _BY_NAME[_zh] = _coords

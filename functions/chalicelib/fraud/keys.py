@@ -1,19 +1,19 @@
 """Single-table keys of fraud screening. Every hash here is an HMAC, never a raw identifier.
 
-| PK                    | SK                           | holds                                 | TTL          |
-|-----------------------|------------------------------|---------------------------------------|--------------|
-| VEL#DEV#<device hash> | H#<yyyymmddhh>               | `members`: application ids that hour  | window + 1 h |
-| VEL#IP#<ip hash>      | H#<yyyymmddhh>               | same, per IP                          | window + 1 h |
-| VEL#ID#<id hash>      | H#<yyyymmddhh>               | same, per ID                          | window + 1 h |
-| DEV#<device hash>     | D#<yyyymmdd>                 | `members`: ID hashes seen that day    | window + 1 d |
-| LOC#USR#<user id>     | T#<epoch:010d>#<app id>      | lat, lon (2 dp), applicationId        | 48 h         |
-| LOC#DEV#<device hash> | T#<epoch:010d>#<app id>      | same, per device                      | 48 h         |
-| BLK#<kind>#<hash>     | BLK                          | reasonCode, addedAt                   | none         |
+| PK                    | SK                      | holds                               | TTL      |
+|-----------------------|-------------------------|-------------------------------------|----------|
+| VEL#DEV#<device hash> | H#<yyyymmddhh>          | members: application ids that hour  | +25 h    |
+| VEL#IP#<ip hash>      | H#<yyyymmddhh>          | same, per IP                        | +25 h    |
+| VEL#ID#<id hash>      | H#<yyyymmddhh>          | same, per ID                        | +25 h    |
+| DEV#<device hash>     | D#<yyyymmdd>            | members: ID hashes seen that day    | +31 d    |
+| LOC#USR#<user id>     | T#<epoch:010d>#<app id> | lat, lon (2 dp), applicationId, at  | +48 h    |
+| LOC#DEV#<device hash> | T#<epoch:010d>#<app id> | same, per device                    | +48 h    |
+| BLK#<kind>#<hash>     | BLK                     | kind, reasonCode, addedAt           | none     |
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 
 def velocity_series(kind: str, value_hash: str) -> str:
@@ -36,11 +36,11 @@ BLACKLIST_SK = "BLK"
 
 
 def hour_bucket(at: datetime) -> str:
-    return "H#" + at.astimezone(timezone.utc).strftime("%Y%m%d%H")
+    return "H#" + at.astimezone(UTC).strftime("%Y%m%d%H")
 
 
 def day_bucket(at: datetime) -> str:
-    return "D#" + at.astimezone(timezone.utc).strftime("%Y%m%d")
+    return "D#" + at.astimezone(UTC).strftime("%Y%m%d")
 
 
 def hour_buckets(now: datetime, hours: int) -> tuple[str, str]:

@@ -50,7 +50,7 @@ class FraudResult:
     review: bool
     reasons: tuple[Reason, ...]
     signals: dict[str, Any] = field(default_factory=dict)
-    """Measured values (ints, bools, strings, None only: safe for a workflow payload and DynamoDB)."""
+    """Measured values: ints, bools, strings, lists, None (safe for ASL payloads and DynamoDB)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,7 +61,7 @@ class FraudResult:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "FraudResult":
+    def from_dict(cls, data: dict[str, Any]) -> FraudResult:
         return cls(
             decline=bool(data["decline"]),
             review=bool(data["review"]),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
+from collections.abc import Mapping
 
 Action = Literal["DECLINE", "REVIEW"]
 

@@ -16,9 +16,9 @@ from chalicelib.reasons import Reason
 REASON_TEXT = {
     p.BLACKLIST: "Your identity, phone or device is on our fraud prevention list.",
     p.DEVICE_SHARED: "This device has been used to apply by several different people.",
-    p.VELOCITY: "Too many applications were made from this device, network or identity in a short time.",
+    p.VELOCITY: "Too many applications came from this device, network or identity in a short time.",
     p.LOCATION: "Your location is far from the city you told us you live in.",
-    p.IMPOSSIBLE_TRAVEL: "Your applications came from places too far apart for the time between them.",
+    p.IMPOSSIBLE_TRAVEL: "Applications came from places too far apart for the time between them.",
 }
 _ORDER = (p.BLACKLIST, p.DEVICE_SHARED, p.IMPOSSIBLE_TRAVEL, p.VELOCITY, p.LOCATION)
 
