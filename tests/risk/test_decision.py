@@ -173,9 +173,8 @@ def test_missing_steps_without_a_knockout_are_a_bug() -> None:
 
 
 def test_plain_string_model_reasons_are_accepted() -> None:
-    d = decide(
-        True, (), CLEAN_FRAUD, bureau(), Score(pd=0.9, reasons=("Short employment",)), CUTOFF
-    )  # type: ignore[arg-type]
+    score = Score(pd=0.9, reasons=("Short employment",))  # type: ignore[arg-type]
+    d = decide(True, (), CLEAN_FRAUD, bureau(), score, CUTOFF)
     assert d.reasons[1] == Reason("MODEL", "Short employment")
 
 

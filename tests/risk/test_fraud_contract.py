@@ -231,11 +231,11 @@ def test_blacklisted_identity_device_or_phone_is_declined(
         blacklist_value(
             stores.blacklist,
             pepper=PEPPER,
-            kind=kind,
+            kind=kind,  # type: ignore[arg-type]
             raw_value=raw,
             reason_code="CONFIRMED_FRAUD",
             now=NOW,
-        )  # type: ignore[arg-type]
+        )
         inp = application(1, **{field: raw})
     r = stores.screen(inp)
     assert r.decline and r.reasons[0].code == "FRAUD_BLACKLIST"

@@ -203,3 +203,20 @@ def test_result_round_trips() -> None:
 def test_bad_input_is_refused(overrides: dict) -> None:
     with pytest.raises(ValueError):
         replace(application(), **overrides)
+
+
+def test_input_from_a_workflow_payload() -> None:
+    payload = {
+        "application_id": "app-1",
+        "user_id": "user-1",
+        "id_hash": "idhash-1",
+        "device_fingerprint": "device-1",
+        "ip": "10.0.0.1",
+        "lat": BEIJING[0],
+        "lon": BEIJING[1],
+        "declared_city": "北京",
+        "now": "2026-11-28T12:00:00+00:00",
+    }
+    assert FraudInput.from_dict(payload) == application()
+    with pytest.raises(ValueError):
+        FraudInput.from_dict({**payload, "now": "2026-11-28T12:00:00"})

@@ -41,28 +41,24 @@ class _Row:
     good: bool
 
 
+def _row(r: dict[str, str]) -> _Row:
+    return _Row(
+        checking=int(r["checking"]),
+        history=int(r["history"]),
+        savings=int(r["savings"]),
+        debtors=int(r["debtors"]),
+        property=int(r["property"]),
+        plans=int(r["plans"]),
+        credits=int(r["credits"]),
+        amount_dm=int(r["amount_dm"]),
+        good=r["good"] == "1",
+    )
+
+
 @lru_cache(maxsize=1)
 def _rows() -> tuple[_Row, ...]:
     with ROWS_FILE.open(encoding="utf-8", newline="") as fh:
-        return tuple(
-            _Row(
-                *(
-                    int(r[k])
-                    for k in (
-                        "checking",
-                        "history",
-                        "savings",
-                        "debtors",
-                        "property",
-                        "plans",
-                        "credits",
-                        "amount_dm",
-                    )
-                ),
-                good=r["good"] == "1",
-            )
-            for r in csv.DictReader(fh)
-        )
+        return tuple(_row(r) for r in csv.DictReader(fh))
 
 
 def sandbox_report(id_number: str, consent_id: str, seed: str = "sandbox") -> BureauReport:

@@ -43,6 +43,23 @@ class FraudInput:
             if not getattr(self, name):
                 raise ValueError(f"FraudInput.{name} is empty")
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FraudInput:
+        """From a workflow payload: snake_case keys, `now` as ISO-8601 with offset."""
+        lat, lon = data.get("lat"), data.get("lon")
+        return cls(
+            application_id=str(data["application_id"]),
+            user_id=str(data["user_id"]),
+            id_hash=str(data["id_hash"]),
+            device_fingerprint=str(data["device_fingerprint"]),
+            ip=str(data["ip"]),
+            lat=None if lat is None else float(lat),
+            lon=None if lon is None else float(lon),
+            declared_city=str(data.get("declared_city", "")),
+            now=datetime.fromisoformat(str(data["now"])),
+            phone_hash=data.get("phone_hash") or None,
+        )
+
 
 @dataclass(frozen=True)
 class FraudResult:
