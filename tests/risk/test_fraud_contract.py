@@ -37,13 +37,16 @@ class Stores:
         return screen(inp, counters=self.counters, blacklist=self.blacklist, pepper=PEPPER)
 
 
+MAX_MEMBERS = 20  # small, so that the cap is testable
+
+
 @pytest.fixture(params=["memory", "dynamodb"])
 def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
     if request.param == "memory":
-        yield Stores(InMemoryFraudCounters(), InMemoryBlacklist())
+        yield Stores(InMemoryFraudCounters(MAX_MEMBERS), InMemoryBlacklist())
     else:
         table = request.getfixturevalue("dynamodb_table")
-        yield Stores(DynamoDBFraudCounters(table), DynamoDBBlacklist(table), table)
+        yield Stores(DynamoDBFraudCounters(table, MAX_MEMBERS), DynamoDBBlacklist(table), table)
 
 
 # --- Port contract ----------------------------------------------------------------------------
@@ -69,6 +72,14 @@ def test_members_are_the_union_of_the_buckets_in_range_of_one_series(stores: Sto
     c.add_member("VEL#IP#y", "H#2026112812", "other-series", 1)
     assert c.members("VEL#IP#x", "H#2026112811", "H#2026112812") == {"a", "b"}
     assert c.members("VEL#IP#nobody", "H#2026112811", "H#2026112812") == frozenset()
+
+
+def test_a_full_bucket_stops_growing_but_still_counts(stores: Stores) -> None:
+    c = stores.counters
+    for n in range(MAX_MEMBERS + 5):
+        c.add_member("VEL#IP#nat", "H#2026112812", f"app-{n}", 1)
+    c.add_member("VEL#IP#nat", "H#2026112812", "app-0", 1)  # a retry of an early member
+    assert len(c.members("VEL#IP#nat", "H#2026112812", "H#2026112812")) == MAX_MEMBERS
 
 
 def test_sightings_are_idempotent_filtered_by_time_and_oldest_first(stores: Stores) -> None:

@@ -66,10 +66,11 @@ def test_sighting_keys_sort_by_time() -> None:
 
 
 def test_request_builders_name_every_attribute() -> None:
-    r = req.add_member_request("VEL#IP#h", "H#2026112812", "app-1", 123)
+    r = req.add_member_request("VEL#IP#h", "H#2026112812", "app-1", 123, 1000)
     assert r["UpdateExpression"] == "ADD #m :m SET #e = :e"
+    assert r["ConditionExpression"] == "attribute_not_exists(#m) OR size(#m) < :cap"
     assert r["ExpressionAttributeNames"] == {"#m": "members", "#e": "expiresAt"}
-    assert r["ExpressionAttributeValues"] == {":m": {"app-1"}, ":e": 123}
+    assert r["ExpressionAttributeValues"] == {":m": {"app-1"}, ":e": 123, ":cap": 1000}
     q = req.members_query("VEL#IP#h", "H#1", "H#2")
     assert "#pk" in q["KeyConditionExpression"] and q["ExpressionAttributeNames"]["#m"] == "members"
     item = req.sighting_item("LOC#USR#u", Sighting("a", 5, 39.90421, 116.40739), 9)

@@ -10,20 +10,27 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.fraud import keys
 from chalicelib.fraud.model import BlacklistEntry, Sighting
+from chalicelib.fraud.ports import MAX_MEMBERS_PER_BUCKET
 
 _BATCH_GET_LIMIT = 100
 _BATCH_GET_ATTEMPTS = 4
 
 
-def add_member_request(series: str, bucket: str, member: str, expires_at: int) -> dict[str, Any]:
+def add_member_request(
+    series: str, bucket: str, member: str, expires_at: int, max_members: int
+) -> dict[str, Any]:
     # ADD on a string set is atomic and idempotent: a retried application is one member.
+    # The condition stops a bucket growing past max_members (see ports.MAX_MEMBERS_PER_BUCKET).
     return {
         "Key": {"PK": series, "SK": bucket},
         "UpdateExpression": "ADD #m :m SET #e = :e",
+        "ConditionExpression": "attribute_not_exists(#m) OR size(#m) < :cap",
         "ExpressionAttributeNames": {"#m": "members", "#e": "expiresAt"},
-        "ExpressionAttributeValues": {":m": {member}, ":e": expires_at},
+        "ExpressionAttributeValues": {":m": {member}, ":e": expires_at, ":cap": max_members},
     }
 
 
@@ -83,11 +90,18 @@ def _query_all(table: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class DynamoDBFraudCounters:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, max_members: int = MAX_MEMBERS_PER_BUCKET) -> None:
         self._table = table
+        self._max_members = max_members
 
     def add_member(self, series: str, bucket: str, member: str, expires_at: int) -> None:
-        self._table.update_item(**add_member_request(series, bucket, member, expires_at))
+        request = add_member_request(series, bucket, member, expires_at, self._max_members)
+        try:
+            self._table.update_item(**request)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            # The bucket is full: this application is past every threshold anyway.
 
     def members(self, series: str, first_bucket: str, last_bucket: str) -> frozenset[str]:
         out: set[str] = set()

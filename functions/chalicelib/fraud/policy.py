@@ -37,8 +37,13 @@ class FraudPolicy:
     """... within this many days (daily buckets)."""
 
     # Velocity: applications per device / IP / ID
-    velocity_max_applications: int = 5
-    """Flag when MORE than this many applications came from one device, IP or ID ..."""
+    velocity_max_per_device: int = 5
+    """Flag when MORE than this many applications came from one device ..."""
+    velocity_max_per_ip: int = 5
+    """... from one IP. Mobile carriers put many users behind one IP (CGNAT): raise this one
+    first if honest applicants get flagged."""
+    velocity_max_per_id: int = 5
+    """... for one ID number ..."""
     velocity_window_hours: int = 24
     """... within this many hours (hourly buckets)."""
 

@@ -11,10 +11,16 @@ from typing import Protocol
 from chalicelib.fraud.model import BlacklistEntry, Sighting
 
 
+MAX_MEMBERS_PER_BUCKET = 1000
+"""A bucket stops growing here: the count is far past every threshold by then, and the item
+stays well under DynamoDB's 400 KB limit even when a bot farm hammers one IP."""
+
+
 class FraudCounters(Protocol):
     def add_member(self, series: str, bucket: str, member: str, expires_at: int) -> None:
         """Add `member` to the set at (series, bucket). Atomic; adding it again changes nothing,
-        which is what makes a retried application count once."""
+        which is what makes a retried application count once. A full bucket
+        (MAX_MEMBERS_PER_BUCKET, or the adapter's max_members) silently drops new members."""
 
     def members(self, series: str, first_bucket: str, last_bucket: str) -> frozenset[str]:
         """Union of the sets in buckets first..last (inclusive, in key order)."""
@@ -39,12 +45,15 @@ class Blacklist(Protocol):
 class InMemoryFraudCounters:
     """Fake counters. Ignores expiry (as DynamoDB may, for up to days after expiresAt)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_members: int = MAX_MEMBERS_PER_BUCKET) -> None:
+        self.max_members = max_members
         self.sets: dict[tuple[str, str], set[str]] = {}
         self.sightings: dict[tuple[str, str], Sighting] = {}
 
     def add_member(self, series: str, bucket: str, member: str, expires_at: int) -> None:
-        self.sets.setdefault((series, bucket), set()).add(member)
+        members = self.sets.setdefault((series, bucket), set())
+        if len(members) < self.max_members:
+            members.add(member)
 
     def members(self, series: str, first_bucket: str, last_bucket: str) -> frozenset[str]:
         out: set[str] = set()

@@ -69,13 +69,16 @@ def screen(
     )
 
     first, last = keys.hour_buckets(inp.now, vel_hours)
-    worst_velocity = 0
+    limits = {
+        "device": policy.velocity_max_per_device,
+        "ip": policy.velocity_max_per_ip,
+        "id": policy.velocity_max_per_id,
+    }
     for name, series in velocity_series.items():
         n = len(counters.members(series, first, last))
         signals[f"velocity_{name}_{vel_hours}h"] = n
-        worst_velocity = max(worst_velocity, n)
-    if worst_velocity > policy.velocity_max_applications:
-        flagged.add(p.VELOCITY)
+        if n > limits[name]:
+            flagged.add(p.VELOCITY)
 
     distinct_ids = len(counters.members(dev_series, *keys.day_buckets(inp.now, dev_days)))
     signals[f"device_distinct_ids_{dev_days}d"] = distinct_ids
