@@ -1,0 +1,141 @@
+"""Screen one application for fraud: pure rules over counters and a blacklist behind ports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.fraud import keys
+from chalicelib.fraud import policy as p
+from chalicelib.fraud.geo import city_coordinates, haversine_km
+from chalicelib.fraud.identifiers import hash_identifier
+from chalicelib.fraud.model import FraudInput, FraudResult, Sighting
+from chalicelib.fraud.ports import Blacklist, FraudCounters
+from chalicelib.reasons import Reason
+
+REASON_TEXT = {
+    p.BLACKLIST: "Your identity, phone or device is on our fraud prevention list.",
+    p.DEVICE_SHARED: "This device has been used to apply by several different people.",
+    p.VELOCITY: "Too many applications came from this device, network or identity in a short time.",
+    p.LOCATION: "Your location is far from the city you told us you live in.",
+    p.IMPOSSIBLE_TRAVEL: "Applications came from places too far apart for the time between them.",
+}
+_ORDER = (p.BLACKLIST, p.DEVICE_SHARED, p.IMPOSSIBLE_TRAVEL, p.VELOCITY, p.LOCATION)
+
+
+def screen(
+    inp: FraudInput,
+    *,
+    counters: FraudCounters,
+    blacklist: Blacklist,
+    pepper: bytes,
+    policy: p.FraudPolicy = p.DEFAULT_FRAUD_POLICY,
+) -> FraudResult:
+    """Record this application in the counters, then judge it against them.
+
+    Safe to retry: counters are sets of application ids / ID hashes, sightings of the same
+    application are ignored, so a repeated call gives the same result (unless other
+    applications arrived in between).
+    """
+    device = hash_identifier(pepper, "DEVICE", inp.device_fingerprint)
+    ip = hash_identifier(pepper, "IP", inp.ip)
+    now_s = int(inp.now.timestamp())
+    flagged: set[str] = set()
+    signals: dict[str, Any] = {}
+
+    # Blacklist
+    wanted = [("ID", inp.id_hash), ("DEVICE", device)]
+    if inp.phone_hash:
+        wanted.append(("PHONE", inp.phone_hash))
+    hits = blacklist.find(wanted)
+    signals["blacklist_hits"] = sorted(kind for kind, _ in hits)
+    if hits:
+        flagged.add(p.BLACKLIST)
+
+    # Record, then count (the counts include this application)
+    vel_hours = policy.velocity_window_hours
+    vel_expires = now_s + (vel_hours + 1) * 3600
+    velocity_series = {
+        "device": keys.velocity_series("DEV", device),
+        "ip": keys.velocity_series("IP", ip),
+        "id": keys.velocity_series("ID", inp.id_hash),
+    }
+    for series in velocity_series.values():
+        counters.add_member(series, keys.hour_bucket(inp.now), inp.application_id, vel_expires)
+    dev_series = keys.device_ids_series(device)
+    dev_days = policy.device_window_days
+    counters.add_member(
+        dev_series, keys.day_bucket(inp.now), inp.id_hash, now_s + (dev_days + 1) * 86400
+    )
+
+    first, last = keys.hour_buckets(inp.now, vel_hours)
+    limits = {
+        "device": policy.velocity_max_per_device,
+        "ip": policy.velocity_max_per_ip,
+        "id": policy.velocity_max_per_id,
+    }
+    for name, series in velocity_series.items():
+        n = len(counters.members(series, first, last))
+        signals[f"velocity_{name}_{vel_hours}h"] = n
+        if n > limits[name]:
+            flagged.add(p.VELOCITY)
+
+    distinct_ids = len(counters.members(dev_series, *keys.day_buckets(inp.now, dev_days)))
+    signals[f"device_distinct_ids_{dev_days}d"] = distinct_ids
+    if distinct_ids > policy.device_max_distinct_ids:
+        flagged.add(p.DEVICE_SHARED)
+
+    # Location
+    city = city_coordinates(inp.declared_city)
+    signals["declared_city_known"] = city is not None
+    signals["km_from_declared_city"] = None
+    signals["max_travel_kmh"] = None
+    if inp.lat is None or inp.lon is None:
+        signals["location_shared"] = False
+    else:
+        signals["location_shared"] = True
+        if city is not None:
+            km = haversine_km(inp.lat, inp.lon, *city)
+            signals["km_from_declared_city"] = int(km)
+            if km > policy.max_km_from_declared_city:
+                flagged.add(p.LOCATION)
+        speed = _max_travel_kmh(inp, device, counters, policy)
+        signals["max_travel_kmh"] = speed
+        if speed is not None and speed > policy.max_travel_kmh:
+            flagged.add(p.IMPOSSIBLE_TRAVEL)
+
+    codes = [c for c in _ORDER if c in flagged]
+    decline = any(policy.actions[c] == "DECLINE" for c in codes)
+    review = not decline and any(policy.actions[c] == "REVIEW" for c in codes)
+    return FraudResult(
+        decline=decline,
+        review=review,
+        reasons=tuple(Reason(c, REASON_TEXT[c]) for c in codes),
+        signals=signals,
+    )
+
+
+def _max_travel_kmh(
+    inp: FraudInput, device: str, counters: FraudCounters, policy: p.FraudPolicy
+) -> int | None:
+    """Fastest implied speed between this application and a recent one of the same user or
+    device (records this one's sighting too). None when there is nothing to compare."""
+    assert inp.lat is not None and inp.lon is not None
+    now_s = int(inp.now.timestamp())
+    since = int((inp.now - timedelta(hours=policy.travel_lookback_hours)).timestamp())
+    here = Sighting(inp.application_id, now_s, inp.lat, inp.lon)
+    expires = now_s + policy.sighting_ttl_hours * 3600
+    fastest: int | None = None
+    for series in (keys.sightings_series("USR", inp.user_id), keys.sightings_series("DEV", device)):
+        counters.record_sighting(series, here, expires)
+        for seen in counters.sightings_since(series, since):
+            if seen.application_id == inp.application_id or seen.at > now_s:
+                continue
+            km = haversine_km(seen.lat, seen.lon, inp.lat, inp.lon)
+            if km < policy.travel_min_km:
+                kmh = 0
+            else:
+                hours = max(now_s - seen.at, policy.travel_min_seconds) / 3600
+                kmh = int(km / hours)
+            fastest = kmh if fastest is None else max(fastest, kmh)
+    return fastest

@@ -1,0 +1,276 @@
+"""One suite, two implementations: the in-memory fakes and the DynamoDB adapters (in moto)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.fraud import (
+    BlacklistEntry,
+    DynamoDBBlacklist,
+    DynamoDBFraudCounters,
+    FraudResult,
+    InMemoryBlacklist,
+    InMemoryFraudCounters,
+    Sighting,
+    blacklist_value,
+    hash_identifier,
+    screen,
+)
+
+from .factories import NOW, SHANGHAI, application
+
+PEPPER = b"test-pepper"
+
+
+@dataclass
+class Stores:
+    counters: Any
+    blacklist: Any
+    table: Any = None
+
+    def screen(self, inp) -> FraudResult:  # type: ignore[no-untyped-def]
+        return screen(inp, counters=self.counters, blacklist=self.blacklist, pepper=PEPPER)
+
+
+MAX_MEMBERS = 20  # small, so that the cap is testable
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
+    if request.param == "memory":
+        yield Stores(InMemoryFraudCounters(MAX_MEMBERS), InMemoryBlacklist())
+    else:
+        table = request.getfixturevalue("dynamodb_table")
+        yield Stores(DynamoDBFraudCounters(table, MAX_MEMBERS), DynamoDBBlacklist(table), table)
+
+
+# --- Port contract ----------------------------------------------------------------------------
+
+
+def test_adding_a_member_twice_counts_once(stores: Stores) -> None:
+    c = stores.counters
+    c.add_member("VEL#IP#x", "H#2026112812", "app-1", 1)
+    c.add_member("VEL#IP#x", "H#2026112812", "app-1", 1)
+    c.add_member("VEL#IP#x", "H#2026112813", "app-1", 1)
+    assert c.members("VEL#IP#x", "H#2026112800", "H#2026112823") == {"app-1"}
+
+
+def test_members_are_the_union_of_the_buckets_in_range_of_one_series(stores: Stores) -> None:
+    c = stores.counters
+    for bucket, member in [
+        ("H#2026112710", "old"),
+        ("H#2026112811", "a"),
+        ("H#2026112812", "b"),
+        ("H#2026112813", "late"),
+    ]:
+        c.add_member("VEL#IP#x", bucket, member, 1)
+    c.add_member("VEL#IP#y", "H#2026112812", "other-series", 1)
+    assert c.members("VEL#IP#x", "H#2026112811", "H#2026112812") == {"a", "b"}
+    assert c.members("VEL#IP#nobody", "H#2026112811", "H#2026112812") == frozenset()
+
+
+def test_a_full_bucket_stops_growing_but_still_counts(stores: Stores) -> None:
+    c = stores.counters
+    for n in range(MAX_MEMBERS + 5):
+        c.add_member("VEL#IP#nat", "H#2026112812", f"app-{n}", 1)
+    c.add_member("VEL#IP#nat", "H#2026112812", "app-0", 1)  # a retry of an early member
+    assert len(c.members("VEL#IP#nat", "H#2026112812", "H#2026112812")) == MAX_MEMBERS
+
+
+def test_sightings_are_idempotent_filtered_by_time_and_oldest_first(stores: Stores) -> None:
+    c = stores.counters
+    c.record_sighting("LOC#USR#u", Sighting("b", 2000, 31.23041, 121.47371), 9)
+    c.record_sighting("LOC#USR#u", Sighting("a", 1000, 39.9, 116.4), 9)
+    c.record_sighting("LOC#USR#u", Sighting("a", 1000, 39.9, 116.4), 9)
+    c.record_sighting("LOC#USR#u", Sighting("z", 10, 0.0, 0.0), 9)
+    got = c.sightings_since("LOC#USR#u", 1000)
+    assert [s.application_id for s in got] == ["a", "b"]
+    assert got[1] == Sighting("b", 2000, 31.23, 121.47)  # stored to 2 dp only
+
+
+def test_blacklist_add_find_remove(stores: Stores) -> None:
+    b = stores.blacklist
+    b.add(BlacklistEntry("ID", "h1", "CONFIRMED_FRAUD", 1))
+    b.add(BlacklistEntry("DEVICE", "h2", "CONFIRMED_FRAUD", 1))
+    assert b.find([("ID", "h1"), ("ID", "h2"), ("DEVICE", "h2"), ("PHONE", "h1")]) == {
+        ("ID", "h1"),
+        ("DEVICE", "h2"),
+    }
+    b.remove("ID", "h1")
+    b.remove("ID", "never-listed")
+    assert b.find([("ID", "h1")]) == set()
+
+
+# --- Screening scenarios, against both --------------------------------------------------------
+
+
+def test_a_clean_application_passes(stores: Stores) -> None:
+    r = stores.screen(application())
+    assert (r.decline, r.review, r.reasons) == (False, False, ())
+    assert r.signals["km_from_declared_city"] == 0
+    assert not any(isinstance(v, float) for v in r.signals.values())
+
+
+def test_fraud_ring_of_five_applicants_on_one_device(stores: Stores) -> None:
+    # GIVEN five different people applying from one phone over a few days
+    results = [
+        stores.screen(application(n, device_fingerprint="ring-phone", now=NOW + timedelta(days=n)))
+        for n in range(1, 6)
+    ]
+    # THEN the first three pass, the fourth and fifth are declined as a shared device
+    assert [r.decline for r in results] == [False, False, False, True, True]
+    assert [r.signals["device_distinct_ids_30d"] for r in results] == [1, 2, 3, 4, 5]
+    assert results[3].reasons[0].code == "FRAUD_DEVICE_SHARED"
+
+
+def test_device_sharing_forgets_after_the_window(stores: Stores) -> None:
+    for n in range(1, 5):
+        stores.screen(application(n, device_fingerprint="old-phone", now=NOW))
+    later = stores.screen(
+        application(9, device_fingerprint="old-phone", now=NOW + timedelta(days=31))
+    )
+    assert later.signals["device_distinct_ids_30d"] == 1 and not later.decline
+
+
+def test_one_person_reapplying_on_one_device_is_not_a_ring(stores: Stores) -> None:
+    for k in range(4):
+        r = stores.screen(
+            application(1, application_id=f"again-{k}", now=NOW + timedelta(days=k * 2))
+        )
+    assert r.signals["device_distinct_ids_30d"] == 1 and not r.decline
+
+
+def test_velocity_from_one_ip_asks_for_review(stores: Stores) -> None:
+    results = [
+        stores.screen(application(n, ip="203.0.113.7", now=NOW + timedelta(hours=n * 3)))
+        for n in range(1, 7)
+    ]
+    assert [r.review for r in results] == [False] * 5 + [True]
+    assert results[-1].signals["velocity_ip_24h"] == 6
+    assert [x.code for x in results[-1].reasons] == ["FRAUD_VELOCITY"]
+
+
+def test_velocity_window_slides(stores: Stores) -> None:
+    for n in range(1, 6):
+        stores.screen(application(n, ip="203.0.113.8", now=NOW))
+    r = stores.screen(application(6, ip="203.0.113.8", now=NOW + timedelta(hours=26)))
+    assert r.signals["velocity_ip_24h"] == 1 and not r.review
+
+
+def test_impossible_travel_beijing_to_shanghai_in_ten_minutes(stores: Stores) -> None:
+    stores.screen(application(1, application_id="a1"))
+    r = stores.screen(
+        application(
+            1,
+            application_id="a2",
+            lat=SHANGHAI[0],
+            lon=SHANGHAI[1],
+            declared_city="上海",
+            now=NOW + timedelta(minutes=10),
+        )
+    )
+    assert r.decline
+    assert [x.code for x in r.reasons] == ["FRAUD_IMPOSSIBLE_TRAVEL"]
+    assert r.signals["max_travel_kmh"] > 6000
+
+
+def test_the_same_trip_by_plane_is_fine(stores: Stores) -> None:
+    stores.screen(application(1, application_id="a1"))
+    r = stores.screen(
+        application(
+            1,
+            application_id="a2",
+            lat=SHANGHAI[0],
+            lon=SHANGHAI[1],
+            declared_city="上海",
+            now=NOW + timedelta(hours=3),
+        )
+    )
+    assert not r.decline and r.signals["max_travel_kmh"] < 900
+
+
+def test_impossible_travel_is_also_caught_per_device(stores: Stores) -> None:
+    stores.screen(application(1, device_fingerprint="shared"))
+    r = stores.screen(
+        application(
+            2,
+            device_fingerprint="shared",
+            lat=SHANGHAI[0],
+            lon=SHANGHAI[1],
+            declared_city="上海",
+            now=NOW + timedelta(minutes=30),
+        )
+    )
+    assert "FRAUD_IMPOSSIBLE_TRAVEL" in [x.code for x in r.reasons]
+
+
+def test_far_from_the_declared_city_asks_for_review(stores: Stores) -> None:
+    r = stores.screen(application(1, declared_city="Beijing", lat=SHANGHAI[0], lon=SHANGHAI[1]))
+    assert r.review and not r.decline
+    assert [x.code for x in r.reasons] == ["FRAUD_LOCATION"]
+    assert 1000 < r.signals["km_from_declared_city"] < 1100
+
+
+def test_no_location_means_no_location_signals(stores: Stores) -> None:
+    r = stores.screen(application(1, lat=None, lon=None))
+    assert r.signals["location_shared"] is False and r.reasons == ()
+
+
+@pytest.mark.parametrize(
+    "kind,field,raw",
+    [
+        ("ID", "id_hash", None),
+        ("DEVICE", "device_fingerprint", "bad-phone-fp"),
+        ("PHONE", "phone_hash", None),
+    ],
+)
+def test_blacklisted_identity_device_or_phone_is_declined(
+    stores: Stores, kind: str, field: str, raw: str | None
+) -> None:
+    if raw is None:
+        value = hash_identifier(
+            PEPPER, kind, "13800138000" if kind == "PHONE" else "110105199001011234"
+        )
+        stores.blacklist.add(BlacklistEntry(kind, value, "CONFIRMED_FRAUD", 0))  # type: ignore[arg-type]
+        inp = application(1, **{field: value})
+    else:
+        blacklist_value(
+            stores.blacklist,
+            pepper=PEPPER,
+            kind=kind,  # type: ignore[arg-type]
+            raw_value=raw,
+            reason_code="CONFIRMED_FRAUD",
+            now=NOW,
+        )
+        inp = application(1, **{field: raw})
+    r = stores.screen(inp)
+    assert r.decline and r.reasons[0].code == "FRAUD_BLACKLIST"
+    assert r.signals["blacklist_hits"] == [kind]
+
+
+def test_a_retried_application_is_counted_once_and_judged_the_same(stores: Stores) -> None:
+    # GIVEN five applications from one IP; the fifth is retried by Step Functions three times
+    for n in range(1, 5):
+        stores.screen(application(n, ip="198.51.100.1"))
+    fifth = application(5, ip="198.51.100.1")
+    first = stores.screen(fifth)
+    retries = [stores.screen(replace(fifth, now=NOW + timedelta(minutes=k))) for k in (1, 2, 70)]
+    # THEN the retries count five, not eight, and change nothing
+    assert first.signals["velocity_ip_24h"] == 5 and not first.review
+    for r in retries:
+        assert r == first
+
+
+def test_nothing_personal_in_keys(stores: Stores) -> None:
+    if stores.table is None:
+        pytest.skip("keys are a DynamoDB concern")
+    inp = application(1, device_fingerprint="fp-secret", ip="192.0.2.55", id_hash="idh")
+    stores.screen(inp)
+    keys = [(i["PK"], i["SK"]) for i in stores.table.scan()["Items"]]
+    assert keys and not any("fp-secret" in pk or "192.0.2.55" in pk for pk, _ in keys)
+    assert all("expiresAt" in i for i in stores.table.scan()["Items"])

@@ -1,0 +1,223 @@
+"""Pure parts of fraud screening: geography, keys, request builders, thresholds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.fraud import (
+    DEFAULT_FRAUD_POLICY,
+    FraudPolicy,
+    InMemoryBlacklist,
+    InMemoryFraudCounters,
+    hash_identifier,
+    screen,
+)
+from chalicelib.fraud import dynamodb as req
+from chalicelib.fraud import keys
+from chalicelib.fraud.geo import CITIES, city_coordinates, haversine_km
+from chalicelib.fraud.model import FraudInput, FraudResult, Sighting
+
+from .factories import BEIJING, NOW, SHANGHAI, application
+
+
+@pytest.mark.parametrize(
+    "name", ["北京", "北京市", "Beijing", " beijing ", "BEIJING CITY", "Peking"]
+)
+def test_city_names_in_chinese_or_pinyin(name: str) -> None:
+    assert city_coordinates(name) == BEIJING
+
+
+@pytest.mark.parametrize("name", ["Xi'an", "西安市", "xian"])
+def test_city_aliases(name: str) -> None:
+    assert city_coordinates(name) == CITIES[("西安", "xian")]
+
+
+def test_unknown_city_is_none() -> None:
+    assert city_coordinates("Atlantis") is None
+
+
+@pytest.mark.parametrize(
+    "a,b,km",
+    [
+        (BEIJING, SHANGHAI, 1067),
+        (BEIJING, BEIJING, 0),
+        (CITIES[("广州", "guangzhou")], CITIES[("深圳", "shenzhen")], 104),
+    ],
+)
+def test_haversine(a: tuple[float, float], b: tuple[float, float], km: int) -> None:
+    assert abs(haversine_km(*a, *b) - km) < 5
+
+
+def test_buckets_are_utc_and_cover_the_window() -> None:
+    t = datetime(
+        2026, 11, 28, 1, 30, tzinfo=timezone(timedelta(hours=8))
+    )  # 17:30 UTC the day before
+    assert keys.hour_bucket(t) == "H#2026112717"
+    assert keys.hour_buckets(NOW, 24) == ("H#2026112712", "H#2026112812")
+    assert keys.day_buckets(NOW, 30) == ("D#20261030", "D#20261128")
+
+
+def test_sighting_keys_sort_by_time() -> None:
+    assert keys.sighting_sk(999, "b") < keys.sighting_sk(1000, "a")
+    assert keys.sighting_sk_from(1000) <= keys.sighting_sk(1000, "a")
+
+
+def test_request_builders_name_every_attribute() -> None:
+    r = req.add_member_request("VEL#IP#h", "H#2026112812", "app-1", 123, 1000)
+    assert r["UpdateExpression"] == "ADD #m :m SET #e = :e"
+    assert r["ConditionExpression"] == "attribute_not_exists(#m) OR size(#m) < :cap"
+    assert r["ExpressionAttributeNames"] == {"#m": "members", "#e": "expiresAt"}
+    assert r["ExpressionAttributeValues"] == {":m": {"app-1"}, ":e": 123, ":cap": 1000}
+    q = req.members_query("VEL#IP#h", "H#1", "H#2")
+    assert "#pk" in q["KeyConditionExpression"] and q["ExpressionAttributeNames"]["#m"] == "members"
+    item = req.sighting_item("LOC#USR#u", Sighting("a", 5, 39.90421, 116.40739), 9)
+    assert str(item["lat"]) == "39.9" and str(item["lon"]) == "116.41" and item["expiresAt"] == 9
+
+
+def test_hash_identifier_is_keyed_namespaced_and_normalised() -> None:
+    assert hash_identifier(b"p", "ID", "11010519900101123X") == hash_identifier(
+        b"p", "ID", " 11010519900101123x"
+    )
+    assert hash_identifier(b"p", "ID", "x") != hash_identifier(b"q", "ID", "x")
+    assert hash_identifier(b"p", "ID", "x") != hash_identifier(b"p", "PHONE", "x")
+    assert len(hash_identifier(b"p", "IP", "1.2.3.4")) == 64
+    with pytest.raises(ValueError):
+        hash_identifier(b"", "ID", "x")
+
+
+def _screen_many(
+    inputs: list[FraudInput], policy: FraudPolicy = DEFAULT_FRAUD_POLICY
+) -> FraudResult:
+    counters, blacklist = InMemoryFraudCounters(), InMemoryBlacklist()
+    result = None
+    for inp in inputs:
+        result = screen(inp, counters=counters, blacklist=blacklist, pepper=b"p", policy=policy)
+    assert result is not None
+    return result
+
+
+@pytest.mark.parametrize(
+    "case,inputs,codes,decline,review",
+    [
+        (
+            "3 people on a device is allowed",
+            [application(n, device_fingerprint="d") for n in range(3)],
+            (),
+            False,
+            False,
+        ),
+        (
+            "4 people on a device is a ring",
+            [application(n, device_fingerprint="d") for n in range(4)],
+            ("FRAUD_DEVICE_SHARED",),
+            True,
+            False,
+        ),
+        (
+            "5 applications from one ID is fine",
+            [application(1, application_id=f"a{k}") for k in range(5)],
+            (),
+            False,
+            False,
+        ),
+        (
+            "6 applications from one ID is velocity",
+            [application(1, application_id=f"a{k}") for k in range(6)],
+            ("FRAUD_VELOCITY",),
+            False,
+            True,
+        ),
+        (
+            "299 km from home is fine",
+            [application(1, lat=BEIJING[0] + 2.69, lon=BEIJING[1])],
+            (),
+            False,
+            False,
+        ),
+        (
+            "301 km from home is flagged",
+            [application(1, lat=BEIJING[0] + 2.71, lon=BEIJING[1])],
+            ("FRAUD_LOCATION",),
+            False,
+            True,
+        ),
+        (
+            "unknown declared city is not flagged",
+            [application(1, declared_city="小镇", lat=SHANGHAI[0], lon=SHANGHAI[1])],
+            (),
+            False,
+            False,
+        ),
+        (
+            "GPS drift of 30 km in a minute is not travel",
+            [
+                application(1, application_id="a"),
+                application(
+                    1, application_id="b", lat=BEIJING[0] + 0.27, now=NOW + timedelta(minutes=1)
+                ),
+            ],
+            (),
+            False,
+            False,
+        ),
+        (
+            "decline and review together: decline wins, all reasons kept",
+            [application(n, device_fingerprint="d", ip="1.1.1.1") for n in range(6)],
+            ("FRAUD_DEVICE_SHARED", "FRAUD_VELOCITY"),
+            True,
+            False,
+        ),
+    ],
+)
+def test_thresholds(
+    case: str, inputs: list[FraudInput], codes: tuple[str, ...], decline: bool, review: bool
+) -> None:
+    r = _screen_many(inputs)
+    assert tuple(x.code for x in r.reasons) == codes, case
+    assert (r.decline, r.review) == (decline, review), case
+
+
+def test_actions_are_policy() -> None:
+    lenient = FraudPolicy(actions={**FraudPolicy().actions, "FRAUD_DEVICE_SHARED": "REVIEW"})
+    r = _screen_many([application(n, device_fingerprint="d") for n in range(4)], lenient)
+    assert (r.decline, r.review) == (False, True)
+
+
+def test_result_round_trips() -> None:
+    r = _screen_many([application(n, device_fingerprint="d") for n in range(4)])
+    assert FraudResult.from_dict(r.as_dict()) == r
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"now": NOW.replace(tzinfo=None)},
+        {"lat": None},
+        {"lat": 91.0},
+        {"application_id": ""},
+        {"ip": ""},
+    ],
+)
+def test_bad_input_is_refused(overrides: dict) -> None:
+    with pytest.raises(ValueError):
+        replace(application(), **overrides)
+
+
+def test_input_from_a_workflow_payload() -> None:
+    payload = {
+        "application_id": "app-1",
+        "user_id": "user-1",
+        "id_hash": "idhash-1",
+        "device_fingerprint": "device-1",
+        "ip": "10.0.0.1",
+        "lat": BEIJING[0],
+        "lon": BEIJING[1],
+        "declared_city": "北京",
+        "now": "2026-11-28T12:00:00+00:00",
+    }
+    assert FraudInput.from_dict(payload) == application()
+    with pytest.raises(ValueError):
+        FraudInput.from_dict({**payload, "now": "2026-11-28T12:00:00"})
