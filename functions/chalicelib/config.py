@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 
 
 class MissingSetting(RuntimeError):
@@ -26,6 +26,9 @@ class Settings:
     pii_pepper: str
     auth_local_key: str = ""
     auth_jwks_url: str = ""
+    # The sandbox bureau behaves like a real one: it takes time and sometimes fails.
+    bureau_sandbox_latency_ms: str = "20"
+    bureau_sandbox_failure_rate: str = "0"
 
     ENV = {
         "table_name": "LENDING_TABLE",
@@ -40,8 +43,10 @@ class Settings:
         "pii_pepper": "PII_PEPPER",
         "auth_local_key": "AUTH_LOCAL_KEY",
         "auth_jwks_url": "AUTH_JWKS_URL",
+        "bureau_sandbox_latency_ms": "BUREAU_SANDBOX_LATENCY_MS",
+        "bureau_sandbox_failure_rate": "BUREAU_SANDBOX_FAILURE_RATE",
     }
-    OPTIONAL = frozenset({"auth_local_key", "auth_jwks_url"})
+    OPTIONAL = frozenset({"auth_local_key", "auth_jwks_url", "bureau_sandbox_latency_ms", "bureau_sandbox_failure_rate"})
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -52,7 +57,8 @@ class Settings:
             value = env.get(name, "")
             if not value and f.name not in cls.OPTIONAL:
                 raise MissingSetting(f"environment variable {name} is not set")
-            values[f.name] = value
+            if value or f.default is MISSING:
+                values[f.name] = value
         settings = cls(**values)
         if settings.auth_mode not in {"local", "cognito"}:
             raise MissingSetting(f"AUTH_MODE must be 'local' or 'cognito', not {settings.auth_mode!r}")

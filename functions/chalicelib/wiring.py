@@ -101,21 +101,44 @@ class Container:
     @cached_property
     def origination_steps(self) -> Any:
         from . import decision, pricing
-        from .fraud import FraudInput
+        from .fraud import FraudInput, screen
         from .kyc import verify_identity
         from .origination.steps import OriginationSteps
 
+        pepper = self.settings.pii_pepper.encode()
         return OriginationSteps(
             applications=self.applications,
             documents=self.documents,
             verify=verify_identity,
-            screener=self.fraud_screener,
+            screen=lambda inp: screen(inp, counters=self.fraud_counters, blacklist=self.blacklist, pepper=pepper),
             fraud_input=FraudInput,
             bureau=self.bureau,
             scorer=lambda: self.scorer,
             decide=decision.decide,
             price=pricing.price,
-            pepper=self.settings.pii_pepper,
+            pepper=pepper,
+        )
+
+    @cached_property
+    def fraud_counters(self) -> Any:
+        from .fraud import DynamoDBFraudCounters
+
+        return DynamoDBFraudCounters(self.table)
+
+    @cached_property
+    def blacklist(self) -> Any:
+        from .fraud import DynamoDBBlacklist
+
+        return DynamoDBBlacklist(self.table)
+
+    @cached_property
+    def bureau(self) -> Any:
+        # The only bureau adapter today is the sandbox; a real one plugs in here behind CreditBureau.
+        from .bureau import SandboxBureau
+
+        return SandboxBureau(
+            latency_s=int(self.settings.bureau_sandbox_latency_ms) / 1000,
+            failure_rate=float(self.settings.bureau_sandbox_failure_rate),
         )
 
     @cached_property

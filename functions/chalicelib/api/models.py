@@ -54,7 +54,6 @@ class Declared(Strict):
     city: Annotated[str, StringConstraints(min_length=2, max_length=20)]
     residenceYears: int = Field(ge=0, le=80)
     property: Literal["real_estate", "insurance", "car", "none"] = "none"
-    otherLoans: Literal["none", "bank", "stores"] = "none"
 
     @field_validator("monthlyIncome")
     @classmethod

@@ -81,25 +81,22 @@ def residence_since(years: int) -> int:
 def model_features(
     *, amount_fen: int, term_months: int, purpose: str, profile: dict[str, Any], age: int, bureau: dict[str, Any]
 ) -> dict[str, Any]:
+    """`bureau` is BureauReport.model_features(): checking, history, savings, debtors, other plans, credits."""
     amount = min(max(amount_fen // 100 // AMOUNT_DIVISOR, AMOUNT_RANGE[0]), AMOUNT_RANGE[1])
     return {
-        "status_of_existing_checking_account": bureau["status_of_existing_checking_account"],
+        **bureau,
         "duration_in_month": term_months,
-        "credit_history": bureau["credit_history"],
         "purpose": PURPOSE[purpose],
         "credit_amount": amount,
-        "savings_account_and_bonds": bureau["savings_account_and_bonds"],
         "present_employment_since": employment_since(profile["employment"], int(profile["employmentYears"])),
         "installment_rate_in_percentage_of_disposable_income": installment_rate(
             amount_fen, term_months, int(profile["monthlyIncomeFen"])
         ),
-        "other_debtors_or_guarantors": bureau["other_debtors_or_guarantors"],
         "present_residence_since": residence_since(int(profile["residenceYears"])),
+        # What the applicant declared owning; the bureau's property attribute is its view.
         "property": PROPERTY[profile["property"]],
         "age_in_years": age,
-        "other_installment_plans": bureau["other_installment_plans"],
         "housing": HOUSING[profile["housing"]],
-        "number_of_existing_credits_at_this_bank": int(bureau["number_of_existing_credits_at_this_bank"]),
         "job": JOB[profile["employment"]],
         "number_of_people_being_liable_to_provide_maintenance_for": 1 if int(profile["dependants"]) <= 2 else 2,
         # The phone number is verified by the app's SMS login.

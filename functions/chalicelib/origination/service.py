@@ -75,7 +75,6 @@ class OriginationService:
                 "city": d.city,
                 "residenceYears": d.residenceYears,
                 "property": d.property,
-                "otherLoans": d.otherLoans,
             },
             device={"fingerprint": req.device.fingerprint, "ip": str(req.device.ip)},
             location={"lat": str(req.location.lat), "lon": str(req.location.lon)},

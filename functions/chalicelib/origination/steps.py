@@ -19,13 +19,14 @@ from ..applications.repository import ApplicationRepository
 from ..clock import iso, utcnow
 from ..documents import DocumentRepository, DocumentStatus
 from ..errors import Conflict, DocumentNotReady, NotFound
-from ..pii import pseudonym
+from ..fraud.identifiers import hash_identifier
 from ..reasons import Reason
 from .features import model_features
 
 log = logging.getLogger(__name__)
 
 REVIEW_TIMEOUT = Reason("REVIEW_TIMEOUT", "We could not complete a manual review in time.")
+REVIEW_DECLINED = Reason("REVIEW_DECLINED", "After review, we cannot offer you credit at this time.")
 SYSTEM_FAILURE = Reason("SYSTEM_ERROR", "Something went wrong on our side while deciding. Please apply again.")
 
 
@@ -38,13 +39,13 @@ class OriginationSteps:
     applications: ApplicationRepository
     documents: DocumentRepository
     verify: Callable[..., Any]  # chalicelib.kyc.verify_identity
-    screener: Any  # chalicelib.fraud screener: .screen(FraudInput) -> FraudResult
+    screen: Callable[[Any], Any]  # FraudInput -> FraudResult, counters and blacklist bound
     fraud_input: Callable[..., Any]  # FraudInput constructor
     bureau: Any  # .pull(id_number, consent_id) -> BureauReport
     scorer: Callable[[], Any]  # lazily loaded Scorer
     decide: Callable[..., Any]
     price: Callable[..., Any]
-    pepper: str
+    pepper: bytes
     today: Callable[[], date] = lambda: utcnow().date()
     now: Callable[[], datetime] = utcnow
 
@@ -75,11 +76,12 @@ class OriginationSteps:
         app = self._app(application_id)
         pii = self.applications.get_pii(application_id)
         assert pii is not None
-        result = self.screener.screen(
+        result = self.screen(
             self.fraud_input(
                 application_id=application_id,
                 user_id=app.user_id,
-                id_hash=pseudonym(self.pepper, "id", pii.id_number),
+                id_hash=hash_identifier(self.pepper, "ID", pii.id_number),
+                phone_hash=hash_identifier(self.pepper, "PHONE", pii.phone),
                 device_fingerprint=app.device["fingerprint"],
                 ip=app.device["ip"],
                 lat=float(app.location["lat"]),
@@ -111,6 +113,8 @@ class OriginationSteps:
     # --- Score Application ----------------------------------------------------------------
 
     def score_application(self, application_id: str) -> dict[str, Any]:
+        from ..bureau import BureauReport
+
         app = self._app(application_id)
         features = model_features(
             amount_fen=app.amount_fen,
@@ -118,7 +122,7 @@ class OriginationSteps:
             purpose=app.purpose,
             profile=app.profile,
             age=int(app.steps["identity"]["age"]),
-            bureau=app.steps["bureau"],
+            bureau=BureauReport.from_dict(app.steps["bureau"]).model_features(),
         )
         result = self.scorer().score(features)
         summary = {
@@ -192,16 +196,19 @@ class OriginationSteps:
             monthly_income_fen=int(app.profile["monthlyIncomeFen"]),
             bureau_report=BureauReport.from_dict(steps["bureau"]),
             requested_amount_fen=app.amount_fen,
+            now=self.now(),
         )
         summary = {
             "grade": offer.grade,
             "apr": str(offer.apr),
             "dailyRate": str(offer.daily_rate),
             "limitFen": int(offer.limit_fen),
-            "expiresAt": iso(offer.expires_at) if isinstance(offer.expires_at, datetime) else str(offer.expires_at),
+            "expiresAt": iso(offer.expires_at),
+            "reasons": _reason_dicts(offer.reasons),
         }
         self.applications.record_step(application_id, "offer", summary)
-        return {"grade": offer.grade, "limitFen": summary["limitFen"], "apr": summary["apr"]}
+        # A zero line means affordability leaves less than the product's minimum: no offer.
+        return {"affordable": summary["limitFen"] > 0, "grade": offer.grade, "limitFen": summary["limitFen"]}
 
     # --- Record the outcome --------------------------------------------------------------------
 
@@ -237,11 +244,17 @@ class OriginationSteps:
     @staticmethod
     def _decline_reasons(app: Application) -> list[dict[str, str]]:
         steps = app.steps
-        for gate, failed in (
+        gates = (
             ("identity", lambda s: not s["passed"]),
             ("fraud", lambda s: s["decline"]),
             ("decision", lambda s: s["outcome"] == "DECLINE"),
-        ):
+            ("offer", lambda s: s["limitFen"] == 0),
+        )
+        for gate, failed in gates:
             if gate in steps and failed(steps[gate]) and steps[gate]["reasons"]:
-                return list(steps[gate]["reasons"])[:4] if gate != "decision" else list(steps[gate]["reasons"])
+                return list(steps[gate]["reasons"])
+        if steps.get("review", {}).get("outcome") == "DECLINE":
+            # A reviewer declined: the model's adverse factors are still the honest reasons.
+            model = steps.get("score", {}).get("reasons") or []
+            return list(model)[:4] or [REVIEW_DECLINED.as_dict()]
         return [Reason("DECLINED", "Your application did not meet our lending criteria.").as_dict()]
