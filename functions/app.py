@@ -127,9 +127,17 @@ def list_applications() -> Response:
     return json_response({"applications": [application_view(a) for a in apps]})
 
 
+@route("/v1/documents/{document_id}", methods=["GET"], authorizer=bearer_jwt)
+def document_status(document_id: str) -> Response:
+    return json_response(c().origination.document_status(principal().user_id, document_id))
+
+
 @route("/v1/applications/{application_id}", methods=["GET"], authorizer=bearer_jwt)
 def get_application(application_id: str) -> Response:
-    return json_response(application_view(c().origination.get(principal().user_id, application_id)))
+    wait = http.wait_seconds(app.current_request.query_params)
+    service = c().origination
+    found = service.wait_for_change(principal().user_id, application_id, wait) if wait else service.get(principal().user_id, application_id)
+    return json_response(application_view(found))
 
 
 @route("/v1/applications/{application_id}/accept", methods=["POST"], authorizer=bearer_jwt)

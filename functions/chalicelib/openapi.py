@@ -34,6 +34,10 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True, "sch
                "description": "A repeated key returns the first response"}
 
 
+WAIT = {"name": "waitSeconds", "in": "query", "required": False, "schema": {"type": "number", "minimum": 0, "maximum": 20},
+        "description": "Long-poll: answer as soon as the application leaves PENDING, or after this many seconds"}
+
+
 def _op(summary: str, responses: dict[str, Any], body: type[BaseModel] | None = None, params: list[Any] | None = None, secure: bool = True) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
@@ -50,7 +54,7 @@ def _path_param(name: str) -> dict[str, Any]:
 
 
 MODELS: list[type[BaseModel]] = [
-    m.DocumentRequest, m.DocumentResponse, m.ApplicationRequest, m.ApplicationAccepted, m.ApplicationOut,
+    m.DocumentRequest, m.DocumentResponse, m.DocumentStatus, m.ApplicationRequest, m.ApplicationAccepted, m.ApplicationOut,
     m.ApplicationList, m.ReviewDecision, m.Problem,
 ]
 
@@ -71,8 +75,10 @@ def openapi_document() -> dict[str, Any]:
                                                     **_errors(400, 401, 404, 409, 413, 422, 503)}, m.ApplicationRequest, [IDEMPOTENCY]),
             "get": _op("List my applications", {**_resp(200, m.ApplicationList, "Newest first"), **_errors(401)}),
         },
+        "/v1/documents/{documentId}": {"get": _op("Whether the uploaded photo has been read",
+                                                  {**_resp(200, m.DocumentStatus, "Status"), **_errors(401, 404)}, params=[_path_param("documentId")])},
         "/v1/applications/{applicationId}": {"get": _op("Status, reasons and offer", {**_resp(200, m.ApplicationOut, "The application"),
-                                                                                    **_errors(401, 404)}, params=[app_id])},
+                                                                                    **_errors(400, 401, 404)}, params=[app_id, WAIT])},
         "/v1/applications/{applicationId}/accept": {"post": _op("Accept the offer and open the credit line",
                                                                 {**_resp(201, None, "The credit line"), **_errors(401, 404, 409)}, params=[app_id])},
         "/v1/credit-line": {"get": _op("My revolving credit line", {**_resp(200, None, "The line"), **_errors(401, 404)})},

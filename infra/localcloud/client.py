@@ -33,12 +33,20 @@ class RemoteCloud:
         return str(self.info["awsEndpoint"])
 
     @classmethod
-    def spawn(cls, *, review_timeout: int = 3600, extra_env: dict[str, str] | None = None, timeout: float = 90) -> "RemoteCloud":
+    def spawn(
+        cls,
+        *,
+        review_timeout: int = 3600,
+        extra_env: dict[str, str] | None = None,
+        timeout: float = 90,
+        with_floor: bool = False,
+    ) -> "RemoteCloud":
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
         env = {**os.environ, **(extra_env or {})}
         env.pop("AWS_ENDPOINT_URL", None)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "localcloud", "--port", "0", "--ready-file", str(ready), "--review-timeout", str(review_timeout)],
+            [sys.executable, "-m", "localcloud", "--port", "0", "--ready-file", str(ready), "--review-timeout", str(review_timeout)]
+            + (["--with-floor"] if with_floor else []),
             cwd=ROOT,
             env=env,
         )
@@ -75,6 +83,14 @@ class RemoteCloud:
 
         return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
                             aws_access_key_id="local", aws_secret_access_key="local")
+
+    def wait_for_decision(self, user: str, application_id: str, timeout: float = 60) -> dict[str, Any]:
+        """Long-poll until the application leaves PENDING (or `timeout` passes)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            body = self.call("GET", f"/v1/applications/{application_id}?waitSeconds=10", user).json()
+            if body.get("status") != "PENDING" or time.monotonic() > deadline:
+                return body
 
     def wait_for_status(self, user: str, application_id: str, done: set[str], timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

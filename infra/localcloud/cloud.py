@@ -42,6 +42,32 @@ def _quiet_servers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+FLOOR_FUNCTION = "floor_noop"
+
+
+def _floor_noop(event: Any, context: Any) -> dict[str, Any]:
+    # Satisfies every Choice on the approve path, so the floor walks the same states.
+    return {"passed": True, "decline": False, "review": False, "outcome": "APPROVE", "affordable": True}
+
+
+def _create_floor_workflow(session: Any, names: LocalNames, router: InProcessLambda) -> str:
+    """The origination ASL with every function replaced by a no-op: the engine's floor (bench/)."""
+    import re
+
+    from .provision import ACCOUNT, substitute
+    from .template import INFRA_DIR
+
+    router.register(FLOOR_FUNCTION, _floor_noop)
+    props = names.resources["OriginationStateMachine"]["Properties"]
+    noop_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{STACK}-{FLOOR_FUNCTION}"
+    subs = {k: (noop_arn if k.endswith("FunctionArn") else str(names.resolve(v))) for k, v in props["DefinitionSubstitutions"].items()}
+    text = substitute((INFRA_DIR / "build" / props["DefinitionUri"]).resolve().read_text(), subs)
+    assert not re.search(r"\$\{", text)
+    return session.client("stepfunctions").create_state_machine(
+        name=f"{STACK}-origination-floor", definition=text, roleArn=f"arn:aws:iam::{ACCOUNT}:role/floor"
+    )["stateMachineArn"]
+
+
 def _quiet_handler_cls() -> Any:
     from chalice.local import ChaliceRequestHandler
 
@@ -73,6 +99,7 @@ class LocalCloud:
         review_timeout_seconds: int = 86400,
         model_dir: Path = DEFAULT_MODEL_DIR,
         local_key: str | None = None,
+        with_floor: bool = False,
     ) -> "LocalCloud":
         from moto import mock_aws
         from moto.server import ThreadedMotoServer
@@ -122,6 +149,8 @@ class LocalCloud:
 
         session = boto3.session.Session(region_name=REGION)
         physical = provision(session, names)
+        if with_floor:
+            physical["OriginationFloor"] = _create_floor_workflow(session, names, router)
         env = {**function_environment(names), **local_only}
         os.environ.update(env)
         from chalicelib import wiring

@@ -66,6 +66,9 @@ class InProcessLambda:
         handlers = {fn.name: fn for fn in app.pure_lambda_functions}
         return cls(handlers, name_prefix)
 
+    def register(self, name: str, handler: Handler) -> None:
+        self._handlers[name] = handler
+
     def function_names(self) -> Iterable[str]:
         return self._handlers.keys()
 

@@ -69,3 +69,20 @@ def idempotency_key(headers: Any) -> str:
     if not (8 <= len(key) <= 64) or not all(c.isalnum() or c in "-_" for c in key):
         raise InvalidRequest("Idempotency-Key must be 8-64 letters, digits, '-' or '_'", field="Idempotency-Key")
     return key
+
+
+MAX_WAIT_SECONDS = 20
+
+
+def wait_seconds(query: Any) -> float:
+    """`?waitSeconds=N` (0-20): how long a GET may wait for the application to change."""
+    raw = (query or {}).get("waitSeconds")
+    if raw is None:
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidRequest("waitSeconds must be a number of seconds", field="waitSeconds") from None
+    if not 0 <= value <= MAX_WAIT_SECONDS:
+        raise InvalidRequest(f"waitSeconds must be between 0 and {MAX_WAIT_SECONDS}", field="waitSeconds")
+    return value

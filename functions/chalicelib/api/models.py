@@ -40,6 +40,12 @@ class DocumentResponse(Strict):
     expiresInSeconds: int
 
 
+class DocumentStatus(Strict):
+    documentId: str
+    status: Literal["AWAITING_UPLOAD", "READ", "UNREADABLE"]
+    createdAt: str
+
+
 class Declared(Strict):
     name: Annotated[str, StringConstraints(min_length=2, max_length=30)]
     idNumber: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dXx]$")] = Field(

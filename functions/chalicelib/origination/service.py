@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,25 @@ class OriginationService:
         if app is None or app.user_id != user_id:
             raise NotFound(f"application {application_id} not found")
         return app
+
+    def wait_for_change(self, user_id: str, application_id: str, wait_seconds: float, poll_seconds: float = 0.02) -> Application:
+        """Long-poll: return once the application leaves PENDING, or after `wait_seconds`.
+
+        One request from the phone instead of a polling loop; the wait is capped by the
+        caller so it stays inside API Gateway's 29 s integration timeout.
+        """
+        app = self.get(user_id, application_id)
+        deadline = time.monotonic() + wait_seconds
+        while app.status is Status.PENDING and time.monotonic() < deadline:
+            time.sleep(poll_seconds)
+            app = self.get(user_id, application_id)
+        return app
+
+    def document_status(self, user_id: str, document_id: str) -> dict[str, Any]:
+        doc = self.documents.get(document_id)
+        if doc is None or doc.user_id != user_id:
+            raise NotFound(f"document {document_id} not found")
+        return {"documentId": doc.document_id, "status": doc.status.value, "createdAt": doc.created_at}
 
     def list(self, user_id: str) -> list[Application]:
         return self.applications.list_for_user(user_id)
