@@ -1,0 +1,123 @@
+"""statemachines/origination.asl.json, executing for real: every path ends in a visible status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from decimal import Decimal
+
+import pytest
+
+from demo.idcard import Distortion, fake_person
+from demo.personas import STEADY, YOUNG, Applicant, find
+from localcloud.client import RemoteCloud
+from tests.workflow.helpers import apply, codes, decided, upload
+
+pytestmark = pytest.mark.slow
+TODAY = dt.date.today()
+
+
+def applicant(label: str, seed: int, user: str, *, kind: str | None = None, profile: dict | None = None, **kw) -> Applicant:
+    if kind:
+        _, person = find(kind, start_seed=seed, today=TODAY)
+    else:
+        person = fake_person(seed, today=TODAY, age=35)
+    prof = profile or (YOUNG if kind == "borderline" else STEADY)
+    a = Applicant(label, person, kw.pop("declared_name", person.name), prof, kw.pop("city", "北京"),
+                  kw.pop("device", f"dev-{user}"), kw.pop("ip", f"203.0.113.{seed % 250}"), **kw)
+    a.user_id = user
+    return a
+
+
+def test_a_good_applicant_is_approved_with_a_disclosed_risk_price(cloud: RemoteCloud) -> None:
+    a = applicant("good", 1000, "wf-good", kind="good")
+    app = decided(cloud, a, apply(cloud, a, upload(cloud, a)))
+    assert app["status"] == "APPROVED", app
+    offer = app["offer"]
+    assert Decimal("50") <= Decimal(offer["creditLimit"]) <= Decimal("200000")
+    apr = Decimal(offer["apr"])
+    assert Decimal("7.2") <= apr <= Decimal("24")
+    assert Decimal(offer["dailyRate"]) == (apr / 360).quantize(Decimal("0.0001"))
+
+
+def test_a_name_that_does_not_match_the_card_is_declined(cloud: RemoteCloud) -> None:
+    a = applicant("mismatch", 5000, "wf-mismatch", declared_name="欧阳娜娜")
+    app = decided(cloud, a, apply(cloud, a, upload(cloud, a)))
+    assert app["status"] == "DECLINED"
+    assert "KYC_NAME_MISMATCH" in codes(app)
+
+
+def test_an_unreadable_photo_is_declined_with_a_reason(cloud: RemoteCloud) -> None:
+    a = applicant("blurry", 4000, "wf-blurry", distortion=Distortion(blur=6.0, contrast=0.35))
+    app = decided(cloud, a, apply(cloud, a, upload(cloud, a)))
+    assert app["status"] == "DECLINED"
+    assert "KYC_UNREADABLE" in codes(app)
+
+
+def test_a_fraud_ring_sharing_one_device_is_stopped(cloud: RemoteCloud) -> None:
+    ring = [applicant(f"ring{i}", 3000 + i, f"wf-ring-{i}", device="dev-shared-ring-77", ip=f"198.51.100.{i + 1}") for i in range(5)]
+    outcomes = []
+    for a in ring:
+        app = decided(cloud, a, apply(cloud, a, upload(cloud, a)))
+        outcomes.append(app)
+    # More than three different people on one device: the fourth and later are declined as fraud.
+    assert all("FRAUD_DEVICE_SHARED" not in codes(o) for o in outcomes[:3])
+    assert all(o["status"] == "DECLINED" and "FRAUD_DEVICE_SHARED" in codes(o) for o in outcomes[3:])
+
+
+def test_a_borderline_case_waits_for_an_analyst_who_approves_it(cloud: RemoteCloud) -> None:
+    a = applicant("border", 6000, "wf-border", kind="borderline")
+    app_id = apply(cloud, a, upload(cloud, a))
+    app = decided(cloud, a, app_id)
+    assert app["status"] == "IN_REVIEW"
+    assert cloud.call("GET", "/v1/ops/reviews", "someone").status_code == 403  # not ops
+    pending = cloud.call("GET", "/v1/ops/reviews", "analyst", ops=True).json()["reviews"]
+    assert app_id in [r["applicationId"] for r in pending]
+    r = cloud.call("POST", f"/v1/ops/reviews/{app_id}", "analyst", {"decision": "approve"}, ops=True)
+    assert r.status_code == 200, r.text
+    final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED"}, timeout=20)
+    assert final["status"] == "APPROVED"
+    again = cloud.call("POST", f"/v1/ops/reviews/{app_id}", "analyst", {"decision": "decline"}, ops=True)
+    assert again.status_code == 409
+
+
+def test_an_unanswered_review_declines_when_it_times_out(cloud: RemoteCloud) -> None:
+    a = applicant("border2", 7000, "wf-border-2", kind="borderline")
+    app_id = apply(cloud, a, upload(cloud, a))
+    assert decided(cloud, a, app_id)["status"] == "IN_REVIEW"
+    final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED"}, timeout=30)
+    assert final["status"] == "DECLINED"
+    assert "REVIEW_TIMEOUT" in codes(final)
+
+
+def test_the_workflow_waits_for_a_photo_still_being_read(cloud: RemoteCloud) -> None:
+    a = applicant("early", 1000, "wf-early", kind="good", device="dev-early-1")
+    doc = cloud.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"}).json()
+    app_id = apply(cloud, a, doc["documentId"])  # applied before the photo was even uploaded
+    time.sleep(1.5)
+    import requests
+
+    requests.put(doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30).raise_for_status()
+    final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED", "FAILED"}, timeout=40)
+    assert final["status"] == "APPROVED", final
+
+
+def test_workflow_payloads_carry_no_personal_data(cloud: RemoteCloud) -> None:
+    a = applicant("pii", 1000, "wf-pii", kind="good", device="dev-pii-1")
+    app_id = apply(cloud, a, upload(cloud, a))
+    decided(cloud, a, app_id)
+    sfn = cloud.boto3("stepfunctions")
+    arn = cloud.info["physical"]["OriginationStateMachine"].replace(":stateMachine:", ":execution:") + f":{app_id}"
+    history = json.dumps(sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"], default=str, ensure_ascii=False)
+    desc = json.dumps(sfn.describe_execution(executionArn=arn), default=str, ensure_ascii=False)
+    for secret in (a.person.name, a.person.id_number, a.person.address):
+        assert secret not in history and secret not in desc
+    assert app_id in desc  # the execution is named after the application
+
+
+def test_bad_input_never_reaches_the_workflow(cloud: RemoteCloud) -> None:
+    a = applicant("bad", 1000, "wf-bad")
+    r = cloud.call("POST", "/v1/applications", a.user_id, {"documentId": "nope"}, headers={"Idempotency-Key": "bad-input-01"})
+    assert r.status_code == 400 and "field" in r.json()
+    assert cloud.call("GET", "/v1/applications", a.user_id).json()["applications"] == []
