@@ -75,6 +75,13 @@ def fake_id_number(
     return make_id_number(region, birth, sequence)
 
 
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year + years, day=28)
+
+
 def fake_person(
     seed: int, *, today: dt.date | None = None, age: int | None = None, expired: bool = False
 ) -> Person:
@@ -82,7 +89,8 @@ def fake_person(
     rng = random.Random(seed)
     today = today or dt.date.today()
     age = rng.randint(20, 58) if age is None else age
-    birth = dt.date(today.year - age - 1, 1, 1) + dt.timedelta(days=rng.randrange(1, 360))
+    # Within the year before the last birthday, so the age at `today` is exactly `age`.
+    birth = _add_years(today, -age) - dt.timedelta(days=rng.randrange(0, 360))
     male = rng.random() < 0.5
     region = rng.choice(list(REGIONS))
     name = rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
@@ -90,12 +98,13 @@ def fake_person(
         f"{REGIONS[region]}{rng.choice(_STREETS)}{rng.randint(1, 999)}号"
         f"{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元{rng.randint(101, 2808)}室"
     )
+    years = 10 if age < 46 else 20  # the validity of a card issued at about that age
     if expired:
-        valid_from = today - dt.timedelta(days=rng.randint(3660 + 30, 3660 + 900))
+        valid_until = today - dt.timedelta(days=rng.randint(30, 900))
+        valid_from = _add_years(valid_until, -years)
     else:
         valid_from = today - dt.timedelta(days=rng.randint(30, 3000))
-    years = 10 if age < 46 else 20
-    valid_until = valid_from.replace(year=valid_from.year + years)
+        valid_until = _add_years(valid_from, years)
     return Person(
         name,
         "男" if male else "女",
