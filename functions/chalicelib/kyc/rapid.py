@@ -23,18 +23,24 @@ log = logging.getLogger(__name__)
 class OcrTuning:
     """Knobs measured in bench/bench_ocr.py; the defaults are the tuned setting.
 
-    An ID card is a flat, upright card photographed head-on: its text lines are ~1/20 of the
-    card's height, so a card ~1000 px wide still gives ~30 px high text, which is what the
-    recogniser (48 px high input) needs. Larger photos only cost decoding and detection time.
+    An ID card is a flat card photographed head-on, its text lines ~1/15 of its height: at
+    800 px wide the text is still ~25 px high, enough for the recogniser (48 px input), and
+    the detector finds those lines at 512 px. Larger inputs only cost time.
     """
 
-    max_side: int | None = 1024  # downscale the decoded photo to this (None: keep)
-    det_limit_side_len: int = 736  # the detector's input: longest side at most this
-    det_limit_type: str = "max"  # RapidOCR's default, "min", upscales the short side to 736
+    max_side: int | None = 800  # downscale the decoded photo to this (None: keep)
+    det_limit_side_len: int = 512
+    det_limit_type: str = "max"  # RapidOCR's default "min" scales the *short* side up to 736
     use_cls: bool = False  # the 180° classifier: an upside-down card is re-taken, not read
-    intra_op_num_threads: int = 2  # the Lambda's vCPUs at 3,008 MB+; -1 lets onnxruntime pick
-    rec_img_width: int = 320  # minimum padded width of a text crop for the recogniser
-    rec_batch_num: int = 6
+    # One thread: ~12 short crops give little to parallelise, and with two onnxruntime's
+    # spinning workers doubled the CPU time on a busy machine. A Lambda below 1,769 MB has
+    # one vCPU anyway.
+    intra_op_num_threads: int = 1
+    # Recognise crops one at a time, each at its own width (padded to at least
+    # `rec_img_width`): batching pads every crop to the widest in its batch, and the card's
+    # many short labels ("年", "月", "性别") then cost as much as the ID number.
+    rec_img_width: int = 160
+    rec_batch_num: int = 1
 
     def rapidocr_kwargs(self) -> dict[str, Any]:
         return {
