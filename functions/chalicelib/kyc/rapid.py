@@ -63,10 +63,10 @@ def decode(image_bytes: bytes, max_side: int | None) -> np.ndarray | None:
     decoding a 12-megapixel phone photo in full and shrinking it afterwards.
     """
     try:
-        img = Image.open(io.BytesIO(image_bytes))
+        encoded = Image.open(io.BytesIO(image_bytes))
         if max_side:
-            img.draft("RGB", (max_side, max_side))
-        img = ImageOps.exif_transpose(img).convert("RGB")
+            encoded.draft("RGB", (max_side, max_side))
+        img = ImageOps.exif_transpose(encoded).convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
     if max_side and max(img.size) > max_side:
