@@ -151,6 +151,7 @@ class Distortion:
     jpeg_quality: int = 90
 
 
+CLEAN = Distortion()
 UNREADABLE = Distortion(blur=7.0, noise=40.0, contrast=0.25, jpeg_quality=30)
 
 
@@ -173,7 +174,9 @@ def _rounded(card: Image.Image, px_per_mm: float) -> tuple[Image.Image, Image.Im
     return card, mask
 
 
-def render_front(person: Person, *, px_per_mm: float = 12.0, seed: int = 0) -> Image.Image:
+def render_front(
+    person: Person, *, px_per_mm: float = 12.0, seed: int = 0, portrait: bool = True
+) -> Image.Image:
     """The portrait side (人像面) of the card, upright, on its own (no background)."""
     rng = random.Random(seed)
     card = _card_base(px_per_mm, rng)
@@ -212,6 +215,8 @@ def render_front(person: Person, *, px_per_mm: float = 12.0, seed: int = 0) -> I
     put(x_label, 44.5 * mm, "公民身份号码", label, LABEL_COLOUR)
     put(29.0 * mm, 44.0 * mm, person.id_number, _font(round(3.9 * mm)), TEXT_COLOUR)
 
+    if not portrait:
+        return card
     # Photo placeholder: a grey head-and-shoulders silhouette.
     px0, py0, px1, py1 = 57 * mm, 7 * mm, 81 * mm, 38 * mm
     draw.rectangle([(px0, py0), (px1, py1)], fill=(214, 222, 228))
@@ -251,12 +256,13 @@ def render_back(person: Person, *, px_per_mm: float = 12.0, seed: int = 0) -> Im
 def photograph(
     card: Image.Image,
     *,
-    distortion: Distortion = Distortion(),
+    distortion: Distortion | None = None,
     margin: float = 0.08,
     seed: int = 0,
     fmt: str = "JPEG",
 ) -> bytes:
     """Place the card on a table-like background, spoil it as asked, encode as JPEG/PNG bytes."""
+    distortion = distortion or CLEAN
     rng = random.Random(seed)
     card, mask = _rounded(card, card.width / CARD_MM[0])
     pad_w, pad_h = round(card.width * margin), round(card.height * margin)
@@ -289,14 +295,15 @@ def photograph(
 def front_photo(
     person: Person,
     *,
-    distortion: Distortion = Distortion(),
+    distortion: Distortion | None = None,
     seed: int = 0,
     px_per_mm: float = 12.0,
     fmt: str = "JPEG",
+    portrait: bool = True,
 ) -> bytes:
     """Encoded photo of the card's front side: what an applicant uploads."""
     return photograph(
-        render_front(person, px_per_mm=px_per_mm, seed=seed),
+        render_front(person, px_per_mm=px_per_mm, seed=seed, portrait=portrait),
         distortion=distortion,
         seed=seed,
         fmt=fmt,
@@ -306,7 +313,7 @@ def front_photo(
 def back_photo(
     person: Person,
     *,
-    distortion: Distortion = Distortion(),
+    distortion: Distortion | None = None,
     seed: int = 0,
     px_per_mm: float = 12.0,
     fmt: str = "JPEG",
