@@ -239,11 +239,21 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def train(data: str | Path, out: str | Path, cfg: TrainConfig, log=print) -> dict[str, Any]:
+@dataclass
+class TrainResult:
+    card: dict[str, Any]
+    model: FittedModel
+    artifact: dict[str, Any]
+    data: Dataset
+
+
+def train(data: str | Path, out: str | Path, cfg: TrainConfig, log=print) -> TrainResult:
     """Train, evaluate, gate, then write DIR/model.joblib, model_card.json/.md and plots.
 
     Raises GateRefused (nothing written) when the CV AUC is under cfg.auc_floor.
     """
+    import json
+
     import joblib
 
     from creditmodel.report import write_card_md, write_plots
@@ -322,12 +332,10 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, log=print) -> dic
     outdir.mkdir(parents=True, exist_ok=True)
     joblib.dump(artifact, outdir / "model.joblib", compress=3)
     card["plots"] = write_plots(outdir, ds.y, oof, artifact)
-    import json
-
     (outdir / "model_card.json").write_text(json.dumps(_jsonable(card), indent=2) + "\n")
     write_card_md(outdir / "model_card.md", card)
     log(f"wrote {outdir / 'model.joblib'} ({version})")
-    return card
+    return TrainResult(card, fm, artifact, ds)
 
 
 def _grade_table(y: np.ndarray, pd_: np.ndarray, edges: list[float]) -> dict[str, Any]:

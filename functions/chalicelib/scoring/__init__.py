@@ -176,11 +176,12 @@ class Scorer:
                 if i is not None:
                     x[f.tree_col + i] = 1.0
         # sklearn trees compare float32 inputs against float64 thresholds; do the same.
+        # One sample: evaluate every split at once, then walk the roots down the chosen children.
         xd = x.astype(np.float64)
+        nxt = np.where(xd[self._t_feature] <= self._t_threshold, self._t_left, self._t_right)
         node = self._t_roots
-        feat, thr, left, right = self._t_feature, self._t_threshold, self._t_left, self._t_right
         for _ in range(self._t_depth):
-            node = np.where(xd[feat[node]] <= thr[node], left[node], right[node])
+            node = nxt[node]
         return float(self._t_value[node].mean())
 
     def logit(self, features: Mapping[str, object]) -> tuple[float, list[int], list[float | str | None]]:
