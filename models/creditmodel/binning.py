@@ -146,9 +146,9 @@ def fit_feature(name: str, series: pd.Series, y: np.ndarray, config: BinningConf
     groups = np.searchsorted(np.asarray(cuts), np.arange(len(order)), side="left")
     categories = {k: int(groups[rank[k]]) for k in order}
     n_groups = len(cuts) + 1
-    labels = [
-        " / ".join(k for k in order if categories[k] == g) for g in range(n_groups)
-    ] + ["other or missing"]
+    labels = [" / ".join(k for k in order if categories[k] == g) for g in range(n_groups)] + [
+        "other or missing"
+    ]
     fb = FeatureBins(name, CATEGORICAL, n_groups + 1, categories=categories, labels=labels)
     return _finish(fb, fb.transform(series), y)
 

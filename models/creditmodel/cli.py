@@ -15,12 +15,13 @@ from chalicelib.scoring import Scorer, drift_report
 __all__ = ["drift_main", "drift_report", "read_feature_rows", "score_main", "train_main"]
 
 
-
 def train_main(argv: Sequence[str] | None = None) -> int:
     from creditmodel.model import ModelConfig
     from creditmodel.train import GateRefused, TrainConfig, train
 
-    ap = argparse.ArgumentParser(prog="lending model train", description="Train and package a credit model.")
+    ap = argparse.ArgumentParser(
+        prog="lending model train", description="Train and package a credit model."
+    )
     ap.add_argument("--data", required=True, help="training CSV")
     ap.add_argument("--target", required=True, help="outcome column")
     ap.add_argument("--bad", required=True, help="value of the outcome column that means bad")
@@ -30,7 +31,7 @@ def train_main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--cv-repeats", type=int, default=5, help="repeats of stratified k-fold")
     ap.add_argument("--cv-folds", type=int, default=10)
     ap.add_argument("--forest-trees", type=int, default=300, help="0 = scorecard only")
-    ap.add_argument("--blend-weight", type=float, default=0.5, help="scorecard weight in the blend")
+    ap.add_argument("--blend-weight", type=float, default=0.4, help="scorecard weight in the blend")
     ap.add_argument("--max-bins", type=int, default=6)
     ap.add_argument("--grade-edges", default="0.05,0.10,0.20,0.35", help="PD edges of grades A..E")
     ap.add_argument("--sex-column", default="personal.status.and.sex")
@@ -85,7 +86,9 @@ def read_feature_rows(path: str | Path, spec: Mapping[str, object]) -> Iterator[
 
 
 def score_main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="lending model score", description="Score a CSV of applications.")
+    ap = argparse.ArgumentParser(
+        prog="lending model score", description="Score a CSV of applications."
+    )
     ap.add_argument("--model", required=True, help="artifact directory")
     ap.add_argument("--data", required=True, help="CSV of feature rows")
     ap.add_argument("--out", required=True, help="scored CSV (same row order as the input)")
@@ -101,14 +104,16 @@ def score_main(argv: Sequence[str] | None = None) -> int:
             except ValueError as exc:
                 print(f"error: row {i + 1}: {exc}", file=sys.stderr)
                 return 2
-            w.writerow([
-                i,
-                f"{r.pd:.6f}",
-                r.score,
-                r.grade,
-                ";".join(x.code for x in r.reasons),
-                " | ".join(x.text for x in r.reasons),
-            ])
+            w.writerow(
+                [
+                    i,
+                    f"{r.pd:.6f}",
+                    r.score,
+                    r.grade,
+                    ";".join(x.code for x in r.reasons),
+                    " | ".join(x.text for x in r.reasons),
+                ]
+            )
             n += 1
     print(f"scored {n} rows -> {args.out}", file=sys.stderr)
     return 0
@@ -116,18 +121,23 @@ def score_main(argv: Sequence[str] | None = None) -> int:
 
 def drift_main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="lending model drift", description="PSI of production applications vs the training baseline."
+        prog="lending model drift",
+        description="PSI of production applications vs the training baseline.",
     )
     ap.add_argument("--model", required=True, help="artifact directory")
     ap.add_argument("--scores", required=True, help="CSV of feature rows recorded in production")
     ap.add_argument("--json", action="store_true", help="print the full report as JSON")
     args = ap.parse_args(argv)
     scorer = Scorer.load(args.model)
-    report: dict[str, Any] = drift_report(scorer, read_feature_rows(args.scores, scorer.feature_spec))
+    report: dict[str, Any] = drift_report(
+        scorer, read_feature_rows(args.scores, scorer.feature_spec)
+    )
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"model {report['model_version']}: {report['rows']} rows ({report['skipped_rows']} skipped)")
+    print(
+        f"model {report['model_version']}: {report['rows']} rows ({report['skipped_rows']} skipped)"
+    )
     s = report["score"]
     print(f"{'score bands':<58} PSI {s['psi']:.4f}  {s['status']}")
     for name, f in sorted(report["features"].items(), key=lambda kv: -(kv[1]["psi"] or 0)):

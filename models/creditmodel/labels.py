@@ -27,7 +27,10 @@ KNOWN: dict[str, tuple[str, str]] = {
     "age.in.years": ("AGE", "Age"),
     "other.installment.plans": ("OTHER_INSTALMENT_PLANS", "Other instalment plans"),
     "housing": ("HOUSING", "Housing situation"),
-    "number.of.existing.credits.at.this.bank": ("EXISTING_CREDITS", "Number of existing credits with us"),
+    "number.of.existing.credits.at.this.bank": (
+        "EXISTING_CREDITS",
+        "Number of existing credits with us",
+    ),
     "job": ("JOB", "Type of job"),
     "number.of.people.being.liable.to.provide.maintenance.for": (
         "DEPENDANTS",

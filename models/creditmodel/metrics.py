@@ -27,13 +27,19 @@ def calibration_slope(y: np.ndarray, p: np.ndarray) -> float:
     return float(LogisticRegression(C=1e6, max_iter=5000).fit(z, y).coef_[0, 0])
 
 
-def expected_cost(y: np.ndarray, pd_: np.ndarray, cutoff: float, cost_bad: float, cost_good: float) -> float:
+def expected_cost(
+    y: np.ndarray, pd_: np.ndarray, cutoff: float, cost_bad: float, cost_good: float
+) -> float:
     """Average cost per applicant when applicants with PD < cutoff are accepted."""
     accept = pd_ < cutoff
-    return float((cost_bad * np.sum(accept & (y == 1)) + cost_good * np.sum(~accept & (y == 0))) / len(y))
+    return float(
+        (cost_bad * np.sum(accept & (y == 1)) + cost_good * np.sum(~accept & (y == 0))) / len(y)
+    )
 
 
-def best_cutoff(y: np.ndarray, pd_: np.ndarray, cost_bad: float, cost_good: float) -> tuple[float, float]:
+def best_cutoff(
+    y: np.ndarray, pd_: np.ndarray, cost_bad: float, cost_good: float
+) -> tuple[float, float]:
     """The PD cutoff minimising expected cost, searched over midpoints of observed PDs."""
     u = np.unique(pd_)
     candidates = np.concatenate([[0.0], (u[:-1] + u[1:]) / 2, [1.0 + 1e-9]])

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 
-def write_plots(outdir: Path, y: np.ndarray, pd_: np.ndarray, artifact: dict[str, Any]) -> list[str]:
+def write_plots(
+    outdir: Path, y: np.ndarray, pd_: np.ndarray, artifact: dict[str, Any]
+) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -20,8 +22,11 @@ def write_plots(outdir: Path, y: np.ndarray, pd_: np.ndarray, artifact: dict[str
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot(fpr, tpr, label="out-of-fold")
     ax.plot([0, 1], [0, 1], "--", color="grey")
-    ax.set(xlabel="False positive rate (goods flagged)", ylabel="True positive rate (bads caught)",
-           title="ROC (cross-validated)")
+    ax.set(
+        xlabel="False positive rate (goods flagged)",
+        ylabel="True positive rate (bads caught)",
+        title="ROC (cross-validated)",
+    )
     ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(outdir / "roc.png", dpi=90)
@@ -46,10 +51,12 @@ def write_plots(outdir: Path, y: np.ndarray, pd_: np.ndarray, artifact: dict[str
     p = np.clip(pd_, 1e-12, 1 - 1e-12)
     scores = scale["offset"] + scale["factor"] * np.log((1 - p) / p)
     fig, ax = plt.subplots(figsize=(5.5, 4))
-    bins = np.linspace(scores.min(), scores.max(), 30)
+    bins = np.linspace(scores.min(), scores.max(), 30).tolist()
     ax.hist(scores[y == 0], bins=bins, alpha=0.6, label="good")
     ax.hist(scores[y == 1], bins=bins, alpha=0.6, label="bad")
-    ax.set(xlabel="Score (points)", ylabel="Applicants", title="Score distribution (cross-validated)")
+    ax.set(
+        xlabel="Score (points)", ylabel="Applicants", title="Score distribution (cross-validated)"
+    )
     ax.legend()
     fig.tight_layout()
     fig.savefig(outdir / "score_distribution.png", dpi=90)
@@ -72,8 +79,10 @@ def write_card_md(path: Path, card: dict[str, Any]) -> None:
         "",
         "## Data",
         f"- file `{card['data']['file']}`, sha256 `{card['data']['sha256']}`",
-        f"- {card['data']['rows']} rows, bad rate {card['data']['bad_rate']:.3f} "
-        f"(target `{card['data']['target']}` == `{card['data']['bad_value']}`)",
+        (
+            f"- {card['data']['rows']} rows, bad rate {card['data']['bad_rate']:.3f} "
+            f"(target `{card['data']['target']}` == `{card['data']['bad_value']}`)"
+        ),
         f"- excluded from inputs: {', '.join(card['excluded_from_inputs']) or 'none'}",
         f"- features ({len(card['features'])}): "
         + ", ".join(f"`{k}` ({v})" for k, v in card["features"].items()),
@@ -86,14 +95,19 @@ def write_card_md(path: Path, card: dict[str, Any]) -> None:
         f"- release floor: AUC {card['auc_floor']}",
         "",
         "## Decision cutoff",
-        f"- accept when PD < {c['pd']:.4f}; expected cost {c['expected_cost_per_applicant']:.4f} "
-        f"per applicant (bad accepted {c['cost_matrix']['bad_accepted']}, good declined "
-        f"{c['cost_matrix']['good_declined']}); approval rate {c['approval_rate']:.3f}",
+        (
+            f"- accept when PD < {c['pd']:.4f}; expected cost "
+            f"{c['expected_cost_per_applicant']:.4f} per applicant (bad accepted "
+            f"{c['cost_matrix']['bad_accepted']}, good declined "
+            f"{c['cost_matrix']['good_declined']}); approval rate {c['approval_rate']:.3f}"
+        ),
         "",
         "## Score and grades",
-        f"- {card['score_scale']['base_points']:g} points at good:bad odds "
-        f"{card['score_scale']['base_odds_good_to_bad']:g}:1, {card['score_scale']['pdo']:g} "
-        "points to double the odds",
+        (
+            f"- {card['score_scale']['base_points']:g} points at good:bad odds "
+            f"{card['score_scale']['base_odds_good_to_bad']:g}:1, "
+            f"{card['score_scale']['pdo']:g} points to double the odds"
+        ),
     ]
     for g, r in card["grades"]["bands"].items():
         br = "n/a" if r["observed_bad_rate"] is None else f"{r['observed_bad_rate']:.3f}"

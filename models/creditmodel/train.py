@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -155,7 +156,11 @@ def holdout_psi(ds: Dataset, cfg: TrainConfig) -> dict[str, Any]:
     s_tr = _scores(fm.predict_pd(ds.X.iloc[tr]), offset, factor)
     s_te = _scores(fm.predict_pd(ds.X.iloc[te]), offset, factor)
     edges = np.unique(np.quantile(s_tr, np.linspace(0.1, 0.9, 9)))
-    return {"psi": M.psi_from_scores(s_tr, s_te, edges), "split": "stratified 70/30", "bands": len(edges) + 1}
+    return {
+        "psi": M.psi_from_scores(s_tr, s_te, edges),
+        "split": "stratified 70/30",
+        "bands": len(edges) + 1,
+    }
 
 
 def _scores(pd_: np.ndarray, offset: float, factor: float) -> np.ndarray:
@@ -283,7 +288,7 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, log=print) -> Tra
         "data": {
             "file": Path(ds.path).name,
             "sha256": ds.sha256,
-            "rows": int(len(ds.y)),
+            "rows": len(ds.y),
             "bad_rate": float(ds.y.mean()),
             "target": cfg.target,
             "bad_value": cfg.bad_value,
@@ -303,7 +308,10 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, log=print) -> Tra
         "cutoff": {
             "pd": cutoff,
             "expected_cost_per_applicant": cost,
-            "cost_matrix": {"bad_accepted": cfg.cost_bad_accepted, "good_declined": cfg.cost_good_declined},
+            "cost_matrix": {
+                "bad_accepted": cfg.cost_bad_accepted,
+                "good_declined": cfg.cost_good_declined,
+            },
             "approval_rate": float((oof < cutoff).mean()),
             "basis": "out-of-fold PD averaged over CV repeats; accept when PD < cutoff",
         },
@@ -362,8 +370,6 @@ def _jsonable(o: Any) -> Any:
         return [_jsonable(v) for v in o]
     if isinstance(o, np.generic):
         return o.item()
-    if isinstance(o, float) and (o != o):
+    if isinstance(o, float) and math.isnan(o):
         return None
     return o
-
-

@@ -1,6 +1,6 @@
 """Second round: random-forest variants and blend weights with the WoE scorecard (b6, C=0.1).
 
-    PYTHONPATH=models python models/experiments/select_blend.py [repeats]
+PYTHONPATH=models python models/experiments/select_blend.py [repeats]
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ import time
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestClassifier, ExtraTreesClassifier
+from creditmodel.binning import Binner, BinningConfig
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
-
-from creditmodel.binning import Binner, BinningConfig
 
 EXCLUDE = ["personal.status.and.sex", "foreign.worker"]
 
@@ -42,25 +41,39 @@ def main(repeats: int) -> None:
         out = {"lr": lr.predict_proba(wte)[:, 1]}
         # Tree inputs: raw numerics + one-hot categories (levels from the training fold).
         levels = {c: sorted(Xtr[c].astype(str).unique()) for c in cat}
+
         def tm(F):
             cols = [F[num].to_numpy(dtype=float)]
             for c in cat:
                 v = F[c].astype(str).to_numpy()
                 cols.append(np.column_stack([(v == l).astype(float) for l in levels[c]]))
             return np.hstack(cols)
+
         ttr, tte = tm(Xtr), tm(Xte)
         for msl in (1, 3, 5):
             for mf in ("sqrt", 0.3):
-                rf = RandomForestClassifier(300, min_samples_leaf=msl, max_features=mf, n_jobs=2, random_state=0)
+                rf = RandomForestClassifier(
+                    300, min_samples_leaf=msl, max_features=mf, n_jobs=2, random_state=0
+                )
                 out[f"rf msl{msl} mf{mf}"] = rf.fit(ttr, ytr).predict_proba(tte)[:, 1]
-        et = ExtraTreesClassifier(300, min_samples_leaf=3, max_features="sqrt", n_jobs=2, random_state=0)
+        et = ExtraTreesClassifier(
+            300, min_samples_leaf=3, max_features="sqrt", n_jobs=2, random_state=0
+        )
         out["et msl3"] = et.fit(ttr, ytr).predict_proba(tte)[:, 1]
-        rfw = RandomForestClassifier(300, min_samples_leaf=3, max_features="sqrt", n_jobs=2, random_state=0)
-        out["rf msl3 on woe+raw"] = rfw.fit(np.hstack([wtr, ttr]), ytr).predict_proba(np.hstack([wte, tte]))[:, 1]
+        rfw = RandomForestClassifier(
+            300, min_samples_leaf=3, max_features="sqrt", n_jobs=2, random_state=0
+        )
+        out["rf msl3 on woe+raw"] = rfw.fit(np.hstack([wtr, ttr]), ytr).predict_proba(
+            np.hstack([wte, tte])
+        )[:, 1]
         for k in [k for k in out if k != "lr"]:
             for w in (0.3, 0.4, 0.5, 0.6):
-                out[f"blend {w}*lr + {k}"] = 1 / (1 + np.exp(-(w * logit(out["lr"]) + (1 - w) * logit(out[k]))))
-            out[f"rankavg lr + {k}"] = (pd.Series(out["lr"]).rank().to_numpy() + pd.Series(out[k]).rank().to_numpy())
+                out[f"blend {w}*lr + {k}"] = 1 / (
+                    1 + np.exp(-(w * logit(out["lr"]) + (1 - w) * logit(out[k])))
+                )
+            out[f"rankavg lr + {k}"] = (
+                pd.Series(out["lr"]).rank().to_numpy() + pd.Series(out[k]).rank().to_numpy()
+            )
         for k, p in out.items():
             res.setdefault(k, []).append(roc_auc_score(y[te], p))
     print(f"{repeats} repeats x 10 folds, {time.time() - t0:.0f}s")

@@ -11,14 +11,13 @@ import time
 
 import numpy as np
 import pandas as pd
+from creditmodel.binning import Binner, BinningConfig
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.compose import ColumnTransformer
-
-from creditmodel.binning import Binner, BinningConfig
 
 EXCLUDE = ["personal.status.and.sex", "foreign.worker"]
 
@@ -58,19 +57,38 @@ def main(repeats: int) -> None:
                 out[f"oh_lr b{mb} C{C}"] = lr.predict_proba(ote)[:, 1]
             if mb == 6:
                 wb = wtr, wte
-        ct = ColumnTransformer([("n", StandardScaler(), num), ("c", OneHotEncoder(handle_unknown="ignore"), cat)])
+        ct = ColumnTransformer(
+            [("n", StandardScaler(), num), ("c", OneHotEncoder(handle_unknown="ignore"), cat)]
+        )
         rtr, rte = ct.fit_transform(Xtr), ct.transform(Xte)
         for C in (0.1, 1.0):
-            out[f"raw_lr C{C}"] = LogisticRegression(C=C, max_iter=2000).fit(rtr, ytr).predict_proba(rte)[:, 1]
-        rf = RandomForestClassifier(500, min_samples_leaf=3, max_features="sqrt", n_jobs=2, random_state=0)
+            out[f"raw_lr C{C}"] = (
+                LogisticRegression(C=C, max_iter=2000).fit(rtr, ytr).predict_proba(rte)[:, 1]
+            )
+        rf = RandomForestClassifier(
+            500, min_samples_leaf=3, max_features="sqrt", n_jobs=2, random_state=0
+        )
         out["rf raw"] = rf.fit(rtr, ytr).predict_proba(rte)[:, 1]
-        hgb = HistGradientBoostingClassifier(learning_rate=0.05, max_iter=150, max_leaf_nodes=8,
-                                             min_samples_leaf=20, l2_regularization=1.0, random_state=0)
+        hgb = HistGradientBoostingClassifier(
+            learning_rate=0.05,
+            max_iter=150,
+            max_leaf_nodes=8,
+            min_samples_leaf=20,
+            l2_regularization=1.0,
+            random_state=0,
+        )
         out["hgb woe"] = hgb.fit(wb[0], ytr).predict_proba(wb[1])[:, 1]
-        hgb2 = HistGradientBoostingClassifier(learning_rate=0.05, max_iter=150, max_leaf_nodes=8,
-                                              min_samples_leaf=20, l2_regularization=1.0, random_state=0,
-                                              categorical_features="from_dtype")
-        Xc_tr = Xtr.copy(); Xc_te = Xte.copy()
+        hgb2 = HistGradientBoostingClassifier(
+            learning_rate=0.05,
+            max_iter=150,
+            max_leaf_nodes=8,
+            min_samples_leaf=20,
+            l2_regularization=1.0,
+            random_state=0,
+            categorical_features="from_dtype",
+        )
+        Xc_tr = Xtr.copy()
+        Xc_te = Xte.copy()
         for c in cat:
             Xc_tr[c] = pd.Categorical(Xc_tr[c], categories=sorted(X[c].unique()))
             Xc_te[c] = pd.Categorical(Xc_te[c], categories=sorted(X[c].unique()))
@@ -78,7 +96,9 @@ def main(repeats: int) -> None:
         for a in ("woe_lr b6 C0.1", "oh_lr b6 C0.1"):
             for bname in ("rf raw", "hgb woe", "hgb raw"):
                 for w in (0.5, 0.7):
-                    out[f"blend {w}*{a}+{bname}"] = 1 / (1 + np.exp(-(w * logit(out[a]) + (1 - w) * logit(out[bname]))))
+                    out[f"blend {w}*{a}+{bname}"] = 1 / (
+                        1 + np.exp(-(w * logit(out[a]) + (1 - w) * logit(out[bname])))
+                    )
         for k, p in out.items():
             preds.setdefault(k, []).append(roc_auc_score(y[te], p))
     print(f"{repeats} repeats x 10 folds, {time.time() - t0:.0f}s")

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from creditmodel.cli import train_main
 from model_helpers import GERMAN_CSV, train_args
 
@@ -33,16 +32,22 @@ def renamed_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """German credit with other column names, recoded categories and a 0/1 target."""
     df = pd.read_csv(GERMAN_CSV)
     rng = np.random.default_rng(7)
-    out = pd.DataFrame({
-        "acct": df["status.of.existing.checking.account"].astype("category").cat.codes.map(lambda c: f"S{c}"),
-        "months": df["duration.in.month"],
-        "history": df["credit.history"].astype("category").cat.codes.map(lambda c: f"H{c}"),
-        "amount_eur": df["credit.amount"].astype(float) * 0.51,
-        "savings": df["savings.account.and.bonds"].astype("category").cat.codes.map(lambda c: f"V{c}"),
-        "age": df["age.in.years"],
-        "noise": rng.normal(size=len(df)),
-        "defaulted": (df["creditability"] == "bad").astype(int),
-    })
+    out = pd.DataFrame(
+        {
+            "acct": df["status.of.existing.checking.account"]
+            .astype("category")
+            .cat.codes.map(lambda c: f"S{c}"),
+            "months": df["duration.in.month"],
+            "history": df["credit.history"].astype("category").cat.codes.map(lambda c: f"H{c}"),
+            "amount_eur": df["credit.amount"].astype(float) * 0.51,
+            "savings": df["savings.account.and.bonds"]
+            .astype("category")
+            .cat.codes.map(lambda c: f"V{c}"),
+            "age": df["age.in.years"],
+            "noise": rng.normal(size=len(df)),
+            "defaulted": (df["creditability"] == "bad").astype(int),
+        }
+    )
     # A few missing values so the missing bins see data.
     out.loc[out.sample(30, random_state=1).index, "amount_eur"] = np.nan
     path = tmp_path_factory.mktemp("renamed") / "loans.csv"

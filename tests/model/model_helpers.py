@@ -12,6 +12,16 @@ FAST = ["--cv-folds", "5", "--cv-repeats", "1", "--forest-trees", "40"]
 
 def train_args(data: Path, out: Path, *extra: str) -> list[str]:
     return [
-        "--data", str(data), "--target", "creditability", "--bad", "bad", "--out", str(out),
-        "--exclude", PROTECTED, *FAST, *extra,
+        "--data",
+        str(data),
+        "--target",
+        "creditability",
+        "--bad",
+        "bad",
+        "--out",
+        str(out),
+        "--exclude",
+        PROTECTED,
+        *FAST,
+        *extra,
     ]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from chalicelib.scoring import Scorer, drift_report
 from creditmodel.cli import drift_main, score_main
 
@@ -24,7 +23,9 @@ def test_score_cli_keeps_input_order(
     rows.to_csv(data, index=False)
     out = tmp_path / "scored.csv"
     # WHEN scored through the CLI
-    assert score_main(["--model", str(german_model_dir), "--data", str(data), "--out", str(out)]) == 0
+    assert (
+        score_main(["--model", str(german_model_dir), "--data", str(data), "--out", str(out)]) == 0
+    )
     # THEN output row i is input row i
     scored = list(csv.DictReader(out.open()))
     assert [int(r["row"]) for r in scored] == list(range(60))
@@ -38,19 +39,28 @@ def test_score_cli_keeps_input_order(
         assert line["reason_codes"] == ";".join(x.code for x in r.reasons)
 
 
-def test_score_cli_rejects_malformed_row(tmp_path: Path, german_model_dir: Path, german_df: pd.DataFrame,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_score_cli_rejects_malformed_row(
+    tmp_path: Path,
+    german_model_dir: Path,
+    german_df: pd.DataFrame,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     rows = german_df.drop(columns=["creditability"]).head(3).astype(object)
     rows.iloc[1, rows.columns.get_loc("duration.in.month")] = "long"
     data = tmp_path / "bad.csv"
     rows.to_csv(data, index=False)
-    code = score_main(["--model", str(german_model_dir), "--data", str(data), "--out", str(tmp_path / "o.csv")])
+    code = score_main(
+        ["--model", str(german_model_dir), "--data", str(data), "--out", str(tmp_path / "o.csv")]
+    )
     assert code != 0
     assert "row 2" in capsys.readouterr().err
 
 
 def test_drift_stable_on_training_data_and_alerts_on_shift(
-    tmp_path: Path, german_model_dir: Path, german_df: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    german_model_dir: Path,
+    german_df: pd.DataFrame,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     scorer = Scorer.load(german_model_dir)
     rows = german_df.drop(columns=["creditability"]).to_dict("records")
@@ -58,8 +68,10 @@ def test_drift_stable_on_training_data_and_alerts_on_shift(
     assert same["rows"] == 1000 and same["score"]["psi"] < 0.01
     assert all(f["psi"] < 0.01 for f in same["features"].values())
 
-    shifted = [dict(r, **{"duration.in.month": 60, "status.of.existing.checking.account": "... < 0 DM"})
-               for r in rows]
+    shifted = [
+        dict(r, **{"duration.in.month": 60, "status.of.existing.checking.account": "... < 0 DM"})
+        for r in rows
+    ]
     report = drift_report(scorer, shifted)
     assert report["features"]["duration.in.month"]["status"] == "alert"
     assert report["score"]["status"] == "alert"

@@ -8,12 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from chalicelib.scoring import Scorer
 from creditmodel.cli import train_main
 from creditmodel.model import ModelConfig
 from creditmodel.train import TrainConfig, train
-
 from model_helpers import GERMAN_CSV, PROTECTED, train_args
 
 pytestmark = pytest.mark.slow
@@ -36,7 +34,13 @@ def test_train_writes_artifact_card_and_plots(german_model_dir: Path) -> None:
     assert card["stability"]["psi"] >= 0
     assert "personal.status.and.sex" not in card["features"]
     assert "foreign.worker" not in card["features"]
-    for f in ("model.joblib", "model_card.md", "roc.png", "calibration.png", "score_distribution.png"):
+    for f in (
+        "model.joblib",
+        "model_card.md",
+        "roc.png",
+        "calibration.png",
+        "score_distribution.png",
+    ):
         assert (german_model_dir / f).stat().st_size > 0
     assert (german_model_dir / "roc.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -50,10 +54,16 @@ def test_gate_refuses_below_floor(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert not (out / "model.joblib").exists()
 
 
-def test_artifact_round_trip_matches_training_predictions(tmp_path: Path, german_df: pd.DataFrame) -> None:
+def test_artifact_round_trip_matches_training_predictions(
+    tmp_path: Path, german_df: pd.DataFrame
+) -> None:
     cfg = TrainConfig(
-        target="creditability", bad_value="bad", exclude=PROTECTED.split(","),
-        cv_folds=5, cv_repeats=1, model=ModelConfig(forest_trees=30),
+        target="creditability",
+        bad_value="bad",
+        exclude=PROTECTED.split(","),
+        cv_folds=5,
+        cv_repeats=1,
+        model=ModelConfig(forest_trees=30),
     )
     result = train(GERMAN_CSV, tmp_path / "rt", cfg, log=lambda m: None)
     X = result.data.X.copy()
@@ -70,11 +80,30 @@ def test_artifact_round_trip_matches_training_predictions(tmp_path: Path, german
 
 def test_second_dataset_with_other_columns(tmp_path: Path, renamed_dataset: Path) -> None:
     out = tmp_path / "renamed"
-    code = train_main([
-        "--data", str(renamed_dataset), "--target", "defaulted", "--bad", "1", "--out", str(out),
-        "--cv-folds", "5", "--cv-repeats", "1", "--forest-trees", "30", "--auc-floor", "0.6",
-        "--sex-column", "none", "--age-column", "age",
-    ])
+    code = train_main(
+        [
+            "--data",
+            str(renamed_dataset),
+            "--target",
+            "defaulted",
+            "--bad",
+            "1",
+            "--out",
+            str(out),
+            "--cv-folds",
+            "5",
+            "--cv-repeats",
+            "1",
+            "--forest-trees",
+            "30",
+            "--auc-floor",
+            "0.6",
+            "--sex-column",
+            "none",
+            "--age-column",
+            "age",
+        ]
+    )
     assert code == 0
     scorer = Scorer.load(out)
     spec = scorer.feature_spec
@@ -83,6 +112,15 @@ def test_second_dataset_with_other_columns(tmp_path: Path, renamed_dataset: Path
     assert isinstance(spec["acct"], list) and "S0" in spec["acct"]
     card = json.loads((out / "model_card.json").read_text())
     assert "sex" not in card["fairness"] and "age" in card["fairness"]
-    r = scorer.score({"acct": "S0", "months": 48, "history": "H1", "amount_eur": None,
-                      "savings": "V9", "age": 22, "noise": 0.0})
+    r = scorer.score(
+        {
+            "acct": "S0",
+            "months": 48,
+            "history": "H1",
+            "amount_eur": None,
+            "savings": "V9",
+            "age": 22,
+            "noise": 0.0,
+        }
+    )
     assert 0 < r.pd < 1 and r.grade in "ABCDE" and len(r.reasons) <= 4

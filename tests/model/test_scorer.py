@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from chalicelib.reasons import Reason
 from chalicelib.scoring import Scorer, ScoreResult
 from model_helpers import REPO
@@ -73,9 +72,16 @@ def test_missing_and_unknown_values_do_not_crash(scorer: Scorer) -> None:
 
 @pytest.mark.parametrize(
     ("feature", "value"),
-    [("duration.in.month", "twelve"), ("credit.amount", True), ("purpose", 3), ("housing", ["own"])],
+    [
+        ("duration.in.month", "twelve"),
+        ("credit.amount", True),
+        ("purpose", 3),
+        ("housing", ["own"]),
+    ],
 )
-def test_malformed_feature_raises_value_error_naming_it(scorer: Scorer, feature: str, value: object) -> None:
+def test_malformed_feature_raises_value_error_naming_it(
+    scorer: Scorer, feature: str, value: object
+) -> None:
     with pytest.raises(ValueError, match=feature.replace(".", r"\.")):
         scorer.score({feature: value})
 

@@ -26,7 +26,7 @@ ARTIFACT_FILE = "model.joblib"
 FORMAT_VERSION = 1
 MAX_REASONS = 4
 # A feature must cost at least this many points before it is named as a reason.
-MIN_POINTS_LOST = 0.5
+MIN_POINTS_LOST = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,28 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _malformed(name: str, expected: str, raw: object) -> ValueError:
+    # ValueError, not TypeError: the contract is "malformed input -> ValueError naming the feature".
+    return ValueError(f"feature {name!r} must be {expected}, got {type(raw).__name__}")
+
+
 class _Feature:
     """One input feature: how to find its bin, and its scorecard points per bin."""
 
     __slots__ = (
-        "name", "numeric", "edges", "categories", "missing_bin", "points", "best_points",
-        "code", "label", "bin_labels", "tree_col", "tree_median", "tree_levels",
+        "best_points",
+        "bin_labels",
+        "categories",
+        "code",
+        "edges",
+        "label",
+        "missing_bin",
+        "name",
+        "numeric",
+        "points",
+        "tree_col",
+        "tree_levels",
+        "tree_median",
     )
 
     def __init__(self, spec: Mapping[str, Any], points: list[float], best: float) -> None:
@@ -70,10 +86,10 @@ class _Feature:
             return None
         if self.numeric:
             if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal | np.number):
-                raise ValueError(f"feature {self.name!r} must be a number, got {type(raw).__name__}")
+                raise _malformed(self.name, "a number", raw)
             return float(raw)
         if not isinstance(raw, str):
-            raise ValueError(f"feature {self.name!r} must be a string, got {type(raw).__name__}")
+            raise _malformed(self.name, "a string", raw)
         return raw
 
     def bin_of(self, value: float | str | None) -> int:
@@ -100,7 +116,9 @@ class Scorer:
 
     def __init__(self, artifact: Mapping[str, Any]) -> None:
         if artifact.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"unsupported model artifact format {artifact.get('format_version')!r}")
+            raise ValueError(
+                f"unsupported model artifact format {artifact.get('format_version')!r}"
+            )
         self._artifact = artifact
         sc = artifact["scorecard"]
         self._intercept = float(sc["intercept"])
@@ -154,9 +172,7 @@ class Scorer:
 
     @property
     def feature_spec(self) -> dict[str, str | list[str]]:
-        return {
-            f.name: "numeric" if f.numeric else sorted(f.categories) for f in self._features
-        }
+        return {f.name: "numeric" if f.numeric else sorted(f.categories) for f in self._features}
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -184,7 +200,9 @@ class Scorer:
             node = nxt[node]
         return float(self._t_value[node].mean())
 
-    def logit(self, features: Mapping[str, object]) -> tuple[float, list[int], list[float | str | None]]:
+    def logit(
+        self, features: Mapping[str, object]
+    ) -> tuple[float, list[int], list[float | str | None]]:
         values = [f.value(features.get(f.name)) for f in self._features]
         bins = [f.bin_of(v) for f, v in zip(self._features, values, strict=True)]
         z = self._intercept + sum(row[b] for row, b in zip(self._woe_logit, bins, strict=True))
@@ -197,7 +215,7 @@ class Scorer:
         z, bins, values = self.logit(features)
         pd_ = 1.0 / (1.0 + math.exp(-z))
         # Points on the good:bad odds scale; ln(odds) = -logit(PD).
-        score = int(math.floor(self._offset - self._factor * z + 0.5))
+        score = math.floor(self._offset - self._factor * z + 0.5)
         grade = self._grade_labels[-1]
         for edge, label in zip(self._grade_edges, self._grade_labels, strict=False):
             if pd_ < edge:

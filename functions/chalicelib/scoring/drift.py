@@ -50,7 +50,9 @@ def _status(value: float) -> str:
     return "alert" if value > PSI_ALERT else "watch" if value > PSI_WATCH else "stable"
 
 
-def drift_report(artifact: Mapping[str, Any] | Scorer, rows: Iterable[Mapping[str, object]]) -> dict:
+def drift_report(
+    artifact: Mapping[str, Any] | Scorer, rows: Iterable[Mapping[str, object]]
+) -> dict:
     """PSI of score bands and of each feature's bins, production rows vs training baseline.
 
     `artifact` is the loaded model.joblib dict or a Scorer; `rows` are feature mappings as the
@@ -61,7 +63,7 @@ def drift_report(artifact: Mapping[str, Any] | Scorer, rows: Iterable[Mapping[st
     scorer = artifact if isinstance(artifact, Scorer) else Scorer(artifact)
     baseline = scorer.artifact["baseline"]
     band_edges = baseline["score_band_edges"]
-    feats = scorer._features  # noqa: SLF001 - same package, shared bin tables
+    feats = scorer._features
     band_idx: list[int] = []
     feat_bins: list[list[int]] = [[] for _ in feats]
     skipped = 0
@@ -71,7 +73,7 @@ def drift_report(artifact: Mapping[str, Any] | Scorer, rows: Iterable[Mapping[st
         except ValueError:
             skipped += 1
             continue
-        score = scorer._offset - scorer._factor * z  # noqa: SLF001
+        score = scorer._offset - scorer._factor * z
         band_idx.append(score_band(score, band_edges))
         for j, b in enumerate(bins):
             feat_bins[j].append(b)
