@@ -169,7 +169,11 @@ def _scores(pd_: np.ndarray, offset: float, factor: float) -> np.ndarray:
 
 
 def build_artifact(
-    fm: FittedModel, ds: Dataset, cfg: TrainConfig, card: dict[str, Any]
+    fm: FittedModel,
+    ds: Dataset,
+    cfg: TrainConfig,
+    card: dict[str, Any],
+    baseline_pd: np.ndarray,
 ) -> dict[str, Any]:
     offset, factor = points_scale(cfg.base_points, cfg.base_odds, cfg.pdo)
     coef = fm.lr.coef_[0]
@@ -184,9 +188,9 @@ def build_artifact(
         logit_rows.append(row)
         # Points this bin moves the final score through the scorecard part of the blend.
         points_rows.append([-factor * fm.calib_b * w * v for v in row])
-    z_full = fm.blend_logit(ds.X)
-    pd_full = 1 / (1 + np.exp(-(fm.calib_a + fm.calib_b * z_full)))
-    scores = _scores(pd_full, offset, factor)
+    # The score baseline is out-of-fold: production applicants are unseen, and the forest's
+    # in-sample scores are more spread out than anything it will see in production.
+    scores = _scores(baseline_pd, offset, factor)
     band_edges = [float(e) for e in np.unique(np.quantile(scores, np.linspace(0.1, 0.9, 9)))]
     bins = fm.binner.transform(ds.X)
     feature_shares = {
@@ -335,7 +339,7 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, log=print) -> Tra
         "cutoff_pd": cutoff,
         "feature_order": list(ds.X.columns),
     }
-    artifact = build_artifact(fm, ds, cfg, card)
+    artifact = build_artifact(fm, ds, cfg, card, baseline_pd=cv["oof_all"][0])
     outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
     joblib.dump(artifact, outdir / "model.joblib", compress=3)

@@ -46,7 +46,7 @@ def main(repeats: int) -> None:
             cols = [F[num].to_numpy(dtype=float)]
             for c in cat:
                 v = F[c].astype(str).to_numpy()
-                cols.append(np.column_stack([(v == l).astype(float) for l in levels[c]]))
+                cols.append(np.column_stack([(v == l).astype(float) for l in levels[c]]))  # noqa: B023
             return np.hstack(cols)
 
         ttr, tte = tm(Xtr), tm(Xte)
