@@ -129,6 +129,7 @@ def write_card_md(path: Path, card: dict[str, Any]) -> None:
         "",
         "## Stability",
         f"- score PSI train vs holdout ({s['split']}, {s['bands']} bands): {s['psi']:.4f}",
+        f"- {s.get('note', '')}",
         "",
         "## Libraries",
         "- " + ", ".join(f"{k} {v}" for k, v in card["library_versions"].items()),
