@@ -1,0 +1,1 @@
+"""Credit model training pipeline: binning, scorecard + forest blend, evaluation, model card."""
