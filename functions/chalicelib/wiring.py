@@ -102,7 +102,7 @@ class Container:
     def origination_steps(self) -> Any:
         from . import decision, pricing
         from .fraud import FraudInput, screen
-        from .kyc import verify_identity
+        from .kyc.services import verify_identity
         from .origination.steps import OriginationSteps
 
         pepper = self.settings.pii_pepper.encode()
@@ -149,13 +149,13 @@ class Container:
 
     @cached_property
     def ocr(self) -> Any:
-        from .kyc import RapidOcrEngine
+        from .kyc.rapid import OcrTuning, RapidOcrEngine
 
-        return RapidOcrEngine()
+        return RapidOcrEngine(OcrTuning())
 
     @cached_property
     def kyc(self) -> Any:
-        from .kyc import extract_document
+        from .kyc.services import extract_document
         from .origination.reading import DocumentReader
 
         return DocumentReader(self.documents, self.blobs, lambda: self.ocr, extract_document)

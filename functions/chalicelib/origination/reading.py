@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -9,8 +11,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..documents import BlobStore, DocumentRepository, DocumentStatus, object_key
+from ..kyc.fields import ExtractedFields
 
 log = logging.getLogger(__name__)
+
+
+def fields_to_item(fields: ExtractedFields) -> dict[str, Any]:
+    """ExtractedFields as a DynamoDB item map: dates as ISO strings, confidences as strings."""
+    item: dict[str, Any] = {}
+    for f in dataclasses.fields(fields):
+        value = getattr(fields, f.name)
+        if value is None:
+            continue
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, float):
+            value = f"{value:.4f}"
+        item[f.name] = value
+    return item
+
+
+def fields_from_item(item: dict[str, Any]) -> ExtractedFields:
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(ExtractedFields):
+        if f.name not in item:
+            continue
+        value = item[f.name]
+        if f.name in {"birth_date", "valid_from", "valid_until"}:
+            value = dt.date.fromisoformat(value)
+        elif f.name.endswith("confidence"):
+            value = float(value)
+        kwargs[f.name] = value
+    return ExtractedFields(**kwargs)
 
 
 @dataclass
@@ -31,8 +63,8 @@ class DocumentReader:
             started = time.perf_counter()
             image = self.blobs.get_bytes(object_key(document_id))
             fields = self.extract(self.ocr(), image)
-            data = fields.as_dict()
-            readable = bool(data.get("id_number")) and bool(data.get("name"))
+            data = fields_to_item(fields)
+            readable = fields.name is not None and fields.id_number is not None
             status = DocumentStatus.READ if readable else DocumentStatus.UNREADABLE
             self.documents.save_reading(document_id, status, data, time.perf_counter() - started)
             results[document_id] = status.value

@@ -22,6 +22,7 @@ from ..errors import Conflict, DocumentNotReady, NotFound
 from ..fraud.identifiers import hash_identifier
 from ..reasons import Reason
 from .features import model_features
+from .reading import fields_from_item
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class OriginationSteps:
             raise DocumentNotReady(f"document {app.document_id} has not been read yet")
         pii = self.applications.get_pii(application_id)
         assert pii is not None  # written in the same transaction as the application
-        result = self.verify(doc.fields, pii.name, pii.id_number, self.today())
+        result = self.verify(fields_from_item(doc.fields), pii.name, pii.id_number, self.today())
         summary = {"passed": bool(result.passed), "age": result.age, "reasons": _reason_dicts(result.reasons)}
         self.applications.record_step(application_id, "identity", summary)
         return {"passed": summary["passed"], "reasonCodes": [r["code"] for r in summary["reasons"]]}

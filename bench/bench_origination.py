@@ -1,0 +1,203 @@
+"""Time from POST /v1/applications to a visible decision, on the live local cloud.
+
+Side by side with the engine's floor: the same origination ASL with every function
+replaced by a no-op, started through Step Functions directly. Both run at the same
+concurrency, in alternating rounds, against one local cloud process (its own process, so
+this client does not share its interpreter).
+
+    .venv/bin/python bench/bench_origination.py [--applications 200] [--concurrency 4]
+
+OCR per photo is reported separately: it runs when the photo lands, before the applicant
+submits, so it is not part of the decision time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "functions"), str(ROOT / "infra")]
+
+from demo.idcard import fake_person  # noqa: E402
+from demo.personas import CITIES, STEADY, Applicant  # noqa: E402
+from localcloud.client import RemoteCloud  # noqa: E402
+
+DECIDED = {"APPROVED", "DECLINED", "IN_REVIEW", "FAILED"}
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+def summary(name: str, lat: list[float], wall: float) -> dict[str, Any]:
+    return {
+        "name": name,
+        "n": len(lat),
+        "p50_ms": round(statistics.median(lat) * 1000, 1),
+        "p90_ms": round(pct(lat, 0.90) * 1000, 1),
+        "p99_ms": round(pct(lat, 0.99) * 1000, 1),
+        "max_ms": round(max(lat) * 1000, 1),
+        "per_s": round(len(lat) / wall, 1),
+    }
+
+
+def make_applicants(n: int, today: dt.date) -> list[Applicant]:
+    cities = list(CITIES)
+    out = []
+    for i in range(n):
+        person = fake_person(900_000 + i, today=today, age=25 + i % 30)
+        a = Applicant(f"bench-{i}", person, person.name, STEADY, cities[i % len(cities)], f"dev-bench-{i:05d}",
+                      f"10.{i // 250}.{i % 250}.7")
+        a.user_id = f"bench-user-{i:05d}"
+        out.append(a)
+    return out
+
+
+def upload_all(cloud: RemoteCloud, applicants: list[Applicant]) -> dict[str, str]:
+    docs: dict[str, str] = {}
+
+    def one(a: Applicant) -> None:
+        doc = cloud.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"}).json()
+        requests.put(doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=60).raise_for_status()
+        docs[a.user_id] = doc["documentId"]
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(one, applicants))
+    for a in applicants:
+        while cloud.call("GET", f"/v1/documents/{docs[a.user_id]}", a.user_id).json()["status"] == "AWAITING_UPLOAD":
+            time.sleep(0.2)
+    return docs
+
+
+def run_ours(cloud: RemoteCloud, batch: list[Applicant], docs: dict[str, str], concurrency: int) -> tuple[list[float], float, list[str]]:
+    lat: list[float] = []
+    statuses: list[str] = []
+    lock = threading.Lock()
+    session_local = threading.local()
+
+    def one(a: Applicant) -> None:
+        s = getattr(session_local, "s", None) or requests.Session()
+        session_local.s = s
+        h = {"Authorization": f"Bearer {cloud.token(a.user_id)}"}
+        t0 = time.perf_counter()
+        r = s.post(cloud.api_url + "/v1/applications", json=a.application(docs[a.user_id]),
+                   headers={**h, "Idempotency-Key": uuid.uuid4().hex}, timeout=60)
+        app_id = r.json()["applicationId"]
+        while True:
+            body = s.get(f"{cloud.api_url}/v1/applications/{app_id}?waitSeconds=20", headers=h, timeout=60).json()
+            if body["status"] in DECIDED:
+                break
+        elapsed = time.perf_counter() - t0
+        with lock:
+            lat.append(elapsed)
+            statuses.append(body["status"])
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, batch))
+    return lat, time.perf_counter() - t0, statuses
+
+
+def run_floor(cloud: RemoteCloud, n: int, concurrency: int, tag: str) -> tuple[list[float], float]:
+    arn = cloud.info["physical"]["OriginationFloor"]
+    lat: list[float] = []
+    lock = threading.Lock()
+    local = threading.local()
+
+    def one(i: int) -> None:
+        sfn = getattr(local, "sfn", None) or cloud.boto3("stepfunctions")
+        local.sfn = sfn
+        t0 = time.perf_counter()
+        ex = sfn.start_execution(stateMachineArn=arn, name=f"floor-{tag}-{i}", input=json.dumps({"applicationId": f"x{i}"}))
+        while sfn.describe_execution(executionArn=ex["executionArn"])["status"] == "RUNNING":
+            time.sleep(0.005)
+        with lock:
+            lat.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(n)))
+    return lat, time.perf_counter() - t0
+
+
+def ocr_seconds(cloud: RemoteCloud) -> list[float]:
+    ddb = cloud.boto3("dynamodb")
+    table = cloud.info["env"]["LENDING_TABLE"]
+    out: list[float] = []
+    kwargs: dict[str, Any] = {"TableName": table, "FilterExpression": "begins_with(PK, :d)", "ExpressionAttributeValues": {":d": {"S": "DOC#"}}}
+    while True:
+        page = ddb.scan(**kwargs)
+        out += [float(i["ocrSeconds"]["N"]) for i in page["Items"] if "ocrSeconds" in i]
+        if "LastEvaluatedKey" not in page:
+            return out
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--applications", type=int, default=200)
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--rounds", type=int, default=4)
+    p.add_argument("--json", type=Path, help="also write the figures here")
+    args = p.parse_args()
+
+    print("starting the local cloud (own process) with the floor workflow...", flush=True)
+    cloud = RemoteCloud.spawn(with_floor=True)
+    try:
+        warm = 8
+        applicants = make_applicants(args.applications + warm, dt.date.today())
+        t0 = time.perf_counter()
+        docs = upload_all(cloud, applicants)
+        print(f"uploaded and OCR'd {len(applicants)} photos in {time.perf_counter() - t0:.1f} s", flush=True)
+        run_floor(cloud, warm, args.concurrency, "warm")
+        run_ours(cloud, applicants[:warm], docs, args.concurrency)
+
+        ours: list[float] = []
+        floor: list[float] = []
+        ours_wall = floor_wall = 0.0
+        statuses: list[str] = []
+        per_round = args.applications // args.rounds
+        for r in range(args.rounds):
+            batch = applicants[warm + r * per_round : warm + (r + 1) * per_round]
+            fl, fw = run_floor(cloud, len(batch), args.concurrency, str(r))
+            ol, ow, st = run_ours(cloud, batch, docs, args.concurrency)
+            floor += fl
+            ours += ol
+            floor_wall += fw
+            ours_wall += ow
+            statuses += st
+        rows = [summary("empty workflow (floor)", floor, floor_wall), summary("origination (ours)", ours, ours_wall)]
+        ocr = ocr_seconds(cloud)
+    finally:
+        cloud.stop()
+
+    print(f"\n{args.applications} applications, {args.concurrency} concurrent, {args.rounds} alternating rounds")
+    print(f"{'':28}{'n':>5}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'per s':>8}")
+    for row in rows:
+        print(f"{row['name']:28}{row['n']:>5}{row['p50_ms']:>9}{row['p90_ms']:>9}{row['p99_ms']:>9}{row['max_ms']:>9}{row['per_s']:>8}")
+    ratio50 = rows[1]["p50_ms"] / rows[0]["p50_ms"]
+    ratio99 = rows[1]["p99_ms"] / rows[0]["p99_ms"]
+    print(f"ours / floor: p50 x{ratio50:.2f}, p99 x{ratio99:.2f}")
+    print("outcomes:", {s: statuses.count(s) for s in sorted(set(statuses))})
+    print(f"OCR per photo (n={len(ocr)}): median {statistics.median(ocr):.3f} s, p90 {pct(ocr, 0.9):.3f} s")
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "ratio_p50": ratio50, "ratio_p99": ratio99,
+                                         "ocr_median_s": statistics.median(ocr), "ocr_p90_s": pct(ocr, 0.9)}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
