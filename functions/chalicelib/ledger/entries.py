@@ -7,6 +7,7 @@ Accounts (a balance is debits minus credits):
 - loan_principal:{loanId}   principal the borrower owes (debit-normal)
 - cash_clearing             money in flight through the rail (bank side)
 - interest_income, penalty_income   earned on collection (cash basis in phase 1)
+- overpayment_suspense:{userId}     collected beyond what was owed (owed back to the user)
 
 So for a line, available + drawn == limit, and for a loan, the loan_principal balance is its
 outstanding principal: `check_ledger` compares those with the records.
@@ -34,6 +35,10 @@ def line_drawn(user_id: str) -> str:
 
 def line_commitment(user_id: str) -> str:
     return f"line_commitment:{user_id}"
+
+
+def overpayment_suspense(user_id: str) -> str:
+    return f"overpayment_suspense:{user_id}"
 
 
 def loan_principal(loan_id: str) -> str:
@@ -154,14 +159,17 @@ def disbursement_entry(user_id: str, loan_id: str, amount_fen: int, at: str) -> 
 
 def repayment_entry(
     user_id: str, loan_id: str, key: str, principal_fen: int, interest_fen: int,
-    penalty_fen: int, at: str,
+    penalty_fen: int, at: str, suspense_fen: int = 0,
 ) -> JournalEntry:
-    total = principal_fen + interest_fen + penalty_fen
+    """Money collected for a loan. `suspense_fen` is money collected beyond what the loan owed
+    when it was posted (a race with another repayment): held for refund, never lost."""
+    total = principal_fen + interest_fen + penalty_fen + suspense_fen
     return entry(
         f"repay:{key}", "repayment", f"LOAN#{loan_id}", at,
         (CASH_CLEARING, total, 0),
         (loan_principal(loan_id), 0, principal_fen),
         (INTEREST_INCOME, 0, interest_fen),
         (PENALTY_INCOME, 0, penalty_fen),
+        (overpayment_suspense(user_id), 0, suspense_fen),
         user_id=user_id, loan_id=loan_id,
     )
