@@ -20,7 +20,6 @@ from decimal import Decimal
 
 import numpy as np
 import numpy_financial as npf
-
 from chalicelib.money import schedule as sch
 
 MONTHS = 36

@@ -1,6 +1,10 @@
-"""Hundreds of draws and repayments through the services, against moto, with the sandbox bank
-injecting declines, 5xx and unknown outcomes, and every step re-run as Step Functions retries
-and at-least-once delivery would. Then: no payout twice, no lost money, ledger check clean."""
+"""Hundreds of draws and repayments through the services, with the sandbox bank injecting
+declines, 5xx and unknown outcomes, and every step re-run as Step Functions retries and
+at-least-once delivery would. Then: no payout twice, no lost money, ledger check clean.
+
+Two tiers: the in-memory fakes carry the full 340 operations (fast); DynamoDB (moto) runs a
+smaller batch through the real adapters, because moto deep-copies every table on each
+TransactWriteItems (its rollback), which makes a long run quadratic in the table size."""
 
 from __future__ import annotations
 
@@ -9,27 +13,25 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
-
+from chalicelib import money_services as svc
 from chalicelib.errors import (
     CollectionDeclined,
-    Conflict,
     PayoutDeclined,
     TransientError,
     Unprocessable,
 )
+from chalicelib.ledger.check import check_ledger_items
 from chalicelib.ledger.dynamo import check_ledger
 from chalicelib.ledger.entries import CASH_CLEARING
 from chalicelib.lines.dynamo import DynamoCreditLines
+from chalicelib.lines.memory import InMemoryCreditLines
 from chalicelib.loans.dynamo import DynamoLoans
+from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.loans.port import ACTIVE, CLOSED, VOID
-from chalicelib import money_services as svc
 from chalicelib.money.servicing import position
 from chalicelib.rail.port import COLLECT, PAYOUT, SETTLED
-from chalicelib.rail.sandbox import DynamoRailState, Faults, SandboxRail
+from chalicelib.rail.sandbox import DynamoRailState, Faults, InMemoryRailState, SandboxRail
 
-DRAWS = 170
-REPAYMENTS = 170
 MAX_ATTEMPTS = 8  # the ASL's bounded Retry on the transient errors
 
 
@@ -63,16 +65,29 @@ class Workflow:
         raise Exhausted(fn.__name__)
 
 
-@pytest.mark.slow
-def test_draws_and_repayments_under_faults(dynamodb_table) -> None:
-    rng = random.Random(20240601)
-    rail = SandboxRail(
-        DynamoRailState(dynamodb_table),
-        Faults(decline=0.04, error_5xx=0.08, timeout_before=0.08, timeout_after=0.12, seed=99),
-    )
+FAULTS = Faults(decline=0.04, error_5xx=0.1, timeout_before=0.1, timeout_after=0.12, seed=99)
+
+
+def test_draws_and_repayments_under_faults_fakes() -> None:
+    lines, loans = InMemoryCreditLines(), InMemoryLoans()
+    rail = SandboxRail(InMemoryRailState(), FAULTS)
+    _run(lines, loans, rail, lambda: check_ledger_items([*lines.items(), *loans.items()]),
+         draws=170, repayments=170, seed=20240601)
+
+
+def test_draws_and_repayments_under_faults_dynamodb(dynamodb_table) -> None:
+    rail = SandboxRail(DynamoRailState(dynamodb_table), FAULTS)
+    _run(DynamoCreditLines(dynamodb_table), DynamoLoans(dynamodb_table), rail,
+         lambda: check_ledger(dynamodb_table), draws=20, repayments=20, seed=7)
+
+
+def _run(lines, loans_port, rail, check, *, draws: int, repayments: int, seed: int) -> None:
+    big = draws >= 100
+    DRAWS = draws
+    rng = random.Random(seed)
     clock_n = iter(range(10**9))
     ports = svc.MoneyPorts(
-        lines=DynamoCreditLines(dynamodb_table), loans=DynamoLoans(dynamodb_table), rail=rail,
+        lines=lines, loans=loans_port, rail=rail,
         clock=lambda: f"2024-06-01T00:00:{next(clock_n):09d}Z",
     )
     wf = Workflow(ports, rng)
@@ -83,7 +98,7 @@ def test_draws_and_repayments_under_faults(dynamodb_table) -> None:
     today = date(2024, 6, 1)
     outcome = Counter()
     active: list[str] = []
-    ops = [("draw", i) for i in range(DRAWS)] + [("repay", i) for i in range(REPAYMENTS)]
+    ops = [("draw", i) for i in range(draws)] + [("repay", i) for i in range(repayments)]
     rng.shuffle(ops)
     ops.sort(key=lambda o: o[0] != "draw" and o[1] < 20)  # a few draws first
     for kind, i in ops:
@@ -165,10 +180,13 @@ def test_draws_and_repayments_under_faults(dynamodb_table) -> None:
             assert settled_payouts[svc.payout_key(lid)] == 0
     moved = rail.moved()
     assert moved[PAYOUT] == paid_out_principal
-    report = check_ledger(dynamodb_table)
+    report = check()
     assert report.ok, report.as_dict()
     # the bank's cash and the ledger's cash clearing agree to the fen
     assert report.balances.get(CASH_CLEARING, 0) == moved[COLLECT] - moved[PAYOUT]
-    assert outcome["draw paid out"] >= 100 and outcome["repayment posted"] >= 100, outcome
-    assert outcome["draw compensated"] > 0 and wf.reruns > 100 and wf.transient > 50
+    if big:  # the scenario really exercised what it claims to
+        assert outcome["draw paid out"] >= 100 and outcome["repayment posted"] >= 100, outcome
+        assert outcome["draw compensated"] > 0 and wf.reruns > 100 and wf.transient > 50
+    else:
+        assert outcome["draw paid out"] >= 10 and outcome["repayment posted"] >= 6, outcome
     print(dict(outcome), "reruns", wf.reruns, "transient", wf.transient, "bank txns", len(bank))

@@ -5,12 +5,10 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
-import boto3
 import pytest
-
 from chalicelib.errors import Conflict, NotFound, Unprocessable
-from chalicelib.ledger.entries import balances, line_available, line_commitment, line_drawn
 from chalicelib.ledger.dynamo import check_ledger
+from chalicelib.ledger.entries import balances, line_available, line_commitment, line_drawn
 from chalicelib.lines.dynamo import DynamoCreditLines
 from chalicelib.lines.memory import InMemoryCreditLines
 

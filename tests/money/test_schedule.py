@@ -8,9 +8,6 @@ from decimal import Decimal
 
 import numpy_financial as npf
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from chalicelib.money.cli import schedule_main
 from chalicelib.money.reference import reference_schedule
 from chalicelib.money.schedule import (
@@ -24,6 +21,8 @@ from chalicelib.money.schedule import (
     build_schedule,
     div_round,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 amounts = st.integers(min_value=5_000, max_value=20_000_000)  # ¥50 .. ¥200,000 in fen
 aprs = st.integers(min_value=0, max_value=2400).map(lambda bp: Decimal(bp).scaleb(-4))

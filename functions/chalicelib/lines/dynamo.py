@@ -24,23 +24,14 @@ from chalicelib.ledger.dynamo import (
     transact,
 )
 from chalicelib.lines.port import ACTIVE, CreditLine, validate_amount, validate_line_terms
-
-
-def line_key(user_id: str) -> dict[str, str]:
-    return {"PK": f"USER#{user_id}", "SK": "LINE"}
+from chalicelib.lines.records import line_from_item, line_item, line_key
 
 
 def open_line_tx(table_name: str, line: CreditLine, at: str) -> dict[str, Any]:
     return {
         "Put": {
             "TableName": table_name,
-            "Item": {
-                **line_key(line.user_id), "type": "LINE", "userId": line.user_id,
-                "limitFen": line.limit_fen, "availableFen": line.available_fen,
-                "drawnFen": line.drawn_fen, "apr": str(line.apr), "grade": line.grade,
-                "status": line.status, "version": line.version,
-                "applicationId": line.application_id, "updatedAt": at,
-            },
+            "Item": line_item(line, at),
             "ConditionExpression": "attribute_not_exists(#pk)",
             "ExpressionAttributeNames": {"#pk": "PK"},
         }
@@ -91,14 +82,6 @@ def set_limit_tx(
             },
         }
     }
-
-
-def line_from_item(item: dict[str, Any]) -> CreditLine:
-    return CreditLine(
-        item["userId"], int(item["limitFen"]), int(item["availableFen"]), int(item["drawnFen"]),
-        Decimal(item["apr"]), item["grade"], item["status"], int(item["version"]),
-        item["applicationId"],
-    )
 
 
 class DynamoCreditLines:

@@ -6,11 +6,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
+from chalicelib.clock import utc_now_iso
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.ledger import entries as le
+from chalicelib.ledger.records import entry_item
 from chalicelib.lines.port import ACTIVE, CreditLine, validate_amount, validate_line_terms
-from chalicelib.clock import utc_now_iso
+from chalicelib.lines.records import line_item
 
 
 class InMemoryCreditLines:
@@ -126,6 +129,13 @@ class InMemoryCreditLines:
     def get_line(self, user_id: str) -> CreditLine | None:
         with self._lock:
             return self._lines.get(user_id)
+
+    def items(self) -> list[dict[str, Any]]:
+        """Everything as the DynamoDB items it would be, for `check_ledger_items`."""
+        with self._lock:
+            out = [line_item(x, "") for x in self._lines.values()]
+            out += [entry_item(e) for e in self._entries.values()]
+            return out
 
     def entries(self, user_id: str) -> list[le.JournalEntry]:
         with self._lock:

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.errors import Conflict, CollectionOutcomeUnknown, PayoutOutcomeUnknown
+from chalicelib.errors import CollectionOutcomeUnknown, Conflict, PayoutOutcomeUnknown
 from chalicelib.rail.port import COLLECT, DECLINED, PAYOUT, SETTLED, RailResult
 
 
