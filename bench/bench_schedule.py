@@ -67,17 +67,33 @@ def main() -> None:
     args = ap.parse_args()
     inputs = _inputs(args.loans)
     cases = {
-        "engine equal-installment 30/360 (warm)": lambda: run_engine(inputs, sch.THIRTY_360, sch.EQUAL_INSTALLMENT),
-        "engine equal-installment 30/360 (cold)": lambda: (_clear_caches(), run_engine(inputs, sch.THIRTY_360, sch.EQUAL_INSTALLMENT))[1],
-        "engine equal-installment actual/360 (warm)": lambda: run_engine(inputs, sch.ACTUAL_360, sch.EQUAL_INSTALLMENT),
-        "engine equal-installment actual/360 (cold)": lambda: (_clear_caches(), run_engine(inputs, sch.ACTUAL_360, sch.EQUAL_INSTALLMENT))[1],
-        "engine equal-principal 30/360 (warm)": lambda: run_engine(inputs, sch.THIRTY_360, sch.EQUAL_PRINCIPAL),
-        "numpy-financial ipmt+ppmt per loan (float)": lambda: run_numpy(inputs[: max(1, args.loans // 5)]),
+        "engine equal-installment 30/360 (warm)": lambda: run_engine(
+            inputs, sch.THIRTY_360, sch.EQUAL_INSTALLMENT
+        ),
+        "engine equal-installment 30/360 (cold)": lambda: (
+            _clear_caches(),
+            run_engine(inputs, sch.THIRTY_360, sch.EQUAL_INSTALLMENT),
+        )[1],
+        "engine equal-installment actual/360 (warm)": lambda: run_engine(
+            inputs, sch.ACTUAL_360, sch.EQUAL_INSTALLMENT
+        ),
+        "engine equal-installment actual/360 (cold)": lambda: (
+            _clear_caches(),
+            run_engine(inputs, sch.ACTUAL_360, sch.EQUAL_INSTALLMENT),
+        )[1],
+        "engine equal-principal 30/360 (warm)": lambda: run_engine(
+            inputs, sch.THIRTY_360, sch.EQUAL_PRINCIPAL
+        ),
+        "numpy-financial ipmt+ppmt per loan (float)": lambda: run_numpy(
+            inputs[: max(1, args.loans // 5)]
+        ),
     }
     print(f"{args.loans} loans x {MONTHS} periods, {args.runs} runs, median schedules/s")
     for name, fn in cases.items():
         rates = [fn() for _ in range(args.runs)]
-        print(f"  {name:48s} {statistics.median(rates):>10,.0f}   (runs: {', '.join(f'{r:,.0f}' for r in rates)})")
+        print(
+            f"  {name:48s} {statistics.median(rates):>10,.0f}   (runs: {', '.join(f'{r:,.0f}' for r in rates)})"
+        )
 
 
 if __name__ == "__main__":

@@ -55,9 +55,12 @@ def collect_key(repayment_id: str) -> str:
 
 def _loan_json(loan: LoanRecord) -> dict[str, Any]:
     return {
-        "loanId": loan.loan_id, "userId": loan.user_id, "status": loan.status,
+        "loanId": loan.loan_id,
+        "userId": loan.user_id,
+        "status": loan.status,
         "principalFen": loan.principal_fen,
-        "outstandingPrincipalFen": loan.outstanding_principal_fen, "apr": str(loan.apr),
+        "outstandingPrincipalFen": loan.outstanding_principal_fen,
+        "apr": str(loan.apr),
     }
 
 
@@ -67,13 +70,25 @@ def _loan_json(loan: LoanRecord) -> dict[str, Any]:
 def reserve_line(p: MoneyPorts, *, user_id: str, loan_id: str, amount_fen: int) -> dict[str, Any]:
     """Hold `amount_fen` of the user's line for this draw. Unprocessable if there is too little."""
     line = p.lines.reserve(user_id, loan_id, amount_fen)
-    return {"userId": user_id, "loanId": loan_id, "amountFen": amount_fen,
-            "availableFen": line.available_fen}
+    return {
+        "userId": user_id,
+        "loanId": loan_id,
+        "amountFen": amount_fen,
+        "availableFen": line.available_fen,
+    }
 
 
 def create_contract(
-    p: MoneyPorts, *, loan_id: str, user_id: str, amount_fen: int, months: int, start: str,
-    account_ref: str, method: str = EQUAL_INSTALLMENT, day_count: str = ACTUAL_360,
+    p: MoneyPorts,
+    *,
+    loan_id: str,
+    user_id: str,
+    amount_fen: int,
+    months: int,
+    start: str,
+    account_ref: str,
+    method: str = EQUAL_INSTALLMENT,
+    day_count: str = ACTUAL_360,
     rounding: str = HALF_UP,
 ) -> dict[str, Any]:
     """Write the PENDING contract with its schedule, at the line's APR. Idempotent on loan_id.
@@ -95,7 +110,9 @@ def create_contract(
     return _loan_json(loan) | {"schedule": schedule.as_json()}
 
 
-def _resolve(rail: Rail, key: str, send: Callable[[], RailResult], unknown: type[Exception]) -> RailResult:
+def _resolve(
+    rail: Rail, key: str, send: Callable[[], RailResult], unknown: type[Exception]
+) -> RailResult:
     known = rail.status(key)
     if known is not None:
         return known
@@ -116,7 +133,9 @@ def pay_out(p: MoneyPorts, *, loan_id: str) -> dict[str, Any]:
         raise Conflict(f"loan {loan_id} is void; it is never paid out")
     key = payout_key(loan_id)
     r = _resolve(
-        p.rail, key, lambda: p.rail.payout(key, loan.account_ref, loan.principal_fen),
+        p.rail,
+        key,
+        lambda: p.rail.payout(key, loan.account_ref, loan.principal_fen),
         PayoutOutcomeUnknown,
     )
     if r.status == DECLINED:
@@ -176,7 +195,11 @@ def void_contract(p: MoneyPorts, *, loan_id: str) -> dict[str, Any]:
 
 
 def quote_repayment(
-    p: MoneyPorts, *, loan_id: str, amount_fen: int, on: str,
+    p: MoneyPorts,
+    *,
+    loan_id: str,
+    amount_fen: int,
+    on: str,
     order: tuple[str, ...] = DEFAULT_ORDER,
 ) -> dict[str, Any]:
     """The allocation of a proposed repayment. Unprocessable above the payoff amount."""
@@ -187,9 +210,13 @@ def quote_repayment(
     a = allocate(loan.servicing(), day, amount_fen, order)
     pos = position(loan.servicing(), day)
     return {
-        "loanId": loan_id, "amountFen": amount_fen, "penaltyFen": a.penalty_fen,
-        "interestFen": a.interest_fen, "principalFen": a.principal_fen,
-        "payoffFen": pos.payoff_fen, "amount": fen_to_yuan(amount_fen),
+        "loanId": loan_id,
+        "amountFen": amount_fen,
+        "penaltyFen": a.penalty_fen,
+        "interestFen": a.interest_fen,
+        "principalFen": a.principal_fen,
+        "payoffFen": pos.payoff_fen,
+        "amount": fen_to_yuan(amount_fen),
     }
 
 
@@ -200,17 +227,27 @@ def collect_repayment(
     loan = p.loans.get(loan_id)
     key = collect_key(repayment_id)
     r = _resolve(
-        p.rail, key, lambda: p.rail.collect(key, loan.account_ref, amount_fen),
+        p.rail,
+        key,
+        lambda: p.rail.collect(key, loan.account_ref, amount_fen),
         CollectionOutcomeUnknown,
     )
     if r.status == DECLINED:
         raise CollectionDeclined(f"collection {key} declined: {r.reason}")
-    return {"loanId": loan_id, "repaymentId": repayment_id, "collect": r.status,
-            "amountFen": r.amount_fen}
+    return {
+        "loanId": loan_id,
+        "repaymentId": repayment_id,
+        "collect": r.status,
+        "amountFen": r.amount_fen,
+    }
 
 
 def post_repayment(
-    p: MoneyPorts, *, loan_id: str, repayment_id: str, on: str,
+    p: MoneyPorts,
+    *,
+    loan_id: str,
+    repayment_id: str,
+    on: str,
     order: tuple[str, ...] = DEFAULT_ORDER,
 ) -> dict[str, Any]:
     """Book the collected money against the loan: allocation re-computed on the current loan
@@ -236,8 +273,12 @@ def post_repayment(
         applied = min(r.amount_fen, payoff)
         a = allocate(servicing, day, applied, order) if applied else None
         payment = Payment(
-            repayment_id, day, r.amount_fen, a.penalty_fen if a else 0,
-            a.interest_fen if a else 0, a.principal_fen if a else 0,
+            repayment_id,
+            day,
+            r.amount_fen,
+            a.penalty_fen if a else 0,
+            a.interest_fen if a else 0,
+            a.principal_fen if a else 0,
         )
         try:
             loan = p.loans.post_repayment(
@@ -251,10 +292,16 @@ def post_repayment(
 
 def _repayment_json(loan: LoanRecord, payment: Payment) -> dict[str, Any]:
     return {
-        "loanId": loan.loan_id, "repaymentId": payment.key, "status": loan.status,
-        "principalFen": payment.principal_fen, "interestFen": payment.interest_fen,
+        "loanId": loan.loan_id,
+        "repaymentId": payment.key,
+        "status": loan.status,
+        "principalFen": payment.principal_fen,
+        "interestFen": payment.interest_fen,
         "penaltyFen": payment.penalty_fen,
-        "suspenseFen": payment.amount_fen - payment.principal_fen - payment.interest_fen - payment.penalty_fen,
+        "suspenseFen": payment.amount_fen
+        - payment.principal_fen
+        - payment.interest_fen
+        - payment.penalty_fen,
         "outstandingPrincipalFen": loan.outstanding_principal_fen,
     }
 
@@ -269,12 +316,27 @@ def restore_line(p: MoneyPorts, *, loan_id: str, repayment_id: str) -> dict[str,
         line = p.lines.restore(loan.user_id, payment.principal_fen, repayment_id, loan_id)
     else:
         line = p.lines.get_line(loan.user_id)
-    return {"loanId": loan_id, "repaymentId": repayment_id, "restoredFen": payment.principal_fen,
-            "availableFen": line.available_fen if line else 0}
+    return {
+        "loanId": loan_id,
+        "repaymentId": repayment_id,
+        "restoredFen": payment.principal_fen,
+        "availableFen": line.available_fen if line else 0,
+    }
 
 
 __all__ = [
-    "MoneyPorts", "reserve_line", "create_contract", "pay_out", "post_ledger", "activate_loan",
-    "release_line", "void_contract", "quote_repayment", "collect_repayment", "post_repayment",
-    "restore_line", "payout_key", "collect_key",
+    "MoneyPorts",
+    "activate_loan",
+    "collect_key",
+    "collect_repayment",
+    "create_contract",
+    "pay_out",
+    "payout_key",
+    "post_ledger",
+    "post_repayment",
+    "quote_repayment",
+    "release_line",
+    "reserve_line",
+    "restore_line",
+    "void_contract",
 ]

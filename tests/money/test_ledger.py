@@ -99,7 +99,9 @@ def test_check_is_clean_on_sound_books_and_names_the_damage() -> None:
     bad = [dict(i, outstandingPrincipalFen=1) if i["SK"] == "LOAN" else i for i in items]
     assert check_ledger_items(bad).loans == ["L"]
     # an unbalanced entry slipped in by hand
-    forged = dict(entry_item(le.disbursement_entry("u", "L", 5, AT)), SK="ENTRY#forged", entryKey="forged")
+    forged = dict(
+        entry_item(le.disbursement_entry("u", "L", 5, AT)), SK="ENTRY#forged", entryKey="forged"
+    )
     forged["postings"] = [dict(forged["postings"][0], debitFen=6), forged["postings"][1]]
     report = check_ledger_items([*items, forged])
     assert report.unbalanced_entries == ["forged"] and not report.ok

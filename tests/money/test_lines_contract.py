@@ -139,7 +139,9 @@ def test_dynamo_line_passes_ledger_check(dynamodb_table) -> None:
     assert report.ok, report.as_dict()
     # tamper: the record disagrees with the ledger
     dynamodb_table.update_item(
-        Key={"PK": "USER#u1", "SK": "LINE"}, UpdateExpression="SET #a = :a",
-        ExpressionAttributeNames={"#a": "availableFen"}, ExpressionAttributeValues={":a": 1},
+        Key={"PK": "USER#u1", "SK": "LINE"},
+        UpdateExpression="SET #a = :a",
+        ExpressionAttributeNames={"#a": "availableFen"},
+        ExpressionAttributeValues={":a": 1},
     )
     assert check_ledger(dynamodb_table).lines == ["u1"]

@@ -51,7 +51,7 @@ def test_disburse_then_repay_to_close(loans) -> None:
     with pytest.raises(Conflict):
         loans.void("L1", AT)
     day = date(2024, 6, 20)
-    servicing, pay = book_payment(loan.servicing(), "r1", day, payoff_quote(loan.servicing(), day))
+    _, pay = book_payment(loan.servicing(), "r1", day, payoff_quote(loan.servicing(), day))
     closed = loans.post_repayment("L1", pay, 0, loan.version, AT)
     assert closed.status == CLOSED and closed.outstanding_principal_fen == 0
     assert loans.post_repayment("L1", pay, 0, loan.version, AT) == closed  # idempotent on key

@@ -78,4 +78,6 @@ def test_rail_put_is_conditional() -> None:
     from chalicelib.rail.port import RailResult
 
     req = put_rail_txn_request(RailResult("k", PAYOUT, SETTLED, 1, "a"))
-    assert req["Item"]["PK"] == "RAIL#k" and req["ConditionExpression"] == "attribute_not_exists(#pk)"
+    assert (
+        req["Item"]["PK"] == "RAIL#k" and req["ConditionExpression"] == "attribute_not_exists(#pk)"
+    )

@@ -73,9 +73,12 @@ def test_schedule_invariants(p, apr, n, start, method, dc, rounding) -> None:
 @given(amounts, aprs.filter(lambda a: a > 0), terms, starts)
 def test_equal_installment_matches_numpy_financial_pmt_to_the_fen(p, apr, n, start) -> None:
     s = build_schedule(p, apr, n, start)
-    expected = npf.pmt(float(apr) / 12, n, -p)  # in fen
+    expected = float(npf.pmt(float(apr) / 12, n, -p))  # in fen
     assert abs(s.total[0] - expected) <= 0.5 + 1e-6
-    assert s.total[0] == int(Decimal(repr(float(expected))).quantize(Decimal(1), "ROUND_HALF_UP"))
+    if abs(expected - int(expected) - 0.5) > 1e-6:
+        assert s.total[0] == int(Decimal(repr(expected)).quantize(Decimal(1), "ROUND_HALF_UP"))
+    # else: the true payment is exactly on a half fen (e.g. ¥50 at 3.96% for 1 month = 5016.5
+    # fen); float lands either side of it, the exact engine rounds the true tie half-up.
 
 
 @settings(max_examples=200, deadline=None)
@@ -137,8 +140,12 @@ def test_cli_prints_the_schedule_json(capsys) -> None:
     out = json.loads(capsys.readouterr().out)
     assert out["apr"] == "12"
     assert out["installments"][0] == {
-        "n": 1, "dueDate": "2024-02-15", "principal": "1625.48", "interest": "100.00",
-        "total": "1725.48", "balance": "8374.52",
+        "n": 1,
+        "dueDate": "2024-02-15",
+        "principal": "1625.48",
+        "interest": "100.00",
+        "total": "1725.48",
+        "balance": "8374.52",
     }
     assert out["totalRepayable"] == "10352.91"
     assert out["installments"][-1]["balance"] == "0.00"
@@ -146,8 +153,22 @@ def test_cli_prints_the_schedule_json(capsys) -> None:
 
 def test_cli_refuses_apr_over_cap(capsys) -> None:
     rc = schedule_main(
-        ["--principal", "10000", "--apr", "25", "--months", "6", "--start", "2024-01-15",
-         "--method", "equal-principal", "--day-count", "actual/360", "--rounding", "half-even"]
+        [
+            "--principal",
+            "10000",
+            "--apr",
+            "25",
+            "--months",
+            "6",
+            "--start",
+            "2024-01-15",
+            "--method",
+            "equal-principal",
+            "--day-count",
+            "actual/360",
+            "--rounding",
+            "half-even",
+        ]
     )
     assert rc == 2
     assert "24%" in capsys.readouterr().err

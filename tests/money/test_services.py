@@ -21,16 +21,24 @@ from chalicelib.rail.port import PAYOUT, SETTLED
 from chalicelib.rail.sandbox import Faults, InMemoryRailState, SandboxRail
 
 
-def _ports(faults: Faults = Faults()) -> svc.MoneyPorts:
-    p = svc.MoneyPorts(InMemoryCreditLines(), InMemoryLoans(), SandboxRail(InMemoryRailState(), faults))
+def _ports(faults: Faults | None = None) -> svc.MoneyPorts:
+    rail = SandboxRail(InMemoryRailState(), faults or Faults())
+    p = svc.MoneyPorts(InMemoryCreditLines(), InMemoryLoans(), rail)
     p.lines.open_line("u", 1_000_000, Decimal("0.12"), "B", "app")
     return p
 
 
 def _draw(p: svc.MoneyPorts, loan_id="L1", amount=300_000, account="acct") -> None:
     svc.reserve_line(p, user_id="u", loan_id=loan_id, amount_fen=amount)
-    svc.create_contract(p, loan_id=loan_id, user_id="u", amount_fen=amount, months=6,
-                        start="2024-06-01", account_ref=account)
+    svc.create_contract(
+        p,
+        loan_id=loan_id,
+        user_id="u",
+        amount_fen=amount,
+        months=6,
+        start="2024-06-01",
+        account_ref=account,
+    )
 
 
 def _clean(p: svc.MoneyPorts) -> bool:

@@ -68,11 +68,24 @@ def test_missed_installment_goes_overdue_with_penalty_and_dpd() -> None:
 def test_penalty_multiplier_is_configurable() -> None:
     late = _loan().due_dates[0] + timedelta(days=20)
     assert position(_loan(mult="0"), late).penalty_fen == 0
-    assert position(_loan(mult="2"), late).penalty_fen > position(_loan(mult="1.5"), late).penalty_fen
+    assert (
+        position(_loan(mult="2"), late).penalty_fen > position(_loan(mult="1.5"), late).penalty_fen
+    )
 
 
-@pytest.mark.parametrize("dpd,bucket", [(0, "current"), (1, "1-30"), (30, "1-30"), (31, "31-60"),
-                                        (60, "31-60"), (61, "61-90"), (90, "61-90"), (91, "90+")])
+@pytest.mark.parametrize(
+    "dpd,bucket",
+    [
+        (0, "current"),
+        (1, "1-30"),
+        (30, "1-30"),
+        (31, "31-60"),
+        (60, "31-60"),
+        (61, "61-90"),
+        (90, "61-90"),
+        (91, "90+"),
+    ],
+)
 def test_buckets(dpd, bucket) -> None:
     assert dpd_bucket(dpd) == bucket
 
@@ -82,7 +95,11 @@ def test_allocation_order_penalty_interest_principal_and_configurable() -> None:
     late = loan.due_dates[0] + timedelta(days=10)
     pos = position(loan, late)
     a = allocate(loan, late, pos.penalty_fen + pos.interest_fen + 5)
-    assert (a.penalty_fen, a.interest_fen, a.principal_fen) == (pos.penalty_fen, pos.interest_fen, 5)
+    assert (a.penalty_fen, a.interest_fen, a.principal_fen) == (
+        pos.penalty_fen,
+        pos.interest_fen,
+        5,
+    )
     b = allocate(loan, late, 100, order=(PRINCIPAL, INTEREST, PENALTY))
     assert (b.principal_fen, b.interest_fen, b.penalty_fen) == (100, 0, 0)
 
@@ -113,8 +130,10 @@ def test_prepayment_keeps_the_term_and_reamortises() -> None:
     # twelve smaller installments remain, last one on the original final date, nothing overdue
     after = position(loan, loan.due_dates[0] + timedelta(days=1))
     assert after.overdue_principal_fen > 0  # the (smaller) first installment is now due and unpaid
-    assert after.overdue_principal_fen < build_schedule(
-        1_200_000, Decimal("0.12"), 12, START).principal[0]
+    assert (
+        after.overdue_principal_fen
+        < build_schedule(1_200_000, Decimal("0.12"), 12, START).principal[0]
+    )
 
 
 def test_booking_is_idempotent_on_key() -> None:
@@ -129,7 +148,9 @@ def test_booking_is_idempotent_on_key() -> None:
 
 @settings(max_examples=120, deadline=None)
 @given(
-    st.integers(5_000, 20_000_000), st.integers(0, 2400), st.integers(1, 36),
+    st.integers(5_000, 20_000_000),
+    st.integers(0, 2400),
+    st.integers(1, 36),
     st.sampled_from(["equal-installment", EQUAL_PRINCIPAL]),
     st.lists(st.tuples(st.integers(0, 60), st.integers(1, 10_000_000)), max_size=8),
 )

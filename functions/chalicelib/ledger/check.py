@@ -28,14 +28,20 @@ class LedgerReport:
     def ok(self) -> bool:
         return (
             self.debits_fen == self.credits_fen
-            and not self.unbalanced_entries and not self.loans and not self.lines
+            and not self.unbalanced_entries
+            and not self.loans
+            and not self.lines
         )
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "ok": self.ok, "entries": self.entries, "debitsFen": self.debits_fen,
-            "creditsFen": self.credits_fen, "unbalancedEntries": self.unbalanced_entries,
-            "loans": self.loans, "lines": self.lines,
+            "ok": self.ok,
+            "entries": self.entries,
+            "debitsFen": self.debits_fen,
+            "creditsFen": self.credits_fen,
+            "unbalancedEntries": self.unbalanced_entries,
+            "loans": self.loans,
+            "lines": self.lines,
         }
 
 

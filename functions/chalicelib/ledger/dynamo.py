@@ -17,8 +17,16 @@ from chalicelib.ledger.entries import JournalEntry
 from chalicelib.ledger.records import ENTRY_PREFIX, entry_from_item, entry_item, entry_key
 
 __all__ = [
-    "ENTRY_PREFIX", "LedgerReport", "TransactionRefused", "check_ledger", "entry_from_item",
-    "entry_item", "entry_key", "put_entry_tx", "scan_all", "transact",
+    "ENTRY_PREFIX",
+    "LedgerReport",
+    "TransactionRefused",
+    "check_ledger",
+    "entry_from_item",
+    "entry_item",
+    "entry_key",
+    "put_entry_tx",
+    "scan_all",
+    "transact",
 ]
 
 

@@ -91,7 +91,9 @@ class JournalEntry:
         return sum(p.credit_fen for p in self.postings)
 
 
-def entry(key: str, kind: str, owner: str, at: str, *legs: tuple[str, int, int], **ids: str) -> JournalEntry:
+def entry(
+    key: str, kind: str, owner: str, at: str, *legs: tuple[str, int, int], **ids: str
+) -> JournalEntry:
     """Build an entry from (account, debit, credit) legs, dropping zero legs."""
     postings = tuple(Posting(a, d, c) for a, d, c in legs if d or c)
     return JournalEntry(key, kind, owner, postings, at, **ids)
@@ -111,8 +113,12 @@ def balances(entries: Iterable[JournalEntry]) -> dict[str, int]:
 
 def open_line_entry(user_id: str, application_id: str, limit_fen: int, at: str) -> JournalEntry:
     return entry(
-        f"line-open:{application_id}", "line-open", f"USER#{user_id}", at,
-        (line_available(user_id), limit_fen, 0), (line_commitment(user_id), 0, limit_fen),
+        f"line-open:{application_id}",
+        "line-open",
+        f"USER#{user_id}",
+        at,
+        (line_available(user_id), limit_fen, 0),
+        (line_commitment(user_id), 0, limit_fen),
         user_id=user_id,
     )
 
@@ -120,56 +126,93 @@ def open_line_entry(user_id: str, application_id: str, limit_fen: int, at: str) 
 def change_limit_entry(user_id: str, key: str, delta_fen: int, at: str) -> JournalEntry:
     d, c = (delta_fen, 0) if delta_fen > 0 else (0, -delta_fen)
     return entry(
-        f"line-limit:{key}", "line-limit", f"USER#{user_id}", at,
-        (line_available(user_id), d, c), (line_commitment(user_id), c, d), user_id=user_id,
+        f"line-limit:{key}",
+        "line-limit",
+        f"USER#{user_id}",
+        at,
+        (line_available(user_id), d, c),
+        (line_commitment(user_id), c, d),
+        user_id=user_id,
     )
 
 
 def reserve_entry(user_id: str, loan_id: str, amount_fen: int, at: str) -> JournalEntry:
     return entry(
-        f"line-reserve:{loan_id}", "line-reserve", f"USER#{user_id}", at,
-        (line_drawn(user_id), amount_fen, 0), (line_available(user_id), 0, amount_fen),
-        user_id=user_id, loan_id=loan_id,
+        f"line-reserve:{loan_id}",
+        "line-reserve",
+        f"USER#{user_id}",
+        at,
+        (line_drawn(user_id), amount_fen, 0),
+        (line_available(user_id), 0, amount_fen),
+        user_id=user_id,
+        loan_id=loan_id,
     )
 
 
 def release_entry(user_id: str, loan_id: str, amount_fen: int, at: str) -> JournalEntry:
     return entry(
-        f"line-release:{loan_id}", "line-release", f"USER#{user_id}", at,
-        (line_available(user_id), amount_fen, 0), (line_drawn(user_id), 0, amount_fen),
-        user_id=user_id, loan_id=loan_id,
+        f"line-release:{loan_id}",
+        "line-release",
+        f"USER#{user_id}",
+        at,
+        (line_available(user_id), amount_fen, 0),
+        (line_drawn(user_id), 0, amount_fen),
+        user_id=user_id,
+        loan_id=loan_id,
     )
 
 
-def restore_entry(user_id: str, key: str, amount_fen: int, at: str, loan_id: str = "") -> JournalEntry:
+def restore_entry(
+    user_id: str, key: str, amount_fen: int, at: str, loan_id: str = ""
+) -> JournalEntry:
     return entry(
-        f"line-restore:{key}", "line-restore", f"USER#{user_id}", at,
-        (line_available(user_id), amount_fen, 0), (line_drawn(user_id), 0, amount_fen),
-        user_id=user_id, loan_id=loan_id,
+        f"line-restore:{key}",
+        "line-restore",
+        f"USER#{user_id}",
+        at,
+        (line_available(user_id), amount_fen, 0),
+        (line_drawn(user_id), 0, amount_fen),
+        user_id=user_id,
+        loan_id=loan_id,
     )
 
 
 def disbursement_entry(user_id: str, loan_id: str, amount_fen: int, at: str) -> JournalEntry:
     return entry(
-        f"disburse:{loan_id}", "disbursement", f"LOAN#{loan_id}", at,
-        (loan_principal(loan_id), amount_fen, 0), (CASH_CLEARING, 0, amount_fen),
-        user_id=user_id, loan_id=loan_id,
+        f"disburse:{loan_id}",
+        "disbursement",
+        f"LOAN#{loan_id}",
+        at,
+        (loan_principal(loan_id), amount_fen, 0),
+        (CASH_CLEARING, 0, amount_fen),
+        user_id=user_id,
+        loan_id=loan_id,
     )
 
 
 def repayment_entry(
-    user_id: str, loan_id: str, key: str, principal_fen: int, interest_fen: int,
-    penalty_fen: int, at: str, suspense_fen: int = 0,
+    user_id: str,
+    loan_id: str,
+    key: str,
+    principal_fen: int,
+    interest_fen: int,
+    penalty_fen: int,
+    at: str,
+    suspense_fen: int = 0,
 ) -> JournalEntry:
     """Money collected for a loan. `suspense_fen` is money collected beyond what the loan owed
     when it was posted (a race with another repayment): held for refund, never lost."""
     total = principal_fen + interest_fen + penalty_fen + suspense_fen
     return entry(
-        f"repay:{key}", "repayment", f"LOAN#{loan_id}", at,
+        f"repay:{key}",
+        "repayment",
+        f"LOAN#{loan_id}",
+        at,
         (CASH_CLEARING, total, 0),
         (loan_principal(loan_id), 0, principal_fen),
         (INTEREST_INCOME, 0, interest_fen),
         (PENALTY_INCOME, 0, penalty_fen),
         (overpayment_suspense(user_id), 0, suspense_fen),
-        user_id=user_id, loan_id=loan_id,
+        user_id=user_id,
+        loan_id=loan_id,
     )

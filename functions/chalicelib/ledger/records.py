@@ -34,11 +34,13 @@ def entry_item(e: JournalEntry) -> dict[str, Any]:
 
 def entry_from_item(item: dict[str, Any]) -> JournalEntry:
     return JournalEntry(
-        key=item["entryKey"], kind=item["kind"], owner=item["PK"], at=item["at"],
+        key=item["entryKey"],
+        kind=item["kind"],
+        owner=item["PK"],
+        at=item["at"],
         postings=tuple(
             Posting(p["account"], int(p["debitFen"]), int(p["creditFen"])) for p in item["postings"]
         ),
-        user_id=item.get("userId", ""), loan_id=item.get("loanId", ""),
+        user_id=item.get("userId", ""),
+        loan_id=item.get("loanId", ""),
     )
-
-

@@ -47,18 +47,32 @@ def move_line_tx(table_name: str, user_id: str, to_drawn_fen: int, at: str) -> d
         update = "SET #av = #av - :a, #dr = #dr + :a, #ver = #ver + :one, #upd = :at"
         cond = "attribute_exists(#pk) AND #st = :active AND #av >= :a"
         values: dict[str, Any] = {":a": a, ":one": 1, ":at": at, ":active": ACTIVE}
-        names = {"#av": "availableFen", "#dr": "drawnFen", "#ver": "version", "#upd": "updatedAt",
-                 "#pk": "PK", "#st": "status"}
+        names = {
+            "#av": "availableFen",
+            "#dr": "drawnFen",
+            "#ver": "version",
+            "#upd": "updatedAt",
+            "#pk": "PK",
+            "#st": "status",
+        }
     else:
         update = "SET #av = #av + :a, #dr = #dr - :a, #ver = #ver + :one, #upd = :at"
         cond = "attribute_exists(#pk) AND #dr >= :a"
         values = {":a": a, ":one": 1, ":at": at}
-        names = {"#av": "availableFen", "#dr": "drawnFen", "#ver": "version", "#upd": "updatedAt",
-                 "#pk": "PK"}
+        names = {
+            "#av": "availableFen",
+            "#dr": "drawnFen",
+            "#ver": "version",
+            "#upd": "updatedAt",
+            "#pk": "PK",
+        }
     return {
         "Update": {
-            "TableName": table_name, "Key": line_key(user_id), "UpdateExpression": update,
-            "ConditionExpression": cond, "ExpressionAttributeNames": names,
+            "TableName": table_name,
+            "Key": line_key(user_id),
+            "UpdateExpression": update,
+            "ConditionExpression": cond,
+            "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
     }
@@ -70,15 +84,22 @@ def set_limit_tx(
     """Optimistic: applies only if nobody changed the line since it was read (version)."""
     return {
         "Update": {
-            "TableName": table_name, "Key": line_key(user_id),
+            "TableName": table_name,
+            "Key": line_key(user_id),
             "UpdateExpression": "SET #lim = :lim, #av = :av, #ver = :next, #upd = :at",
             "ConditionExpression": "#ver = :ver",
             "ExpressionAttributeNames": {
-                "#lim": "limitFen", "#av": "availableFen", "#ver": "version", "#upd": "updatedAt",
+                "#lim": "limitFen",
+                "#av": "availableFen",
+                "#ver": "version",
+                "#upd": "updatedAt",
             },
             "ExpressionAttributeValues": {
-                ":lim": new_limit_fen, ":av": new_available_fen, ":ver": version,
-                ":next": version + 1, ":at": at,
+                ":lim": new_limit_fen,
+                ":av": new_available_fen,
+                ":ver": version,
+                ":next": version + 1,
+                ":at": at,
             },
         }
     }
@@ -101,7 +122,9 @@ class DynamoCreditLines:
         return line
 
     def _entry(self, user_id: str, key: str) -> le.JournalEntry | None:
-        item = self._table.get_item(Key=entry_key(f"USER#{user_id}", key), ConsistentRead=True).get("Item")
+        item = self._table.get_item(Key=entry_key(f"USER#{user_id}", key), ConsistentRead=True).get(
+            "Item"
+        )
         return entry_from_item(item) if item else None
 
     def open_line(
@@ -112,12 +135,16 @@ class DynamoCreditLines:
         line = CreditLine(user_id, limit_fen, limit_fen, 0, apr, grade, ACTIVE, 1, application_id)
         e = le.open_line_entry(user_id, application_id, limit_fen, at)
         try:
-            transact(self._table, [open_line_tx(self._name, line, at), put_entry_tx(self._name, e)], e)
+            transact(
+                self._table, [open_line_tx(self._name, line, at), put_entry_tx(self._name, e)], e
+            )
         except TransactionRefused:
             pass
         existing = self._must(user_id)
         if existing.application_id != application_id:
-            raise Conflict(f"user {user_id} already has a line (application {existing.application_id})")
+            raise Conflict(
+                f"user {user_id} already has a line (application {existing.application_id})"
+            )
         return existing
 
     def reserve(self, user_id: str, loan_id: str, amount_fen: int) -> CreditLine:
@@ -125,7 +152,9 @@ class DynamoCreditLines:
         e = le.reserve_entry(user_id, loan_id, amount_fen, self._clock())
         try:
             applied = transact(
-                self._table, [move_line_tx(self._name, user_id, amount_fen, e.at), put_entry_tx(self._name, e)], e
+                self._table,
+                [move_line_tx(self._name, user_id, amount_fen, e.at), put_entry_tx(self._name, e)],
+                e,
             )
         except TransactionRefused:
             line = self._must(user_id)
@@ -146,17 +175,30 @@ class DynamoCreditLines:
         if reserved is None:
             return self._must(user_id)
         e = le.release_entry(user_id, loan_id, reserved.debits, self._clock())
-        transact(self._table, [move_line_tx(self._name, user_id, -reserved.debits, e.at), put_entry_tx(self._name, e)], e)
+        transact(
+            self._table,
+            [
+                move_line_tx(self._name, user_id, -reserved.debits, e.at),
+                put_entry_tx(self._name, e),
+            ],
+            e,
+        )
         return self._must(user_id)
 
     def restore(self, user_id: str, amount_fen: int, key: str, loan_id: str = "") -> CreditLine:
         validate_amount(amount_fen)
         e = le.restore_entry(user_id, key, amount_fen, self._clock(), loan_id)
         try:
-            transact(self._table, [move_line_tx(self._name, user_id, -amount_fen, e.at), put_entry_tx(self._name, e)], e)
+            transact(
+                self._table,
+                [move_line_tx(self._name, user_id, -amount_fen, e.at), put_entry_tx(self._name, e)],
+                e,
+            )
         except TransactionRefused:
             line = self._must(user_id)
-            raise Unprocessable(f"cannot restore {amount_fen} fen: only {line.drawn_fen} drawn") from None
+            raise Unprocessable(
+                f"cannot restore {amount_fen} fen: only {line.drawn_fen} drawn"
+            ) from None
         return self._must(user_id)
 
     def change_limit(self, user_id: str, new_limit_fen: int, review_id: str) -> CreditLine:
@@ -166,16 +208,29 @@ class DynamoCreditLines:
             if self._entry(user_id, f"line-limit:{review_id}") is not None:
                 return line
             if new_limit_fen < line.drawn_fen:
-                raise Unprocessable(f"new limit {new_limit_fen} is below the drawn {line.drawn_fen}")
+                raise Unprocessable(
+                    f"new limit {new_limit_fen} is below the drawn {line.drawn_fen}"
+                )
             delta = new_limit_fen - line.limit_fen
             if not delta:
                 return line
             e = le.change_limit_entry(user_id, review_id, delta, self._clock())
             try:
-                transact(self._table, [
-                    set_limit_tx(self._name, user_id, new_limit_fen, new_limit_fen - line.drawn_fen, line.version, e.at),
-                    put_entry_tx(self._name, e),
-                ], e)
+                transact(
+                    self._table,
+                    [
+                        set_limit_tx(
+                            self._name,
+                            user_id,
+                            new_limit_fen,
+                            new_limit_fen - line.drawn_fen,
+                            line.version,
+                            e.at,
+                        ),
+                        put_entry_tx(self._name, e),
+                    ],
+                    e,
+                )
                 return self._must(user_id)
             except TransactionRefused:
                 continue
@@ -186,7 +241,8 @@ class DynamoCreditLines:
 
     def entries(self, user_id: str) -> list[le.JournalEntry]:
         resp = self._table.query(
-            KeyConditionExpression=Key("PK").eq(f"USER#{user_id}") & Key("SK").begins_with("ENTRY#"),
+            KeyConditionExpression=Key("PK").eq(f"USER#{user_id}")
+            & Key("SK").begins_with("ENTRY#"),
             ConsistentRead=True,
         )
         return [entry_from_item(i) for i in resp["Items"]]

@@ -45,8 +45,12 @@ class InMemoryCreditLines:
             if line is not None:
                 if line.application_id == application_id:
                     return line
-                raise Conflict(f"user {user_id} already has a line (application {line.application_id})")
-            line = CreditLine(user_id, limit_fen, limit_fen, 0, apr, grade, ACTIVE, 1, application_id)
+                raise Conflict(
+                    f"user {user_id} already has a line (application {line.application_id})"
+                )
+            line = CreditLine(
+                user_id, limit_fen, limit_fen, 0, apr, grade, ACTIVE, 1, application_id
+            )
             self._post(le.open_line_entry(user_id, application_id, limit_fen, self._clock()))
             self._lines[user_id] = line
             return line
@@ -70,8 +74,10 @@ class InMemoryCreditLines:
                 )
             self._post(e)
             line = replace(
-                line, available_fen=line.available_fen - amount_fen,
-                drawn_fen=line.drawn_fen + amount_fen, version=line.version + 1,
+                line,
+                available_fen=line.available_fen - amount_fen,
+                drawn_fen=line.drawn_fen + amount_fen,
+                version=line.version + 1,
             )
             self._lines[user_id] = line
             return line
@@ -85,8 +91,10 @@ class InMemoryCreditLines:
             if not self._post(le.release_entry(user_id, loan_id, reserved.debits, self._clock())):
                 return line
             line = replace(
-                line, available_fen=line.available_fen + reserved.debits,
-                drawn_fen=line.drawn_fen - reserved.debits, version=line.version + 1,
+                line,
+                available_fen=line.available_fen + reserved.debits,
+                drawn_fen=line.drawn_fen - reserved.debits,
+                version=line.version + 1,
             )
             self._lines[user_id] = line
             return line
@@ -102,8 +110,10 @@ class InMemoryCreditLines:
                 raise Unprocessable(f"cannot restore {amount_fen} fen: only {line.drawn_fen} drawn")
             self._post(e)
             line = replace(
-                line, available_fen=line.available_fen + amount_fen,
-                drawn_fen=line.drawn_fen - amount_fen, version=line.version + 1,
+                line,
+                available_fen=line.available_fen + amount_fen,
+                drawn_fen=line.drawn_fen - amount_fen,
+                version=line.version + 1,
             )
             self._lines[user_id] = line
             return line
@@ -116,11 +126,15 @@ class InMemoryCreditLines:
                 return line
             delta = new_limit_fen - line.limit_fen
             if new_limit_fen < line.drawn_fen:
-                raise Unprocessable(f"new limit {new_limit_fen} is below the drawn {line.drawn_fen}")
+                raise Unprocessable(
+                    f"new limit {new_limit_fen} is below the drawn {line.drawn_fen}"
+                )
             if delta:
                 self._post(le.change_limit_entry(user_id, review_id, delta, self._clock()))
             line = replace(
-                line, limit_fen=new_limit_fen, available_fen=new_limit_fen - line.drawn_fen,
+                line,
+                limit_fen=new_limit_fen,
+                available_fen=new_limit_fen - line.drawn_fen,
                 version=line.version + 1,
             )
             self._lines[user_id] = line

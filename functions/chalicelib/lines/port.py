@@ -53,9 +53,13 @@ class CreditLine:
         from chalicelib.amounts import fen_to_yuan
 
         return {
-            "userId": self.user_id, "limit": fen_to_yuan(self.limit_fen),
-            "available": fen_to_yuan(self.available_fen), "drawn": fen_to_yuan(self.drawn_fen),
-            "apr": str(self.apr), "grade": self.grade, "status": self.status,
+            "userId": self.user_id,
+            "limit": fen_to_yuan(self.limit_fen),
+            "available": fen_to_yuan(self.available_fen),
+            "drawn": fen_to_yuan(self.drawn_fen),
+            "apr": str(self.apr),
+            "grade": self.grade,
+            "status": self.status,
         }
 
 

@@ -23,7 +23,11 @@ def create_loan_request(loan: LoanRecord) -> dict[str, Any]:
 
 
 def set_status_tx(
-    table_name: str, loan_id: str, from_status: str, to_status: str, at: str,
+    table_name: str,
+    loan_id: str,
+    from_status: str,
+    to_status: str,
+    at: str,
     outstanding_fen: int | None = None,
 ) -> dict[str, Any]:
     names = {"#st": "status", "#ver": "version", "#upd": "updatedAt"}
@@ -35,20 +39,29 @@ def set_status_tx(
         update += ", #out = :out"
     return {
         "Update": {
-            "TableName": table_name, "Key": loan_key(loan_id), "UpdateExpression": update,
-            "ConditionExpression": "#st = :from", "ExpressionAttributeNames": names,
+            "TableName": table_name,
+            "Key": loan_key(loan_id),
+            "UpdateExpression": update,
+            "ConditionExpression": "#st = :from",
+            "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
     }
 
 
 def post_repayment_tx(
-    table_name: str, loan_id: str, payment: Payment, new_outstanding_fen: int, closes: bool,
-    expected_version: int, at: str,
+    table_name: str,
+    loan_id: str,
+    payment: Payment,
+    new_outstanding_fen: int,
+    closes: bool,
+    expected_version: int,
+    at: str,
 ) -> dict[str, Any]:
     return {
         "Update": {
-            "TableName": table_name, "Key": loan_key(loan_id),
+            "TableName": table_name,
+            "Key": loan_key(loan_id),
             "UpdateExpression": (
                 "SET #pay = list_append(#pay, :p), #out = :out, #st = :st, "
                 "#ver = #ver + :one, #upd = :at"
@@ -56,13 +69,21 @@ def post_repayment_tx(
             # a CLOSED loan still takes money raced in after payoff, all of it to suspense
             "ConditionExpression": "#ver = :v AND (#st = :active OR #st = :closed)",
             "ExpressionAttributeNames": {
-                "#pay": "payments", "#out": "outstandingPrincipalFen", "#st": "status",
-                "#ver": "version", "#upd": "updatedAt",
+                "#pay": "payments",
+                "#out": "outstandingPrincipalFen",
+                "#st": "status",
+                "#ver": "version",
+                "#upd": "updatedAt",
             },
             "ExpressionAttributeValues": {
-                ":p": [payment.as_record()], ":out": new_outstanding_fen,
-                ":st": CLOSED if closes else ACTIVE, ":v": expected_version, ":active": ACTIVE, ":closed": CLOSED,
-                ":one": 1, ":at": at,
+                ":p": [payment.as_record()],
+                ":out": new_outstanding_fen,
+                ":st": CLOSED if closes else ACTIVE,
+                ":v": expected_version,
+                ":active": ACTIVE,
+                ":closed": CLOSED,
+                ":one": 1,
+                ":at": at,
             },
         }
     }
@@ -97,10 +118,14 @@ class DynamoLoans:
             raise Conflict(f"loan {loan_id} is {loan.status}; it cannot be disbursed")
         e = le.disbursement_entry(loan.user_id, loan_id, loan.principal_fen, at)
         try:
-            transact(self._table, [
-                set_status_tx(self._name, loan_id, PENDING, ACTIVE, at, loan.principal_fen),
-                put_entry_tx(self._name, e),
-            ], e)
+            transact(
+                self._table,
+                [
+                    set_status_tx(self._name, loan_id, PENDING, ACTIVE, at, loan.principal_fen),
+                    put_entry_tx(self._name, e),
+                ],
+                e,
+            )
         except TransactionRefused:
             now = self.get(loan_id)
             if now.status not in (ACTIVE, CLOSED):
@@ -120,7 +145,9 @@ class DynamoLoans:
         except self._table.meta.client.exceptions.TransactionCanceledException:
             now = self.get(loan_id)
             if now.status != VOID:
-                raise Conflict(f"loan {loan_id} is {now.status}; only a pending loan can be voided") from None
+                raise Conflict(
+                    f"loan {loan_id} is {now.status}; only a pending loan can be voided"
+                ) from None
         return self.get(loan_id)
 
     def post_repayment(
@@ -132,28 +159,44 @@ class DynamoLoans:
         new_out = loan.outstanding_principal_fen - payment.principal_fen
         closes = _pays_off(loan, payment)
         e = le.repayment_entry(
-            loan.user_id, loan_id, payment.key, payment.principal_fen, payment.interest_fen,
-            payment.penalty_fen, at, suspense_fen=suspense_fen,
+            loan.user_id,
+            loan_id,
+            payment.key,
+            payment.principal_fen,
+            payment.interest_fen,
+            payment.penalty_fen,
+            at,
+            suspense_fen=suspense_fen,
         )
         try:
-            transact(self._table, [
-                post_repayment_tx(self._name, loan_id, payment, new_out, closes, expected_version, at),
-                put_entry_tx(self._name, e),
-            ], e)
+            transact(
+                self._table,
+                [
+                    post_repayment_tx(
+                        self._name, loan_id, payment, new_out, closes, expected_version, at
+                    ),
+                    put_entry_tx(self._name, e),
+                ],
+                e,
+            )
         except TransactionRefused:
-            raise Conflict(f"loan {loan_id} changed while posting repayment {payment.key}") from None
+            raise Conflict(
+                f"loan {loan_id} changed while posting repayment {payment.key}"
+            ) from None
         return self.get(loan_id)
 
     def for_user(self, user_id: str) -> list[LoanRecord]:
         resp = self._table.query(
             IndexName="GSI1",
-            KeyConditionExpression=Key("GSI1PK").eq(f"USER#{user_id}") & Key("GSI1SK").begins_with("LOAN#"),
+            KeyConditionExpression=Key("GSI1PK").eq(f"USER#{user_id}")
+            & Key("GSI1SK").begins_with("LOAN#"),
         )
         return [loan_from_item(i) for i in resp["Items"]]
 
     def entries(self, loan_id: str) -> list[le.JournalEntry]:
         resp = self._table.query(
-            KeyConditionExpression=Key("PK").eq(f"LOAN#{loan_id}") & Key("SK").begins_with("ENTRY#"),
+            KeyConditionExpression=Key("PK").eq(f"LOAN#{loan_id}")
+            & Key("SK").begins_with("ENTRY#"),
             ConsistentRead=True,
         )
         return [entry_from_item(i) for i in resp["Items"]]

@@ -49,7 +49,9 @@ class InMemoryLoans:
                 raise Conflict(f"loan {loan_id} is {loan.status}; it cannot be disbursed")
             self._post(loan, le.disbursement_entry(loan.user_id, loan_id, loan.principal_fen, at))
             loan = replace(
-                loan, status=ACTIVE, outstanding_principal_fen=loan.principal_fen,
+                loan,
+                status=ACTIVE,
+                outstanding_principal_fen=loan.principal_fen,
                 version=loan.version + 1,
             )
             self._loans[loan_id] = loan
@@ -61,7 +63,9 @@ class InMemoryLoans:
             if loan.status == VOID:
                 return loan
             if loan.status != PENDING:
-                raise Conflict(f"loan {loan_id} is {loan.status}; only a pending loan can be voided")
+                raise Conflict(
+                    f"loan {loan_id} is {loan.status}; only a pending loan can be voided"
+                )
             loan = replace(loan, status=VOID, version=loan.version + 1)
             self._loans[loan_id] = loan
             return loan
@@ -75,13 +79,23 @@ class InMemoryLoans:
                 return loan
             if loan.version != expected_version or loan.status not in (ACTIVE, CLOSED):
                 raise Conflict(f"loan {loan_id} changed while posting repayment {payment.key}")
-            self._post(loan, le.repayment_entry(
-                loan.user_id, loan_id, payment.key, payment.principal_fen, payment.interest_fen,
-                payment.penalty_fen, at, suspense_fen=suspense_fen,
-            ))
+            self._post(
+                loan,
+                le.repayment_entry(
+                    loan.user_id,
+                    loan_id,
+                    payment.key,
+                    payment.principal_fen,
+                    payment.interest_fen,
+                    payment.penalty_fen,
+                    at,
+                    suspense_fen=suspense_fen,
+                ),
+            )
             after = loan.servicing().with_payment(payment)
             loan = replace(
-                loan, payments=after.payments,
+                loan,
+                payments=after.payments,
                 outstanding_principal_fen=loan.outstanding_principal_fen - payment.principal_fen,
                 status=CLOSED if position(after, payment.on).payoff_fen == 0 else ACTIVE,
                 version=loan.version + 1,

@@ -53,27 +53,54 @@ class LoanRecord:
 
     @classmethod
     def from_schedule(
-        cls, loan_id: str, user_id: str, schedule: Schedule, account_ref: str, created_at: str,
+        cls,
+        loan_id: str,
+        user_id: str,
+        schedule: Schedule,
+        account_ref: str,
+        created_at: str,
         penalty_multiplier: Decimal = DEFAULT_PENALTY_MULTIPLIER,
-    ) -> "LoanRecord":
+    ) -> LoanRecord:
         return cls(
-            loan_id, user_id, schedule.principal_fen, schedule.apr, schedule.start,
-            schedule.method, schedule.day_count, schedule.rounding, schedule.due_dates,
-            schedule.principal, schedule.interest, account_ref, created_at,
+            loan_id,
+            user_id,
+            schedule.principal_fen,
+            schedule.apr,
+            schedule.start,
+            schedule.method,
+            schedule.day_count,
+            schedule.rounding,
+            schedule.due_dates,
+            schedule.principal,
+            schedule.interest,
+            account_ref,
+            created_at,
             penalty_multiplier=penalty_multiplier,
         )
 
     def terms(self) -> tuple[Any, ...]:
         """What must match for a repeated create to be the same contract."""
         return (
-            self.user_id, self.principal_fen, self.apr, self.start, self.method, self.day_count,
-            self.rounding, self.account_ref,
+            self.user_id,
+            self.principal_fen,
+            self.apr,
+            self.start,
+            self.method,
+            self.day_count,
+            self.rounding,
+            self.account_ref,
         )
 
     def servicing(self) -> Loan:
         return Loan(
-            self.principal_fen, self.apr, self.start, self.due_dates, self.scheduled_principal,
-            self.method, self.penalty_multiplier, self.payments,
+            self.principal_fen,
+            self.apr,
+            self.start,
+            self.due_dates,
+            self.scheduled_principal,
+            self.method,
+            self.penalty_multiplier,
+            self.payments,
         )
 
     def payment(self, key: str) -> Payment | None:

@@ -47,16 +47,22 @@ def loan_item(loan: LoanRecord) -> dict[str, Any]:
 def loan_from_item(item: dict[str, Any]) -> LoanRecord:
     s = item["schedule"]
     return LoanRecord(
-        loan_id=item["loanId"], user_id=item["userId"], principal_fen=int(item["principalFen"]),
-        apr=Decimal(item["apr"]), start=date.fromisoformat(item["startDate"]),
-        method=item["method"], day_count=item["dayCount"], rounding=item["rounding"],
+        loan_id=item["loanId"],
+        user_id=item["userId"],
+        principal_fen=int(item["principalFen"]),
+        apr=Decimal(item["apr"]),
+        start=date.fromisoformat(item["startDate"]),
+        method=item["method"],
+        day_count=item["dayCount"],
+        rounding=item["rounding"],
         due_dates=tuple(date.fromisoformat(d) for d in s["dueDates"]),
         scheduled_principal=tuple(int(x) for x in s["principal"]),
         scheduled_interest=tuple(int(x) for x in s["interest"]),
-        account_ref=item["accountRef"], created_at=item["createdAt"], status=item["status"],
+        account_ref=item["accountRef"],
+        created_at=item["createdAt"],
+        status=item["status"],
         outstanding_principal_fen=int(item["outstandingPrincipalFen"]),
         payments=tuple(Payment.from_record(p) for p in item.get("payments", [])),
-        penalty_multiplier=Decimal(item["penaltyMultiplier"]), version=int(item["version"]),
+        penalty_multiplier=Decimal(item["penaltyMultiplier"]),
+        version=int(item["version"]),
     )
-
-

@@ -47,7 +47,8 @@ ROUNDINGS = (HALF_UP, HALF_EVEN)
 def parse_apr(apr: Decimal | str | int) -> Decimal:
     """An APR as a Decimal fraction in [0, 0.24]; floats are refused (they are not exact)."""
     if isinstance(apr, float):
-        raise ValueError("APR must be a Decimal or a decimal string, not a float")
+        # ValueError, not TypeError: callers handle one error class for "not a valid APR"
+        raise ValueError("APR must be a Decimal or a decimal string, not a float")  # noqa: TRY004
     try:
         value = apr if isinstance(apr, Decimal) else Decimal(str(apr))
     except InvalidOperation as exc:

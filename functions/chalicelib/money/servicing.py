@@ -29,14 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.errors import Unprocessable
-from chalicelib.money.schedule import (
-    EQUAL_INSTALLMENT,
-    EQUAL_PRINCIPAL,
-    HALF_UP,
-    build_schedule,
-    div_round,
-    parse_apr,
-)
+from chalicelib.money.schedule import EQUAL_INSTALLMENT, build_schedule, div_round, parse_apr
 
 PENALTY = "penalty"
 INTEREST = "interest"
@@ -67,16 +60,23 @@ class Payment:
 
     def as_record(self) -> dict[str, Any]:
         return {
-            "key": self.key, "on": self.on.isoformat(), "amountFen": self.amount_fen,
-            "penaltyFen": self.penalty_fen, "interestFen": self.interest_fen,
+            "key": self.key,
+            "on": self.on.isoformat(),
+            "amountFen": self.amount_fen,
+            "penaltyFen": self.penalty_fen,
+            "interestFen": self.interest_fen,
             "principalFen": self.principal_fen,
         }
 
     @classmethod
-    def from_record(cls, r: dict[str, Any]) -> "Payment":
+    def from_record(cls, r: dict[str, Any]) -> Payment:
         return cls(
-            r["key"], date.fromisoformat(r["on"]), int(r["amountFen"]), int(r["penaltyFen"]),
-            int(r["interestFen"]), int(r["principalFen"]),
+            r["key"],
+            date.fromisoformat(r["on"]),
+            int(r["amountFen"]),
+            int(r["penaltyFen"]),
+            int(r["interestFen"]),
+            int(r["principalFen"]),
         )
 
 
@@ -102,7 +102,7 @@ class Loan:
         if self.penalty_multiplier < 0:
             raise ValueError("penalty multiplier must be >= 0")
 
-    def with_payment(self, payment: Payment) -> "Loan":
+    def with_payment(self, payment: Payment) -> Loan:
         return replace(self, payments=(*self.payments, payment))
 
 
@@ -228,7 +228,12 @@ def _start(loan: Loan) -> _Replay:
     mn, md = loan.penalty_multiplier.as_integer_ratio()
     den = 360 * k * md
     return _Replay(
-        loan, den, a * md, a * mn, loan.start, loan.principal_fen,
+        loan,
+        den,
+        a * md,
+        a * mn,
+        loan.start,
+        loan.principal_fen,
         inst=[[d, p, 0] for d, p in zip(loan.due_dates, loan.scheduled_principal)],
     )
 
@@ -279,7 +284,14 @@ def position(loan: Loan, as_of: date) -> Position:
     dpd = (as_of - unpaid[0]).days if unpaid else 0
     upcoming = [i for i in st.inst[st.next_bill :] if i[1]] if st.bal else []
     return Position(
-        as_of, st.bal, intr, pen, overdue_p, overdue_i, dpd, dpd_bucket(dpd),
+        as_of,
+        st.bal,
+        intr,
+        pen,
+        overdue_p,
+        overdue_i,
+        dpd,
+        dpd_bucket(dpd),
         st.bal + intr + pen,
         upcoming[0][0] if upcoming else None,
         upcoming[0][1] if upcoming else 0,
@@ -319,6 +331,14 @@ def book_payment(
 
 
 __all__ = [
-    "Allocation", "Loan", "Payment", "Position", "allocate", "book_payment", "dpd_bucket",
-    "payoff_quote", "position", "DEFAULT_ORDER", "EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL", "HALF_UP",
+    "DEFAULT_ORDER",
+    "Allocation",
+    "Loan",
+    "Payment",
+    "Position",
+    "allocate",
+    "book_payment",
+    "dpd_bucket",
+    "payoff_quote",
+    "position",
 ]

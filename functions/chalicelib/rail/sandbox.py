@@ -23,7 +23,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from chalicelib.errors import CollectionOutcomeUnknown, Conflict, PayoutOutcomeUnknown
 from chalicelib.rail.port import COLLECT, DECLINED, PAYOUT, SETTLED, RailResult
@@ -51,7 +51,7 @@ class RailState(Protocol):
 
 
 class InMemoryRailState:
-    _named: dict[str, "InMemoryRailState"] = {}
+    _named: ClassVar[dict[str, InMemoryRailState]] = {}
     _named_lock = threading.Lock()
 
     def __init__(self) -> None:
@@ -59,7 +59,7 @@ class InMemoryRailState:
         self._txns: dict[str, RailResult] = {}
 
     @classmethod
-    def shared(cls, name: str = "default") -> "InMemoryRailState":
+    def shared(cls, name: str = "default") -> InMemoryRailState:
         """The process-wide state for `name`: every Lambda invocation in the process sees it."""
         with cls._named_lock:
             if name not in cls._named:
@@ -103,7 +103,11 @@ def put_rail_txn_request(result: RailResult) -> dict[str, Any]:
 
 def _from_item(item: dict[str, Any]) -> RailResult:
     return RailResult(
-        item["key"], item["kind"], item["status"], int(item["amountFen"]), item["accountRef"],
+        item["key"],
+        item["kind"],
+        item["status"],
+        int(item["amountFen"]),
+        item["accountRef"],
         item.get("reason", ""),
     )
 
@@ -152,7 +156,9 @@ class SandboxRail:
         self._rng_lock = threading.Lock()
 
     def payout(self, idempotency_key: str, account_ref: str, amount_fen: int) -> RailResult:
-        return self._transfer(PAYOUT, idempotency_key, account_ref, amount_fen, PayoutOutcomeUnknown)
+        return self._transfer(
+            PAYOUT, idempotency_key, account_ref, amount_fen, PayoutOutcomeUnknown
+        )
 
     def collect(self, idempotency_key: str, account_ref: str, amount_fen: int) -> RailResult:
         return self._transfer(
@@ -180,7 +186,11 @@ class SandboxRail:
         f = self.faults
         existing = self.state.get(key)
         if existing is not None:
-            if (existing.kind, existing.amount_fen, existing.account_ref) != (kind, amount_fen, account_ref):
+            if (existing.kind, existing.amount_fen, existing.account_ref) != (
+                kind,
+                amount_fen,
+                account_ref,
+            ):
                 raise Conflict(f"rail key {key} was used for a different transfer")
             if roll < f.timeout_after:  # the repeat may time out too; money still moves once
                 raise unknown(f"{kind} {key}: timed out (repeat)")
