@@ -23,6 +23,7 @@ from decimal import Decimal
 import numpy as np
 import numpy_financial as npf
 from chalicelib.money import schedule as sch
+from chalicelib.money.batch import build_schedules
 from chalicelib.money.reference import reference_schedule
 
 MONTHS = 36
@@ -55,6 +56,19 @@ def run_engine(inputs, day_count: str, method: str) -> tuple[float, float]:
     t0, c0 = time.perf_counter(), time.process_time()
     for p, apr, start in inputs:
         sch.build_schedule(p, apr, MONTHS, start, method, day_count)
+    return _rates(len(inputs), t0, c0)
+
+
+def run_batch(inputs, day_count: str) -> tuple[float, float]:
+    t0, c0 = time.perf_counter(), time.process_time()
+    build_schedules(
+        [p for p, _, _ in inputs],
+        [a for _, a, _ in inputs],
+        MONTHS,
+        [s for _, _, s in inputs],
+        sch.EQUAL_INSTALLMENT,
+        day_count,
+    )
     return _rates(len(inputs), t0, c0)
 
 
@@ -99,6 +113,8 @@ def main() -> None:
         "engine equal-principal 30/360 (warm)": lambda: run_engine(
             inputs, sch.THIRTY_360, sch.EQUAL_PRINCIPAL
         ),
+        "batch (numpy int64, exact) 30/360 (warm)": lambda: run_batch(inputs, sch.THIRTY_360),
+        "batch (numpy int64, exact) actual/360 (warm)": lambda: run_batch(inputs, sch.ACTUAL_360),
         "Decimal reference (same exact result)": lambda: run_reference(
             inputs[: max(1, args.loans // 40)]
         ),

@@ -172,3 +172,31 @@ def test_cli_refuses_apr_over_cap(capsys) -> None:
     )
     assert rc == 2
     assert "24%" in capsys.readouterr().err
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(amounts, st.one_of(aprs, fine_aprs), starts), min_size=1, max_size=20),
+    terms,
+    methods,
+    day_counts,
+    roundings,
+)
+def test_batch_rows_equal_the_per_loan_engine(loans, n, method, dc, rounding) -> None:
+    from chalicelib.money.batch import build_schedules
+
+    b = build_schedules(
+        [p for p, _, _ in loans],
+        [a for _, a, _ in loans],
+        n,
+        [s for _, _, s in loans],
+        method,
+        dc,
+        rounding,
+    )
+    for i, (p, apr, start) in enumerate(loans):
+        s = build_schedule(p, apr, n, start, method, dc, rounding)
+        assert tuple(b.principal[i].tolist()) == s.principal
+        assert tuple(b.interest[i].tolist()) == s.interest
+        assert tuple(b.total[i].tolist()) == s.total
+        assert tuple(b.balance[i].tolist()) == s.balance

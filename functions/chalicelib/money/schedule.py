@@ -100,7 +100,8 @@ def _plan(apr: Decimal, months: int, day_count: str, start: date | None) -> tupl
     """Everything about a draw that does not depend on the amount, computed once per key.
 
     Returns (nums, den, f_num, f_den, uniform): rate_i = nums[i] / den, the level payment is
-    principal x f_num / f_den exactly, and uniform says every period has the same rate. `start` is None under 30/360 (rates do not depend on it).
+    principal x f_num / f_den exactly, and uniform says every period has the same rate.
+    `start` is None under 30/360 (rates do not depend on it).
     """
     a, k = apr.as_integer_ratio()
     if start is None:
@@ -281,6 +282,15 @@ def _equal_installment(
             principal[k] = pr
             bal -= pr
             balance[k] = bal
+    elif rounding == HALF_UP:
+        den2 = den * 2
+        for k in range(m):
+            it = (bal * nums[k] * 2 + den) // den2
+            interest[k] = it
+            pr = pay - it
+            principal[k] = pr
+            bal -= pr
+            balance[k] = bal
     else:
         for k in range(m):
             it = div_round(bal * nums[k], den, rounding)
@@ -301,18 +311,22 @@ def _equal_principal(
     p: int, nums: tuple[int, ...], den: int, rounding: str
 ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     n = len(nums)
+    m = n - 1
     each = div_round(p, n, rounding)
+    principal = [each] * n
+    interest = [0] * n
+    total = [0] * n
+    balance = [0] * n
     bal = p
-    principal: list[int] = []
-    interest: list[int] = []
-    total: list[int] = []
-    balance: list[int] = []
-    for i, r in enumerate(nums):
-        it = div_round(bal * r, den, rounding)
-        pr = each if i < n - 1 else bal
+    half_up = rounding == HALF_UP
+    den2 = den * 2
+    for k in range(n):
+        r = nums[k]
+        it = (bal * r * 2 + den) // den2 if half_up else div_round(bal * r, den, rounding)
+        pr = each if k < m else bal
         bal -= pr
-        principal.append(pr)
-        interest.append(it)
-        total.append(pr + it)
-        balance.append(bal)
+        interest[k] = it
+        total[k] = pr + it
+        balance[k] = bal
+    principal[m] = p - each * m
     return tuple(principal), tuple(interest), tuple(total), tuple(balance)
