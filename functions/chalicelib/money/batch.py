@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -75,27 +75,35 @@ def build_schedules(
         raise ValueError("one APR per principal")
     start_list = [starts] * n_loans if isinstance(starts, date) else list(starts)
     p = p.astype(np.int64)
-    nums = np.empty((n_loans, months), dtype=np.int64)
-    den = np.empty(n_loans, dtype=np.int64)
-    pay = np.empty(n_loans, dtype=np.int64)
     actual = day_count == ACTUAL_360
+    equal_installment = method == EQUAL_INSTALLMENT
     zero = Decimal(0)
-    for i, apr in enumerate(aprs):
-        if apr.__class__ is not Decimal or not zero <= apr <= MAX_APR:
-            apr = parse_apr(apr)
-        r_nums, r_den, f_num, f_den, _ = _plan(
-            apr, months, day_count, start_list[i] if actual else None
-        )
-        if r_den >= _LIMIT or max(r_nums) >= _LIMIT:
-            raise ValueError(f"APR {apr} has too many decimals for the int64 batch")
-        nums[i] = r_nums
-        den[i] = r_den
-        pi = int(p[i])
-        pay[i] = (
-            div_round(pi * f_num, f_den, rounding)
-            if method == EQUAL_INSTALLMENT
-            else div_round(pi, months, rounding)
-        )
+    # One plan per distinct APR (and start, under actual/360); loans index into them.
+    plans: list[tuple[Any, ...]] = []
+    seen: dict[Any, int] = {}
+    idx = [0] * n_loans
+    pays = [0] * n_loans
+    for i, (pi, apr) in enumerate(zip(p.tolist(), aprs, strict=True)):
+        key = (apr, start_list[i]) if actual else apr
+        j = seen.get(key)
+        if j is None:
+            if apr.__class__ is not Decimal or not zero <= apr <= MAX_APR:
+                apr = parse_apr(apr)
+            plan = _plan(apr, months, day_count, start_list[i] if actual else None)
+            if plan[1] >= _LIMIT or max(plan[0]) >= _LIMIT:
+                raise ValueError(f"APR {apr} has too many decimals for the int64 batch")
+            j = seen[key] = len(plans)
+            plans.append(plan)
+        idx[i] = j
+        if equal_installment:
+            f_num, f_den = plans[j][2], plans[j][3]
+            pays[i] = div_round(pi * f_num, f_den, rounding)
+        else:
+            pays[i] = div_round(pi, months, rounding)
+    rows = np.asarray(idx, dtype=np.intp)
+    nums = np.array([pl[0] for pl in plans], dtype=np.int64)[rows]
+    den = np.array([pl[1] for pl in plans], dtype=np.int64)[rows]
+    pay = np.array(pays, dtype=np.int64)
     if int(p.max()) * int(nums.max()) * 2 + int(den.max()) * 2 >= _LIMIT:
         raise ValueError("batch could overflow int64; use build_schedule per loan")
     principal = np.empty((n_loans, months), dtype=np.int64)
