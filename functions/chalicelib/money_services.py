@@ -312,10 +312,11 @@ def restore_line(p: MoneyPorts, *, loan_id: str, repayment_id: str) -> dict[str,
     payment = loan.payment(repayment_id)
     if payment is None:
         raise Conflict(f"repayment {repayment_id} is not posted on loan {loan_id}")
-    if payment.principal_fen:
-        line = p.lines.restore(loan.user_id, payment.principal_fen, repayment_id, loan_id)
-    else:
-        line = p.lines.get_line(loan.user_id)
+    line = (
+        p.lines.restore(loan.user_id, payment.principal_fen, repayment_id, loan_id)
+        if payment.principal_fen
+        else p.lines.get_line(loan.user_id)
+    )
     return {
         "loanId": loan_id,
         "repaymentId": repayment_id,

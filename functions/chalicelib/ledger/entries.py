@@ -92,11 +92,17 @@ class JournalEntry:
 
 
 def entry(
-    key: str, kind: str, owner: str, at: str, *legs: tuple[str, int, int], **ids: str
+    key: str,
+    kind: str,
+    owner: str,
+    at: str,
+    *legs: tuple[str, int, int],
+    user_id: str = "",
+    loan_id: str = "",
 ) -> JournalEntry:
     """Build an entry from (account, debit, credit) legs, dropping zero legs."""
     postings = tuple(Posting(a, d, c) for a, d, c in legs if d or c)
-    return JournalEntry(key, kind, owner, postings, at, **ids)
+    return JournalEntry(key, kind, owner, postings, at, user_id=user_id, loan_id=loan_id)
 
 
 def balances(entries: Iterable[JournalEntry]) -> dict[str, int]:

@@ -37,13 +37,12 @@ def reference_schedule(
         def q(x: Decimal) -> int:
             return int(x.quantize(Decimal(1), rounding=mode))
 
+        days = list(period_days(start, months))
         if day_count == THIRTY_360:
-            days = [None] * months
 
             def interest_on(bal: int, i: int) -> Decimal:
                 return Decimal(bal) * apr / 12
         else:
-            days = list(period_days(start, months))
 
             def interest_on(bal: int, i: int) -> Decimal:
                 return Decimal(bal) * apr * days[i] / 360
