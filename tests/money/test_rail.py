@@ -81,3 +81,12 @@ def test_rail_put_is_conditional() -> None:
     assert (
         req["Item"]["PK"] == "RAIL#k" and req["ConditionExpression"] == "attribute_not_exists(#pk)"
     )
+
+
+def test_latency_is_configurable() -> None:
+    import time
+
+    rail = SandboxRail(InMemoryRailState(), Faults(latency_s=(0.02, 0.02)))
+    t0 = time.perf_counter()
+    rail.payout("k", "a", 1)
+    assert time.perf_counter() - t0 >= 0.02

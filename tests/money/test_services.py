@@ -112,3 +112,25 @@ def test_reservation_beyond_the_line_is_unprocessable() -> None:
     p = _ports()
     with pytest.raises(Unprocessable):
         svc.reserve_line(p, user_id="u", loan_id="L1", amount_fen=1_000_001)
+
+
+def test_money_collected_after_payoff_goes_to_suspense_not_lost() -> None:
+    p = _ports()
+    _draw(p)
+    svc.pay_out(p, loan_id="L1")
+    svc.post_ledger(p, loan_id="L1")
+    payoff = svc.quote_repayment(p, loan_id="L1", amount_fen=1, on="2024-06-05")["payoffFen"]
+    # two repayments quoted against the same balance, both collected (a race)
+    svc.collect_repayment(p, loan_id="L1", repayment_id="R1", amount_fen=payoff)
+    svc.collect_repayment(p, loan_id="L1", repayment_id="R2", amount_fen=5_000)
+    assert (
+        svc.post_repayment(p, loan_id="L1", repayment_id="R1", on="2024-06-05")["status"]
+        == "CLOSED"
+    )
+    late = svc.post_repayment(p, loan_id="L1", repayment_id="R2", on="2024-06-05")
+    assert late["suspenseFen"] == 5_000 and late["principalFen"] == 0
+    svc.restore_line(p, loan_id="L1", repayment_id="R1")
+    svc.restore_line(p, loan_id="L1", repayment_id="R2")
+    report = check_ledger_items([*p.lines.items(), *p.loans.items()])
+    assert report.ok and report.balances["overpayment_suspense:u"] == -5_000
+    assert p.lines.get_line("u").available_fen == 1_000_000
