@@ -219,9 +219,6 @@ class _Replay:
         for i, p in zip(future, parts):
             i[1] = p
 
-    def due_principal(self, on: date) -> int:
-        return sum(i[1] for i in self.inst[: self.next_bill])
-
 
 def _start(loan: Loan) -> _Replay:
     a, k = loan.apr.as_integer_ratio()
