@@ -1,4 +1,4 @@
-"""Time, passed in rather than read inside domain code, so tests can hold it still."""
+"""The one place that reads the wall clock; pure code takes timestamps as arguments."""
 
 from __future__ import annotations
 
@@ -15,3 +15,7 @@ def iso(dt: datetime) -> str:
 
 def parse_iso(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")

@@ -1,0 +1,1 @@
+"""Double-entry ledger: balanced journal entries (domain) and their DynamoDB representation."""

@@ -1,0 +1,1 @@
+"""Revolving credit lines: the port, an in-memory fake and the DynamoDB adapter."""

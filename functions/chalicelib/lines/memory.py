@@ -1,0 +1,156 @@
+"""In-memory credit lines: the fake the unit tests and the services' fast tests run against."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.clock import utc_now_iso
+from chalicelib.errors import Conflict, NotFound, Unprocessable
+from chalicelib.ledger import entries as le
+from chalicelib.ledger.records import entry_item
+from chalicelib.lines.port import ACTIVE, CreditLine, validate_amount, validate_line_terms
+from chalicelib.lines.records import line_item
+
+
+class InMemoryCreditLines:
+    def __init__(self, clock: Callable[[], str] = utc_now_iso) -> None:
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._lines: dict[str, CreditLine] = {}
+        self._entries: dict[tuple[str, str], le.JournalEntry] = {}
+
+    def _post(self, e: le.JournalEntry) -> bool:
+        k = (e.owner, e.key)
+        if k in self._entries:
+            return False
+        self._entries[k] = e
+        return True
+
+    def _line(self, user_id: str) -> CreditLine:
+        line = self._lines.get(user_id)
+        if line is None:
+            raise NotFound(f"user {user_id} has no credit line")
+        return line
+
+    def open_line(
+        self, user_id: str, limit_fen: int, apr: Decimal | str, grade: str, application_id: str
+    ) -> CreditLine:
+        apr = validate_line_terms(limit_fen, apr)
+        with self._lock:
+            line = self._lines.get(user_id)
+            if line is not None:
+                if line.application_id == application_id:
+                    return line
+                raise Conflict(
+                    f"user {user_id} already has a line (application {line.application_id})"
+                )
+            line = CreditLine(
+                user_id, limit_fen, limit_fen, 0, apr, grade, ACTIVE, 1, application_id
+            )
+            self._post(le.open_line_entry(user_id, application_id, limit_fen, self._clock()))
+            self._lines[user_id] = line
+            return line
+
+    def reserve(self, user_id: str, loan_id: str, amount_fen: int) -> CreditLine:
+        validate_amount(amount_fen)
+        with self._lock:
+            line = self._line(user_id)
+            e = le.reserve_entry(user_id, loan_id, amount_fen, self._clock())
+            prior = self._entries.get((e.owner, e.key))
+            if prior is not None:
+                if prior.debits != amount_fen:
+                    raise Conflict(f"loan {loan_id} reserved a different amount")
+                return line
+            if line.status != ACTIVE:
+                raise Unprocessable(f"line of {user_id} is {line.status}")
+            if line.available_fen < amount_fen:
+                raise Unprocessable(
+                    f"insufficient available credit: {line.available_fen} < {amount_fen} fen",
+                    field="amount",
+                )
+            self._post(e)
+            line = replace(
+                line,
+                available_fen=line.available_fen - amount_fen,
+                drawn_fen=line.drawn_fen + amount_fen,
+                version=line.version + 1,
+            )
+            self._lines[user_id] = line
+            return line
+
+    def release(self, user_id: str, loan_id: str) -> CreditLine:
+        with self._lock:
+            line = self._line(user_id)
+            reserved = self._entries.get((f"USER#{user_id}", f"line-reserve:{loan_id}"))
+            if reserved is None:
+                return line
+            if not self._post(le.release_entry(user_id, loan_id, reserved.debits, self._clock())):
+                return line
+            line = replace(
+                line,
+                available_fen=line.available_fen + reserved.debits,
+                drawn_fen=line.drawn_fen - reserved.debits,
+                version=line.version + 1,
+            )
+            self._lines[user_id] = line
+            return line
+
+    def restore(self, user_id: str, amount_fen: int, key: str, loan_id: str = "") -> CreditLine:
+        validate_amount(amount_fen)
+        with self._lock:
+            line = self._line(user_id)
+            e = le.restore_entry(user_id, key, amount_fen, self._clock(), loan_id)
+            if (e.owner, e.key) in self._entries:
+                return line
+            if line.drawn_fen < amount_fen:
+                raise Unprocessable(f"cannot restore {amount_fen} fen: only {line.drawn_fen} drawn")
+            self._post(e)
+            line = replace(
+                line,
+                available_fen=line.available_fen + amount_fen,
+                drawn_fen=line.drawn_fen - amount_fen,
+                version=line.version + 1,
+            )
+            self._lines[user_id] = line
+            return line
+
+    def change_limit(self, user_id: str, new_limit_fen: int, review_id: str) -> CreditLine:
+        with self._lock:
+            line = self._line(user_id)
+            validate_line_terms(new_limit_fen, line.apr)
+            if (f"USER#{user_id}", f"line-limit:{review_id}") in self._entries:
+                return line
+            delta = new_limit_fen - line.limit_fen
+            if new_limit_fen < line.drawn_fen:
+                raise Unprocessable(
+                    f"new limit {new_limit_fen} is below the drawn {line.drawn_fen}"
+                )
+            if delta:
+                self._post(le.change_limit_entry(user_id, review_id, delta, self._clock()))
+            line = replace(
+                line,
+                limit_fen=new_limit_fen,
+                available_fen=new_limit_fen - line.drawn_fen,
+                version=line.version + 1,
+            )
+            self._lines[user_id] = line
+            return line
+
+    def get_line(self, user_id: str) -> CreditLine | None:
+        with self._lock:
+            return self._lines.get(user_id)
+
+    def items(self) -> list[dict[str, Any]]:
+        """Everything as the DynamoDB items it would be, for `check_ledger_items`."""
+        with self._lock:
+            out = [line_item(x, "") for x in self._lines.values()]
+            out += [entry_item(e) for e in self._entries.values()]
+            return out
+
+    def entries(self, user_id: str) -> list[le.JournalEntry]:
+        with self._lock:
+            return [e for (owner, _), e in self._entries.items() if owner == f"USER#{user_id}"]

@@ -1,0 +1,1 @@
+"""Loan contracts: the record, the port, an in-memory fake and the DynamoDB adapter."""

@@ -1,0 +1,208 @@
+"""Loans in the lending table; every money movement commits with its journal entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.ledger import entries as le
+from chalicelib.ledger.dynamo import TransactionRefused, entry_from_item, put_entry_tx, transact
+from chalicelib.loans.port import ACTIVE, CLOSED, PENDING, VOID, LoanRecord
+from chalicelib.loans.records import loan_from_item, loan_item, loan_key
+from chalicelib.money.servicing import Payment
+
+
+def create_loan_request(loan: LoanRecord) -> dict[str, Any]:
+    return {
+        "Item": loan_item(loan),
+        "ConditionExpression": "attribute_not_exists(#pk)",
+        "ExpressionAttributeNames": {"#pk": "PK"},
+    }
+
+
+def set_status_tx(
+    table_name: str,
+    loan_id: str,
+    from_status: str,
+    to_status: str,
+    at: str,
+    outstanding_fen: int | None = None,
+) -> dict[str, Any]:
+    names = {"#st": "status", "#ver": "version", "#upd": "updatedAt"}
+    values: dict[str, Any] = {":from": from_status, ":to": to_status, ":one": 1, ":at": at}
+    update = "SET #st = :to, #ver = #ver + :one, #upd = :at"
+    if outstanding_fen is not None:
+        names["#out"] = "outstandingPrincipalFen"
+        values[":out"] = outstanding_fen
+        update += ", #out = :out"
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": loan_key(loan_id),
+            "UpdateExpression": update,
+            "ConditionExpression": "#st = :from",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def post_repayment_tx(
+    table_name: str,
+    loan_id: str,
+    payment: Payment,
+    new_outstanding_fen: int,
+    closes: bool,
+    expected_version: int,
+    at: str,
+) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": loan_key(loan_id),
+            "UpdateExpression": (
+                "SET #pay = list_append(#pay, :p), #out = :out, #st = :st, "
+                "#ver = #ver + :one, #upd = :at"
+            ),
+            # a CLOSED loan still takes money raced in after payoff, all of it to suspense
+            "ConditionExpression": "#ver = :v AND (#st = :active OR #st = :closed)",
+            "ExpressionAttributeNames": {
+                "#pay": "payments",
+                "#out": "outstandingPrincipalFen",
+                "#st": "status",
+                "#ver": "version",
+                "#upd": "updatedAt",
+            },
+            "ExpressionAttributeValues": {
+                ":p": [payment.as_record()],
+                ":out": new_outstanding_fen,
+                ":st": CLOSED if closes else ACTIVE,
+                ":v": expected_version,
+                ":active": ACTIVE,
+                ":closed": CLOSED,
+                ":one": 1,
+                ":at": at,
+            },
+        }
+    }
+
+
+class DynamoLoans:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self._name = table.name
+
+    def create(self, loan: LoanRecord) -> LoanRecord:
+        try:
+            self._table.put_item(**create_loan_request(loan))
+            return loan
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            existing = self.get(loan.loan_id)
+            if existing.terms() != loan.terms():
+                raise Conflict(f"loan {loan.loan_id} exists with other terms") from None
+            return existing
+
+    def get(self, loan_id: str) -> LoanRecord:
+        item = self._table.get_item(Key=loan_key(loan_id), ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFound(f"loan {loan_id} not found")
+        return loan_from_item(item)
+
+    def disburse(self, loan_id: str, at: str) -> LoanRecord:
+        loan = self.get(loan_id)
+        if loan.status in (ACTIVE, CLOSED):
+            return loan
+        if loan.status != PENDING:
+            raise Conflict(f"loan {loan_id} is {loan.status}; it cannot be disbursed")
+        e = le.disbursement_entry(loan.user_id, loan_id, loan.principal_fen, at)
+        try:
+            transact(
+                self._table,
+                [
+                    set_status_tx(self._name, loan_id, PENDING, ACTIVE, at, loan.principal_fen),
+                    put_entry_tx(self._name, e),
+                ],
+                e,
+            )
+        except TransactionRefused:
+            now = self.get(loan_id)
+            if now.status not in (ACTIVE, CLOSED):
+                raise Conflict(f"loan {loan_id} is {now.status}; it cannot be disbursed") from None
+        return self.get(loan_id)
+
+    def void(self, loan_id: str, at: str) -> LoanRecord:
+        loan = self.get(loan_id)
+        if loan.status == VOID:
+            return loan
+        if loan.status != PENDING:
+            raise Conflict(f"loan {loan_id} is {loan.status}; only a pending loan can be voided")
+        try:
+            self._table.meta.client.transact_write_items(
+                TransactItems=[set_status_tx(self._name, loan_id, PENDING, VOID, at)]
+            )
+        except self._table.meta.client.exceptions.TransactionCanceledException:
+            now = self.get(loan_id)
+            if now.status != VOID:
+                raise Conflict(
+                    f"loan {loan_id} is {now.status}; only a pending loan can be voided"
+                ) from None
+        return self.get(loan_id)
+
+    def post_repayment(
+        self, loan_id: str, payment: Payment, suspense_fen: int, expected_version: int, at: str
+    ) -> LoanRecord:
+        loan = self.get(loan_id)
+        if loan.payment(payment.key) is not None:
+            return loan
+        new_out = loan.outstanding_principal_fen - payment.principal_fen
+        closes = _pays_off(loan, payment)
+        e = le.repayment_entry(
+            loan.user_id,
+            loan_id,
+            payment.key,
+            payment.principal_fen,
+            payment.interest_fen,
+            payment.penalty_fen,
+            at,
+            suspense_fen=suspense_fen,
+        )
+        try:
+            transact(
+                self._table,
+                [
+                    post_repayment_tx(
+                        self._name, loan_id, payment, new_out, closes, expected_version, at
+                    ),
+                    put_entry_tx(self._name, e),
+                ],
+                e,
+            )
+        except TransactionRefused:
+            raise Conflict(
+                f"loan {loan_id} changed while posting repayment {payment.key}"
+            ) from None
+        return self.get(loan_id)
+
+    def for_user(self, user_id: str) -> list[LoanRecord]:
+        resp = self._table.query(
+            IndexName="GSI1",
+            KeyConditionExpression=Key("GSI1PK").eq(f"USER#{user_id}")
+            & Key("GSI1SK").begins_with("LOAN#"),
+        )
+        return [loan_from_item(i) for i in resp["Items"]]
+
+    def entries(self, loan_id: str) -> list[le.JournalEntry]:
+        resp = self._table.query(
+            KeyConditionExpression=Key("PK").eq(f"LOAN#{loan_id}")
+            & Key("SK").begins_with("ENTRY#"),
+            ConsistentRead=True,
+        )
+        return [entry_from_item(i) for i in resp["Items"]]
+
+
+def _pays_off(loan: LoanRecord, payment: Payment) -> bool:
+    from chalicelib.money.servicing import position
+
+    return position(loan.servicing().with_payment(payment), payment.on).payoff_fen == 0

@@ -1,0 +1,122 @@
+"""In-memory loans: the fake the services' fast tests run against. Same contract as DynamoLoans."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.ledger import entries as le
+from chalicelib.ledger.records import entry_item
+from chalicelib.loans.port import ACTIVE, CLOSED, PENDING, VOID, LoanRecord
+from chalicelib.loans.records import loan_item
+from chalicelib.money.servicing import Payment, position
+
+
+class InMemoryLoans:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._loans: dict[str, LoanRecord] = {}
+        self._entries: dict[str, list[le.JournalEntry]] = {}
+
+    def create(self, loan: LoanRecord) -> LoanRecord:
+        with self._lock:
+            existing = self._loans.get(loan.loan_id)
+            if existing is not None:
+                if existing.terms() != loan.terms():
+                    raise Conflict(f"loan {loan.loan_id} exists with other terms")
+                return existing
+            self._loans[loan.loan_id] = loan
+            return loan
+
+    def get(self, loan_id: str) -> LoanRecord:
+        with self._lock:
+            loan = self._loans.get(loan_id)
+            if loan is None:
+                raise NotFound(f"loan {loan_id} not found")
+            return loan
+
+    def _post(self, loan: LoanRecord, e: le.JournalEntry) -> None:
+        self._entries.setdefault(loan.loan_id, []).append(e)
+
+    def disburse(self, loan_id: str, at: str) -> LoanRecord:
+        with self._lock:
+            loan = self.get(loan_id)
+            if loan.status in (ACTIVE, CLOSED):
+                return loan
+            if loan.status != PENDING:
+                raise Conflict(f"loan {loan_id} is {loan.status}; it cannot be disbursed")
+            self._post(loan, le.disbursement_entry(loan.user_id, loan_id, loan.principal_fen, at))
+            loan = replace(
+                loan,
+                status=ACTIVE,
+                outstanding_principal_fen=loan.principal_fen,
+                version=loan.version + 1,
+            )
+            self._loans[loan_id] = loan
+            return loan
+
+    def void(self, loan_id: str, at: str) -> LoanRecord:
+        with self._lock:
+            loan = self.get(loan_id)
+            if loan.status == VOID:
+                return loan
+            if loan.status != PENDING:
+                raise Conflict(
+                    f"loan {loan_id} is {loan.status}; only a pending loan can be voided"
+                )
+            loan = replace(loan, status=VOID, version=loan.version + 1)
+            self._loans[loan_id] = loan
+            return loan
+
+    def post_repayment(
+        self, loan_id: str, payment: Payment, suspense_fen: int, expected_version: int, at: str
+    ) -> LoanRecord:
+        with self._lock:
+            loan = self.get(loan_id)
+            if loan.payment(payment.key) is not None:
+                return loan
+            if loan.version != expected_version or loan.status not in (ACTIVE, CLOSED):
+                raise Conflict(f"loan {loan_id} changed while posting repayment {payment.key}")
+            self._post(
+                loan,
+                le.repayment_entry(
+                    loan.user_id,
+                    loan_id,
+                    payment.key,
+                    payment.principal_fen,
+                    payment.interest_fen,
+                    payment.penalty_fen,
+                    at,
+                    suspense_fen=suspense_fen,
+                ),
+            )
+            after = loan.servicing().with_payment(payment)
+            loan = replace(
+                loan,
+                payments=after.payments,
+                outstanding_principal_fen=loan.outstanding_principal_fen - payment.principal_fen,
+                status=CLOSED if position(after, payment.on).payoff_fen == 0 else ACTIVE,
+                version=loan.version + 1,
+            )
+            self._loans[loan_id] = loan
+            return loan
+
+    def for_user(self, user_id: str) -> list[LoanRecord]:
+        with self._lock:
+            return sorted(
+                (x for x in self._loans.values() if x.user_id == user_id),
+                key=lambda x: (x.created_at, x.loan_id),
+            )
+
+    def entries(self, loan_id: str) -> list[le.JournalEntry]:
+        with self._lock:
+            return list(self._entries.get(loan_id, []))
+
+    def items(self) -> list[dict[str, Any]]:
+        """Everything as the DynamoDB items it would be, for `check_ledger_items`."""
+        with self._lock:
+            out = [loan_item(x) for x in self._loans.values()]
+            out += [entry_item(e) for es in self._entries.values() for e in es]
+            return out

@@ -1,0 +1,125 @@
+"""The loan port. Record: PK `LOAN#{loanId}` SK `LOAN`, GSI1PK `USER#{userId}`,
+GSI1SK `LOAN#{createdAt}`. Status PENDING -> ACTIVE -> CLOSED, or PENDING -> VOID.
+
+- create(loan) -> LoanRecord: idempotent on loan_id (Conflict if the terms differ).
+- get(loan_id) -> LoanRecord (NotFound).
+- disburse(loan_id, at) -> LoanRecord: PENDING -> ACTIVE with outstanding = principal, and the
+  disbursement entry (Dr loan_principal / Cr cash_clearing), in one transaction; a no-op when
+  already ACTIVE/CLOSED; Conflict when VOID.
+- void(loan_id, at) -> LoanRecord: PENDING -> VOID; no-op when VOID; Conflict otherwise.
+- post_repayment(loan_id, payment, suspense_fen, expected_version, at) -> LoanRecord: appends
+  the payment, lowers the outstanding principal, closes the loan at payoff, and writes the
+  repayment entry, in one transaction conditioned on the version read; idempotent on the
+  payment key; Conflict if the version moved (the caller re-reads and re-allocates).
+- for_user(user_id) -> list[LoanRecord] (GSI1, newest last).
+- entries(loan_id) -> list[JournalEntry].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from chalicelib.ledger.entries import JournalEntry
+from chalicelib.money.schedule import Schedule
+from chalicelib.money.servicing import DEFAULT_PENALTY_MULTIPLIER, Loan, Payment
+
+PENDING, ACTIVE, CLOSED, VOID = "PENDING", "ACTIVE", "CLOSED", "VOID"
+
+
+@dataclass(frozen=True)
+class LoanRecord:
+    loan_id: str
+    user_id: str
+    principal_fen: int
+    apr: Decimal
+    start: date
+    method: str
+    day_count: str
+    rounding: str
+    due_dates: tuple[date, ...]
+    scheduled_principal: tuple[int, ...]
+    scheduled_interest: tuple[int, ...]
+    account_ref: str
+    created_at: str
+    status: str = PENDING
+    outstanding_principal_fen: int = 0
+    payments: tuple[Payment, ...] = ()
+    penalty_multiplier: Decimal = DEFAULT_PENALTY_MULTIPLIER
+    version: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_schedule(
+        cls,
+        loan_id: str,
+        user_id: str,
+        schedule: Schedule,
+        account_ref: str,
+        created_at: str,
+        penalty_multiplier: Decimal = DEFAULT_PENALTY_MULTIPLIER,
+    ) -> LoanRecord:
+        return cls(
+            loan_id,
+            user_id,
+            schedule.principal_fen,
+            schedule.apr,
+            schedule.start,
+            schedule.method,
+            schedule.day_count,
+            schedule.rounding,
+            schedule.due_dates,
+            schedule.principal,
+            schedule.interest,
+            account_ref,
+            created_at,
+            penalty_multiplier=penalty_multiplier,
+        )
+
+    def terms(self) -> tuple[Any, ...]:
+        """What must match for a repeated create to be the same contract."""
+        return (
+            self.user_id,
+            self.principal_fen,
+            self.apr,
+            self.start,
+            self.method,
+            self.day_count,
+            self.rounding,
+            self.account_ref,
+        )
+
+    def servicing(self) -> Loan:
+        return Loan(
+            self.principal_fen,
+            self.apr,
+            self.start,
+            self.due_dates,
+            self.scheduled_principal,
+            self.method,
+            self.penalty_multiplier,
+            self.payments,
+        )
+
+    def payment(self, key: str) -> Payment | None:
+        return next((p for p in self.payments if p.key == key), None)
+
+
+class Loans(Protocol):
+    def create(self, loan: LoanRecord) -> LoanRecord: ...
+
+    def get(self, loan_id: str) -> LoanRecord: ...
+
+    def disburse(self, loan_id: str, at: str) -> LoanRecord: ...
+
+    def void(self, loan_id: str, at: str) -> LoanRecord: ...
+
+    def post_repayment(
+        self, loan_id: str, payment: Payment, suspense_fen: int, expected_version: int, at: str
+    ) -> LoanRecord: ...
+
+    def for_user(self, user_id: str) -> list[LoanRecord]: ...
+
+    def entries(self, loan_id: str) -> list[JournalEntry]: ...

@@ -1,0 +1,68 @@
+"""Loan records as DynamoDB items (pure)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.loans.port import LoanRecord
+from chalicelib.money.servicing import Payment
+
+
+def loan_key(loan_id: str) -> dict[str, str]:
+    return {"PK": f"LOAN#{loan_id}", "SK": "LOAN"}
+
+
+def loan_item(loan: LoanRecord) -> dict[str, Any]:
+    return {
+        **loan_key(loan.loan_id),
+        "GSI1PK": f"USER#{loan.user_id}",
+        "GSI1SK": f"LOAN#{loan.created_at}#{loan.loan_id}",
+        "type": "LOAN",
+        "loanId": loan.loan_id,
+        "userId": loan.user_id,
+        "principalFen": loan.principal_fen,
+        "apr": str(loan.apr),
+        "startDate": loan.start.isoformat(),
+        "method": loan.method,
+        "dayCount": loan.day_count,
+        "rounding": loan.rounding,
+        "schedule": {
+            "dueDates": [d.isoformat() for d in loan.due_dates],
+            "principal": list(loan.scheduled_principal),
+            "interest": list(loan.scheduled_interest),
+        },
+        "accountRef": loan.account_ref,
+        "createdAt": loan.created_at,
+        "updatedAt": loan.created_at,
+        "status": loan.status,
+        "outstandingPrincipalFen": loan.outstanding_principal_fen,
+        "payments": [p.as_record() for p in loan.payments],
+        "penaltyMultiplier": str(loan.penalty_multiplier),
+        "version": loan.version,
+    }
+
+
+def loan_from_item(item: dict[str, Any]) -> LoanRecord:
+    s = item["schedule"]
+    return LoanRecord(
+        loan_id=item["loanId"],
+        user_id=item["userId"],
+        principal_fen=int(item["principalFen"]),
+        apr=Decimal(item["apr"]),
+        start=date.fromisoformat(item["startDate"]),
+        method=item["method"],
+        day_count=item["dayCount"],
+        rounding=item["rounding"],
+        due_dates=tuple(date.fromisoformat(d) for d in s["dueDates"]),
+        scheduled_principal=tuple(int(x) for x in s["principal"]),
+        scheduled_interest=tuple(int(x) for x in s["interest"]),
+        account_ref=item["accountRef"],
+        created_at=item["createdAt"],
+        status=item["status"],
+        outstanding_principal_fen=int(item["outstandingPrincipalFen"]),
+        payments=tuple(Payment.from_record(p) for p in item.get("payments", [])),
+        penalty_multiplier=Decimal(item["penaltyMultiplier"]),
+        version=int(item["version"]),
+    )

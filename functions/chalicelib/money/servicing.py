@@ -1,0 +1,341 @@
+"""Loan servicing math, pure: what a borrower owes on any day, and how a repayment is allocated.
+
+Rules (stated once, here):
+- Interest accrues daily on the outstanding principal at APR/360, from the draw date; a payment
+  on day d pays interest up to and including day d (days are counted as date differences).
+- The schedule's principal column says when principal falls due. On a due date the interest
+  accrued so far is billed with that installment. What is due on a due date and unpaid at the end
+  of it is overdue from the next day.
+- Penalty interest accrues daily on overdue principal at penalty_multiplier x APR / 360
+  (1.5x by default), from the day after the due date.
+- Days past due (DPD) count from the oldest due date with anything still unpaid;
+  buckets: current, 1-30, 31-60, 61-90, 90+.
+- A repayment is allocated penalty -> interest -> principal by default (order configurable);
+  principal pays due installments oldest first, and what is left is a prepayment.
+- Early (partial) repayment: no fee, interest only to that day. A prepayment KEEPS THE TERM and
+  re-amortises the remaining balance over the remaining future due dates with the loan's method
+  (so later installments shrink); the next due date does not move.
+- A payment above the payoff amount is refused (Unprocessable): no overpayment is accepted.
+- Accrued amounts are exact rationals (integer numerators over one denominator) and are rounded
+  to the fen, half-up, only when quoted or paid; paying a rounded amount in full clears the
+  fraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.errors import Unprocessable
+from chalicelib.money.schedule import EQUAL_INSTALLMENT, build_schedule, div_round, parse_apr
+
+PENALTY = "penalty"
+INTEREST = "interest"
+PRINCIPAL = "principal"
+DEFAULT_ORDER: tuple[str, ...] = (PENALTY, INTEREST, PRINCIPAL)
+DEFAULT_PENALTY_MULTIPLIER = Decimal("1.5")
+
+BUCKETS = ((0, "current"), (30, "1-30"), (60, "31-60"), (90, "61-90"))
+
+
+def dpd_bucket(dpd: int) -> str:
+    for upper, name in BUCKETS:
+        if dpd <= upper:
+            return name
+    return "90+"
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A repayment as booked: when, how much, and how it was allocated (fen)."""
+
+    key: str
+    on: date
+    amount_fen: int
+    penalty_fen: int
+    interest_fen: int
+    principal_fen: int
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "on": self.on.isoformat(),
+            "amountFen": self.amount_fen,
+            "penaltyFen": self.penalty_fen,
+            "interestFen": self.interest_fen,
+            "principalFen": self.principal_fen,
+        }
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> Payment:
+        return cls(
+            r["key"],
+            date.fromisoformat(r["on"]),
+            int(r["amountFen"]),
+            int(r["penaltyFen"]),
+            int(r["interestFen"]),
+            int(r["principalFen"]),
+        )
+
+
+@dataclass(frozen=True)
+class Loan:
+    """What servicing needs to know about a drawn loan."""
+
+    principal_fen: int
+    apr: Decimal
+    start: date
+    due_dates: tuple[date, ...]
+    scheduled_principal: tuple[int, ...]
+    method: str = EQUAL_INSTALLMENT
+    penalty_multiplier: Decimal = DEFAULT_PENALTY_MULTIPLIER
+    payments: tuple[Payment, ...] = ()
+
+    def __post_init__(self) -> None:
+        parse_apr(self.apr)
+        if sum(self.scheduled_principal) != self.principal_fen:
+            raise ValueError("scheduled principal does not sum to the principal")
+        if len(self.due_dates) != len(self.scheduled_principal):
+            raise ValueError("one due date per installment")
+        if self.penalty_multiplier < 0:
+            raise ValueError("penalty multiplier must be >= 0")
+
+    def with_payment(self, payment: Payment) -> Loan:
+        return replace(self, payments=(*self.payments, payment))
+
+
+@dataclass(frozen=True)
+class Allocation:
+    penalty_fen: int
+    interest_fen: int
+    principal_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return self.penalty_fen + self.interest_fen + self.principal_fen
+
+
+@dataclass(frozen=True)
+class Position:
+    """A loan as of a day (all fen)."""
+
+    as_of: date
+    outstanding_principal_fen: int
+    interest_fen: int  # accrued and unpaid, billed or not
+    penalty_fen: int
+    overdue_principal_fen: int
+    overdue_interest_fen: int
+    dpd: int
+    bucket: str
+    payoff_fen: int
+    next_due_date: date | None
+    next_due_principal_fen: int
+
+    @property
+    def overdue_fen(self) -> int:
+        return self.overdue_principal_fen + self.overdue_interest_fen + self.penalty_fen
+
+    @property
+    def closed(self) -> bool:
+        return self.payoff_fen == 0
+
+
+@dataclass
+class _Replay:
+    """Mutable replay state; interest and penalty are numerators over `den` (fen x den)."""
+
+    loan: Loan
+    den: int
+    int_day: int  # numerator of one day's interest per fen of principal
+    pen_day: int  # numerator of one day's penalty per fen of overdue principal
+    cur: date
+    bal: int
+    interest_num: int = 0
+    penalty_num: int = 0
+    # installments: [due_date, principal_remaining, billed_interest_num_remaining]
+    inst: list[list[Any]] = field(default_factory=list)
+    next_bill: int = 0  # index of the next installment whose due date has not been reached
+
+    def accrue_to(self, day: date) -> None:
+        days = (day - self.cur).days
+        if days > 0:
+            overdue = sum(i[1] for i in self.inst[: self.next_bill] if i[0] < day)
+            # overdue principal is constant between events: due dates are events themselves
+            self.interest_num += self.bal * self.int_day * days
+            self.penalty_num += overdue * self.pen_day * days
+            self.cur = day
+
+    def bill_due_dates(self, up_to: date) -> None:
+        """Process due dates <= up_to: accrue to each, then bill the interest accrued so far."""
+        while self.next_bill < len(self.inst) and self.inst[self.next_bill][0] <= up_to:
+            d = self.inst[self.next_bill][0]
+            self.accrue_to(d)
+            billed_before = sum(i[2] for i in self.inst[: self.next_bill])
+            self.inst[self.next_bill][2] = max(0, self.interest_num - billed_before)
+            self.next_bill += 1
+        self.accrue_to(up_to)
+
+    def owed(self) -> tuple[int, int]:
+        return div_round(self.penalty_num, self.den), div_round(self.interest_num, self.den)
+
+    def pay_interest(self, fen: int) -> None:
+        owed = div_round(self.interest_num, self.den)
+        self.interest_num = 0 if fen >= owed else self.interest_num - fen * self.den
+        left = fen * self.den if fen < owed else None
+        for i in self.inst[: self.next_bill]:  # billed chunks, oldest first
+            if left is None:
+                i[2] = 0
+            else:
+                take = min(i[2], left)
+                i[2] -= take
+                left -= take
+
+    def pay_penalty(self, fen: int) -> None:
+        owed = div_round(self.penalty_num, self.den)
+        self.penalty_num = 0 if fen >= owed else self.penalty_num - fen * self.den
+
+    def pay_principal(self, fen: int, on: date) -> None:
+        self.bal -= fen
+        left = fen
+        for i in self.inst[: self.next_bill]:  # due installments oldest first
+            take = min(i[1], left)
+            i[1] -= take
+            left -= take
+        if left:
+            self._reamortise_future(left)
+
+    def _reamortise_future(self, prepaid: int) -> None:
+        future = self.inst[self.next_bill :]
+        remaining = sum(i[1] for i in future) - prepaid
+        if remaining <= 0:
+            for i in future:
+                i[1] = 0
+            return
+        parts = build_schedule(
+            remaining, self.loan.apr, len(future), self.loan.start, self.loan.method
+        ).principal
+        for i, p in zip(future, parts):
+            i[1] = p
+
+
+def _start(loan: Loan) -> _Replay:
+    a, k = loan.apr.as_integer_ratio()
+    mn, md = loan.penalty_multiplier.as_integer_ratio()
+    den = 360 * k * md
+    return _Replay(
+        loan,
+        den,
+        a * md,
+        a * mn,
+        loan.start,
+        loan.principal_fen,
+        inst=[[d, p, 0] for d, p in zip(loan.due_dates, loan.scheduled_principal)],
+    )
+
+
+def _allocate(st: _Replay, amount: int, order: tuple[str, ...]) -> Allocation:
+    pen_owed, int_owed = st.owed()
+    owed = {PENALTY: pen_owed, INTEREST: int_owed, PRINCIPAL: st.bal}
+    payoff = pen_owed + int_owed + st.bal
+    if amount > payoff:
+        raise Unprocessable(
+            f"payment of {amount} fen exceeds the payoff amount of {payoff} fen", field="amount"
+        )
+    left = amount
+    got = {PENALTY: 0, INTEREST: 0, PRINCIPAL: 0}
+    for part in order:
+        got[part] = min(left, owed[part])
+        left -= got[part]
+    return Allocation(got[PENALTY], got[INTEREST], got[PRINCIPAL])
+
+
+def _apply(st: _Replay, a: Allocation, on: date) -> None:
+    st.pay_penalty(a.penalty_fen)
+    st.pay_interest(a.interest_fen)
+    if a.principal_fen:
+        st.pay_principal(a.principal_fen, on)
+
+
+def _replay(loan: Loan, as_of: date) -> _Replay:
+    if as_of < loan.start:
+        raise Unprocessable(f"{as_of} is before the draw date {loan.start}", field="date")
+    st = _start(loan)
+    for p in loan.payments:
+        if p.on > as_of:
+            raise Unprocessable(f"a payment on {p.on} is after {as_of}", field="date")
+        st.bill_due_dates(p.on)
+        _apply(st, Allocation(p.penalty_fen, p.interest_fen, p.principal_fen), p.on)
+    st.bill_due_dates(as_of)
+    return st
+
+
+def position(loan: Loan, as_of: date) -> Position:
+    """The loan as of the end of `as_of` (payments on that day included)."""
+    st = _replay(loan, as_of)
+    pen, intr = st.owed()
+    overdue_p = sum(i[1] for i in st.inst[: st.next_bill] if i[0] < as_of)
+    overdue_i = div_round(sum(i[2] for i in st.inst[: st.next_bill] if i[0] < as_of), st.den)
+    unpaid = [i[0] for i in st.inst[: st.next_bill] if i[0] < as_of and (i[1] or i[2])]
+    dpd = (as_of - unpaid[0]).days if unpaid else 0
+    upcoming = [i for i in st.inst[st.next_bill :] if i[1]] if st.bal else []
+    return Position(
+        as_of,
+        st.bal,
+        intr,
+        pen,
+        overdue_p,
+        overdue_i,
+        dpd,
+        dpd_bucket(dpd),
+        st.bal + intr + pen,
+        upcoming[0][0] if upcoming else None,
+        upcoming[0][1] if upcoming else 0,
+    )
+
+
+def payoff_quote(loan: Loan, on: date) -> int:
+    """Principal + interest to `on` + penalty: what closes the loan on that day (fen)."""
+    return position(loan, on).payoff_fen
+
+
+def allocate(
+    loan: Loan, on: date, amount_fen: int, order: tuple[str, ...] = DEFAULT_ORDER
+) -> Allocation:
+    """How a repayment of `amount_fen` on `on` is split. Unprocessable if it exceeds the payoff."""
+    if type(amount_fen) is not int or amount_fen <= 0:
+        raise Unprocessable("a repayment must be a positive integer of fen", field="amount")
+    if sorted(order) != sorted(DEFAULT_ORDER):
+        raise ValueError(f"allocation order must be a permutation of {DEFAULT_ORDER}")
+    if loan.payments and on < loan.payments[-1].on:
+        raise Unprocessable(f"{on} is before the last payment on {loan.payments[-1].on}")
+    return _allocate(_replay(loan, on), amount_fen, order)
+
+
+def book_payment(
+    loan: Loan, key: str, on: date, amount_fen: int, order: tuple[str, ...] = DEFAULT_ORDER
+) -> tuple[Loan, Payment]:
+    """Allocate and append a repayment; idempotent on `key` (a booked key returns as booked)."""
+    for p in loan.payments:
+        if p.key == key:
+            if (p.on, p.amount_fen) != (on, amount_fen):
+                raise Unprocessable(f"repayment {key} was booked with other terms")
+            return loan, p
+    a = allocate(loan, on, amount_fen, order)
+    payment = Payment(key, on, amount_fen, a.penalty_fen, a.interest_fen, a.principal_fen)
+    return loan.with_payment(payment), payment
+
+
+__all__ = [
+    "DEFAULT_ORDER",
+    "Allocation",
+    "Loan",
+    "Payment",
+    "Position",
+    "allocate",
+    "book_payment",
+    "dpd_bucket",
+    "payoff_quote",
+    "position",
+]

@@ -1,0 +1,175 @@
+"""Servicing math: daily accrual, overdue, penalty, DPD, payoff, allocation, prepayment."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from chalicelib.errors import Unprocessable
+from chalicelib.money.schedule import ACTUAL_360, EQUAL_PRINCIPAL, build_schedule
+from chalicelib.money.servicing import (
+    INTEREST,
+    PENALTY,
+    PRINCIPAL,
+    Loan,
+    allocate,
+    book_payment,
+    dpd_bucket,
+    payoff_quote,
+    position,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+START = date(2024, 1, 15)
+
+
+def _loan(p=1_200_000, apr="0.12", n=12, method="equal-installment", mult="1.5") -> Loan:
+    s = build_schedule(p, Decimal(apr), n, START, method, ACTUAL_360)
+    return Loan(p, Decimal(apr), START, s.due_dates, s.principal, method, Decimal(mult))
+
+
+def test_interest_accrues_daily_at_apr_over_360() -> None:
+    loan = _loan()
+    assert position(loan, START).interest_fen == 0
+    # 1,200,000 fen x 12% / 360 = 400 fen a day
+    assert position(loan, START + timedelta(days=1)).interest_fen == 400
+    assert position(loan, START + timedelta(days=10)).interest_fen == 4_000
+    assert payoff_quote(loan, START + timedelta(days=10)) == 1_204_000
+
+
+def test_paying_the_installment_on_its_due_date_keeps_the_loan_current() -> None:
+    loan = _loan()
+    s = build_schedule(1_200_000, Decimal("0.12"), 12, START, "equal-installment", ACTUAL_360)
+    for i in range(3):
+        loan, pay = book_payment(loan, f"r{i}", s.due_dates[i], s.total[i])
+        assert (pay.interest_fen, pay.principal_fen) == (s.interest[i], s.principal[i])
+        pos = position(loan, s.due_dates[i] + timedelta(days=1))
+        assert pos.dpd == 0 and pos.overdue_fen == 0 and pos.bucket == "current"
+        assert pos.outstanding_principal_fen == s.balance[i]
+
+
+def test_missed_installment_goes_overdue_with_penalty_and_dpd() -> None:
+    loan = _loan()
+    due = loan.due_dates[0]
+    pos = position(loan, due)
+    assert pos.dpd == 0 and pos.overdue_principal_fen == 0
+    pos = position(loan, due + timedelta(days=1))
+    assert pos.dpd == 1 and pos.bucket == "1-30"
+    assert pos.overdue_principal_fen == loan.scheduled_principal[0]
+    # penalty: overdue principal x 1.5 x 12% / 360 per day
+    day_penalty = loan.scheduled_principal[0] * Decimal("0.18") / 360
+    assert pos.penalty_fen == int((day_penalty).quantize(Decimal(1), "ROUND_HALF_UP"))
+    assert position(loan, due + timedelta(days=45)).bucket == "31-60"
+    assert position(loan, due + timedelta(days=100)).bucket == "90+"
+
+
+def test_penalty_multiplier_is_configurable() -> None:
+    late = _loan().due_dates[0] + timedelta(days=20)
+    assert position(_loan(mult="0"), late).penalty_fen == 0
+    assert (
+        position(_loan(mult="2"), late).penalty_fen > position(_loan(mult="1.5"), late).penalty_fen
+    )
+
+
+@pytest.mark.parametrize(
+    "dpd,bucket",
+    [
+        (0, "current"),
+        (1, "1-30"),
+        (30, "1-30"),
+        (31, "31-60"),
+        (60, "31-60"),
+        (61, "61-90"),
+        (90, "61-90"),
+        (91, "90+"),
+    ],
+)
+def test_buckets(dpd, bucket) -> None:
+    assert dpd_bucket(dpd) == bucket
+
+
+def test_allocation_order_penalty_interest_principal_and_configurable() -> None:
+    loan = _loan()
+    late = loan.due_dates[0] + timedelta(days=10)
+    pos = position(loan, late)
+    a = allocate(loan, late, pos.penalty_fen + pos.interest_fen + 5)
+    assert (a.penalty_fen, a.interest_fen, a.principal_fen) == (
+        pos.penalty_fen,
+        pos.interest_fen,
+        5,
+    )
+    b = allocate(loan, late, 100, order=(PRINCIPAL, INTEREST, PENALTY))
+    assert (b.principal_fen, b.interest_fen, b.penalty_fen) == (100, 0, 0)
+
+
+def test_overpayment_is_refused() -> None:
+    loan = _loan()
+    day = START + timedelta(days=40)
+    with pytest.raises(Unprocessable):
+        allocate(loan, day, payoff_quote(loan, day) + 1)
+    loan, _ = book_payment(loan, "all", day, payoff_quote(loan, day))
+    assert position(loan, day + timedelta(days=400)).closed
+
+
+def test_early_payoff_charges_interest_only_to_that_day() -> None:
+    loan = _loan()
+    day = START + timedelta(days=7)
+    assert payoff_quote(loan, day) == 1_200_000 + 7 * 400
+
+
+def test_prepayment_keeps_the_term_and_reamortises() -> None:
+    loan = _loan()
+    day = START + timedelta(days=5)
+    loan, pay = book_payment(loan, "pre", day, 600_000 + 2_000)
+    assert pay.interest_fen == 2_000 and pay.principal_fen == 600_000
+    pos = position(loan, day)
+    assert pos.outstanding_principal_fen == 600_000
+    assert pos.next_due_date == loan.due_dates[0]
+    # twelve smaller installments remain, last one on the original final date, nothing overdue
+    after = position(loan, loan.due_dates[0] + timedelta(days=1))
+    assert after.overdue_principal_fen > 0  # the (smaller) first installment is now due and unpaid
+    assert (
+        after.overdue_principal_fen
+        < build_schedule(1_200_000, Decimal("0.12"), 12, START).principal[0]
+    )
+
+
+def test_booking_is_idempotent_on_key() -> None:
+    loan = _loan()
+    day = START + timedelta(days=30)
+    loan1, p1 = book_payment(loan, "k", day, 50_000)
+    loan2, p2 = book_payment(loan1, "k", day, 50_000)
+    assert loan2 == loan1 and p1 == p2
+    with pytest.raises(Unprocessable):
+        book_payment(loan1, "k", day, 60_000)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.integers(5_000, 20_000_000),
+    st.integers(0, 2400),
+    st.integers(1, 36),
+    st.sampled_from(["equal-installment", EQUAL_PRINCIPAL]),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 10_000_000)), max_size=8),
+)
+def test_random_repayments_never_lose_a_fen(p, bp, n, method, pays) -> None:
+    apr = Decimal(bp).scaleb(-4)
+    s = build_schedule(p, apr, n, START, method, ACTUAL_360)
+    loan = Loan(p, apr, START, s.due_dates, s.principal, method)
+    day = START
+    paid_principal = 0
+    for i, (gap, amount) in enumerate(pays):
+        day += timedelta(days=gap)
+        quote = payoff_quote(loan, day)
+        if quote == 0:
+            break
+        amount = min(amount, quote)
+        loan, pay = book_payment(loan, f"r{i}", day, amount)
+        assert pay.penalty_fen + pay.interest_fen + pay.principal_fen == amount
+        assert min(pay.penalty_fen, pay.interest_fen, pay.principal_fen) >= 0
+        paid_principal += pay.principal_fen
+        pos = position(loan, day)
+        assert pos.outstanding_principal_fen == p - paid_principal >= 0
+        assert pos.payoff_fen == quote - amount
