@@ -8,6 +8,10 @@
    evaluates. Definitions and paths are immutable, so both are parsed once and cached.
 3. Its Lambda calls go to `InProcessLambda` instead of moto's Docker-backed Lambda.
 4. S3 event notifications to a Lambda ARN go to the same router, asynchronously, as on AWS.
+5. moto's backends are not thread-safe (a DynamoDB transaction deep-copies the table while
+   another thread writes it: "dictionary changed size during iteration"). On AWS each request
+   is atomic; here one lock around every request, in-process or through the server, gives
+   the same per-request atomicity while our functions still interleave between requests.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -42,6 +46,7 @@ def install(router: InProcessLambda) -> None:
         _patch_clients()
         _patch_parsing()
         _patch_s3_notifications()
+        _patch_request_atomicity()
         _installed = True
 
 
@@ -99,6 +104,27 @@ def _patch_s3_notifications() -> None:
             _s3_events.submit(router.call, fn_arn, event_body)
 
     s3n._invoke_awslambda = _invoke_awslambda
+
+
+_requests = threading.RLock()
+
+
+def _patch_request_atomicity() -> None:
+    from moto.core import botocore_stubber, utils
+
+    in_process = botocore_stubber.BotocoreStubber.process_request
+    through_server = utils.convert_to_flask_response.__call__
+
+    def process_request(self: Any, request: Any) -> Any:
+        with _requests:
+            return in_process(self, request)
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _requests:
+            return through_server(self, *args, **kwargs)
+
+    botocore_stubber.BotocoreStubber.process_request = process_request
+    utils.convert_to_flask_response.__call__ = call
 
 
 def enable_state_machine_execution() -> None:
