@@ -104,3 +104,24 @@ def test_committed_default_artifact_loads_and_scores(german_df: pd.DataFrame) ->
     assert card["cv"]["auc"]["mean"] >= card["auc_floor"]
     r = scorer.score(_row(german_df, 1))
     assert r.grade in "ABCDE"
+
+
+def test_runtime_needs_neither_pandas_nor_sklearn() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from chalicelib.scoring import Scorer; "
+        f"s = Scorer.load({str(REPO / 'models' / 'german')!r}); "
+        "s.score({'duration.in.month': 12, 'purpose': 'education'}); "
+        "heavy = [m for m in ('pandas', 'sklearn', 'scipy') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(REPO / "functions"), "PATH": "/usr/bin:/bin"},
+    )
+    assert out.stdout.strip() == ""

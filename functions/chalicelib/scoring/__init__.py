@@ -155,8 +155,10 @@ class Scorer:
         self._n_tree_inputs = col
         self._t_feature = np.asarray(forest["feature"], dtype=np.intp)
         self._t_threshold = np.asarray(forest["threshold"], dtype=np.float64)
-        self._t_left = np.asarray(forest["left"], dtype=np.intp)
-        self._t_right = np.asarray(forest["right"], dtype=np.intp)
+        right = np.asarray(forest["right"], dtype=np.int32)
+        # next = right + (goes left) * (left - right): much faster than np.where on 60k nodes.
+        self._t_right = right
+        self._t_delta = np.asarray(forest["left"], dtype=np.int32) - right
         self._t_value = np.asarray(forest["value"], dtype=np.float64)
         self._t_roots = np.asarray(forest["roots"], dtype=np.intp)
         self._t_depth = int(forest["max_depth"])
@@ -194,7 +196,8 @@ class Scorer:
         # sklearn trees compare float32 inputs against float64 thresholds; do the same.
         # One sample: evaluate every split at once, then walk the roots down the chosen children.
         xd = x.astype(np.float64)
-        nxt = np.where(xd[self._t_feature] <= self._t_threshold, self._t_left, self._t_right)
+        goes_left = xd.take(self._t_feature) <= self._t_threshold
+        nxt = self._t_right + goes_left * self._t_delta
         node = self._t_roots
         for _ in range(self._t_depth):
             node = nxt[node]
