@@ -95,11 +95,19 @@ def run_ours(cloud: RemoteCloud, batch: list[Applicant], docs: dict[str, str], c
         t0 = time.perf_counter()
         r = s.post(cloud.api_url + "/v1/applications", json=a.application(docs[a.user_id]),
                    headers={**h, "Idempotency-Key": uuid.uuid4().hex}, timeout=60)
+        if r.status_code != 202:
+            raise RuntimeError(f"POST /v1/applications -> {r.status_code}: {r.text}")
         app_id = r.json()["applicationId"]
+        deadline = time.monotonic() + 60
         while True:
-            body = s.get(f"{cloud.api_url}/v1/applications/{app_id}?waitSeconds=20", headers=h, timeout=60).json()
+            g = s.get(f"{cloud.api_url}/v1/applications/{app_id}?waitSeconds=20", headers=h, timeout=60)
+            if g.status_code != 200:
+                raise RuntimeError(f"GET {app_id} -> {g.status_code}: {g.text}")
+            body = g.json()
             if body["status"] in DECIDED:
                 break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{app_id} undecided after 60 s")
         elapsed = time.perf_counter() - t0
         with lock:
             lat.append(elapsed)

@@ -35,3 +35,27 @@ def install_authorizer_semantics() -> None:
 
     local.LocalGatewayAuthorizer.authorize = authorize  # type: ignore[method-assign]
     _installed = True
+
+
+def give_each_thread_its_own_request(app: Any) -> None:
+    """One request per Lambda container on AWS; many threads in one process under chalice local.
+
+    Chalice keeps `app.current_request` (and `lambda_context`) on the app object, so two
+    concurrent local requests overwrite each other's: a long-poll then reads another user's
+    token. Backing both attributes by a thread-local gives each server thread what a
+    container would have had to itself.
+    """
+    import threading
+
+    if getattr(type(app), "_thread_local_requests", False):
+        return
+    local = threading.local()
+
+    def attr(name: str) -> property:
+        return property(lambda self: getattr(local, name, None), lambda self, value: setattr(local, name, value))
+
+    app.__class__ = type(
+        type(app).__name__,
+        (type(app),),
+        {"current_request": attr("current_request"), "lambda_context": attr("lambda_context"), "_thread_local_requests": True},
+    )

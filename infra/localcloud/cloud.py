@@ -176,9 +176,10 @@ class LocalCloud:
         from chalice.config import Config
         from chalice.local import LocalDevServer
 
-        from .api_semantics import install_authorizer_semantics
+        from .api_semantics import give_each_thread_its_own_request, install_authorizer_semantics
 
         install_authorizer_semantics()
+        give_each_thread_its_own_request(self.app)
         config = Config.create(chalice_stage="local", app_name=self.app.app_name, environment_variables=self.env)
         self._api = LocalDevServer(self.app, config, host, port, handler_cls=_quiet_handler_cls())
         bound_host, bound_port = self._api.server.server_address[:2]

@@ -121,3 +121,18 @@ def test_bad_input_never_reaches_the_workflow(cloud: RemoteCloud) -> None:
     r = cloud.call("POST", "/v1/applications", a.user_id, {"documentId": "nope"}, headers={"Idempotency-Key": "bad-input-01"})
     assert r.status_code == 400 and "field" in r.json()
     assert cloud.call("GET", "/v1/applications", a.user_id).json()["applications"] == []
+
+
+def test_concurrent_requests_of_different_users_never_see_each_other(cloud: RemoteCloud) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    users = [f"wf-conc-{i}" for i in range(8)]
+
+    def create_and_read(user: str) -> tuple[int, int]:
+        created = cloud.call("POST", "/v1/documents", user, {"contentType": "image/png"})
+        doc = created.json()["documentId"]
+        return created.status_code, cloud.call("GET", f"/v1/documents/{doc}", user).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(create_and_read, users * 3))
+    assert set(results) == {(201, 200)}
