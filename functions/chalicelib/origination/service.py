@@ -100,7 +100,9 @@ class OriginationService:
             raise NotFound(f"application {application_id} not found")
         return app
 
-    def wait_for_change(self, user_id: str, application_id: str, wait_seconds: float, poll_seconds: float = 0.02) -> Application:
+    def wait_for_change(
+        self, user_id: str, application_id: str, wait_seconds: float, first_poll: float = 0.025, max_poll: float = 0.2
+    ) -> Application:
         """Long-poll: return once the application leaves PENDING, or after `wait_seconds`.
 
         One request from the phone instead of a polling loop; the wait is capped by the
@@ -109,9 +111,12 @@ class OriginationService:
         app = self.get(user_id, application_id)
         deadline = time.monotonic() + wait_seconds
         status = app.status
-        # Poll the status alone; read the whole record once it has moved.
+        # Poll the status alone, backing off (a decision takes a few hundred ms; a review,
+        # minutes), and read the whole record once it has moved.
+        poll = first_poll
         while status is Status.PENDING and time.monotonic() < deadline:
-            time.sleep(poll_seconds)
+            time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+            poll = min(poll * 1.5, max_poll)
             found = self.applications.status_of(application_id)
             status = found[1] if found else status
         return app if status is app.status else self.get(user_id, application_id)
