@@ -8,7 +8,7 @@ from typing import Any
 
 from ..amounts import fen_to_yuan, percent
 from ..lines.port import CreditLine
-from ..loans.port import ACTIVE, CLOSED, VOID, LoanRecord
+from ..loans.port import ACTIVE, CLOSED, LoanRecord
 from ..money.servicing import position
 from ..pricing import daily_rate, daily_rate_percent
 from ..reasons import Reason
@@ -47,9 +47,12 @@ def loan_status(draw: Draw, loan: LoanRecord | None) -> str:
     """PENDING until the money lands (ACTIVE), then CLOSED; FAILED when nothing was lent."""
     if loan is not None and loan.status in (ACTIVE, CLOSED):
         return loan.status
-    if draw.status == FAILED or (loan is not None and loan.status == VOID):
+    if draw.status == FAILED:
         return "FAILED"
-    return "PENDING"  # includes STUCK: money moved, an operator finishes the booking
+    # A VOID contract whose draw is not recorded FAILED yet is still compensating (the line
+    # is released next): FAILED shows only once everything is undone. STUCK (money moved, an
+    # operator finishes the booking) also shows as PENDING.
+    return "PENDING"
 
 
 def repayment_view(r: Repayment, loan: LoanRecord | None) -> dict[str, Any]:
