@@ -14,7 +14,6 @@ from typing import Any
 import boto3
 import pytest
 import requests
-
 from chalicelib.ledger.dynamo import check_ledger
 from chalicelib.lines.dynamo import DynamoCreditLines
 from chalicelib.loans.dynamo import DynamoLoans
