@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from chalicelib import money_services as svc
 from chalicelib.ledger.check import check_ledger_main
 from chalicelib.lines.dynamo import DynamoCreditLines
