@@ -213,7 +213,9 @@ def decide_review(application_id: str) -> Response:
 # --- workflow steps (statemachines/origination.asl.json) -------------------------------------
 
 
-@app.lambda_function(name="extract_document")
+# Not a Chalice function: OCR's libraries (onnxruntime, OpenCV) are ~370 MB, beyond a zip
+# Lambda's 250 MB, so this handler ships as a container image (infra/ocr-image/Dockerfile,
+# `ExtractDocument` in infra/resources.yaml). The local cloud routes it in-process alike.
 def extract_document(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return c().kyc.read_uploads(S3Event.model_validate(event).document_ids())
 

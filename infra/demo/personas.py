@@ -110,7 +110,7 @@ def find(kind: str, *, start_seed: int, today: dt.date | None = None, profile: d
     from chalicelib.amounts import yuan_to_fen
 
     today = today or dt.date.today()
-    profile = profile or (STEADY if kind == "good" else YOUNG)
+    profile = profile or (YOUNG if kind == "borderline" else STEADY)
     for seed in range(start_seed, start_seed + limit):
         person = fake_person(seed, today=today, age=random.Random(seed).randint(24, 50))
         outcome, report = judge(person, profile, yuan_to_fen(amount), term, purpose, today)
@@ -129,8 +129,8 @@ def cast(today: dt.date | None = None) -> list[Applicant]:
     out: list[Applicant] = []
     _, good = find("good", start_seed=1000, today=today)
     out.append(Applicant("good profile", good, good.name, STEADY, "北京", "dev-good-0001", "203.0.113.10"))
-    _, thin = find("thin", start_seed=2000, today=today)
-    out.append(Applicant("thin credit file", thin, thin.name, YOUNG, "上海", "dev-thin-0002", "203.0.113.20", amount="3000.00"))
+    _, thin = find("thin", start_seed=2000, today=today, amount="3000.00")
+    out.append(Applicant("thin credit file", thin, thin.name, STEADY, "上海", "dev-thin-0002", "203.0.113.20", amount="3000.00"))
     for i in range(5):
         member = fake_person(3000 + i, today=today, age=30 + i)
         out.append(Applicant(f"fraud ring member {i + 1}", member, member.name, STEADY, "深圳", "dev-shared-ring-07",

@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schedule", help="print a repayment schedule as JSON (see `lending schedule -h`)", add_help=False)
 
+    sub.add_parser("package", help="build infra/build/sam.yaml and the Lambda package (checks the 250 MB limit)")
+
     s = sub.add_parser("ledger", help="prove the ledger balances and agrees with loans and lines")
     s.add_argument("action", choices=["check"])
     return p
@@ -108,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "token": _cmd_token,
         "review": _cmd_review,
         "ledger": _cmd_ledger,
+        "package": lambda _args: __import__("lending_cli.package", fromlist=["main"]).main(),
     }
     return handlers[args.command](args)
 

@@ -21,7 +21,15 @@ from typing import Any
 
 from . import engine
 from .lambda_router import InProcessLambda
-from .provision import REGION, LocalNames, chalice_function_ids, function_environment, provision
+from .provision import (
+    REGION,
+    LocalNames,
+    camel_to_snake,
+    chalice_function_ids,
+    function_environment,
+    image_function_handlers,
+    provision,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = ROOT / "functions"
@@ -126,9 +134,10 @@ class LocalCloud:
         sys.setswitchinterval(0.001)
 
         app = load_chalice_app()
+        images = image_function_handlers()
         names = LocalNames(
             stack=STACK,
-            functions=chalice_function_ids(app),
+            functions=chalice_function_ids(app) | set(images),
             parameters={"ReviewTimeoutSeconds": str(review_timeout_seconds)},
         )
         local_key = local_key or secrets.token_urlsafe(32)
@@ -143,6 +152,9 @@ class LocalCloud:
         }
         names.ssm = {"{{resolve:ssm:/weili/pii-pepper}}": local_only["PII_PEPPER"]}
         router = InProcessLambda.from_chalice(app, name_prefix=f"{STACK}-")
+        module = sys.modules["app"]
+        for logical, handler in images.items():
+            router.register(camel_to_snake(logical), getattr(module, handler))
         engine.install(router)
 
         import boto3

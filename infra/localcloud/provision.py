@@ -18,7 +18,9 @@ from .template import INFRA_DIR, load_parameters, load_resources
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 PERMISSION_ONLY = {"AWS::Lambda::Permission", "AWS::IAM::Role", "AWS::IAM::Policy"}
-CREATED = {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Serverless::StateMachine"}
+# Served locally by chalice local rather than created in moto.
+SERVED_BY_CHALICE_LOCAL = {"AWS::Serverless::Api"}
+CREATED = {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Serverless::StateMachine", "AWS::Serverless::Function"}
 
 _SUB = re.compile(r"\$\{([A-Za-z0-9:._-]+)\}")
 _SSM = re.compile(r"\{\{resolve:ssm:[^}]+\}\}")
@@ -56,7 +58,8 @@ class LocalNames:
         if kind == "AWS::DynamoDB::Table":
             return f"{self.stack}-{name}"
         if kind == "AWS::S3::Bucket":
-            return f"{self.stack}-{name}".lower()
+            props = res.get("Properties", {})
+            return self.resolve(props["BucketName"]) if "BucketName" in props else f"{self.stack}-{name}".lower()
         if kind == "AWS::Serverless::StateMachine":
             return self.get_att(name, "Arn")
         raise KeyError(f"no local Ref for {name} ({kind})")
@@ -97,6 +100,16 @@ class LocalNames:
         return self.ref(var)
 
 
+def image_function_handlers() -> dict[str, str]:
+    """Functions the template declares itself (container images): logical id -> handler in app.py."""
+    out = {}
+    for logical, res in load_resources().items():
+        if res["Type"] == "AWS::Serverless::Function":
+            command = res["Properties"]["ImageConfig"]["Command"][0]
+            out[logical] = command.removeprefix("app.")
+    return out
+
+
 def chalice_function_ids(app: Any) -> set[str]:
     """Logical ids chalice gives the app's Lambda functions: verify_identity -> VerifyIdentity."""
     return {"".join(p.capitalize() for p in fn.name.split("_")) for fn in app.pure_lambda_functions}
@@ -130,7 +143,7 @@ def provision(session: Any, names: LocalNames) -> dict[str, str]:
     names.resources = resources
     defaults = {k: str(v.get("Default", "")) for k, v in load_parameters().items()}
     names.parameters = {**defaults, **names.parameters}
-    unknown = {r["Type"] for r in resources.values()} - CREATED - PERMISSION_ONLY
+    unknown = {r["Type"] for r in resources.values()} - CREATED - PERMISSION_ONLY - SERVED_BY_CHALICE_LOCAL
     if unknown:
         raise RuntimeError(f"the local cloud cannot provision {sorted(unknown)}")
     created: dict[str, str] = {}

@@ -209,3 +209,34 @@ def test_openapi_document_is_valid() -> None:
     from chalicelib.openapi import openapi_document
 
     validate(openapi_document())
+
+
+def test_document_status_is_the_owners_only(client: Client, container: wiring.Container) -> None:
+    doc = new_document(client, container)
+    r = client.http.get(f"/v1/documents/{doc}", headers=auth(container))
+    assert r.status_code == 200 and r.json_body["status"] == "AWAITING_UPLOAD"
+    assert client.http.get(f"/v1/documents/{doc}", headers=auth(container, "user-2")).status_code == 404
+
+
+@pytest.mark.parametrize("wait", ["abc", "-1", "21"])
+def test_a_bad_wait_is_400_naming_it(client: Client, container: wiring.Container, wait: str) -> None:
+    doc = new_document(client, container)
+    app_id = post_application(client, container, application_body(doc)).json_body["applicationId"]
+    r = client.http.get(f"/v1/applications/{app_id}?waitSeconds={wait}", headers=auth(container))
+    assert r.status_code == 400 and r.json_body["field"] == "waitSeconds"
+
+
+def test_a_long_poll_returns_when_the_status_moves(client: Client, container: wiring.Container) -> None:
+    import threading
+    import time
+
+    from chalicelib.applications.records import Status
+
+    doc = new_document(client, container)
+    app_id = post_application(client, container, application_body(doc)).json_body["applicationId"]
+    mover = threading.Timer(0.3, lambda: container.applications.move(app_id, Status.DECLINED, "t", reasons=()))
+    mover.start()
+    started = time.monotonic()
+    r = client.http.get(f"/v1/applications/{app_id}?waitSeconds=5", headers=auth(container))
+    assert r.json_body["status"] == "DECLINED"
+    assert 0.25 < time.monotonic() - started < 3

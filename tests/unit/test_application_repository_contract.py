@@ -37,6 +37,13 @@ def test_create_then_read_back(repo) -> None:
     assert "张三" not in repr(repo.get_pii(app.application_id))
 
 
+def test_status_alone_can_be_read(repo) -> None:
+    app, pii = make_app("u9")
+    repo.create(app, pii)
+    assert repo.status_of(app.application_id) == ("u9", Status.PENDING)
+    assert repo.status_of("app_missing") is None
+
+
 def test_create_twice_conflicts(repo) -> None:
     app, pii = make_app()
     repo.create(app, pii)

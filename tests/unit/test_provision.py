@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from localcloud.provision import CREATED, PERMISSION_ONLY, LocalNames, camel_to_snake, substitute
+from localcloud.provision import CREATED, PERMISSION_ONLY, SERVED_BY_CHALICE_LOCAL, LocalNames, camel_to_snake, substitute
 from localcloud.template import load_resources
 
 
 def test_every_template_resource_type_is_known_to_the_local_cloud() -> None:
     types = {r["Type"] for r in load_resources().values()}
-    assert types - CREATED - PERMISSION_ONLY == set()
+    assert types - CREATED - PERMISSION_ONLY - SERVED_BY_CHALICE_LOCAL == set()
 
 
 def test_intrinsics_resolve_to_local_names() -> None:

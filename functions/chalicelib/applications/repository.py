@@ -21,6 +21,9 @@ class ApplicationRepository(Protocol):
     def create(self, app: Application, pii: ApplicantPii) -> None: ...
     def get(self, application_id: str) -> Application | None: ...
     def get_pii(self, application_id: str) -> ApplicantPii | None: ...
+    def status_of(self, application_id: str) -> tuple[str, Status] | None:
+        """(owner, status) only: cheap enough to poll."""
+        ...
     def list_for_user(self, user_id: str, limit: int = 50) -> list[Application]: ...
     def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None: ...
     def move(
@@ -228,6 +231,15 @@ class DynamoApplicationRepository:
         item = self._table.get_item(Key=app_key(application_id), ConsistentRead=True).get("Item")
         return from_item(item) if item else None
 
+    def status_of(self, application_id: str) -> tuple[str, Status] | None:
+        item = self._table.get_item(
+            Key=app_key(application_id),
+            ConsistentRead=True,
+            ProjectionExpression="#u, #s",
+            ExpressionAttributeNames={"#u": "userId", "#s": "status"},
+        ).get("Item")
+        return (item["userId"], Status(item["status"])) if item else None
+
     def get_pii(self, application_id: str) -> ApplicantPii | None:
         item = self._table.get_item(Key={"PK": f"APP#{application_id}", "SK": "PII"}, ConsistentRead=True).get("Item")
         if not item:
@@ -331,6 +343,10 @@ class InMemoryApplicationRepository:
 
     def get_pii(self, application_id: str) -> ApplicantPii | None:
         return self._pii.get(application_id)
+
+    def status_of(self, application_id: str) -> tuple[str, Status] | None:
+        item = self._apps.get(application_id)
+        return (item["userId"], Status(item["status"])) if item else None
 
     def list_for_user(self, user_id: str, limit: int = 50) -> list[Application]:
         apps = [from_item(copy.deepcopy(i)) for i in self._apps.values() if i["userId"] == user_id]

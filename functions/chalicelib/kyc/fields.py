@@ -120,7 +120,7 @@ def group_rows(lines: Sequence[OcrLine]) -> list[_Row]:
 
 # Labels as printed, and as OCR has been seen to misread them (one character off).
 _NAME = re.compile(r"^(?:姓名|娃名|姓各|性名|姓)")
-_SEX = re.compile(r"(?:性别|性别)\s*([男女])")
+_SEX = re.compile(r"(?:性别|姓别|性刑)([男女])")
 _ETHNICITY = re.compile(r"民族([\u4e00-\u9fff]{1,6})")
 _BIRTH = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 _ADDRESS = re.compile(r"^(?:住址|往址|佳址|住)")

@@ -83,7 +83,7 @@ def model_features(
 ) -> dict[str, Any]:
     """`bureau` is BureauReport.model_features(): checking, history, savings, debtors, other plans, credits."""
     amount = min(max(amount_fen // 100 // AMOUNT_DIVISOR, AMOUNT_RANGE[0]), AMOUNT_RANGE[1])
-    return {
+    features = {
         **bureau,
         "duration_in_month": term_months,
         "purpose": PURPOSE[purpose],
@@ -102,3 +102,5 @@ def model_features(
         # The phone number is verified by the app's SMS login.
         "telephone": "yes, registered under the customers name",
     }
+    # The model is trained on the German data with its original (dotted) column names.
+    return {name.replace("_", "."): value for name, value in features.items()}

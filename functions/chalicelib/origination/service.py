@@ -109,10 +109,13 @@ class OriginationService:
         """
         app = self.get(user_id, application_id)
         deadline = time.monotonic() + wait_seconds
-        while app.status is Status.PENDING and time.monotonic() < deadline:
+        status = app.status
+        # Poll the status alone; read the whole record once it has moved.
+        while status is Status.PENDING and time.monotonic() < deadline:
             time.sleep(poll_seconds)
-            app = self.get(user_id, application_id)
-        return app
+            found = self.applications.status_of(application_id)
+            status = found[1] if found else status
+        return app if status is app.status else self.get(user_id, application_id)
 
     def document_status(self, user_id: str, document_id: str) -> dict[str, Any]:
         doc = self.documents.get(document_id)

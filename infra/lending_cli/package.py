@@ -1,0 +1,75 @@
+"""`lending package`: the deployable artifacts, as CI builds them for CloudFormation.
+
+1. The model artifact is copied into `functions/chalicelib/model/` (Lambda reads MODEL_DIR
+   relative to its task root).
+2. `chalice package --merge-template infra/resources.yaml` writes `infra/build/sam.yaml` and
+   `infra/build/deployment.zip` (the zip functions; the OCR function is a container image
+   built from infra/ocr-image/Dockerfile by `sam build`).
+3. The zip's unzipped size is checked against Lambda's 250 MB limit.
+
+Deploy with `sam build --template infra/build/sam.yaml && sam deploy --guided`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = ROOT / "functions"
+BUILD = ROOT / "infra" / "build"
+MODEL_SRC = ROOT / "models" / "german"
+MODEL_DST = FUNCTIONS / "chalicelib" / "model"
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+MODEL_FILES = ("model.joblib", "model_card.json")
+
+
+@dataclass(frozen=True)
+class Package:
+    template: Path
+    zip_path: Path
+    unzipped_bytes: int
+
+    @property
+    def fits(self) -> bool:
+        return self.unzipped_bytes < LAMBDA_UNZIPPED_LIMIT
+
+
+def unzipped_size(zip_path: Path) -> int:
+    with zipfile.ZipFile(zip_path) as z:
+        return sum(i.file_size for i in z.infolist())
+
+
+def copy_model() -> None:
+    MODEL_DST.mkdir(parents=True, exist_ok=True)
+    for name in MODEL_FILES:
+        shutil.copy2(MODEL_SRC / name, MODEL_DST / name)
+
+
+def build(out: Path = BUILD, stage: str = "prod") -> Package:
+    copy_model()
+    out.mkdir(parents=True, exist_ok=True)
+    chalice = Path(sys.executable).with_name("chalice")
+    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    subprocess.run(
+        [str(chalice), "package", "--stage", stage, "--merge-template", str(ROOT / "infra" / "resources.yaml"),
+         "--template-format", "yaml", str(out)],
+        cwd=FUNCTIONS,
+        env=env,
+        check=True,
+    )
+    zip_path = out / "deployment.zip"
+    return Package(out / "sam.yaml", zip_path, unzipped_size(zip_path))
+
+
+def main(argv: list[str] | None = None) -> int:
+    pkg = build()
+    mb = pkg.unzipped_bytes / 1024 / 1024
+    print(f"template  {pkg.template.relative_to(ROOT)}")
+    print(f"package   {pkg.zip_path.relative_to(ROOT)}: {mb:.1f} MB unzipped (limit 250 MB)")
+    return 0 if pkg.fits else 1
