@@ -13,7 +13,8 @@
    made meanwhile (and the copy itself can fail with "dictionary changed size during
    iteration"). With 50 concurrent draws that lent ¥11,500 on a ¥10,000 line. DynamoDB makes
    each item write atomic and transactions serializable, so the backend's item operations
-   run one at a time here.
+   run one at a time here, and reads hand back copies: moto serialises an item to JSON after
+   the backend returns it, while another thread's update may be changing that very object.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -21,6 +22,7 @@ ASL files through it and checks the outcomes.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import sys
@@ -120,13 +122,16 @@ def _patch_dynamodb_atomicity() -> None:
 
     one_at_a_time = threading.RLock()  # re-entrant: a transaction calls get_item inside
 
-    def serialised(method: Any) -> Any:
+    def serialised(method: Any, reads: bool) -> Any:
         @functools.wraps(method)
         def run(*args: Any, **kwargs: Any) -> Any:
             with one_at_a_time:
-                return method(*args, **kwargs)
+                result = method(*args, **kwargs)
+                return copy.deepcopy(result) if reads else result
 
         return run
 
-    for name in ("put_item", "get_item", "update_item", "delete_item", "query", "scan", "transact_write_items"):
-        setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name)))
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name), reads=False))
+    for name in ("get_item", "query", "scan"):
+        setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name), reads=True))
