@@ -345,3 +345,28 @@ def test_accepting_an_offer_shows_the_line_in_yuan_and_percent(client: Client, c
     line = get(client, container, "/v1/credit-line").json_body
     assert line == {"creditLimit": "20000.00", "available": "20000.00", "drawn": "0.00", "apr": "18.25",
                     "dailyRate": "0.0507", "grade": "B", "status": "ACTIVE", "applicationId": "app-user-1"}
+
+
+def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
+    client: Client, container: wiring.Container
+) -> None:
+    from chalicelib.applications.records import Offer, Status
+
+    from tests.api.test_origination_api import application_body, new_document, post_application
+
+    # GIVEN an application the workflow approved with a ¥20,000 line at 10.80%
+    app_id = post_application(client, container, application_body(new_document(client, container))).json_body["applicationId"]
+    container.applications.move(app_id, Status.APPROVED, "2026-03-01T00:00:00.000Z",
+                                offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"))
+    # WHEN it is accepted (twice: a retried tap)
+    first = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
+    again = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
+    # THEN one line opens, shown in yuan and percent, and a draw lands on it
+    assert first.status_code == 201 and again.json_body == first.json_body
+    assert first.json_body == {"creditLimit": "20000.00", "available": "20000.00", "drawn": "0.00", "apr": "10.80",
+                               "dailyRate": "0.0300", "grade": "B", "status": "ACTIVE", "applicationId": app_id}
+    container.workflows.started.clear()
+    loan_id = draw(client, container)
+    run_workflows(container)
+    assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "ACTIVE"
+    assert books_clean(container)
