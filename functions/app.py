@@ -17,6 +17,8 @@ from chalicelib.idempotency import StoredResponse, request_hash
 from chalicelib.openapi import openapi_document
 from chalicelib.origination.views import application_view
 from chalicelib.steps_input import StepInput, ReviewRequest, S3Event
+from chalicelib.api.models import LoanRequest, RepaymentRequest
+from chalicelib.steps_input import LoanStepInput, RepaymentStepInput
 
 app = Chalice(app_name="weili-lending")
 app.api.binary_types = []
@@ -150,6 +152,50 @@ def credit_line() -> Response:
     return json_response(c().origination.credit_line(principal().user_id))
 
 
+# --- borrowing on the line: draws (loans) and repayments --------------------------------------
+
+
+@route("/v1/loans", methods=["POST"], authorizer=bearer_jwt)
+def draw_loan() -> Response:
+    def run() -> tuple[int, dict[str, Any]]:
+        body = http.parse_body(LoanRequest, app.current_request.raw_body)
+        draw = c().borrowing.draw(principal().user_id, body.amount, body.termMonths, body.method)
+        return 202, {"loanId": draw.loan_id, "status": "PENDING"}
+
+    return idempotent("POST /v1/loans", run)
+
+
+@route("/v1/loans", methods=["GET"], authorizer=bearer_jwt)
+def list_loans() -> Response:
+    return json_response({"loans": c().borrowing.list(principal().user_id)})
+
+
+@route("/v1/loans/{loan_id}", methods=["GET"], authorizer=bearer_jwt)
+def get_loan(loan_id: str) -> Response:
+    return json_response(c().borrowing.get(principal().user_id, loan_id))
+
+
+@route("/v1/loans/{loan_id}/payoff-quote", methods=["GET"], authorizer=bearer_jwt)
+def payoff_quote(loan_id: str) -> Response:
+    on = (app.current_request.query_params or {}).get("date")
+    return json_response(c().borrowing.payoff_quote(principal().user_id, loan_id, on))
+
+
+@route("/v1/loans/{loan_id}/repayments", methods=["POST"], authorizer=bearer_jwt)
+def repay_loan(loan_id: str) -> Response:
+    def run() -> tuple[int, dict[str, Any]]:
+        body = http.parse_body(RepaymentRequest, app.current_request.raw_body)
+        rep = c().borrowing.repay(principal().user_id, loan_id, body.amount)
+        return 202, {"repaymentId": rep.repayment_id, "status": "PENDING"}
+
+    return idempotent(f"POST /v1/loans/{loan_id}/repayments", run)
+
+
+@route("/v1/loans/{loan_id}/repayments/{repayment_id}", methods=["GET"], authorizer=bearer_jwt)
+def get_repayment(loan_id: str, repayment_id: str) -> Response:
+    return json_response(c().borrowing.get_repayment(principal().user_id, loan_id, repayment_id))
+
+
 # --- ops ------------------------------------------------------------------------------------
 
 
@@ -229,3 +275,80 @@ def record_decline(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def record_failure(event: dict[str, Any], context: Any) -> dict[str, Any]:
     req = StepInput.model_validate(event)
     return c().origination_steps.record_failure(req.applicationId, req.error_name())
+
+
+# --- workflow steps (statemachines/disbursement.asl.json) -----------------------------------
+
+
+@app.lambda_function(name="reserve_line")
+def reserve_line(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().money_steps.reserve_line(LoanStepInput.model_validate(event).loanId)
+
+
+@app.lambda_function(name="create_contract")
+def create_contract(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().money_steps.create_contract(LoanStepInput.model_validate(event).loanId)
+
+
+@app.lambda_function(name="pay_out")
+def pay_out(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().money_steps.pay_out(LoanStepInput.model_validate(event).loanId)
+
+
+@app.lambda_function(name="post_ledger")
+def post_ledger(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().money_steps.post_ledger(LoanStepInput.model_validate(event).loanId)
+
+
+@app.lambda_function(name="activate_loan")
+def activate_loan(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().money_steps.activate_loan(LoanStepInput.model_validate(event).loanId)
+
+
+@app.lambda_function(name="void_contract")
+def void_contract(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().money_steps.void_contract(LoanStepInput.model_validate(event).loanId)
+
+
+@app.lambda_function(name="release_line")
+def release_line(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().money_steps.release_line(LoanStepInput.model_validate(event).loanId)
+
+
+@app.lambda_function(name="record_draw_failure")
+def record_draw_failure(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    req = LoanStepInput.model_validate(event)
+    return c().money_steps.record_draw_failure(req.loanId, req.error_name())
+
+
+# --- workflow steps (statemachines/repayment.asl.json) --------------------------------------
+
+
+@app.lambda_function(name="quote_repayment")
+def quote_repayment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    req = RepaymentStepInput.model_validate(event)
+    return c().money_steps.quote_repayment(req.loanId, req.repaymentId)
+
+
+@app.lambda_function(name="collect_repayment")
+def collect_repayment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    req = RepaymentStepInput.model_validate(event)
+    return c().money_steps.collect_repayment(req.loanId, req.repaymentId)
+
+
+@app.lambda_function(name="post_repayment")
+def post_repayment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    req = RepaymentStepInput.model_validate(event)
+    return c().money_steps.post_repayment(req.loanId, req.repaymentId)
+
+
+@app.lambda_function(name="restore_line")
+def restore_line(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    req = RepaymentStepInput.model_validate(event)
+    return c().money_steps.restore_line(req.loanId, req.repaymentId)
+
+
+@app.lambda_function(name="record_repayment_failure")
+def record_repayment_failure(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    req = RepaymentStepInput.model_validate(event)
+    return c().money_steps.record_repayment_failure(req.loanId, req.repaymentId, req.error_name())

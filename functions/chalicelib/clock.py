@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 
 def utcnow() -> datetime:
@@ -19,3 +19,12 @@ def parse_iso(value: str) -> datetime:
 
 def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+# Business days are China Standard Time (UTC+8, no daylight saving): a repayment made at
+# 01:00 in Beijing pays interest to that Beijing day, not to the previous UTC day.
+_CST = timezone(timedelta(hours=8))
+
+
+def business_today() -> date:
+    return datetime.now(_CST).date()

@@ -29,6 +29,13 @@ class Settings:
     # The sandbox bureau behaves like a real one: it takes time and sometimes fails.
     bureau_sandbox_latency_ms: str = "20"
     bureau_sandbox_failure_rate: str = "0"
+    # The sandbox bank (rail) likewise: probabilities per transfer, a latency, an RNG seed
+    # (empty: a fresh seed per container, so Lambda containers do not fail in lockstep).
+    rail_sandbox_decline_rate: str = "0"
+    rail_sandbox_error_rate: str = "0"
+    rail_sandbox_timeout_rate: str = "0"
+    rail_sandbox_latency_ms: str = "0"
+    rail_sandbox_seed: str = ""
 
     ENV = {
         "table_name": "LENDING_TABLE",
@@ -45,8 +52,17 @@ class Settings:
         "auth_jwks_url": "AUTH_JWKS_URL",
         "bureau_sandbox_latency_ms": "BUREAU_SANDBOX_LATENCY_MS",
         "bureau_sandbox_failure_rate": "BUREAU_SANDBOX_FAILURE_RATE",
+        "rail_sandbox_decline_rate": "RAIL_SANDBOX_DECLINE_RATE",
+        "rail_sandbox_error_rate": "RAIL_SANDBOX_ERROR_RATE",
+        "rail_sandbox_timeout_rate": "RAIL_SANDBOX_TIMEOUT_RATE",
+        "rail_sandbox_latency_ms": "RAIL_SANDBOX_LATENCY_MS",
+        "rail_sandbox_seed": "RAIL_SANDBOX_SEED",
     }
     OPTIONAL = frozenset({"auth_local_key", "auth_jwks_url", "bureau_sandbox_latency_ms", "bureau_sandbox_failure_rate"})
+    OPTIONAL |= {
+        "rail_sandbox_decline_rate", "rail_sandbox_error_rate", "rail_sandbox_timeout_rate",
+        "rail_sandbox_latency_ms", "rail_sandbox_seed",
+    }
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":

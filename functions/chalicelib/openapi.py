@@ -58,6 +58,43 @@ MODELS: list[type[BaseModel]] = [
     m.ApplicationList, m.ReviewDecision, m.Problem,
 ]
 
+MODELS += [
+    m.CreditLineOut, m.LoanRequest, m.LoanAccepted, m.LoanOut, m.LoanList, m.PayoffQuote, m.RepaymentRequest,
+    m.RepaymentAccepted, m.RepaymentOut,
+]
+
+PAYOFF_DATE = {"name": "date", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+               "description": "YYYY-MM-DD, today (China Standard Time) or later; default today"}
+
+
+def money_paths() -> dict[str, Any]:
+    """The credit line, draws (loans) and repayments."""
+    loan_id = _path_param("loanId")
+    return {
+        "/v1/applications/{applicationId}/accept": {"post": _op(
+            "Accept the offer and open the credit line",
+            {**_resp(201, m.CreditLineOut, "The credit line"), **_errors(401, 404, 409)}, params=[_path_param("applicationId")])},
+        "/v1/credit-line": {"get": _op("My revolving credit line", {**_resp(200, m.CreditLineOut, "The line"), **_errors(401, 404)})},
+        "/v1/loans": {
+            "post": _op("Draw on the line: starts the disbursement workflow",
+                        {**_resp(202, m.LoanAccepted, "Accepted; poll the loan until it leaves PENDING"),
+                         **_errors(400, 401, 409, 413, 422, 503)}, m.LoanRequest, [IDEMPOTENCY]),
+            "get": _op("My loans, newest first", {**_resp(200, m.LoanList, "Loans"), **_errors(401)}),
+        },
+        "/v1/loans/{loanId}": {"get": _op("Contract terms (APR and daily rate), schedule, paid, outstanding, next due, repayments",
+                                          {**_resp(200, m.LoanOut, "The loan"), **_errors(401, 404)}, params=[loan_id])},
+        "/v1/loans/{loanId}/payoff-quote": {"get": _op(
+            "What closes the loan on a day: principal + interest to that day + penalty",
+            {**_resp(200, m.PayoffQuote, "The quote"), **_errors(400, 401, 404, 409)}, params=[loan_id, PAYOFF_DATE])},
+        "/v1/loans/{loanId}/repayments": {"post": _op(
+            "Repay early, partly or in full (interest only to today); starts the repayment workflow",
+            {**_resp(202, m.RepaymentAccepted, "Accepted; poll the repayment"), **_errors(400, 401, 404, 409, 413, 422, 503)},
+            m.RepaymentRequest, [loan_id, IDEMPOTENCY])},
+        "/v1/loans/{loanId}/repayments/{repaymentId}": {"get": _op(
+            "A repayment's status and how it was allocated", {**_resp(200, m.RepaymentOut, "The repayment"), **_errors(401, 404)},
+            params=[loan_id, _path_param("repaymentId")])},
+    }
+
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
@@ -87,6 +124,7 @@ def openapi_document() -> dict[str, Any]:
                                                         {**_resp(200, None, "Decided"), **_errors(400, 401, 403, 404, 409)}, m.ReviewDecision, [app_id])},
         "/v1/openapi.json": {"get": _op("This document", {"200": {"description": "OpenAPI 3"}}, secure=False)},
     }
+    paths.update(money_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Weili lending API", "version": "1.0.0",

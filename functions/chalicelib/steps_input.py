@@ -37,3 +37,19 @@ class S3Event(BaseModel):
             if key.startswith("id-cards/"):
                 ids.append(document_id_from_key(key))
         return ids
+
+
+class LoanStepInput(BaseModel):
+    """Input of a disbursement step: the loan id (= execution name), and a caught error."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    loanId: str = Field(pattern=r"^loan_[0-9a-z]{26}$")
+    error: dict[str, Any] | None = None
+
+    def error_name(self) -> str | None:
+        return str(self.error.get("Error")) if self.error else None
+
+
+class RepaymentStepInput(LoanStepInput):
+    repaymentId: str = Field(pattern=r"^rep_[0-9a-z]{26}$")

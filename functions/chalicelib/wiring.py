@@ -160,6 +160,73 @@ class Container:
 
         return DocumentReader(self.documents, self.blobs, lambda: self.ocr, extract_document)
 
+    # --- money: the line, loans, the bank, and the two money workflows ------------------------
+
+    @cached_property
+    def credit_lines(self) -> Any:
+        from .lines.dynamo import DynamoCreditLines
+
+        return DynamoCreditLines(self.table)
+
+    @cached_property
+    def loans(self) -> Any:
+        from .loans.dynamo import DynamoLoans
+
+        return DynamoLoans(self.table)
+
+    @cached_property
+    def money_requests(self) -> Any:
+        from .borrowing.requests import DynamoMoneyRequests
+
+        return DynamoMoneyRequests(self.table)
+
+    @cached_property
+    def rail(self) -> Any:
+        # The only rail today is the sandbox bank. Its book lives in the table (RAIL# items),
+        # so it behaves like an external bank across invocations and restarts.
+        import secrets
+
+        from .rail.sandbox import DynamoRailState, Faults, SandboxRail
+
+        s = self.settings
+        latency = int(s.rail_sandbox_latency_ms) / 1000
+        timeout = float(s.rail_sandbox_timeout_rate)
+        faults = Faults(
+            decline=float(s.rail_sandbox_decline_rate),
+            error_5xx=float(s.rail_sandbox_error_rate),
+            timeout_before=timeout / 2,
+            timeout_after=timeout / 2,
+            latency_s=(latency / 2, latency),
+            seed=int(s.rail_sandbox_seed) if s.rail_sandbox_seed else secrets.randbits(32),
+        )
+        return SandboxRail(DynamoRailState(self.table), faults)
+
+    @cached_property
+    def money_ports(self) -> Any:
+        from .money_services import MoneyPorts
+
+        return MoneyPorts(self.credit_lines, self.loans, self.rail)
+
+    @cached_property
+    def money_steps(self) -> Any:
+        from .borrowing.steps import MoneySteps
+        from .clock import utc_now_iso
+
+        return MoneySteps(self.money_ports, self.money_requests, utc_now_iso)
+
+    @cached_property
+    def borrowing(self) -> Any:
+        from .borrowing.service import BorrowingService
+
+        return BorrowingService(
+            lines=self.credit_lines,
+            loans=self.loans,
+            requests=self.money_requests,
+            workflows=self.workflows,
+            disbursement_arn=self.settings.disbursement_state_machine_arn,
+            repayment_arn=self.settings.repayment_state_machine_arn,
+        )
+
 
 _lock = threading.Lock()
 _container: Container | None = None

@@ -85,8 +85,6 @@ def run(cloud: Any) -> bool:
         results[review.label] = app
         print(f"   {review.label:<28} {app['status']:<10} {_offer_line(app) or _reasons(app)}", flush=True)
 
-    try:
-        from . import demo_money
-    except ImportError:
-        return ok
+    from . import demo_money
+
     return demo_money.run(api, applicants, results) and ok

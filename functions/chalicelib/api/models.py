@@ -151,3 +151,143 @@ class Problem(Strict):
     status: int
     detail: str
     field: str | None = None
+
+
+# --- money: the credit line, draws (loans) and repayments -----------------------------------
+
+MIN_DRAW_FEN = 50_00
+
+
+class CreditLineOut(Strict):
+    creditLimit: Yuan
+    available: Yuan
+    drawn: Yuan
+    apr: str = Field(description="Annual percentage rate in percent, e.g. '18.25'")
+    dailyRate: str = Field(description="Daily rate in percent (APR/360), e.g. '0.0507'")
+    grade: str
+    status: str
+    applicationId: str
+
+
+class LoanRequest(Strict):
+    amount: Yuan
+    termMonths: int = Field(ge=1, le=36)
+    method: Literal["equal-installment", "equal-principal"] = Field(
+        description="equal-installment (等额本息, level payments) or equal-principal (等额本金)"
+    )
+
+    @field_validator("amount")
+    @classmethod
+    def _draw_in_range(cls, v: str) -> str:
+        if not MIN_DRAW_FEN <= yuan_to_fen(v) <= MAX_LINE_FEN:
+            raise ValueError("amount must be between 50.00 and 200000.00 yuan")
+        return v
+
+
+class LoanAccepted(Strict):
+    loanId: str
+    status: str
+
+
+class Installment(Strict):
+    n: int
+    dueDate: str
+    principal: Yuan
+    interest: Yuan
+    total: Yuan
+    balance: Yuan
+
+
+class Contract(Strict):
+    principal: Yuan
+    apr: str = Field(description="APR in percent")
+    dailyRate: str = Field(description="Daily rate in percent (APR/360)")
+    dayCount: str
+    startDate: str
+    firstDueDate: str
+    lastDueDate: str
+    totalInterest: Yuan
+    totalRepayable: Yuan
+    penaltyRate: str
+
+
+class Paid(Strict):
+    principal: Yuan
+    interest: Yuan
+    penalty: Yuan
+
+
+class Outstanding(Strict):
+    asOf: str
+    principal: Yuan
+    interest: Yuan = Field(description="Accrued to asOf (today), unpaid")
+    penalty: Yuan
+    payoff: Yuan = Field(description="What closes the loan today")
+    daysPastDue: int
+
+
+class NextDue(Strict):
+    date: str
+    principal: Yuan
+
+
+class Allocation(Strict):
+    principal: Yuan
+    interest: Yuan
+    penalty: Yuan
+
+
+class RepaymentOut(Strict):
+    repaymentId: str
+    loanId: str
+    status: Literal["PENDING", "SUCCEEDED", "FAILED"]
+    amount: Yuan
+    date: str = Field(description="Interest is paid up to and including this day (China Standard Time)")
+    createdAt: str
+    allocation: Allocation | None = None
+    failure: ReasonOut | None = None
+
+
+class LoanOut(Strict):
+    loanId: str
+    status: Literal["PENDING", "ACTIVE", "CLOSED", "FAILED"]
+    amount: Yuan
+    termMonths: int
+    method: str
+    createdAt: str
+    failure: ReasonOut | None = None
+    contract: Contract | None = None
+    schedule: list[Installment]
+    paid: Paid | None = None
+    outstanding: Outstanding | None = None
+    nextDue: NextDue | None = None
+    repayments: list[RepaymentOut] = Field(default_factory=list, description="Only on GET /v1/loans/{loanId}")
+
+
+class LoanList(Strict):
+    loans: list[LoanOut]
+
+
+class PayoffQuote(Strict):
+    loanId: str
+    date: str
+    payoff: Yuan
+    principal: Yuan
+    interest: Yuan
+    penalty: Yuan
+
+
+class RepaymentRequest(Strict):
+    amount: Yuan
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, v: str) -> str:
+        if yuan_to_fen(v) <= 0:
+            raise ValueError("amount must be at least 0.01 yuan")
+        return v
+
+
+class RepaymentAccepted(Strict):
+    repaymentId: str
+    status: str

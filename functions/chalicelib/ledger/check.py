@@ -110,3 +110,54 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
     report.lines = sorted(bad_lines)
     report.balances = dict(bal)
     return report
+
+
+def reconcile_rail(items: Iterable[dict[str, Any]]) -> list[str]:
+    """Money the (sandbox) bank moved that our books do not show, as rail keys: a settled
+    payout whose loan never became ACTIVE, or a settled collection not booked on its loan."""
+    items = list(items)
+    loans = {i["PK"].removeprefix("LOAN#"): i for i in items if i["SK"] == "LOAN" and i["PK"].startswith("LOAN#")}
+    booked = {p["key"] for loan in loans.values() for p in loan.get("payments", [])}
+    repayments = {i["repaymentId"]: i["loanId"] for i in items if i.get("type") == "REPAYMENT"}
+    out = []
+    for i in items:
+        if not i["PK"].startswith("RAIL#") or i.get("status") != "settled":
+            continue
+        key = i["key"]
+        if i["kind"] == "payout":
+            loan = loans.get(key.removeprefix("payout:"))
+            if loan is None or loan["status"] not in ("ACTIVE", "CLOSED"):
+                out.append(key)
+        elif i["kind"] == "collect":
+            rid = key.removeprefix("collect:")
+            if rid in repayments and rid not in booked:
+                out.append(key)
+    return sorted(out)
+
+
+def check_ledger_main(table: Any) -> int:
+    """`lending ledger check`: prove the books over a table scan, reconcile them with the
+    sandbox bank's transfers, list draws and repayments an operator must finish (STUCK).
+    Prints the report as JSON; exits 1 naming the offending ids if anything is off."""
+    import json
+    import sys
+
+    from chalicelib.ledger.dynamo import scan_all
+
+    items = scan_all(table)
+    report = check_ledger_items(items)
+    stuck = sorted(
+        i.get("repaymentId") or i["loanId"]
+        for i in items
+        if i.get("type") in ("DRAW", "REPAYMENT") and i.get("status") == "STUCK"
+    )
+    unbooked = reconcile_rail(items)
+    out = report.as_dict() | {"stuck": stuck, "unbookedTransfers": unbooked}
+    out["ok"] = report.ok and not stuck and not unbooked
+    print(json.dumps(out, indent=2))
+    if out["ok"]:
+        print(f"ledger check: OK ({report.entries} entries, {report.debits_fen} fen each side)", file=sys.stderr)
+        return 0
+    bad = [*report.unbalanced_entries, *report.loans, *report.lines, *stuck, *unbooked]
+    print(f"ledger check: FAILED for {', '.join(bad) or 'debits != credits'}", file=sys.stderr)
+    return 1

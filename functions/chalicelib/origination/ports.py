@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ..lines.port import CreditLine
+
 
 class Workflows(Protocol):
     def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> str:
@@ -15,9 +17,9 @@ class Workflows(Protocol):
 class CreditLines(Protocol):
     """The revolving line, owned by the money domain."""
 
-    def open_line(self, user_id: str, limit_fen: int, apr: str, grade: str, application_id: str) -> dict[str, Any]: ...
+    def open_line(self, user_id: str, limit_fen: int, apr: str, grade: str, application_id: str) -> CreditLine: ...
 
-    def get_line(self, user_id: str) -> dict[str, Any] | None: ...
+    def get_line(self, user_id: str) -> CreditLine | None: ...
 
 
 class StepFunctionsWorkflows:

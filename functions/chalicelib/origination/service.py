@@ -16,6 +16,7 @@ from ..documents import CONTENT_TYPES, BlobStore, Document, DocumentRepository, 
 from ..errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from ..ids import new_id
 from ..reasons import Reason
+from ..borrowing.views import credit_line_view
 from .ports import CreditLines, Workflows
 
 UPLOAD_URL_SECONDS = 900
@@ -139,10 +140,11 @@ class OriginationService:
         if app.accepted_at is None:
             self.applications.mark_accepted(application_id, iso(utcnow()))
         # open_line is idempotent on the application id, so a retried accept opens one line.
-        return self.lines().open_line(user_id, app.offer.limit_fen, app.offer.apr, app.offer.grade, application_id)
+        line = self.lines().open_line(user_id, app.offer.limit_fen, app.offer.apr, app.offer.grade, application_id)
+        return credit_line_view(line)
 
     def credit_line(self, user_id: str) -> dict[str, Any]:
         line = self.lines().get_line(user_id)
         if line is None:
             raise NotFound("no credit line yet: apply and accept an offer first")
-        return line
+        return credit_line_view(line)

@@ -1,0 +1,164 @@
+"""What the mobile API does with an open line: draw, read loans, quote a payoff, repay.
+
+Checks made here are for a clear 4xx up front; the workflows enforce the same rules again
+(the line reservation is a conditional write, the repayment quote re-checks the payoff), so a
+race between two requests can never lend more than the line or take more than is owed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from ..amounts import fen_to_yuan, yuan_to_fen
+from ..clock import business_today, iso, utcnow
+from ..errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable, Unprocessable
+from ..ids import new_id
+from ..lines.port import ACTIVE as LINE_ACTIVE
+from ..lines.port import CreditLines
+from ..loans.port import ACTIVE, LoanRecord, Loans
+from ..money.servicing import position
+from ..origination.ports import Workflows
+from .requests import FAILED, PENDING, Draw, MoneyRequests, Repayment
+from .views import loan_view, repayment_view
+
+
+def _now() -> str:
+    return iso(utcnow())
+
+
+@dataclass
+class BorrowingService:
+    lines: CreditLines
+    loans: Loans
+    requests: MoneyRequests
+    workflows: Workflows
+    disbursement_arn: str
+    repayment_arn: str
+    today: Callable[[], date] = business_today
+    now: Callable[[], str] = field(default=_now)
+
+    # --- draws -----------------------------------------------------------------------------
+
+    def draw(self, user_id: str, amount: str, term_months: int, method: str) -> Draw:
+        amount_fen = yuan_to_fen(amount)
+        line = self.lines.get_line(user_id)
+        if line is None:
+            raise Conflict("no credit line yet: accept an offer first")
+        if line.status != LINE_ACTIVE:
+            raise Conflict(f"your credit line is {line.status}")
+        if amount_fen > line.available_fen:
+            raise Unprocessable(
+                f"amount {amount} exceeds the available credit {fen_to_yuan(line.available_fen)}",
+                field="amount",
+            )
+        now = self.now()
+        draw = Draw(new_id("loan"), user_id, amount_fen, term_months, method, self.today().isoformat(), now)
+        self.requests.add_draw(draw)
+        try:
+            # Execution name = loan id (a second start of the same name is refused by Step
+            # Functions); the input carries ids only, the steps read the terms.
+            self.workflows.start(self.disbursement_arn, draw.loan_id, {"loanId": draw.loan_id})
+        except Exception as exc:
+            self.requests.end_draw(draw.loan_id, FAILED, "WorkflowUnavailable", self.now())
+            raise ServiceUnavailable("the lending service is unavailable; retry with the same Idempotency-Key") from exc
+        return draw
+
+    def _owned(self, user_id: str, loan_id: str) -> tuple[Draw, LoanRecord | None]:
+        draw = self.requests.get_draw(loan_id)
+        # Another user's loan is indistinguishable from a missing one.
+        if draw is None or draw.user_id != user_id:
+            raise NotFound(f"loan {loan_id} not found")
+        try:
+            return draw, self.loans.get(loan_id)
+        except NotFound:
+            return draw, None
+
+    def get(self, user_id: str, loan_id: str) -> dict[str, Any]:
+        draw, loan = self._owned(user_id, loan_id)
+        return loan_view(draw, loan, self.requests.repayments(loan_id), self.today())
+
+    def list(self, user_id: str) -> list[dict[str, Any]]:
+        loans = {loan.loan_id: loan for loan in self.loans.for_user(user_id)}
+        today = self.today()
+        views = []
+        for d in sorted(self.requests.draws_for_user(user_id), key=lambda d: (d.created_at, d.loan_id), reverse=True):
+            view = loan_view(d, loans.get(d.loan_id), [], today)
+            del view["repayments"]  # one query per loan; GET /v1/loans/{id} has them
+            views.append(view)
+        return views
+
+    def _active(self, user_id: str, loan_id: str) -> LoanRecord:
+        _, loan = self._owned(user_id, loan_id)
+        if loan is None or loan.status != ACTIVE:
+            raise Conflict(f"loan {loan_id} is not active")
+        return loan
+
+    def _as_of(self, loan: LoanRecord) -> date:
+        today = self.today()
+        return max(today, loan.payments[-1].on) if loan.payments else today
+
+    def payoff_quote(self, user_id: str, loan_id: str, on: str | None) -> dict[str, Any]:
+        loan = self._active(user_id, loan_id)
+        earliest = self._as_of(loan)
+        if on is None:
+            day = earliest
+        else:
+            try:
+                day = date.fromisoformat(on)
+            except ValueError:
+                raise InvalidRequest("date must be YYYY-MM-DD", field="date") from None
+            if day < earliest:
+                raise InvalidRequest(f"date must be {earliest.isoformat()} or later", field="date")
+            if day > loan.due_dates[-1] + timedelta(days=366):
+                raise InvalidRequest("date is more than a year after the last due date", field="date")
+        pos = position(loan.servicing(), day)
+        return {
+            "loanId": loan_id,
+            "date": day.isoformat(),
+            "payoff": fen_to_yuan(pos.payoff_fen),
+            "principal": fen_to_yuan(pos.outstanding_principal_fen),
+            "interest": fen_to_yuan(pos.interest_fen),
+            "penalty": fen_to_yuan(pos.penalty_fen),
+        }
+
+    # --- repayments ------------------------------------------------------------------------
+
+    def repay(self, user_id: str, loan_id: str, amount: str) -> Repayment:
+        amount_fen = yuan_to_fen(amount)
+        if amount_fen <= 0:
+            raise InvalidRequest("amount must be positive", field="amount")
+        loan = self._active(user_id, loan_id)
+        day = self._as_of(loan)
+        payoff = position(loan.servicing(), day).payoff_fen
+        # Repayments under way and not yet booked will lower the payoff too.
+        in_flight = sum(
+            r.amount_fen
+            for r in self.requests.repayments(loan_id)
+            if r.status == PENDING and loan.payment(r.repayment_id) is None
+        )
+        if amount_fen > payoff - in_flight:
+            raise Unprocessable(
+                f"amount {amount} is more than the {fen_to_yuan(max(payoff - in_flight, 0))} "
+                f"that pays the loan off today",
+                field="amount",
+            )
+        rep = Repayment(new_id("rep"), loan_id, user_id, amount_fen, day.isoformat(), self.now())
+        self.requests.add_repayment(rep)
+        try:
+            self.workflows.start(
+                self.repayment_arn, rep.repayment_id, {"loanId": loan_id, "repaymentId": rep.repayment_id}
+            )
+        except Exception as exc:
+            self.requests.end_repayment(loan_id, rep.repayment_id, FAILED, "WorkflowUnavailable", self.now())
+            raise ServiceUnavailable("the lending service is unavailable; retry with the same Idempotency-Key") from exc
+        return rep
+
+    def get_repayment(self, user_id: str, loan_id: str, repayment_id: str) -> dict[str, Any]:
+        _, loan = self._owned(user_id, loan_id)
+        rep = self.requests.get_repayment(loan_id, repayment_id)
+        if rep is None:
+            raise NotFound(f"repayment {repayment_id} not found")
+        return repayment_view(rep, loan)

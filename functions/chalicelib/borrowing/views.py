@@ -1,0 +1,142 @@
+"""Lines, loans and repayments as the API shows them: yuan strings, rates in percent."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ..amounts import fen_to_yuan, percent
+from ..lines.port import CreditLine
+from ..loans.port import ACTIVE, CLOSED, LoanRecord
+from ..money.servicing import position
+from ..pricing import daily_rate, daily_rate_percent
+from ..reasons import Reason
+from .requests import FAILED, STUCK, Draw, Repayment
+
+FAILURES = {
+    "Unprocessable": Reason("DRAW_EXCEEDS_LINE", "Not enough available credit for this amount."),
+    "PayoutDeclined": Reason("PAYOUT_DECLINED", "Your bank refused the transfer. Nothing was lent."),
+    "CollectionDeclined": Reason("COLLECTION_DECLINED", "Your bank refused the debit. Nothing was taken."),
+}
+SYSTEM = Reason("SYSTEM_ERROR", "We could not complete this. Nothing was lent or taken; please retry.")
+
+
+def rates(apr: Decimal) -> dict[str, str]:
+    return {"apr": percent(apr, places=2), "dailyRate": daily_rate_percent(daily_rate(apr))}
+
+
+def credit_line_view(line: CreditLine) -> dict[str, Any]:
+    return {
+        "creditLimit": fen_to_yuan(line.limit_fen),
+        "available": fen_to_yuan(line.available_fen),
+        "drawn": fen_to_yuan(line.drawn_fen),
+        **rates(line.apr),
+        "grade": line.grade,
+        "status": line.status,
+        "applicationId": line.application_id,
+    }
+
+
+def _failure(code: str | None) -> dict[str, str]:
+    reason = FAILURES.get(code or "", SYSTEM)
+    return {"code": reason.code, "text": reason.text}
+
+
+def loan_status(draw: Draw, loan: LoanRecord | None) -> str:
+    """PENDING until the money lands (ACTIVE), then CLOSED; FAILED when nothing was lent."""
+    if loan is not None and loan.status in (ACTIVE, CLOSED):
+        return loan.status
+    if draw.status == FAILED:
+        return "FAILED"
+    # A VOID contract whose draw is not recorded FAILED yet is still compensating (the line
+    # is released next): FAILED shows only once everything is undone. STUCK (money moved, an
+    # operator finishes the booking) also shows as PENDING.
+    return "PENDING"
+
+
+def repayment_view(r: Repayment, loan: LoanRecord | None) -> dict[str, Any]:
+    booked = loan.payment(r.repayment_id) if loan is not None else None
+    status = r.status
+    if status == STUCK:
+        status = "PENDING"  # money was taken; an operator finishes the booking
+    out: dict[str, Any] = {
+        "repaymentId": r.repayment_id,
+        "loanId": r.loan_id,
+        "status": status,
+        "amount": fen_to_yuan(r.amount_fen),
+        "date": r.on,
+        "createdAt": r.created_at,
+        "allocation": None,
+        "failure": _failure(r.failure) if r.status == FAILED else None,
+    }
+    if booked is not None:
+        out["allocation"] = {
+            "principal": fen_to_yuan(booked.principal_fen),
+            "interest": fen_to_yuan(booked.interest_fen),
+            "penalty": fen_to_yuan(booked.penalty_fen),
+        }
+    return out
+
+
+def loan_view(
+    draw: Draw, loan: LoanRecord | None, repayments: list[Repayment], today: date
+) -> dict[str, Any]:
+    status = loan_status(draw, loan)
+    out: dict[str, Any] = {
+        "loanId": draw.loan_id,
+        "status": status,
+        "amount": fen_to_yuan(draw.amount_fen),
+        "termMonths": draw.term_months,
+        "method": draw.method,
+        "createdAt": draw.created_at,
+        "failure": _failure(draw.failure) if status == "FAILED" else None,
+        "contract": None,
+        "schedule": [],
+        "paid": None,
+        "outstanding": None,
+        "nextDue": None,
+        "repayments": [repayment_view(r, loan) for r in repayments],
+    }
+    if loan is None:
+        return out
+    sched_total = [p + i for p, i in zip(loan.scheduled_principal, loan.scheduled_interest)]
+    balance, schedule = loan.principal_fen, []
+    for n, (d, p, i, t) in enumerate(
+        zip(loan.due_dates, loan.scheduled_principal, loan.scheduled_interest, sched_total), 1
+    ):
+        balance -= p
+        schedule.append({"n": n, "dueDate": d.isoformat(), "principal": fen_to_yuan(p),
+                         "interest": fen_to_yuan(i), "total": fen_to_yuan(t), "balance": fen_to_yuan(balance)})
+    out["schedule"] = schedule
+    out["contract"] = {
+        "principal": fen_to_yuan(loan.principal_fen),
+        **rates(loan.apr),
+        "dayCount": loan.day_count,
+        "startDate": loan.start.isoformat(),
+        "firstDueDate": loan.due_dates[0].isoformat(),
+        "lastDueDate": loan.due_dates[-1].isoformat(),
+        "totalInterest": fen_to_yuan(sum(loan.scheduled_interest)),
+        "totalRepayable": fen_to_yuan(loan.principal_fen + sum(loan.scheduled_interest)),
+        "penaltyRate": f"{loan.penalty_multiplier} x APR on overdue principal",
+    }
+    if status not in (ACTIVE, CLOSED):
+        return out
+    paid = loan.payments
+    out["paid"] = {
+        "principal": fen_to_yuan(sum(p.principal_fen for p in paid)),
+        "interest": fen_to_yuan(sum(p.interest_fen for p in paid)),
+        "penalty": fen_to_yuan(sum(p.penalty_fen for p in paid)),
+    }
+    pos = position(loan.servicing(), max(today, paid[-1].on if paid else today))
+    out["outstanding"] = {
+        "asOf": pos.as_of.isoformat(),
+        "principal": fen_to_yuan(pos.outstanding_principal_fen),
+        "interest": fen_to_yuan(pos.interest_fen),
+        "penalty": fen_to_yuan(pos.penalty_fen),
+        "payoff": fen_to_yuan(pos.payoff_fen),
+        "daysPastDue": pos.dpd,
+    }
+    if pos.next_due_date is not None:
+        out["nextDue"] = {"date": pos.next_due_date.isoformat(), "principal": fen_to_yuan(pos.next_due_principal_fen)}
+    return out

@@ -1,0 +1,372 @@
+"""Draws and repayments through the API (chalice's test client), the money ports over fakes.
+
+The workflow is played by `run_workflows`: the same step functions the ASL calls, in the
+ASL's order, with its compensation path; tests/workflow runs the real ASL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from chalicelib import wiring
+from chalicelib.applications.repository import InMemoryApplicationRepository
+from chalicelib.borrowing.requests import InMemoryMoneyRequests
+from chalicelib.documents import InMemoryDocumentRepository
+from chalicelib.idempotency import InMemoryIdempotencyStore
+from chalicelib.ledger.check import check_ledger_items
+from chalicelib.lines.memory import InMemoryCreditLines
+from chalicelib.loans.memory import InMemoryLoans
+from chalicelib.rail.sandbox import Faults, InMemoryRailState, SandboxRail
+from localcloud.api_semantics import install_authorizer_semantics
+
+from tests.api.test_origination_api import auth
+from tests.fakes import FakeBlobs, FakeWorkflows, make_settings
+
+DRAW_DAY = date(2026, 3, 2)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.today = DRAW_DAY
+
+    def __call__(self) -> date:
+        return self.today
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def _container(clock: Clock, faults: Faults | None = None) -> wiring.Container:
+    c = wiring.Container(make_settings())
+    c.applications = InMemoryApplicationRepository()
+    c.documents = InMemoryDocumentRepository()
+    c.blobs = FakeBlobs()
+    c.workflows = FakeWorkflows()
+    c.idempotency = InMemoryIdempotencyStore()
+    c.credit_lines = InMemoryCreditLines()
+    c.loans = InMemoryLoans()
+    c.money_requests = InMemoryMoneyRequests()
+    c.rail = SandboxRail(InMemoryRailState(), faults or Faults())
+    c.borrowing.today = clock
+    return c
+
+
+@pytest.fixture
+def container(clock: Clock) -> Iterator[wiring.Container]:
+    c = _container(clock)
+    wiring.use(c)
+    yield c
+    wiring.use(None)
+
+
+@pytest.fixture
+def client(container: wiring.Container) -> Iterator[Client]:
+    install_authorizer_semantics()
+    from app import app
+
+    with Client(app) as client:
+        yield client
+
+
+def run_workflows(c: wiring.Container) -> None:
+    """Play every started execution through the step functions, as the ASL orders them."""
+    from app import app
+
+    def step(name: str, event: dict[str, Any]) -> dict[str, Any]:
+        fn = next(f for f in app.pure_lambda_functions if f.name == name)
+        return fn(event, None)
+
+    while c.workflows.started:
+        arn, _name, payload = c.workflows.started.pop(0)
+        assert set(payload) <= {"loanId", "repaymentId"}, "ids only"
+        if arn == c.settings.disbursement_state_machine_arn:
+            done = 0
+            try:
+                for done, s in enumerate(("reserve_line", "create_contract", "pay_out", "post_ledger", "activate_loan")):
+                    step(s, payload)
+            except Exception as exc:  # noqa: BLE001 - Catch States.ALL
+                err = {"Error": type(exc).__name__}
+                if done < 3:  # before Post Ledger: compensate
+                    for s in ("void_contract", "release_line"):
+                        step(s, payload)
+                step("record_draw_failure", {**payload, "error": err})
+        else:
+            try:
+                for s in ("quote_repayment", "collect_repayment", "post_repayment", "restore_line"):
+                    step(s, payload)
+            except Exception as exc:  # noqa: BLE001
+                step("record_repayment_failure", {**payload, "error": {"Error": type(exc).__name__}})
+
+
+def open_line(c: wiring.Container, user: str = "user-1", limit_fen: int = 2_000_000, apr: str = "0.1080") -> None:
+    c.credit_lines.open_line(user, limit_fen, Decimal(apr), "B", f"app-{user}")
+
+
+def post(client: Client, c: wiring.Container, path: str, body: Any, key: str, user: str = "user-1") -> Any:
+    raw = body if isinstance(body, str) else json.dumps(body)
+    return client.http.post(path, headers=auth(c, user, **{"Idempotency-Key": key}), body=raw)
+
+
+def get(client: Client, c: wiring.Container, path: str, user: str = "user-1") -> Any:
+    return client.http.get(path, headers=auth(c, user))
+
+
+def draw(client: Client, c: wiring.Container, amount: str = "6000.00", key: str = "draw-0000001", **kw: Any) -> str:
+    r = post(client, c, "/v1/loans", {"amount": amount, "termMonths": 6, "method": "equal-installment", **kw}, key)
+    assert r.status_code == 202, r.body
+    return str(r.json_body["loanId"])
+
+
+def books_clean(c: wiring.Container) -> bool:
+    return check_ledger_items([*c.credit_lines.items(), *c.loans.items()]).ok
+
+
+def test_a_draw_lands_and_shows_its_contract_and_schedule(client: Client, container: wiring.Container) -> None:
+    # GIVEN an open line of ¥20,000 at 10.80%
+    open_line(container)
+    # WHEN the borrower draws ¥6,000 over 6 months
+    r = post(client, container, "/v1/loans", {"amount": "6000.00", "termMonths": 6, "method": "equal-installment"}, "draw-0000001")
+    assert r.status_code == 202 and r.json_body["status"] == "PENDING"
+    loan_id = r.json_body["loanId"]
+    (arn, name, payload), = container.workflows.started
+    assert arn == container.settings.disbursement_state_machine_arn
+    assert name == loan_id and payload == {"loanId": loan_id}
+    assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "PENDING"
+    run_workflows(container)
+    # THEN the loan is ACTIVE with disclosed rates, a 6-row schedule, and the line is drawn
+    loan = get(client, container, f"/v1/loans/{loan_id}").json_body
+    assert loan["status"] == "ACTIVE"
+    assert loan["contract"]["apr"] == "10.80" and loan["contract"]["dailyRate"] == "0.0300"
+    assert len(loan["schedule"]) == 6 and loan["schedule"][0]["dueDate"] == "2026-04-02"
+    assert sum(Decimal(i["principal"]) for i in loan["schedule"]) == Decimal("6000.00")
+    assert loan["outstanding"]["principal"] == "6000.00" and loan["outstanding"]["interest"] == "0.00"
+    assert loan["nextDue"]["date"] == "2026-04-02"
+    line = get(client, container, "/v1/credit-line").json_body
+    assert line["available"] == "14000.00" and line["drawn"] == "6000.00" and line["apr"] == "10.80"
+    assert [x["loanId"] for x in get(client, container, "/v1/loans").json_body["loans"]] == [loan_id]
+    assert container.rail.moved() == {"payout": 600_000, "collect": 0}
+    assert books_clean(container)
+
+
+def test_a_repeated_key_draws_once(client: Client, container: wiring.Container) -> None:
+    open_line(container)
+    first = draw(client, container)
+    assert draw(client, container) == first
+    assert len(container.workflows.started) == 1
+
+
+def test_an_early_partial_repayment_pays_interest_to_that_day_and_restores_the_line(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    # GIVEN 15 days later (¥6,000 x 10.80% / 360 x 15 = ¥27.00 of interest)
+    clock.today = date(2026, 3, 17)
+    quote = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body
+    assert quote == {"loanId": loan_id, "date": "2026-03-17", "payoff": "6027.00", "principal": "6000.00",
+                     "interest": "27.00", "penalty": "0.00"}
+    # WHEN ¥1,027 is repaid
+    r = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1027.00"}, "repay-000001")
+    assert r.status_code == 202, r.body
+    rep_id = r.json_body["repaymentId"]
+    pending = get(client, container, f"/v1/loans/{loan_id}/repayments/{rep_id}").json_body
+    assert pending["status"] == "PENDING" and pending["allocation"] is None
+    run_workflows(container)
+    # THEN ¥27 pays interest, ¥1,000 principal, and the line gets ¥1,000 back
+    done = get(client, container, f"/v1/loans/{loan_id}/repayments/{rep_id}").json_body
+    assert done["status"] == "SUCCEEDED" and done["date"] == "2026-03-17"
+    assert done["allocation"] == {"principal": "1000.00", "interest": "27.00", "penalty": "0.00"}
+    loan = get(client, container, f"/v1/loans/{loan_id}").json_body
+    assert loan["paid"] == {"principal": "1000.00", "interest": "27.00", "penalty": "0.00"}
+    assert loan["outstanding"]["principal"] == "5000.00"
+    assert [x["repaymentId"] for x in loan["repayments"]] == [rep_id]
+    assert get(client, container, "/v1/credit-line").json_body["available"] == "15000.00"
+    assert books_clean(container)
+
+
+def test_a_full_early_repayment_closes_the_loan(client: Client, container: wiring.Container, clock: Clock) -> None:
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    clock.today = date(2026, 3, 12)
+    payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
+    assert payoff == "6018.00"
+    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-000002").status_code == 202
+    run_workflows(container)
+    loan = get(client, container, f"/v1/loans/{loan_id}").json_body
+    assert loan["status"] == "CLOSED" and loan["outstanding"]["payoff"] == "0.00" and loan["nextDue"] is None
+    assert get(client, container, "/v1/credit-line").json_body["available"] == "20000.00"
+    assert books_clean(container)
+
+
+def test_overpayment_is_refused_up_front(client: Client, container: wiring.Container, clock: Clock) -> None:
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    r = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "6000.01"}, "repay-000003")
+    assert r.status_code == 422 and r.json_body["field"] == "amount"
+    # A repayment under way counts: two that together exceed the payoff are not both accepted.
+    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "4000.00"}, "repay-000004").status_code == 202
+    r = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "2000.01"}, "repay-000005")
+    assert r.status_code == 422 and r.json_body["field"] == "amount"
+    assert container.workflows.started[-1][2]["repaymentId"]  # only the first started
+    assert len(container.workflows.started) == 1
+
+
+def test_a_draw_above_the_available_line_is_refused_up_front(client: Client, container: wiring.Container) -> None:
+    open_line(container)
+    r = post(client, container, "/v1/loans", {"amount": "20000.01", "termMonths": 6, "method": "equal-principal"}, "draw-0000002")
+    assert r.status_code == 422 and r.json_body["field"] == "amount"
+    assert not container.workflows.started
+
+
+def test_no_line_no_draw(client: Client, container: wiring.Container) -> None:
+    r = post(client, container, "/v1/loans", {"amount": "100.00", "termMonths": 3, "method": "equal-principal"}, "draw-0000003")
+    assert r.status_code == 409
+    assert get(client, container, "/v1/credit-line").status_code == 404
+
+
+def test_a_race_past_the_up_front_check_is_stopped_by_the_reservation(client: Client, container: wiring.Container) -> None:
+    # Two draws of ¥15,000 both pass the check (nothing reserved yet); the workflow lends one.
+    open_line(container)
+    a = draw(client, container, "15000.00", key="draw-race-01")
+    b = draw(client, container, "15000.00", key="draw-race-02")
+    run_workflows(container)
+    statuses = sorted(get(client, container, f"/v1/loans/{x}").json_body["status"] for x in (a, b))
+    assert statuses == ["ACTIVE", "FAILED"]
+    failed = next(get(client, container, f"/v1/loans/{x}").json_body for x in (a, b)
+                  if get(client, container, f"/v1/loans/{x}").json_body["status"] == "FAILED")
+    assert failed["failure"]["code"] == "DRAW_EXCEEDS_LINE"
+    assert get(client, container, "/v1/credit-line").json_body["available"] == "5000.00"
+    assert books_clean(container)
+
+
+def test_a_declined_payout_voids_the_contract_and_releases_the_line(clock: Clock) -> None:
+    c = _container(clock, Faults(decline=1.0))
+    wiring.use(c)
+    try:
+        install_authorizer_semantics()
+        from app import app
+
+        with Client(app) as client:
+            open_line(c)
+            loan_id = draw(client, c)
+            run_workflows(c)
+            loan = get(client, c, f"/v1/loans/{loan_id}").json_body
+            assert loan["status"] == "FAILED" and loan["failure"]["code"] == "PAYOUT_DECLINED"
+            assert c.loans.get(loan_id).status == "VOID"
+            assert get(client, c, "/v1/credit-line").json_body["available"] == "20000.00"
+            assert c.rail.moved() == {"payout": 0, "collect": 0}
+            assert books_clean(c)
+    finally:
+        wiring.use(None)
+
+
+def test_another_users_loan_is_not_found(client: Client, container: wiring.Container) -> None:
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    assert get(client, container, f"/v1/loans/{loan_id}", user="user-2").status_code == 404
+    assert get(client, container, f"/v1/loans/{loan_id}/payoff-quote", user="user-2").status_code == 404
+    r = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1.00"}, "repay-000006", user="user-2")
+    assert r.status_code == 404
+    assert get(client, container, "/v1/loans", user="user-2").json_body == {"loans": []}
+    assert get(client, container, "/v1/loans/loan_nope").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"amount": "49.99", "termMonths": 6, "method": "equal-installment"}, "amount"),
+        ({"amount": "100.001", "termMonths": 6, "method": "equal-installment"}, "amount"),
+        ({"amount": "-5", "termMonths": 6, "method": "equal-installment"}, "amount"),
+        ({"amount": 100, "termMonths": 6, "method": "equal-installment"}, "amount"),
+        ({"amount": "100.00", "termMonths": 0, "method": "equal-installment"}, "termMonths"),
+        ({"amount": "100.00", "termMonths": 37, "method": "equal-installment"}, "termMonths"),
+        ({"amount": "100.00", "termMonths": 6, "method": "balloon"}, "method"),
+        ({"amount": "100.00", "termMonths": 6}, "method"),
+        ({"amount": "100.00", "termMonths": 6, "method": "equal-installment", "apr": "0.01"}, "apr"),
+        ("{nope", "body"),
+    ],
+)
+def test_bad_draw_requests_name_the_field(client: Client, container: wiring.Container, body: Any, field: str) -> None:
+    open_line(container)
+    r = post(client, container, "/v1/loans", body, "draw-bad-0001")
+    assert r.status_code == 400, r.body
+    assert r.json_body["field"] == field
+
+
+def test_idempotency_key_is_required(client: Client, container: wiring.Container) -> None:
+    open_line(container)
+    r = client.http.post("/v1/loans", headers=auth(container), body=json.dumps({"amount": "100.00", "termMonths": 6, "method": "equal-installment"}))
+    assert r.status_code == 400 and r.json_body["field"] == "Idempotency-Key"
+
+
+@pytest.mark.parametrize(("query", "status"), [("?date=2026-13-01", 400), ("?date=yesterday", 400), ("?date=2026-03-01", 400),
+                                               ("?date=2026-04-02", 200)])
+def test_payoff_quote_dates(client: Client, container: wiring.Container, query: str, status: int) -> None:
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    r = get(client, container, f"/v1/loans/{loan_id}/payoff-quote{query}")
+    assert r.status_code == status, r.body
+    if status == 400:
+        assert r.json_body["field"] == "date"
+
+
+@pytest.mark.parametrize(("body", "field"), [({"amount": "0.00"}, "amount"), ({"amount": "1.005"}, "amount"),
+                                             ({"amount": "1.00", "extra": 1}, "extra"), ({}, "amount")])
+def test_bad_repayments_name_the_field(client: Client, container: wiring.Container, body: Any, field: str) -> None:
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    r = post(client, container, f"/v1/loans/{loan_id}/repayments", body, "repay-bad-001")
+    assert r.status_code == 400 and r.json_body["field"] == field
+
+
+def test_a_pending_loan_cannot_be_repaid(client: Client, container: wiring.Container) -> None:
+    open_line(container)
+    loan_id = draw(client, container)
+    r = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1.00"}, "repay-000007")
+    assert r.status_code == 409
+
+
+def test_accepting_an_offer_shows_the_line_in_yuan_and_percent(client: Client, container: wiring.Container) -> None:
+    open_line(container, apr="0.1825")
+    line = get(client, container, "/v1/credit-line").json_body
+    assert line == {"creditLimit": "20000.00", "available": "20000.00", "drawn": "0.00", "apr": "18.25",
+                    "dailyRate": "0.0507", "grade": "B", "status": "ACTIVE", "applicationId": "app-user-1"}
+
+
+def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
+    client: Client, container: wiring.Container
+) -> None:
+    from chalicelib.applications.records import Offer, Status
+
+    from tests.api.test_origination_api import application_body, new_document, post_application
+
+    # GIVEN an application the workflow approved with a ¥20,000 line at 10.80%
+    app_id = post_application(client, container, application_body(new_document(client, container))).json_body["applicationId"]
+    container.applications.move(app_id, Status.APPROVED, "2026-03-01T00:00:00.000Z",
+                                offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"))
+    # WHEN it is accepted (twice: a retried tap)
+    first = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
+    again = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
+    # THEN one line opens, shown in yuan and percent, and a draw lands on it
+    assert first.status_code == 201 and again.json_body == first.json_body
+    assert first.json_body == {"creditLimit": "20000.00", "available": "20000.00", "drawn": "0.00", "apr": "10.80",
+                               "dailyRate": "0.0300", "grade": "B", "status": "ACTIVE", "applicationId": app_id}
+    container.workflows.started.clear()
+    loan_id = draw(client, container)
+    run_workflows(container)
+    assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "ACTIVE"
+    assert books_clean(container)
