@@ -56,6 +56,16 @@ class DynamoIdempotencyStore:
         return {"PK": f"IDEM#{user_id}#{key}", "SK": "IDEM"}
 
     def begin(self, user_id: str, key: str, req_hash: str) -> StoredResponse | None:
+        for _ in range(3):
+            claimed, existing = self._claim(user_id, key, req_hash)
+            if claimed:
+                return None
+            if existing:
+                return _decide(existing, req_hash)
+            # The holder abandoned the key between our failed claim and our read: claim again.
+        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly", field="Idempotency-Key")
+
+    def _claim(self, user_id: str, key: str, req_hash: str) -> tuple[bool, dict[str, Any]]:
         client = self._table.meta.client
         try:
             self._table.put_item(
@@ -70,10 +80,9 @@ class DynamoIdempotencyStore:
                 ExpressionAttributeNames={"#pk": "PK", "#exp": "expiresAt"},
                 ExpressionAttributeValues={":now": int(time.time())},
             )
-            return None
+            return True, {}
         except client.exceptions.ConditionalCheckFailedException:
-            existing = self._table.get_item(Key=self._key(user_id, key), ConsistentRead=True).get("Item") or {}
-            return _decide(existing, req_hash)
+            return False, self._table.get_item(Key=self._key(user_id, key), ConsistentRead=True).get("Item") or {}
 
     def complete(self, user_id: str, key: str, response: StoredResponse) -> None:
         self._table.update_item(
