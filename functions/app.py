@@ -6,7 +6,7 @@ import functools
 import logging
 from typing import Any
 
-from chalice import AuthResponse, Chalice, Response
+from chalice import AuthResponse, Chalice, Rate, Response
 
 from chalicelib import wiring
 from chalicelib.api import http
@@ -352,3 +352,14 @@ def restore_line(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def record_repayment_failure(event: dict[str, Any], context: Any) -> dict[str, Any]:
     req = RepaymentStepInput.model_validate(event)
     return c().money_steps.record_repayment_failure(req.loanId, req.repaymentId, req.error_name())
+
+
+# --- model monitoring -------------------------------------------------------------------------
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS), name="model_drift")
+def model_drift(event: Any) -> dict[str, Any]:
+    from chalicelib.clock import utcnow
+    from chalicelib.origination.monitoring import record_drift
+
+    return record_drift(c().scorer, c().scored_inputs, utcnow().date())

@@ -117,7 +117,14 @@ class Container:
             decide=decision.decide,
             price=pricing.price,
             pepper=pepper,
+            record_inputs=self.scored_inputs.record,
         )
+
+    @cached_property
+    def scored_inputs(self) -> Any:
+        from .origination.monitoring import ScoredInputs
+
+        return ScoredInputs(self.table)
 
     @cached_property
     def fraud_counters(self) -> Any:

@@ -47,6 +47,8 @@ class OriginationSteps:
     decide: Callable[..., Any]
     price: Callable[..., Any]
     pepper: bytes
+    # Keeps what was scored, for the daily drift check (monitoring.ScoredInputs.record).
+    record_inputs: Callable[[str, dict[str, Any], date], None] | None = None
     today: Callable[[], date] = lambda: utcnow().date()
     now: Callable[[], datetime] = utcnow
 
@@ -126,6 +128,8 @@ class OriginationSteps:
             bureau=BureauReport.from_dict(app.steps["bureau"]).model_features(),
         )
         result = self.scorer().score(features)
+        if self.record_inputs is not None:
+            self.record_inputs(application_id, features, self.today())
         summary = {
             "pd": round(float(result.pd), 6),
             "score": int(result.score),
