@@ -21,7 +21,7 @@ from moto import mock_aws
 from lending_cli.package import LAMBDA_UNZIPPED_LIMIT, Package, build
 from localcloud.template import _CfnLoader
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lambda-package")]  # one build dir: one worker
 ROOT = Path(__file__).resolve().parents[2]
 
 
