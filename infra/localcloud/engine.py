@@ -12,7 +12,11 @@
    for one application item: the local cloud spent most of its time there. Item operations'
    results are already DynamoDB JSON, so they are written with json.dumps (binary values
    base64, as on the wire); anything unusual (timestamps) falls back to moto's serializer.
-6. moto's backends are not thread-safe (a DynamoDB transaction deep-copies the table while
+6. moto's TransactWriteItems deep-copies every table it touches (once per item) to roll back
+   on failure: O(table) per transaction, so the local cloud slowed as its table grew. The
+   transaction's own items are known from the request; they alone are snapshotted and, if the
+   transaction fails, restored.
+7. moto's backends are not thread-safe (a DynamoDB transaction deep-copies the table while
    another thread writes it: "dictionary changed size during iteration"). On AWS each request
    is atomic; here one lock around every request, in-process or through the server, gives
    the same per-request atomicity while our functions still interleave between requests.
@@ -54,6 +58,7 @@ def install(router: InProcessLambda) -> None:
         _patch_s3_notifications()
         _patch_request_atomicity()
         _patch_dynamodb_responses()
+        _patch_dynamodb_transactions()
         _installed = True
 
 
@@ -155,6 +160,61 @@ def _patch_dynamodb_responses() -> None:
         return original(self, context)
 
     DynamoResult.execute_result = execute_result
+
+
+def _patch_dynamodb_transactions() -> None:
+    import copy as real_copy
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models import DynamoDBBackend, Table
+
+    class _TablesNotCopied:
+        """moto.dynamodb.models' `copy`, except that a whole Table is not copied (see above)."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real_copy, name)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else real_copy.deepcopy(value, memo)
+
+    original = DynamoDBBackend.transact_write_items
+
+    def named_keys(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        keys = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            key = op.get("Key")
+            if key is None:  # a Put names its key inside the item
+                attrs = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+                key = {a: op["Item"][a] for a in attrs if a in op.get("Item", {})}
+            keys.append((op["TableName"], key))
+        return keys
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        snapshot = []
+        for table_name, key in named_keys(self, transact_items):
+            try:
+                item = self.get_item(table_name, key)
+            except Exception:  # noqa: BLE001 - a malformed key: moto raises its own error below
+                continue
+            snapshot.append((table_name, key, real_copy.deepcopy(item.to_json()["Attributes"]) if item else None))
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table_name, key, attrs in reversed(snapshot):
+                if attrs is None:
+                    if self.get_item(table_name, key) is not None:
+                        self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, attrs, overwrite=True)
+            raise
+
+    models.copy = _TablesNotCopied()  # type: ignore[assignment]
+    DynamoDBBackend.transact_write_items = transact_write_items
 
 
 _requests = threading.RLock()

@@ -38,3 +38,27 @@ def test_fast_wire_format_reads_back_like_motos_serializer(monkeypatch: pytest.M
     monkeypatch.setattr(DynamoResult, "execute_result", DynamoResult.execute_result)  # restored after the test
     engine._patch_dynamodb_responses()
     assert _read_all() == expected
+
+
+def test_a_failed_transaction_leaves_nothing_behind_with_item_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb import models
+
+    monkeypatch.setattr(models, "copy", models.copy)
+    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", models.DynamoDBBackend.transact_write_items)
+    engine._patch_dynamodb_transactions()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(**table_create_args("t"))
+        client.put_item(TableName="t", Item={"PK": {"S": "A"}, "SK": {"S": "1"}, "v": {"N": "1"}})
+        with pytest.raises(client.exceptions.TransactionCanceledException):
+            client.transact_write_items(TransactItems=[
+                {"Update": {"TableName": "t", "Key": {"PK": {"S": "A"}, "SK": {"S": "1"}},
+                            "UpdateExpression": "SET v = :two", "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+                {"Put": {"TableName": "t", "Item": {"PK": {"S": "B"}, "SK": {"S": "1"}}}},
+                {"Put": {"TableName": "t", "Item": {"PK": {"S": "A"}, "SK": {"S": "2"}},
+                         "ConditionExpression": "attribute_exists(PK)"}},
+            ])
+        assert client.get_item(TableName="t", Key={"PK": {"S": "A"}, "SK": {"S": "1"}})["Item"]["v"] == {"N": "1"}
+        assert "Item" not in client.get_item(TableName="t", Key={"PK": {"S": "B"}, "SK": {"S": "1"}})
+        client.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": {"PK": {"S": "C"}, "SK": {"S": "1"}}}}])
+        assert "Item" in client.get_item(TableName="t", Key={"PK": {"S": "C"}, "SK": {"S": "1"}})
