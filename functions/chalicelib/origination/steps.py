@@ -104,9 +104,9 @@ class OriginationSteps:
     # --- Pull Credit Report -------------------------------------------------------------
 
     def pull_credit_report(self, application_id: str) -> dict[str, Any]:
-        app = self._app(application_id)
         pii = self.applications.get_pii(application_id)
-        assert pii is not None
+        if pii is None:
+            raise NotFound(f"application {application_id} not found")
         # The consent reference is the application: its consent record holds time and text version.
         report = self.bureau.pull(pii.id_number, application_id)
         data = report.as_dict()
