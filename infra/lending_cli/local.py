@@ -50,6 +50,13 @@ Local cloud is up.
 
 
 def serve_until_interrupted() -> None:
+    import signal
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl-C, and a plain `kill` (SIGTERM) as a supervisor or a background job would send.
+    signal.signal(signal.SIGTERM, stop)
     try:
         while True:
             time.sleep(3600)
