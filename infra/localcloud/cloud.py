@@ -60,17 +60,12 @@ def _floor_noop(event: Any, context: Any) -> dict[str, Any]:
 
 def _create_floor_workflow(session: Any, names: LocalNames, router: InProcessLambda) -> str:
     """The origination ASL with every function replaced by a no-op: the engine's floor (bench/)."""
-    import re
-
-    from .provision import ACCOUNT, substitute
-    from .template import INFRA_DIR
+    from .provision import ACCOUNT, render_definition
 
     router.register(FLOOR_FUNCTION, _floor_noop)
     props = names.resources["OriginationStateMachine"]["Properties"]
     noop_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{STACK}-{FLOOR_FUNCTION}"
-    subs = {k: (noop_arn if k.endswith("FunctionArn") else str(names.resolve(v))) for k, v in props["DefinitionSubstitutions"].items()}
-    text = substitute((INFRA_DIR / "build" / props["DefinitionUri"]).resolve().read_text(), subs)
-    assert not re.search(r"\$\{", text)
+    text = render_definition(names, props, function_arn=noop_arn)
     return session.client("stepfunctions").create_state_machine(
         name=f"{STACK}-origination-floor", definition=text, roleArn=f"arn:aws:iam::{ACCOUNT}:role/floor"
     )["stateMachineArn"]

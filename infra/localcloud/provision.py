@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from .template import INFRA_DIR, load_parameters, load_resources
+from .template import INFRA_DIR, load_globals, load_parameters, load_resources
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -115,14 +114,23 @@ def chalice_function_ids(app: Any) -> set[str]:
     return {"".join(p.capitalize() for p in fn.name.split("_")) for fn in app.pure_lambda_functions}
 
 
-def function_environment(names: LocalNames, template_path: Path | None = None) -> dict[str, str]:
-    import yaml  # noqa: F401 - template loader needs it
-
-    from .template import RESOURCES_FILE, _load
-
-    doc = _load(str(template_path or RESOURCES_FILE))
-    variables = doc.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+def function_environment(names: LocalNames) -> dict[str, str]:
+    variables = load_globals().get("Function", {}).get("Environment", {}).get("Variables", {})
     return {k: str(names.resolve(v)) for k, v in variables.items()}
+
+
+def render_definition(names: LocalNames, props: dict[str, Any], function_arn: str | None = None) -> str:
+    """A state machine's ASL with its DefinitionSubstitutions applied, as Step Functions does.
+
+    `function_arn`, if given, stands in for every `...FunctionArn` token (the bench's floor).
+    """
+    subs = {
+        k: function_arn if function_arn and k.endswith("FunctionArn") else str(names.resolve(v))
+        for k, v in props.get("DefinitionSubstitutions", {}).items()
+    }
+    definition = substitute((INFRA_DIR / "build" / props["DefinitionUri"]).resolve().read_text(encoding="utf-8"), subs)
+    json.loads(definition)  # a substitution must leave valid JSON
+    return definition
 
 
 def substitute(definition: str, substitutions: dict[str, str]) -> str:
@@ -183,13 +191,9 @@ def provision(session: Any, names: LocalNames) -> dict[str, str]:
                 )
             created[logical] = bucket
         elif res["Type"] == "AWS::Serverless::StateMachine":
-            uri = (INFRA_DIR / "build" / props["DefinitionUri"]).resolve()
-            subs = {k: str(names.resolve(v)) for k, v in props.get("DefinitionSubstitutions", {}).items()}
-            definition = substitute(uri.read_text(encoding="utf-8"), subs)
-            json.loads(definition)  # a substitution must leave valid JSON
             arn = sfn.create_state_machine(
                 name=names.resolve(props["Name"]),
-                definition=definition,
+                definition=render_definition(names, props),
                 roleArn=f"arn:aws:iam::{ACCOUNT}:role/{names.stack}-{logical}Role",
             )["stateMachineArn"]
             created[logical] = arn

@@ -47,6 +47,10 @@ def load_resources(path: Path = RESOURCES_FILE) -> dict[str, Any]:
     return _load(str(path))["Resources"]
 
 
+def load_globals(path: Path = RESOURCES_FILE) -> dict[str, Any]:
+    return _load(str(path)).get("Globals", {})
+
+
 def load_parameters(path: Path = RESOURCES_FILE) -> dict[str, Any]:
     return _load(str(path)).get("Parameters", {})
 

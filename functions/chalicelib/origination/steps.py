@@ -32,7 +32,7 @@ SYSTEM_FAILURE = Reason("SYSTEM_ERROR", "Something went wrong on our side while 
 
 
 def _reason_dicts(reasons: Any) -> list[dict[str, str]]:
-    return [{"code": r.code, "text": r.text} for r in reasons]
+    return [r.as_dict() for r in reasons]
 
 
 @dataclass
@@ -52,6 +52,13 @@ class OriginationSteps:
     today: Callable[[], date] = lambda: utcnow().date()
     now: Callable[[], datetime] = utcnow
 
+    def _pii(self, application_id: str) -> Any:
+        # Written in the same transaction as the application, so missing means no application.
+        pii = self.applications.get_pii(application_id)
+        if pii is None:
+            raise NotFound(f"application {application_id} not found")
+        return pii
+
     def _app(self, application_id: str) -> Application:
         app = self.applications.get(application_id)
         if app is None:
@@ -66,8 +73,7 @@ class OriginationSteps:
         if doc is None or doc.status is DocumentStatus.AWAITING_UPLOAD:
             # OCR runs when the photo lands; the workflow waits a bounded while (ASL Retry).
             raise DocumentNotReady(f"document {app.document_id} has not been read yet")
-        pii = self.applications.get_pii(application_id)
-        assert pii is not None  # written in the same transaction as the application
+        pii = self._pii(application_id)
         result = self.verify(fields_from_item(doc.fields), pii.name, pii.id_number, self.today())
         summary = {"passed": bool(result.passed), "age": result.age, "reasons": _reason_dicts(result.reasons)}
         self.applications.record_step(application_id, "identity", summary)
@@ -77,8 +83,7 @@ class OriginationSteps:
 
     def screen_fraud(self, application_id: str) -> dict[str, Any]:
         app = self._app(application_id)
-        pii = self.applications.get_pii(application_id)
-        assert pii is not None
+        pii = self._pii(application_id)
         result = self.screen(
             self.fraud_input(
                 application_id=application_id,
@@ -104,9 +109,7 @@ class OriginationSteps:
     # --- Pull Credit Report -------------------------------------------------------------
 
     def pull_credit_report(self, application_id: str) -> dict[str, Any]:
-        pii = self.applications.get_pii(application_id)
-        if pii is None:
-            raise NotFound(f"application {application_id} not found")
+        pii = self._pii(application_id)
         # The consent reference is the application: its consent record holds time and text version.
         report = self.bureau.pull(pii.id_number, application_id)
         data = report.as_dict()
