@@ -16,7 +16,7 @@ from chalicelib.fraud import (
     FraudResult,
     InMemoryBlacklist,
     InMemoryFraudCounters,
-    Sighting,
+    MemberAdd,
     blacklist_value,
     hash_identifier,
     screen,
@@ -52,45 +52,49 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
 # --- Port contract ----------------------------------------------------------------------------
 
 
+def _add(c, series: str, bucket: str, member: str) -> None:  # type: ignore[no-untyped-def]
+    c.add_members([MemberAdd(series, bucket, member, 1)])
+
+
 def test_adding_a_member_twice_counts_once(stores: Stores) -> None:
     c = stores.counters
-    c.add_member("VEL#IP#x", "H#2026112812", "app-1", 1)
-    c.add_member("VEL#IP#x", "H#2026112812", "app-1", 1)
-    c.add_member("VEL#IP#x", "H#2026112813", "app-1", 1)
-    assert c.members("VEL#IP#x", "H#2026112800", "H#2026112823") == {"app-1"}
+    _add(c, "VEL#IP#x", "H#2026112812", "app-1")
+    _add(c, "VEL#IP#x", "H#2026112812", "app-1")
+    _add(c, "VEL#IP#x", "H#2026112813", "app-1")
+    hours = [f"H#20261128{h:02d}" for h in range(24)]
+    assert c.members({"VEL#IP#x": hours}) == {"VEL#IP#x": {"app-1"}}
 
 
-def test_members_are_the_union_of_the_buckets_in_range_of_one_series(stores: Stores) -> None:
+def test_members_are_the_union_of_the_buckets_asked_for_per_series(stores: Stores) -> None:
     c = stores.counters
-    for bucket, member in [
-        ("H#2026112710", "old"),
-        ("H#2026112811", "a"),
-        ("H#2026112812", "b"),
-        ("H#2026112813", "late"),
-    ]:
-        c.add_member("VEL#IP#x", bucket, member, 1)
-    c.add_member("VEL#IP#y", "H#2026112812", "other-series", 1)
-    assert c.members("VEL#IP#x", "H#2026112811", "H#2026112812") == {"a", "b"}
-    assert c.members("VEL#IP#nobody", "H#2026112811", "H#2026112812") == frozenset()
+    c.add_members([
+        MemberAdd("VEL#IP#x", "H#2026112710", "old", 1),
+        MemberAdd("VEL#IP#x", "H#2026112811", "a", 1),
+        MemberAdd("VEL#IP#x", "H#2026112812", "b", 1),
+        MemberAdd("VEL#IP#x", "H#2026112812", "b2", 1),  # the same item twice in one call
+        MemberAdd("VEL#IP#x", "H#2026112813", "late", 1),
+        MemberAdd("VEL#IP#y", "H#2026112812", "other-series", 1),
+    ])
+    got = c.members({"VEL#IP#x": ["H#2026112811", "H#2026112812"], "VEL#IP#nobody": ["H#2026112812"],
+                     "VEL#IP#y": ["H#2026112812"]})
+    assert got == {"VEL#IP#x": {"a", "b", "b2"}, "VEL#IP#nobody": frozenset(), "VEL#IP#y": {"other-series"}}
 
 
-def test_a_full_bucket_stops_growing_but_still_counts(stores: Stores) -> None:
+def test_one_read_covers_more_buckets_than_one_batch_request(stores: Stores) -> None:
+    c = stores.counters
+    buckets = [f"D#{n:04d}" for n in range(130)]
+    c.add_members([MemberAdd("DEV#d", buckets[0], "first", 1), MemberAdd("DEV#d", buckets[-1], "last", 1)])
+    assert c.members({"DEV#d": buckets}) == {"DEV#d": {"first", "last"}}
+
+
+def test_a_full_bucket_stops_growing_but_still_counts_and_others_still_land(stores: Stores) -> None:
     c = stores.counters
     for n in range(MAX_MEMBERS + 5):
-        c.add_member("VEL#IP#nat", "H#2026112812", f"app-{n}", 1)
-    c.add_member("VEL#IP#nat", "H#2026112812", "app-0", 1)  # a retry of an early member
-    assert len(c.members("VEL#IP#nat", "H#2026112812", "H#2026112812")) == MAX_MEMBERS
-
-
-def test_sightings_are_idempotent_filtered_by_time_and_oldest_first(stores: Stores) -> None:
-    c = stores.counters
-    c.record_sighting("LOC#USR#u", Sighting("b", 2000, 31.23041, 121.47371), 9)
-    c.record_sighting("LOC#USR#u", Sighting("a", 1000, 39.9, 116.4), 9)
-    c.record_sighting("LOC#USR#u", Sighting("a", 1000, 39.9, 116.4), 9)
-    c.record_sighting("LOC#USR#u", Sighting("z", 10, 0.0, 0.0), 9)
-    got = c.sightings_since("LOC#USR#u", 1000)
-    assert [s.application_id for s in got] == ["a", "b"]
-    assert got[1] == Sighting("b", 2000, 31.23, 121.47)  # stored to 2 dp only
+        _add(c, "VEL#IP#nat", "H#2026112812", f"app-{n}")
+    # A retry of an early member, and an add to another bucket in the same call
+    c.add_members([MemberAdd("VEL#IP#nat", "H#2026112812", "app-0", 1), MemberAdd("VEL#ID#i", "H#2026112812", "app-0", 1)])
+    got = c.members({"VEL#IP#nat": ["H#2026112812"], "VEL#ID#i": ["H#2026112812"]})
+    assert len(got["VEL#IP#nat"]) == MAX_MEMBERS and got["VEL#ID#i"] == {"app-0"}
 
 
 def test_blacklist_add_find_remove(stores: Stores) -> None:

@@ -12,6 +12,7 @@ from chalicelib.fraud import (
     FraudPolicy,
     InMemoryBlacklist,
     InMemoryFraudCounters,
+    MemberAdd,
     hash_identifier,
     screen,
 )
@@ -60,21 +61,31 @@ def test_buckets_are_utc_and_cover_the_window() -> None:
     assert keys.day_buckets(NOW, 30) == ("D#20261030", "D#20261128")
 
 
-def test_sighting_keys_sort_by_time() -> None:
-    assert keys.sighting_sk(999, "b") < keys.sighting_sk(1000, "a")
-    assert keys.sighting_sk_from(1000) <= keys.sighting_sk(1000, "a")
+def test_bucket_lists_cover_the_whole_window_oldest_first() -> None:
+    hours = keys.hour_bucket_list(NOW, 24)
+    assert len(hours) == 25 and hours[0] == "H#2026112712" and hours[-1] == "H#2026112812"
+    days = keys.day_bucket_list(NOW, 30)
+    assert len(days) == 30 and (days[0], days[-1]) == keys.day_buckets(NOW, 30)
+    assert hours == sorted(hours) and days == sorted(days)
 
 
-def test_request_builders_name_every_attribute() -> None:
-    r = req.add_member_request("VEL#IP#h", "H#2026112812", "app-1", 123, 1000)
+def test_a_sighting_member_keeps_two_decimals_and_reads_back() -> None:
+    member = keys.sighting_member(Sighting("app#1", 5, 39.90421, 116.40739))
+    assert member == "0000000005#39.90#116.41#app#1"
+    assert keys.sighting_from_member(member) == Sighting("app#1", 5, 39.9, 116.41)
+
+
+def test_request_builders_name_every_attribute_and_merge_one_item_per_bucket() -> None:
+    adds = [MemberAdd("VEL#IP#h", "H#2026112812", "app-1", 123), MemberAdd("VEL#IP#h", "H#2026112812", "app-2", 124),
+            MemberAdd("DEV#d", "D#20261128", "idh", 9)]
+    items = req.add_members_request("T", adds, 1000)
+    assert len(items) == 2
+    r = items[0]["Update"]
+    assert r["TableName"] == "T" and r["Key"] == {"PK": "VEL#IP#h", "SK": "H#2026112812"}
     assert r["UpdateExpression"] == "ADD #m :m SET #e = :e"
     assert r["ConditionExpression"] == "attribute_not_exists(#m) OR size(#m) < :cap"
     assert r["ExpressionAttributeNames"] == {"#m": "members", "#e": "expiresAt"}
-    assert r["ExpressionAttributeValues"] == {":m": {"app-1"}, ":e": 123, ":cap": 1000}
-    q = req.members_query("VEL#IP#h", "H#1", "H#2")
-    assert "#pk" in q["KeyConditionExpression"] and q["ExpressionAttributeNames"]["#m"] == "members"
-    item = req.sighting_item("LOC#USR#u", Sighting("a", 5, 39.90421, 116.40739), 9)
-    assert str(item["lat"]) == "39.9" and str(item["lon"]) == "116.41" and item["expiresAt"] == 9
+    assert r["ExpressionAttributeValues"] == {":m": {"app-1", "app-2"}, ":e": 124, ":cap": 1000}
 
 
 def test_hash_identifier_is_keyed_namespaced_and_normalised() -> None:

@@ -33,8 +33,9 @@ def test_create_then_read_back(repo) -> None:
     repo.create(app, pii)
     got = repo.get(app.application_id)
     assert got == app
-    assert repo.get_pii(app.application_id) == pii
-    assert "张三" not in repr(repo.get_pii(app.application_id))
+    assert repo.get_with_pii(app.application_id) == (repo.get(app.application_id), pii)
+    assert "张三" not in repr(repo.get_with_pii(app.application_id)[1])
+    assert repo.get_with_pii("app_missing") is None
 
 
 def test_status_alone_can_be_read(repo) -> None:

@@ -62,3 +62,43 @@ def test_a_failed_transaction_leaves_nothing_behind_with_item_snapshots(monkeypa
         assert "Item" not in client.get_item(TableName="t", Key={"PK": {"S": "B"}, "SK": {"S": "1"}})
         client.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": {"PK": {"S": "C"}, "SK": {"S": "1"}}}}])
         assert "Item" in client.get_item(TableName="t", Key={"PK": {"S": "C"}, "SK": {"S": "1"}})
+
+
+def _queries() -> dict:
+    """Queries whose answers depend on partition, order, paging and the GSI."""
+    from boto3.dynamodb.conditions import Key
+
+    with mock_aws():
+        boto3.client("dynamodb", region_name="us-east-1").create_table(**table_create_args("t"))
+        table = boto3.resource("dynamodb", region_name="us-east-1").Table("t")
+        for p in range(6):
+            for s in range(7):
+                table.put_item(Item={"PK": f"P#{p}", "SK": f"S#{(s * 5) % 7}", "GSI1PK": f"G#{(p + s) % 3}",
+                                     "GSI1SK": f"{s:02d}", "v": p * 10 + s})
+        out = {
+            "partition": table.query(KeyConditionExpression=Key("PK").eq("P#2"))["Items"],
+            "range": table.query(KeyConditionExpression=Key("PK").eq("P#3") & Key("SK").between("S#2", "S#5"))["Items"],
+            "reverse": table.query(KeyConditionExpression=Key("PK").eq("P#4"), ScanIndexForward=False)["Items"],
+            "missing": table.query(KeyConditionExpression=Key("PK").eq("P#9"))["Items"],
+            "gsi": table.query(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("G#1"))["Items"],
+        }
+        pages, kwargs = [], {"KeyConditionExpression": Key("PK").eq("P#5"), "Limit": 3}
+        while True:
+            page = table.query(**kwargs)
+            pages.append(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        out["pages"] = pages
+        return out
+
+
+def test_queries_answer_as_motos_table_wide_query_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.models.table import Table
+
+    expected = _queries()
+    assert [i["SK"] for i in expected["partition"]] == [f"S#{s}" for s in range(7)]
+    assert len(expected["pages"]) == 3 and expected["gsi"]
+    monkeypatch.setattr(Table, "query", Table.query)  # restored after the test
+    engine._patch_dynamodb_queries()
+    assert _queries() == expected

@@ -20,7 +20,9 @@ from .records import ApplicantPii, Application, Offer, Status
 class ApplicationRepository(Protocol):
     def create(self, app: Application, pii: ApplicantPii) -> None: ...
     def get(self, application_id: str) -> Application | None: ...
-    def get_pii(self, application_id: str) -> ApplicantPii | None: ...
+    def get_with_pii(self, application_id: str) -> tuple[Application, ApplicantPii] | None:
+        """The application and its applicant's personal data, in one read."""
+        ...
     def status_of(self, application_id: str) -> tuple[str, Status] | None:
         """(owner, status) only: cheap enough to poll."""
         ...
@@ -240,11 +242,19 @@ class DynamoApplicationRepository:
         ).get("Item")
         return (item["userId"], Status(item["status"])) if item else None
 
-    def get_pii(self, application_id: str) -> ApplicantPii | None:
-        item = self._table.get_item(Key={"PK": f"APP#{application_id}", "SK": "PII"}, ConsistentRead=True).get("Item")
-        if not item:
+    def get_with_pii(self, application_id: str) -> tuple[Application, ApplicantPii] | None:
+        from boto3.dynamodb.conditions import Key
+
+        # APP and PII share the partition, and sort before REVIEW: one Query, two items.
+        items = self._table.query(
+            KeyConditionExpression=Key("PK").eq(f"APP#{application_id}") & Key("SK").between("APP", "PII"),
+            ConsistentRead=True,
+        ).get("Items", [])
+        by_sk = {i["SK"]: i for i in items}
+        if "APP" not in by_sk or "PII" not in by_sk:
             return None
-        return ApplicantPii(application_id, item["name"], item["idNumber"], item["phone"])
+        pii = by_sk["PII"]
+        return from_item(by_sk["APP"]), ApplicantPii(application_id, pii["name"], pii["idNumber"], pii["phone"])
 
     def list_for_user(self, user_id: str, limit: int = 50) -> list[Application]:
         from boto3.dynamodb.conditions import Key
@@ -341,8 +351,9 @@ class InMemoryApplicationRepository:
         item = self._apps.get(application_id)
         return from_item(copy.deepcopy(item)) if item else None
 
-    def get_pii(self, application_id: str) -> ApplicantPii | None:
-        return self._pii.get(application_id)
+    def get_with_pii(self, application_id: str) -> tuple[Application, ApplicantPii] | None:
+        app, pii = self.get(application_id), self._pii.get(application_id)
+        return (app, pii) if app is not None and pii is not None else None
 
     def status_of(self, application_id: str) -> tuple[str, Status] | None:
         item = self._apps.get(application_id)

@@ -10,6 +10,7 @@ from chalicelib.fraud.ports import (
     FraudCounters,
     InMemoryBlacklist,
     InMemoryFraudCounters,
+    MemberAdd,
 )
 from chalicelib.fraud.screen import screen
 
@@ -25,6 +26,7 @@ __all__ = [
     "FraudResult",
     "InMemoryBlacklist",
     "InMemoryFraudCounters",
+    "MemberAdd",
     "Sighting",
     "blacklist_value",
     "hash_identifier",

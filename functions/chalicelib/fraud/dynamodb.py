@@ -2,70 +2,51 @@
 
 Request builders are pure functions (tested on their own); the adapters only send them.
 They take a boto3 `Table` resource, built once per container by the wiring module.
+
+Screening is on the decision's critical path, so its reads and writes are batched: all of
+one application's counter updates go in one TransactWriteItems, and every window is read
+back with BatchGetItem (100 keys a request), instead of an UpdateItem and a Query each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Decimal
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.fraud import keys
-from chalicelib.fraud.model import BlacklistEntry, Sighting
-from chalicelib.fraud.ports import MAX_MEMBERS_PER_BUCKET
+from chalicelib.fraud.model import BlacklistEntry
+from chalicelib.fraud.ports import MAX_MEMBERS_PER_BUCKET, MemberAdd
 
 _BATCH_GET_LIMIT = 100
-_BATCH_GET_ATTEMPTS = 4
+_ATTEMPTS = 4
 
 
-def add_member_request(
-    series: str, bucket: str, member: str, expires_at: int, max_members: int
-) -> dict[str, Any]:
-    # ADD on a string set is atomic and idempotent: a retried application is one member.
-    # The condition stops a bucket growing past max_members (see ports.MAX_MEMBERS_PER_BUCKET).
-    return {
-        "Key": {"PK": series, "SK": bucket},
-        "UpdateExpression": "ADD #m :m SET #e = :e",
-        "ConditionExpression": "attribute_not_exists(#m) OR size(#m) < :cap",
-        "ExpressionAttributeNames": {"#m": "members", "#e": "expiresAt"},
-        "ExpressionAttributeValues": {":m": {member}, ":e": expires_at, ":cap": max_members},
-    }
-
-
-def members_query(series: str, first_bucket: str, last_bucket: str) -> dict[str, Any]:
-    return {
-        "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
-        "ProjectionExpression": "#m",
-        "ExpressionAttributeNames": {"#pk": "PK", "#sk": "SK", "#m": "members"},
-        "ExpressionAttributeValues": {":pk": series, ":first": first_bucket, ":last": last_bucket},
-    }
-
-
-def _coordinate(value: float) -> Decimal:
-    # Two decimals (~1 km): enough for travel speed, less precise than a home address.
-    return Decimal(str(round(value, 2)))
-
-
-def sighting_item(series: str, sighting: Sighting, expires_at: int) -> dict[str, Any]:
-    return {
-        "PK": series,
-        "SK": keys.sighting_sk(sighting.at, sighting.application_id),
-        "applicationId": sighting.application_id,
-        "at": sighting.at,
-        "lat": _coordinate(sighting.lat),
-        "lon": _coordinate(sighting.lon),
-        "expiresAt": expires_at,
-    }
-
-
-def sightings_query(series: str, since: int) -> dict[str, Any]:
-    return {
-        "KeyConditionExpression": "#pk = :pk AND #sk >= :from",
-        "ExpressionAttributeNames": {"#pk": "PK", "#sk": "SK"},
-        "ExpressionAttributeValues": {":pk": series, ":from": keys.sighting_sk_from(since)},
-    }
+def add_members_request(table: str, adds: Sequence[MemberAdd], max_members: int) -> list[dict[str, Any]]:
+    """TransactItems adding every member; one Update per (series, bucket), as a transaction may
+    name an item only once."""
+    merged: dict[tuple[str, str], tuple[set[str], int]] = {}
+    for add in adds:
+        members, expires = merged.setdefault((add.series, add.bucket), (set(), add.expires_at))
+        members.add(add.member)
+        merged[(add.series, add.bucket)] = (members, max(expires, add.expires_at))
+    return [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"PK": series, "SK": bucket},
+                # ADD on a string set is atomic and idempotent: a retried application is one member.
+                # The condition stops a bucket growing past max_members (ports.MAX_MEMBERS_PER_BUCKET).
+                "UpdateExpression": "ADD #m :m SET #e = :e",
+                "ConditionExpression": "attribute_not_exists(#m) OR size(#m) < :cap",
+                "ExpressionAttributeNames": {"#m": "members", "#e": "expiresAt"},
+                "ExpressionAttributeValues": {":m": members, ":e": expires, ":cap": max_members},
+            }
+        }
+        for (series, bucket), (members, expires) in merged.items()
+    ]
 
 
 def blacklist_item(entry: BlacklistEntry) -> dict[str, Any]:
@@ -78,15 +59,32 @@ def blacklist_item(entry: BlacklistEntry) -> dict[str, Any]:
     }
 
 
-def _query_all(table: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    kwargs = dict(request)
-    while True:
-        page = table.query(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+def batch_get(table: Any, keys_: Sequence[dict[str, str]], attributes: Sequence[str]) -> list[dict[str, Any]]:
+    """Every item of `keys_` that exists (strongly consistent), 100 keys a request, with
+    unprocessed keys retried; raises rather than answer for keys it could not read."""
+    client = table.meta.client  # the resource's client: speaks plain Python types
+    names = {f"#a{i}": a for i, a in enumerate(attributes)}
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys_), _BATCH_GET_LIMIT):
+        request: dict[str, Any] = {
+            table.name: {
+                "Keys": list(keys_[start : start + _BATCH_GET_LIMIT]),
+                "ConsistentRead": True,
+                "ProjectionExpression": ", ".join(names),
+                "ExpressionAttributeNames": names,
+            }
+        }
+        for attempt in range(_ATTEMPTS):
+            page = client.batch_get_item(RequestItems=request)
+            found.extend(page.get("Responses", {}).get(table.name, []))
+            request = page.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.01 * 2**attempt)
+        else:
+            # Answering "none" for keys we could not read would wave fraud through.
+            raise RuntimeError("fraud lookup throttled: keys left unprocessed")
+    return found
 
 
 class DynamoDBFraudCounters:
@@ -94,29 +92,37 @@ class DynamoDBFraudCounters:
         self._table = table
         self._max_members = max_members
 
-    def add_member(self, series: str, bucket: str, member: str, expires_at: int) -> None:
-        request = add_member_request(series, bucket, member, expires_at, self._max_members)
-        try:
-            self._table.update_item(**request)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            # The bucket is full: this application is past every threshold anyway.
+    def add_members(self, adds: Sequence[MemberAdd]) -> None:
+        items = add_members_request(self._table.name, adds, self._max_members)
+        client = self._table.meta.client
+        for attempt in range(_ATTEMPTS):
+            if not items:
+                return
+            try:
+                client.transact_write_items(TransactItems=items)
+                return
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            if len(codes) != len(items):
+                raise RuntimeError("fraud counters: transaction cancelled without a reason per item")
+            # A full bucket fails its condition: this application is past every threshold there
+            # anyway, so the others go ahead without it. Conflicts with a concurrent screening
+            # (TransactionConflict) are retried; nothing of a cancelled transaction was written.
+            items = [item for item, code in zip(items, codes) if code != "ConditionalCheckFailed"]
+            if any(code not in ("None", "ConditionalCheckFailed", "TransactionConflict") for code in codes):
+                raise RuntimeError(f"fraud counters: transaction cancelled: {codes}")
+            if "TransactionConflict" in codes:
+                time.sleep(0.01 * 2**attempt)
+        raise RuntimeError("fraud counters: transaction kept conflicting")
 
-    def members(self, series: str, first_bucket: str, last_bucket: str) -> frozenset[str]:
-        out: set[str] = set()
-        for item in _query_all(self._table, members_query(series, first_bucket, last_bucket)):
-            out |= set(item.get("members", ()))
-        return frozenset(out)
-
-    def record_sighting(self, series: str, sighting: Sighting, expires_at: int) -> None:
-        self._table.put_item(Item=sighting_item(series, sighting, expires_at))
-
-    def sightings_since(self, series: str, since: int) -> list[Sighting]:
-        return [
-            Sighting(str(i["applicationId"]), int(i["at"]), float(i["lat"]), float(i["lon"]))
-            for i in _query_all(self._table, sightings_query(series, since))
-        ]
+    def members(self, wanted: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {series: set() for series in wanted}
+        requested = [{"PK": series, "SK": bucket} for series, buckets in wanted.items() for bucket in buckets]
+        for item in batch_get(self._table, requested, ("PK", "members")):
+            out[item["PK"]] |= set(item.get("members", ()))
+        return {series: frozenset(m) for series, m in out.items()}
 
 
 class DynamoDBBlacklist:
@@ -133,28 +139,5 @@ class DynamoDBBlacklist:
 
     def find(self, keys_: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         wanted = {keys.blacklist_pk(k, h): (k, h) for k, h in keys_}
-        found: set[tuple[str, str]] = set()
-        pks = list(wanted)
-        client = self._table.meta.client  # the resource's client: speaks plain Python types
-        for start in range(0, len(pks), _BATCH_GET_LIMIT):
-            request: dict[str, Any] = {
-                self._table.name: {
-                    "Keys": [
-                        {"PK": pk, "SK": keys.BLACKLIST_SK}
-                        for pk in pks[start : start + _BATCH_GET_LIMIT]
-                    ],
-                    "ProjectionExpression": "#pk",
-                    "ExpressionAttributeNames": {"#pk": "PK"},
-                }
-            }
-            for _ in range(_BATCH_GET_ATTEMPTS):
-                page = client.batch_get_item(RequestItems=request)
-                for item in page.get("Responses", {}).get(self._table.name, []):
-                    found.add(wanted[item["PK"]])
-                request = page.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            else:
-                # Answering "not listed" for keys we could not read would wave fraud through.
-                raise RuntimeError("blacklist lookup throttled: keys left unprocessed")
-        return found
+        requested = [{"PK": pk, "SK": keys.BLACKLIST_SK} for pk in wanted]
+        return {wanted[item["PK"]] for item in batch_get(self._table, requested, ("PK",))}

@@ -6,14 +6,20 @@
 | VEL#IP#<ip hash>      | H#<yyyymmddhh>          | same, per IP                        | +25 h    |
 | VEL#ID#<id hash>      | H#<yyyymmddhh>          | same, per ID                        | +25 h    |
 | DEV#<device hash>     | D#<yyyymmdd>            | members: ID hashes seen that day    | +31 d    |
-| LOC#USR#<user id>     | T#<epoch:010d>#<app id> | lat, lon (2 dp), applicationId, at  | +48 h    |
-| LOC#DEV#<device hash> | T#<epoch:010d>#<app id> | same, per device                    | +48 h    |
+| LOC#USR#<user id>     | H#<yyyymmddhh>          | members: sightings that hour        | +48 h    |
+| LOC#DEV#<device hash> | H#<yyyymmddhh>          | same, per device                    | +48 h    |
 | BLK#<kind>#<hash>     | BLK                     | kind, reasonCode, addedAt           | none     |
+
+Every counter is a string set per time bucket, so one screening records everything in one
+transaction and reads every window back in one or two batch reads (see fraud.dynamodb).
+A sighting is a member too: "<epoch:010d>#<lat 2dp>#<lon 2dp>#<application id>".
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, UTC
+
+from chalicelib.fraud.model import Sighting
 
 
 def velocity_series(kind: str, value_hash: str) -> str:
@@ -53,9 +59,21 @@ def day_buckets(now: datetime, days: int) -> tuple[str, str]:
     return day_bucket(now - timedelta(days=days - 1)), day_bucket(now)
 
 
-def sighting_sk(at: int, application_id: str) -> str:
-    return f"T#{at:010d}#{application_id}"
+def hour_bucket_list(now: datetime, hours: int) -> list[str]:
+    """Every hourly bucket from `hours` hours ago up to now, oldest first."""
+    return [hour_bucket(now - timedelta(hours=h)) for h in range(hours, -1, -1)]
 
 
-def sighting_sk_from(at: int) -> str:
-    return f"T#{at:010d}#"
+def day_bucket_list(now: datetime, days: int) -> list[str]:
+    """Every daily bucket of `days` calendar days (UTC) ending today, oldest first."""
+    return [day_bucket(now - timedelta(days=d)) for d in range(days - 1, -1, -1)]
+
+
+def sighting_member(s: Sighting) -> str:
+    # Two decimals (~1 km): enough for travel speed, less precise than a home address.
+    return f"{s.at:010d}#{s.lat:.2f}#{s.lon:.2f}#{s.application_id}"
+
+
+def sighting_from_member(member: str) -> Sighting:
+    at, lat, lon, application_id = member.split("#", 3)
+    return Sighting(application_id, int(at), float(lat), float(lon))

@@ -5,10 +5,11 @@ tests/risk/test_fraud_contract.py runs one suite against both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.fraud.model import BlacklistEntry, Sighting
+from chalicelib.fraud.model import BlacklistEntry
 
 
 MAX_MEMBERS_PER_BUCKET = 1000
@@ -16,20 +17,25 @@ MAX_MEMBERS_PER_BUCKET = 1000
 stays well under DynamoDB's 400 KB limit even when a bot farm hammers one IP."""
 
 
+@dataclass(frozen=True)
+class MemberAdd:
+    series: str
+    bucket: str
+    member: str
+    expires_at: int
+
+
 class FraudCounters(Protocol):
-    def add_member(self, series: str, bucket: str, member: str, expires_at: int) -> None:
-        """Add `member` to the set at (series, bucket). Atomic; adding it again changes nothing,
-        which is what makes a retried application count once. A full bucket
-        (MAX_MEMBERS_PER_BUCKET, or the adapter's max_members) silently drops new members."""
+    """String sets per (series, time bucket). Screening one application is one `add_members`
+    and one `members`: a round trip each, whatever the number of counters."""
 
-    def members(self, series: str, first_bucket: str, last_bucket: str) -> frozenset[str]:
-        """Union of the sets in buckets first..last (inclusive, in key order)."""
+    def add_members(self, adds: Sequence[MemberAdd]) -> None:
+        """Add each member to its (series, bucket) set. Adding one again changes nothing, which is
+        what makes a retried application count once. A full bucket (MAX_MEMBERS_PER_BUCKET, or
+        the adapter's max_members) silently drops new members; the other adds still land."""
 
-    def record_sighting(self, series: str, sighting: Sighting, expires_at: int) -> None:
-        """Remember where an application came from (idempotent per application and time)."""
-
-    def sightings_since(self, series: str, since: int) -> list[Sighting]:
-        """Sightings at or after `since` (epoch seconds), oldest first."""
+    def members(self, wanted: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str]]:
+        """For each series, the union of its sets in the given buckets (empty when none exist)."""
 
 
 class Blacklist(Protocol):
@@ -48,28 +54,18 @@ class InMemoryFraudCounters:
     def __init__(self, max_members: int = MAX_MEMBERS_PER_BUCKET) -> None:
         self.max_members = max_members
         self.sets: dict[tuple[str, str], set[str]] = {}
-        self.sightings: dict[tuple[str, str], Sighting] = {}
 
-    def add_member(self, series: str, bucket: str, member: str, expires_at: int) -> None:
-        members = self.sets.setdefault((series, bucket), set())
-        if len(members) < self.max_members:
-            members.add(member)
+    def add_members(self, adds: Sequence[MemberAdd]) -> None:
+        for add in adds:
+            members = self.sets.setdefault((add.series, add.bucket), set())
+            if len(members) < self.max_members:
+                members.add(add.member)
 
-    def members(self, series: str, first_bucket: str, last_bucket: str) -> frozenset[str]:
-        out: set[str] = set()
-        for (s, b), m in self.sets.items():
-            if s == series and first_bucket <= b <= last_bucket:
-                out |= m
-        return frozenset(out)
-
-    def record_sighting(self, series: str, sighting: Sighting, expires_at: int) -> None:
-        key = (series, f"{sighting.at:010d}#{sighting.application_id}")
-        self.sightings[key] = Sighting(
-            sighting.application_id, sighting.at, round(sighting.lat, 2), round(sighting.lon, 2)
-        )
-
-    def sightings_since(self, series: str, since: int) -> list[Sighting]:
-        return [v for (s, k), v in sorted(self.sightings.items()) if s == series and v.at >= since]
+    def members(self, wanted: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str]]:
+        return {
+            series: frozenset().union(*(self.sets.get((series, b), set()) for b in buckets))
+            for series, buckets in wanted.items()
+        }
 
 
 class InMemoryBlacklist:

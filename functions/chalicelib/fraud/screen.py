@@ -10,7 +10,7 @@ from chalicelib.fraud import policy as p
 from chalicelib.fraud.geo import city_coordinates, haversine_km
 from chalicelib.fraud.identifiers import hash_identifier
 from chalicelib.fraud.model import FraudInput, FraudResult, Sighting
-from chalicelib.fraud.ports import Blacklist, FraudCounters
+from chalicelib.fraud.ports import Blacklist, FraudCounters, MemberAdd
 from chalicelib.reasons import Reason
 
 REASON_TEXT = {
@@ -44,15 +44,15 @@ def screen(
     signals: dict[str, Any] = {}
 
     # Blacklist
-    wanted = [("ID", inp.id_hash), ("DEVICE", device)]
+    listed = [("ID", inp.id_hash), ("DEVICE", device)]
     if inp.phone_hash:
-        wanted.append(("PHONE", inp.phone_hash))
-    hits = blacklist.find(wanted)
+        listed.append(("PHONE", inp.phone_hash))
+    hits = blacklist.find(listed)
     signals["blacklist_hits"] = sorted(kind for kind, _ in hits)
     if hits:
         flagged.add(p.BLACKLIST)
 
-    # Record, then count (the counts include this application)
+    # Record, then count (the counts include this application): one write, one read.
     vel_hours = policy.velocity_window_hours
     vel_expires = now_s + (vel_hours + 1) * 3600
     velocity_series = {
@@ -60,27 +60,36 @@ def screen(
         "ip": keys.velocity_series("IP", ip),
         "id": keys.velocity_series("ID", inp.id_hash),
     }
-    for series in velocity_series.values():
-        counters.add_member(series, keys.hour_bucket(inp.now), inp.application_id, vel_expires)
     dev_series = keys.device_ids_series(device)
     dev_days = policy.device_window_days
-    counters.add_member(
-        dev_series, keys.day_bucket(inp.now), inp.id_hash, now_s + (dev_days + 1) * 86400
-    )
+    adds = [MemberAdd(s, keys.hour_bucket(inp.now), inp.application_id, vel_expires) for s in velocity_series.values()]
+    adds.append(MemberAdd(dev_series, keys.day_bucket(inp.now), inp.id_hash, now_s + (dev_days + 1) * 86400))
+    vel_buckets = keys.hour_bucket_list(inp.now, vel_hours)
+    wanted = {s: vel_buckets for s in velocity_series.values()}
+    wanted[dev_series] = keys.day_bucket_list(inp.now, dev_days)
+    travel_series = (keys.sightings_series("USR", inp.user_id), keys.sightings_series("DEV", device))
+    if inp.lat is not None and inp.lon is not None:
+        # Where this application came from, per user and per device (for impossible travel).
+        here = keys.sighting_member(Sighting(inp.application_id, now_s, inp.lat, inp.lon))
+        expires = now_s + policy.sighting_ttl_hours * 3600
+        adds += [MemberAdd(s, keys.hour_bucket(inp.now), here, expires) for s in travel_series]
+        lookback = keys.hour_bucket_list(inp.now, policy.travel_lookback_hours)
+        wanted.update({s: lookback for s in travel_series})
+    counters.add_members(adds)
+    counted = counters.members(wanted)
 
-    first, last = keys.hour_buckets(inp.now, vel_hours)
     limits = {
         "device": policy.velocity_max_per_device,
         "ip": policy.velocity_max_per_ip,
         "id": policy.velocity_max_per_id,
     }
     for name, series in velocity_series.items():
-        n = len(counters.members(series, first, last))
+        n = len(counted[series])
         signals[f"velocity_{name}_{vel_hours}h"] = n
         if n > limits[name]:
             flagged.add(p.VELOCITY)
 
-    distinct_ids = len(counters.members(dev_series, *keys.day_buckets(inp.now, dev_days)))
+    distinct_ids = len(counted[dev_series])
     signals[f"device_distinct_ids_{dev_days}d"] = distinct_ids
     if distinct_ids > policy.device_max_distinct_ids:
         flagged.add(p.DEVICE_SHARED)
@@ -99,7 +108,8 @@ def screen(
             signals["km_from_declared_city"] = int(km)
             if km > policy.max_km_from_declared_city:
                 flagged.add(p.LOCATION)
-        speed = _max_travel_kmh(inp, device, counters, policy)
+        seen = [keys.sighting_from_member(m) for s in travel_series for m in counted[s]]
+        speed = _max_travel_kmh(inp, seen, policy)
         signals["max_travel_kmh"] = speed
         if speed is not None and speed > policy.max_travel_kmh:
             flagged.add(p.IMPOSSIBLE_TRAVEL)
@@ -115,27 +125,21 @@ def screen(
     )
 
 
-def _max_travel_kmh(
-    inp: FraudInput, device: str, counters: FraudCounters, policy: p.FraudPolicy
-) -> int | None:
+def _max_travel_kmh(inp: FraudInput, sightings: list[Sighting], policy: p.FraudPolicy) -> int | None:
     """Fastest implied speed between this application and a recent one of the same user or
-    device (records this one's sighting too). None when there is nothing to compare."""
+    device. None when there is nothing to compare."""
     assert inp.lat is not None and inp.lon is not None
     now_s = int(inp.now.timestamp())
     since = int((inp.now - timedelta(hours=policy.travel_lookback_hours)).timestamp())
-    here = Sighting(inp.application_id, now_s, inp.lat, inp.lon)
-    expires = now_s + policy.sighting_ttl_hours * 3600
     fastest: int | None = None
-    for series in (keys.sightings_series("USR", inp.user_id), keys.sightings_series("DEV", device)):
-        counters.record_sighting(series, here, expires)
-        for seen in counters.sightings_since(series, since):
-            if seen.application_id == inp.application_id or seen.at > now_s:
-                continue
-            km = haversine_km(seen.lat, seen.lon, inp.lat, inp.lon)
-            if km < policy.travel_min_km:
-                kmh = 0
-            else:
-                hours = max(now_s - seen.at, policy.travel_min_seconds) / 3600
-                kmh = int(km / hours)
-            fastest = kmh if fastest is None else max(fastest, kmh)
+    for seen in sightings:
+        if seen.application_id == inp.application_id or not since <= seen.at <= now_s:
+            continue
+        km = haversine_km(seen.lat, seen.lon, inp.lat, inp.lon)
+        if km < policy.travel_min_km:
+            kmh = 0
+        else:
+            hours = max(now_s - seen.at, policy.travel_min_seconds) / 3600
+            kmh = int(km / hours)
+        fastest = kmh if fastest is None else max(fastest, kmh)
     return fastest

@@ -52,12 +52,12 @@ class OriginationSteps:
     today: Callable[[], date] = lambda: utcnow().date()
     now: Callable[[], datetime] = utcnow
 
-    def _pii(self, application_id: str) -> Any:
+    def _with_pii(self, application_id: str) -> tuple[Application, Any]:
         # Written in the same transaction as the application, so missing means no application.
-        pii = self.applications.get_pii(application_id)
-        if pii is None:
+        found = self.applications.get_with_pii(application_id)
+        if found is None:
             raise NotFound(f"application {application_id} not found")
-        return pii
+        return found
 
     def _app(self, application_id: str) -> Application:
         app = self.applications.get(application_id)
@@ -68,12 +68,11 @@ class OriginationSteps:
     # --- Verify Identity -------------------------------------------------------------
 
     def verify_identity(self, application_id: str) -> dict[str, Any]:
-        app = self._app(application_id)
+        app, pii = self._with_pii(application_id)
         doc = self.documents.get(app.document_id)
         if doc is None or doc.status is DocumentStatus.AWAITING_UPLOAD:
             # OCR runs when the photo lands; the workflow waits a bounded while (ASL Retry).
             raise DocumentNotReady(f"document {app.document_id} has not been read yet")
-        pii = self._pii(application_id)
         result = self.verify(fields_from_item(doc.fields), pii.name, pii.id_number, self.today())
         summary = {"passed": bool(result.passed), "age": result.age, "reasons": _reason_dicts(result.reasons)}
         self.applications.record_step(application_id, "identity", summary)
@@ -82,8 +81,7 @@ class OriginationSteps:
     # --- Screen Fraud ---------------------------------------------------------------
 
     def screen_fraud(self, application_id: str) -> dict[str, Any]:
-        app = self._app(application_id)
-        pii = self._pii(application_id)
+        app, pii = self._with_pii(application_id)
         result = self.screen(
             self.fraud_input(
                 application_id=application_id,
@@ -109,7 +107,7 @@ class OriginationSteps:
     # --- Pull Credit Report -------------------------------------------------------------
 
     def pull_credit_report(self, application_id: str) -> dict[str, Any]:
-        pii = self._pii(application_id)
+        _, pii = self._with_pii(application_id)
         # The consent reference is the application: its consent record holds time and text version.
         report = self.bureau.pull(pii.id_number, application_id)
         data = report.as_dict()
