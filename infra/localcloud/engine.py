@@ -30,6 +30,11 @@
    different signing path and are still signed, as the phone needs them.
 10. For every request moto lists the handler class's methods with `inspect.getmembers`
     (~0.3 ms); a class's methods do not change, so the list is kept per class.
+11. Lambda never runs two invocations in one container at once; the local cloud does (one
+    process, one Container, many threads). boto3's DynamoDB resource numbers the placeholders
+    of `Key(...)`/`Attr(...)` conditions with one builder per client, reset per request, so two
+    threads building conditions at once corrupt each other's ("Query condition missed key
+    schema element"). Each thread gets its own builder, as each Lambda container has its own.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -72,6 +77,7 @@ def install(router: InProcessLambda) -> None:
         _patch_dynamodb_queries()
         _patch_signing()
         _patch_action_lookup()
+        _patch_condition_builder()
         _installed = True
 
 
@@ -249,6 +255,24 @@ def _patch_action_lookup() -> None:
     from moto.core import responses, utils
 
     responses.method_names_from_class = functools.cache(utils.method_names_from_class)
+
+
+def _patch_condition_builder() -> None:
+    from boto3.dynamodb.conditions import ConditionExpressionBuilder
+    from boto3.dynamodb.transform import TransformationInjector
+
+    builders = threading.local()
+
+    def builder(self: Any) -> ConditionExpressionBuilder:
+        mine = getattr(builders, "builder", None)
+        if mine is None:
+            mine = builders.builder = ConditionExpressionBuilder()
+        return mine
+
+    def ignore(self: Any, value: Any) -> None:
+        pass  # set once by __init__; every thread builds with its own
+
+    TransformationInjector._condition_builder = property(builder, ignore)
 
 
 class _QueryView:

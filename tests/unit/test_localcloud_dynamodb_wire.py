@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import boto3
 import pytest
 from moto import mock_aws
@@ -102,3 +104,40 @@ def test_queries_answer_as_motos_table_wide_query_does(monkeypatch: pytest.Monke
     monkeypatch.setattr(Table, "query", Table.query)  # restored after the test
     engine._patch_dynamodb_queries()
     assert _queries() == expected
+
+
+def test_threads_sharing_one_table_resource_build_their_own_conditions(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As chalice local and the engine's task threads share one Container (one Table resource).
+    import threading
+
+    from boto3.dynamodb.conditions import Key
+    from boto3.dynamodb.transform import TransformationInjector
+
+    monkeypatch.setattr(TransformationInjector, "_condition_builder", None, raising=False)
+    engine._patch_condition_builder()
+
+    errors: list[Exception] = []
+    with mock_aws():
+        boto3.client("dynamodb", region_name="us-east-1").create_table(**table_create_args("t"))
+        table = boto3.resource("dynamodb", region_name="us-east-1").Table("t")
+        table.put_item(Item={"PK": "A", "SK": "B"})
+
+        def work() -> None:
+            try:
+                for _ in range(150):
+                    cond = Key("PK").eq("A") & Key("SK").between("A", "C")
+                    assert table.query(KeyConditionExpression=cond)["Count"] == 1
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # switch threads often, as a loaded local cloud does
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            sys.setswitchinterval(interval)
+    assert errors == []
