@@ -113,6 +113,8 @@ def test_another_users_application_is_not_found(client: Client, container: wirin
     app_id = post_application(client, container, application_body(doc)).json_body["applicationId"]
     r = client.http.get(f"/v1/applications/{app_id}", headers=auth(container, "user-2"))
     assert r.status_code == 404
+    r = client.http.get(f"/v1/applications/{app_id}?waitSeconds=1", headers=auth(container, "user-2"))
+    assert r.status_code == 404
     # Nor can anyone apply with someone else's document.
     r = post_application(client, container, application_body(doc), key="key-0000002", user="user-2")
     assert r.status_code == 404 and r.json_body["field"] == "documentId"

@@ -109,18 +109,21 @@ class OriginationService:
         One request from the phone instead of a polling loop; the wait is capped by the
         caller so it stays inside API Gateway's 29 s integration timeout.
         """
-        app = self.get(user_id, application_id)
+        found = self.applications.status_of(application_id)
+        # Another user's application is indistinguishable from a missing one.
+        if found is None or found[0] != user_id:
+            raise NotFound(f"application {application_id} not found")
         deadline = time.monotonic() + wait_seconds
-        status = app.status
+        status = found[1]
         # Poll the status alone, backing off (a decision takes a few hundred ms; a review,
-        # minutes), and read the whole record once it has moved.
+        # minutes), and read the whole record once, at the end.
         poll = first_poll
         while status is Status.PENDING and time.monotonic() < deadline:
             time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
             poll = min(poll * 1.5, max_poll)
             found = self.applications.status_of(application_id)
             status = found[1] if found else status
-        return app if status is app.status else self.get(user_id, application_id)
+        return self.get(user_id, application_id)
 
     def document_status(self, user_id: str, document_id: str) -> dict[str, Any]:
         doc = self.documents.get(document_id)
