@@ -35,6 +35,9 @@
     of `Key(...)`/`Attr(...)` conditions with one builder per client, reset per request, so two
     threads building conditions at once corrupt each other's ("Query condition missed key
     schema element"). Each thread gets its own builder, as each Lambda container has its own.
+12. moto projects an item (ProjectionExpression) by converting all of it to plain JSON and back,
+    so reading two attributes of an application cost more than reading the whole item. A
+    projection of top-level attributes takes them as they are; nested paths still go to moto.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -78,6 +81,7 @@ def install(router: InProcessLambda) -> None:
         _patch_signing()
         _patch_action_lookup()
         _patch_condition_builder()
+        _patch_projection()
         _installed = True
 
 
@@ -273,6 +277,22 @@ def _patch_condition_builder() -> None:
         pass  # set once by __init__; every thread builds with its own
 
     TransformationInjector._condition_builder = property(builder, ignore)
+
+
+def _patch_projection() -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    original = Item.project
+
+    def project(self: Any, projection_expressions: list[list[str]]) -> Any:
+        if not all(len(path) == 1 and "[" not in path[0] for path in projection_expressions):
+            return original(self, projection_expressions)
+        names = {path[0] for path in projection_expressions}
+        # to_regular_json copies the value, so the projection shares nothing with the table.
+        attrs = {name: value.to_regular_json() for name, value in self.attrs.items() if name in names}
+        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
+
+    Item.project = project
 
 
 class _QueryView:

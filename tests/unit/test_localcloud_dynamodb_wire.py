@@ -141,3 +141,32 @@ def test_threads_sharing_one_table_resource_build_their_own_conditions(monkeypat
         finally:
             sys.setswitchinterval(interval)
     assert errors == []
+
+
+def _projections() -> dict:
+    with mock_aws():
+        boto3.client("dynamodb", region_name="us-east-1").create_table(**table_create_args("t"))
+        table = boto3.resource("dynamodb", region_name="us-east-1").Table("t")
+        table.put_item(Item=ITEM)
+        key = {"PK": "APP#1", "SK": "APP"}
+
+        def get(expr: str, names: dict[str, str]) -> dict:
+            return table.get_item(Key=key, ProjectionExpression=expr, ExpressionAttributeNames=names)["Item"]
+
+        return {
+            "top": get("#n, #f, #s, #b, #missing", {"#n": "n", "#f": "flag", "#s": "strings", "#b": "blob", "#missing": "x"}),
+            "map": get("#nested", {"#nested": "nested"}),
+            "nested": get("#nested.#list, #n", {"#nested": "nested", "#list": "list", "#n": "n"}),
+            "query": table.query(KeyConditionExpression=boto3.dynamodb.conditions.Key("PK").eq("APP#1"),
+                                 ProjectionExpression="#n, #nested", ExpressionAttributeNames={"#n": "n", "#nested": "nested"})["Items"],
+        }
+
+
+def test_projections_answer_as_motos_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    expected = _projections()
+    assert expected["top"]["strings"] == {"a", "b"} and "x" not in expected["top"]
+    monkeypatch.setattr(Item, "project", Item.project)  # restored after the test
+    engine._patch_projection()
+    assert _projections() == expected

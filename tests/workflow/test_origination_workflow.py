@@ -62,8 +62,9 @@ def test_a_fraud_ring_sharing_one_device_is_stopped(cloud: RemoteCloud) -> None:
         app = decided(cloud, a, apply(cloud, a, upload(cloud, a)))
         outcomes.append(app)
     # More than three different people on one device: the fourth and later are declined as fraud.
-    assert all("FRAUD_DEVICE_SHARED" not in codes(o) for o in outcomes[:3])
-    assert all(o["status"] == "DECLINED" and "FRAUD_DEVICE_SHARED" in codes(o) for o in outcomes[3:])
+    seen = [(o["status"], sorted(codes(o))) for o in outcomes]  # shown if an assertion fails
+    assert all("FRAUD_DEVICE_SHARED" not in codes(o) for o in outcomes[:3]), seen
+    assert all(o["status"] == "DECLINED" and "FRAUD_DEVICE_SHARED" in codes(o) for o in outcomes[3:]), seen
 
 
 def test_a_borderline_case_waits_for_an_analyst_who_approves_it(cloud: RemoteCloud) -> None:
