@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -46,7 +47,9 @@ class Applicant:
     user_id: str = ""
 
     def photo(self) -> bytes:
-        return front_photo(self.person, distortion=self.distortion, seed=hash(self.label) & 0xFFFF)
+        # A stable seed: str hash() changes per process, and so did the photo (and, now and
+        # then, whether OCR could read it).
+        return front_photo(self.person, distortion=self.distortion, seed=zlib.crc32(self.label.encode()) & 0xFFFF)
 
     def application(self, document_id: str) -> dict[str, Any]:
         lat, lon = CITIES[self.city]
@@ -58,7 +61,7 @@ class Applicant:
             "declared": {
                 "name": self.declared_name,
                 "idNumber": self.person.id_number,
-                "phone": "139" + f"{abs(hash(self.person.id_number)) % 10**8:08d}",
+                "phone": "139" + f"{zlib.crc32(self.person.id_number.encode()) % 10**8:08d}",
                 "city": self.city,
                 **self.profile,
             },
