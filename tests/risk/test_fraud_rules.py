@@ -232,3 +232,33 @@ def test_input_from_a_workflow_payload() -> None:
     assert FraudInput.from_dict(payload) == application()
     with pytest.raises(ValueError):
         FraudInput.from_dict({**payload, "now": "2026-11-28T12:00:00"})
+
+
+class _ConflictingClient:
+    """A DynamoDB client whose transactions always conflict, as on a hot bucket."""
+
+    def __init__(self) -> None:
+        self.updates: list[dict] = []
+
+    def transact_write_items(self, TransactItems: list[dict]) -> None:  # noqa: N803 - boto3's name
+        from botocore.exceptions import ClientError
+
+        reasons = [{"Code": "TransactionConflict"}] + [{"Code": "None"}] * (len(TransactItems) - 1)
+        raise ClientError({"Error": {"Code": "TransactionCanceledException"}, "CancellationReasons": reasons},
+                          "TransactWriteItems")
+
+    def update_item(self, **request: object) -> None:
+        self.updates.append(request)
+
+
+def test_counters_that_keep_conflicting_are_added_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(req.time, "sleep", lambda s: None)
+    client = _ConflictingClient()
+    table = SimpleNamespace(name="T", meta=SimpleNamespace(client=client))
+    req.DynamoDBFraudCounters(table).add_members(
+        [MemberAdd("VEL#IP#hot", "H#2026112812", "app-1", 9), MemberAdd("VEL#ID#i", "H#2026112812", "app-1", 9)]
+    )
+    assert [u["Key"]["PK"] for u in client.updates] == ["VEL#IP#hot", "VEL#ID#i"]
+    assert all(u["UpdateExpression"] == "ADD #m :m SET #e = :e" for u in client.updates)
