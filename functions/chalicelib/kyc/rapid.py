@@ -25,10 +25,13 @@ class OcrTuning:
 
     An ID card is a flat card photographed head-on, its text lines ~1/15 of its height: at
     800 px wide the text is still ~25 px high, enough for the recogniser (48 px input), and
-    the detector finds those lines at 512 px. Larger inputs only cost time.
+    the detector finds those lines at that size too. Larger inputs only cost time.
     """
 
     max_side: int | None = 800  # downscale the decoded photo to this (None: keep)
+    # With "max", RapidOCR 1.4 picks its own limit from the image (960 px below 960), so the
+    # detector sees the 800 px photo as decoded: det_limit_side_len changes nothing (same
+    # text, same time at 512, 960 and 2000; checked 2026-11-28). Kept for other versions.
     det_limit_side_len: int = 512
     det_limit_type: str = "max"  # RapidOCR's default "min" scales the *short* side up to 736
     use_cls: bool = False  # the 180° classifier: an upside-down card is re-taken, not read
