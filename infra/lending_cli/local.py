@@ -13,12 +13,14 @@ from . import state
 
 @contextlib.contextmanager
 def running(port: int = 8000, review_timeout: int = 3600) -> Iterator[Any]:
+    from localcloud import engine
     from localcloud.cloud import LocalCloud
 
     print("Starting the local cloud (moto server, Step Functions engine, DynamoDB, S3)...", flush=True)
     cloud = LocalCloud.start(review_timeout_seconds=review_timeout)
     try:
         cloud.serve_api(port=port)
+        engine.settle_heap()
         state.save(
             {
                 "apiUrl": cloud.api_url,

@@ -348,6 +348,22 @@ def _patch_request_atomicity() -> None:
     utils.convert_to_flask_response.__call__ = call
 
 
+def settle_heap() -> None:
+    """Call once a serving local cloud has started (not in test processes that start one).
+
+    moto, botocore's models and the Step Functions engine leave ~200k long-lived objects
+    that Python's collector walks again on every full collection: ~160–320 ms each, the worst
+    pauses in bench/ (p99). Freezing the start-up heap takes it out of collection for good, and
+    a larger young generation collects less often (measured in-process, 60 applications at 4
+    concurrent: CPU per application 270 → 240 ms, slowest 1,539 → 1,220 ms).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def enable_state_machine_execution() -> None:
     """Switch moto's Step Functions from 'record only' to executing the ASL."""
     from moto.core.config import default_user_config
