@@ -6,6 +6,7 @@ Slow (the first build downloads Lambda wheels), so it runs once per session.
 from __future__ import annotations
 
 import copy
+import fcntl
 import json
 import subprocess
 import sys
@@ -21,13 +22,33 @@ from moto import mock_aws
 from lending_cli.package import LAMBDA_UNZIPPED_LIMIT, Package, build
 from localcloud.template import _CfnLoader
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lambda-package")]  # one build dir: one worker
+# The group is meant to keep one build dir on one worker; the `package` fixture does not rely on it.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lambda-package")]
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Package:
-    return build()
+def package(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Package:
+    """One build per test run, by whichever worker asks first; the others wait and reuse it.
+
+    Every xdist worker has its own session, and the xdist_group mark no longer keeps this
+    module on one worker: pytest-xdist 3.8 renames `item._nodeid`, which pytest 9 no longer
+    reads. Two workers then ran `chalice package` into infra/build at once, and one read the
+    other's half-written zip (BadZipFile, EOFError: 2 of 3 fresh-clone CI runs, 2026-11-28).
+    """
+    if worker_id == "master":  # not distributed
+        return build()
+    shared = tmp_path_factory.getbasetemp().parent  # this run's directory, common to its workers
+    with open(shared / "lambda-package.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = shared / "lambda-package.json"
+        if built.exists():
+            saved = json.loads(built.read_text())
+            return Package(Path(saved["template"]), Path(saved["zip_path"]), int(saved["unzipped_bytes"]))
+        package = build()
+        built.write_text(json.dumps({"template": str(package.template), "zip_path": str(package.zip_path),
+                                     "unzipped_bytes": package.unzipped_bytes}))
+        return package
 
 
 @pytest.fixture(scope="session")
