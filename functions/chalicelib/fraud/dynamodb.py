@@ -27,11 +27,12 @@ _ATTEMPTS = 4
 def add_members_request(table: str, adds: Sequence[MemberAdd], max_members: int) -> list[dict[str, Any]]:
     """TransactItems adding every member; one Update per (series, bucket), as a transaction may
     name an item only once."""
-    merged: dict[tuple[str, str], tuple[set[str], int]] = {}
+    members: dict[tuple[str, str], set[str]] = {}
+    expires: dict[tuple[str, str], int] = {}
     for add in adds:
-        members, expires = merged.setdefault((add.series, add.bucket), (set(), add.expires_at))
-        members.add(add.member)
-        merged[(add.series, add.bucket)] = (members, max(expires, add.expires_at))
+        key = (add.series, add.bucket)
+        members.setdefault(key, set()).add(add.member)
+        expires[key] = max(expires.get(key, 0), add.expires_at)
     return [
         {
             "Update": {
@@ -42,10 +43,10 @@ def add_members_request(table: str, adds: Sequence[MemberAdd], max_members: int)
                 "UpdateExpression": "ADD #m :m SET #e = :e",
                 "ConditionExpression": "attribute_not_exists(#m) OR size(#m) < :cap",
                 "ExpressionAttributeNames": {"#m": "members", "#e": "expiresAt"},
-                "ExpressionAttributeValues": {":m": members, ":e": expires, ":cap": max_members},
+                "ExpressionAttributeValues": {":m": added, ":e": expires[(series, bucket)], ":cap": max_members},
             }
         }
-        for (series, bucket), (members, expires) in merged.items()
+        for (series, bucket), added in members.items()
     ]
 
 
