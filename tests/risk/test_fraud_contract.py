@@ -166,6 +166,28 @@ def test_velocity_window_slides(stores: Stores) -> None:
     assert r.signals["velocity_ip_24h"] == 1 and not r.review
 
 
+def test_velocity_windows_are_exact_to_the_second(stores: Stores) -> None:
+    # GIVEN five applications from one IP at 12:00 and one more at 12:00 the next day
+    for n in range(1, 6):
+        stores.screen(application(n, ip="203.0.113.9", now=NOW))
+    edge = stores.screen(application(6, ip="203.0.113.9", now=NOW + timedelta(hours=24)))
+    # THEN exactly 24 h later all five still count; one second past, none does
+    assert edge.signals["velocity_ip_24h"] == 6 and edge.review
+    after = stores.screen(application(7, ip="203.0.113.9", now=NOW + timedelta(hours=24, seconds=1)))
+    assert after.signals["velocity_ip_24h"] == 2
+
+
+def test_a_window_that_spans_two_buckets_counts_both(stores: Stores) -> None:
+    # GIVEN three applications from one IP just before midnight UTC (where daily buckets turn)
+    late = NOW.replace(hour=23, minute=50)
+    for n in range(1, 4):
+        stores.screen(application(n, ip="203.0.113.10", now=late))
+    # WHEN three more come just after it
+    results = [stores.screen(application(n, ip="203.0.113.10", now=late + timedelta(minutes=20))) for n in range(4, 7)]
+    # THEN the last window, which crosses midnight, counts all six
+    assert [r.signals["velocity_ip_24h"] for r in results] == [4, 5, 6] and results[-1].review
+
+
 def test_impossible_travel_beijing_to_shanghai_in_ten_minutes(stores: Stores) -> None:
     stores.screen(application(1, application_id="a1"))
     r = stores.screen(

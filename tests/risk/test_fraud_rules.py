@@ -52,21 +52,37 @@ def test_haversine(a: tuple[float, float], b: tuple[float, float], km: int) -> N
     assert abs(haversine_km(*a, *b) - km) < 5
 
 
-def test_buckets_are_utc_and_cover_the_window() -> None:
-    t = datetime(
-        2026, 11, 28, 1, 30, tzinfo=timezone(timedelta(hours=8))
-    )  # 17:30 UTC the day before
-    assert keys.hour_bucket(t) == "H#2026112717"
-    assert keys.hour_buckets(NOW, 24) == ("H#2026112712", "H#2026112812")
-    assert keys.day_buckets(NOW, 30) == ("D#20261030", "D#20261128")
+def test_window_buckets_are_utc_named_by_width_and_start() -> None:
+    t = int(datetime(2026, 11, 28, 1, 30, tzinfo=timezone(timedelta(hours=8))).timestamp())  # 17:30 UTC the day before
+    assert keys.window_bucket(t, 86400) == "W86400#2026112700"
+    assert keys.window_bucket(t, 3600) == "W3600#2026112717"
 
 
-def test_bucket_lists_cover_the_whole_window_oldest_first() -> None:
-    hours = keys.hour_bucket_list(NOW, 24)
-    assert len(hours) == 25 and hours[0] == "H#2026112712" and hours[-1] == "H#2026112812"
-    days = keys.day_bucket_list(NOW, 30)
-    assert len(days) == 30 and (days[0], days[-1]) == keys.day_buckets(NOW, 30)
-    assert hours == sorted(hours) and days == sorted(days)
+@pytest.mark.parametrize("seconds", [3600, 86400, 30 * 86400])
+@pytest.mark.parametrize("offset", [0, 1, 43_200, 86_399])
+def test_the_last_window_always_lies_in_the_two_buckets_read(seconds: int, offset: int) -> None:
+    now = int(NOW.timestamp()) + offset
+    read = keys.window_buckets(now, seconds)
+    assert len(read) == 2 and read[0] < read[1]
+    # every second of the window (now - seconds, now] falls in a bucket that is read
+    for at in range(now - seconds + 1, now + 1, max(1, seconds // 97)):
+        assert keys.window_bucket(at, seconds) in read
+    assert keys.window_bucket(now, seconds) in read
+
+
+def test_a_bucket_outlives_every_read_of_it() -> None:
+    t = int(NOW.timestamp()) + 5000
+    expiry = keys.window_expiry(t, 86400)
+    # the last read that names this bucket is one window after the bucket ends
+    last_reader = t - t % 86400 + 2 * 86400 - 1
+    assert keys.window_bucket(t, 86400) in keys.window_buckets(last_reader, 86400)
+    assert expiry > last_reader and expiry - last_reader <= 3601
+
+
+def test_stamped_members_count_distinct_values_inside_the_window() -> None:
+    members = [keys.stamped(100, "a"), keys.stamped(200, "a"), keys.stamped(150, "b#c"), keys.stamped(99, "old")]
+    assert keys.values_since(members, 100) == {"a", "b#c"}
+    assert keys.values_since(members, 201) == set()
 
 
 def test_a_sighting_member_keeps_two_decimals_and_reads_back() -> None:
@@ -76,12 +92,12 @@ def test_a_sighting_member_keeps_two_decimals_and_reads_back() -> None:
 
 
 def test_request_builders_name_every_attribute_and_merge_one_item_per_bucket() -> None:
-    adds = [MemberAdd("VEL#IP#h", "H#2026112812", "app-1", 123), MemberAdd("VEL#IP#h", "H#2026112812", "app-2", 124),
-            MemberAdd("DEV#d", "D#20261128", "idh", 9)]
+    adds = [MemberAdd("VEL#IP#h", "W86400#2026112800", "app-1", 123),
+            MemberAdd("VEL#IP#h", "W86400#2026112800", "app-2", 124), MemberAdd("DEV#d", "W2592000#2026110300", "idh", 9)]
     items = req.add_members_request("T", adds, 1000)
     assert len(items) == 2
     r = items[0]["Update"]
-    assert r["TableName"] == "T" and r["Key"] == {"PK": "VEL#IP#h", "SK": "H#2026112812"}
+    assert r["TableName"] == "T" and r["Key"] == {"PK": "VEL#IP#h", "SK": "W86400#2026112800"}
     assert r["UpdateExpression"] == "ADD #m :m SET #e = :e"
     assert r["ConditionExpression"] == "attribute_not_exists(#m) OR size(#m) < :cap"
     assert r["ExpressionAttributeNames"] == {"#m": "members", "#e": "expiresAt"}

@@ -1,23 +1,28 @@
 """Single-table keys of fraud screening. Every hash here is an HMAC, never a raw identifier.
 
-| PK                    | SK                      | holds                               | TTL      |
-|-----------------------|-------------------------|-------------------------------------|----------|
-| VEL#DEV#<device hash> | H#<yyyymmddhh>          | members: application ids that hour  | +25 h    |
-| VEL#IP#<ip hash>      | H#<yyyymmddhh>          | same, per IP                        | +25 h    |
-| VEL#ID#<id hash>      | H#<yyyymmddhh>          | same, per ID                        | +25 h    |
-| DEV#<device hash>     | D#<yyyymmdd>            | members: ID hashes seen that day    | +31 d    |
-| LOC#USR#<user id>     | H#<yyyymmddhh>          | members: sightings that hour        | +48 h    |
-| LOC#DEV#<device hash> | H#<yyyymmddhh>          | same, per device                    | +48 h    |
-| BLK#<kind>#<hash>     | BLK                     | kind, reasonCode, addedAt           | none     |
+| PK                    | SK                      | holds                                        |
+|-----------------------|-------------------------|----------------------------------------------|
+| VEL#DEV#<device hash> | W86400#<yyyymmddhh>     | members: "<epoch>#<application id>"          |
+| VEL#IP#<ip hash>      | W86400#<yyyymmddhh>     | same, per IP                                 |
+| VEL#ID#<id hash>      | W86400#<yyyymmddhh>     | same, per ID                                 |
+| DEV#<device hash>     | W2592000#<yyyymmddhh>   | members: "<epoch>#<ID hash>"                 |
+| LOC#USR#<user id>     | W86400#<yyyymmddhh>     | members: sightings "<epoch>#<lat>#<lon>#<application id>" |
+| LOC#DEV#<device hash> | W86400#<yyyymmddhh>     | same, per device                             |
+| BLK#<kind>#<hash>     | BLK                     | kind, reasonCode, addedAt                    |
 
-Every counter is a string set per time bucket, so one screening records everything in one
-transaction and reads every window back in one or two batch reads (see fraud.dynamodb).
-A sighting is a member too: "<epoch:010d>#<lat 2dp>#<lon 2dp>#<application id>".
+Every counter is a string set per time bucket, and a series' buckets are as wide as its
+window (the SK names the width in seconds and the bucket's start, UTC). So the last window
+always lies in two buckets, the one before and this one, whatever its length: one screening
+reads 12 items, not one per hour of every window. Members carry the time they were added
+("<epoch:010d>#<value>"), and counts keep only those inside the window, so windows are exact
+to the second. A retried screening adds the same value with a later time; counts are of
+distinct values, so it still counts once.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, UTC
+from collections.abc import Iterable
+from datetime import datetime, UTC
 
 from chalicelib.fraud.model import Sighting
 
@@ -41,37 +46,39 @@ def blacklist_pk(kind: str, value_hash: str) -> str:
 BLACKLIST_SK = "BLK"
 
 
-def hour_bucket(at: datetime) -> str:
-    return "H#" + at.astimezone(UTC).strftime("%Y%m%d%H")
+def window_bucket(epoch: int, seconds: int) -> str:
+    """The bucket holding time `epoch` in a series whose buckets are `seconds` wide."""
+    start = epoch - epoch % seconds
+    return f"W{seconds}#{datetime.fromtimestamp(start, UTC):%Y%m%d%H}"
 
 
-def day_bucket(at: datetime) -> str:
-    return "D#" + at.astimezone(UTC).strftime("%Y%m%d")
+def window_buckets(now: int, seconds: int) -> list[str]:
+    """The buckets that hold every member of the last `seconds` seconds: the one before and this one."""
+    return [window_bucket(now - seconds, seconds), window_bucket(now, seconds)]
 
 
-def hour_buckets(now: datetime, hours: int) -> tuple[str, str]:
-    """First and last hourly bucket of a window that covers the last `hours` hours."""
-    return hour_bucket(now - timedelta(hours=hours)), hour_bucket(now)
+def window_expiry(epoch: int, seconds: int) -> int:
+    """When the bucket holding `epoch` may go: it is read until the next bucket ends (plus an hour)."""
+    return epoch - epoch % seconds + 2 * seconds + 3600
 
 
-def day_buckets(now: datetime, days: int) -> tuple[str, str]:
-    """First and last daily bucket of `days` calendar days (UTC) ending today."""
-    return day_bucket(now - timedelta(days=days - 1)), day_bucket(now)
+def stamped(epoch: int, value: str) -> str:
+    return f"{epoch:010d}#{value}"
 
 
-def hour_bucket_list(now: datetime, hours: int) -> list[str]:
-    """Every hourly bucket from `hours` hours ago up to now, oldest first."""
-    return [hour_bucket(now - timedelta(hours=h)) for h in range(hours, -1, -1)]
-
-
-def day_bucket_list(now: datetime, days: int) -> list[str]:
-    """Every daily bucket of `days` calendar days (UTC) ending today, oldest first."""
-    return [day_bucket(now - timedelta(days=d)) for d in range(days - 1, -1, -1)]
+def values_since(members: Iterable[str], since: int) -> set[str]:
+    """The distinct values of stamped members added at or after `since`."""
+    out = set()
+    for member in members:
+        at, value = member.split("#", 1)
+        if int(at) >= since:
+            out.add(value)
+    return out
 
 
 def sighting_member(s: Sighting) -> str:
     # Two decimals (~1 km): enough for travel speed, less precise than a home address.
-    return f"{s.at:010d}#{s.lat:.2f}#{s.lon:.2f}#{s.application_id}"
+    return stamped(s.at, f"{s.lat:.2f}#{s.lon:.2f}#{s.application_id}")
 
 
 def sighting_from_member(member: str) -> Sighting:

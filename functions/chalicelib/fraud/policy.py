@@ -34,7 +34,7 @@ class FraudPolicy:
     device_max_distinct_ids: int = 3
     """Flag when MORE than this many distinct ID hashes applied from one device ..."""
     device_window_days: int = 30
-    """... within this many days (daily buckets)."""
+    """... within the last this many days (to the second)."""
 
     # Velocity: applications per device / IP / ID
     velocity_max_per_device: int = 5
@@ -45,7 +45,7 @@ class FraudPolicy:
     velocity_max_per_id: int = 5
     """... for one ID number ..."""
     velocity_window_hours: int = 24
-    """... within this many hours (hourly buckets)."""
+    """... within the last this many hours (to the second)."""
 
     # Location against the declared city
     max_km_from_declared_city: int = 300
@@ -54,11 +54,11 @@ class FraudPolicy:
     max_travel_kmh: int = 900
     """Faster than a commercial flight."""
     travel_lookback_hours: int = 24
+    """Sightings are kept 2 × this + 1 h at most (their bucket's expiry), then DynamoDB deletes them."""
     travel_min_km: int = 50
     """Ignore shorter jumps: GPS and cell-tower positions drift by tens of kilometres."""
     travel_min_seconds: int = 60
     """Floor for the time between two sightings, so that a zero gap does not divide by zero."""
-    sighting_ttl_hours: int = 48
 
     actions: Mapping[str, Action] = field(default_factory=_default_actions)
 

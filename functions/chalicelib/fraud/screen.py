@@ -53,30 +53,27 @@ def screen(
         flagged.add(p.BLACKLIST)
 
     # Record, then count (the counts include this application): one write, one read.
-    vel_hours = policy.velocity_window_hours
-    vel_expires = now_s + (vel_hours + 1) * 3600
+    vel_s = policy.velocity_window_hours * 3600
+    dev_s = policy.device_window_days * 86400
     velocity_series = {
         "device": keys.velocity_series("DEV", device),
         "ip": keys.velocity_series("IP", ip),
         "id": keys.velocity_series("ID", inp.id_hash),
     }
     dev_series = keys.device_ids_series(device)
-    dev_days = policy.device_window_days
-    adds = [MemberAdd(s, keys.hour_bucket(inp.now), inp.application_id, vel_expires) for s in velocity_series.values()]
-    adds.append(MemberAdd(dev_series, keys.day_bucket(inp.now), inp.id_hash, now_s + (dev_days + 1) * 86400))
-    vel_buckets = keys.hour_bucket_list(inp.now, vel_hours)
-    wanted = {s: vel_buckets for s in velocity_series.values()}
-    wanted[dev_series] = keys.day_bucket_list(inp.now, dev_days)
+    windows = {series: vel_s for series in velocity_series.values()}
+    windows[dev_series] = dev_s
+    adds = [_add(series, vel_s, now_s, keys.stamped(now_s, inp.application_id)) for series in velocity_series.values()]
+    adds.append(_add(dev_series, dev_s, now_s, keys.stamped(now_s, inp.id_hash)))
+    travel_s = policy.travel_lookback_hours * 3600
     travel_series = (keys.sightings_series("USR", inp.user_id), keys.sightings_series("DEV", device))
     if inp.lat is not None and inp.lon is not None:
         # Where this application came from, per user and per device (for impossible travel).
         here = keys.sighting_member(Sighting(inp.application_id, now_s, inp.lat, inp.lon))
-        expires = now_s + policy.sighting_ttl_hours * 3600
-        adds += [MemberAdd(s, keys.hour_bucket(inp.now), here, expires) for s in travel_series]
-        lookback = keys.hour_bucket_list(inp.now, policy.travel_lookback_hours)
-        wanted.update({s: lookback for s in travel_series})
+        adds += [_add(series, travel_s, now_s, here) for series in travel_series]
+        windows.update({series: travel_s for series in travel_series})
     counters.add_members(adds)
-    counted = counters.members(wanted)
+    counted = counters.members({series: keys.window_buckets(now_s, w) for series, w in windows.items()})
 
     limits = {
         "device": policy.velocity_max_per_device,
@@ -84,13 +81,13 @@ def screen(
         "id": policy.velocity_max_per_id,
     }
     for name, series in velocity_series.items():
-        n = len(counted[series])
-        signals[f"velocity_{name}_{vel_hours}h"] = n
+        n = len(keys.values_since(counted[series], now_s - vel_s))
+        signals[f"velocity_{name}_{policy.velocity_window_hours}h"] = n
         if n > limits[name]:
             flagged.add(p.VELOCITY)
 
-    distinct_ids = len(counted[dev_series])
-    signals[f"device_distinct_ids_{dev_days}d"] = distinct_ids
+    distinct_ids = len(keys.values_since(counted[dev_series], now_s - dev_s))
+    signals[f"device_distinct_ids_{policy.device_window_days}d"] = distinct_ids
     if distinct_ids > policy.device_max_distinct_ids:
         flagged.add(p.DEVICE_SHARED)
 
@@ -123,6 +120,10 @@ def screen(
         reasons=tuple(Reason(c, REASON_TEXT[c]) for c in codes),
         signals=signals,
     )
+
+
+def _add(series: str, window_s: int, now_s: int, member: str) -> MemberAdd:
+    return MemberAdd(series, keys.window_bucket(now_s, window_s), member, keys.window_expiry(now_s, window_s))
 
 
 def _max_travel_kmh(inp: FraudInput, sightings: list[Sighting], policy: p.FraudPolicy) -> int | None:
