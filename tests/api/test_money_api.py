@@ -145,6 +145,8 @@ def test_a_draw_lands_and_shows_its_contract_and_schedule(client: Client, contai
     loan = get(client, container, f"/v1/loans/{loan_id}").json_body
     assert loan["status"] == "ACTIVE"
     assert loan["contract"]["apr"] == "10.80" and loan["contract"]["dailyRate"] == "0.0300"
+    # penalty: 1.5 x 10.80% = 16.20% would make 27% with interest; capped at 24% - 10.80%
+    assert (loan["contract"]["penaltyApr"], loan["contract"]["penaltyDailyRate"]) == ("13.20", "0.0367")
     assert len(loan["schedule"]) == 6 and loan["schedule"][0]["dueDate"] == "2026-04-02"
     assert sum(Decimal(i["principal"]) for i in loan["schedule"]) == Decimal("6000.00")
     assert loan["outstanding"]["principal"] == "6000.00" and loan["outstanding"]["interest"] == "0.00"

@@ -17,6 +17,7 @@ from chalicelib.money.servicing import (
     book_payment,
     dpd_bucket,
     payoff_quote,
+    penalty_rate,
     position,
 )
 from hypothesis import given, settings
@@ -58,19 +59,41 @@ def test_missed_installment_goes_overdue_with_penalty_and_dpd() -> None:
     pos = position(loan, due + timedelta(days=1))
     assert pos.dpd == 1 and pos.bucket == "1-30"
     assert pos.overdue_principal_fen == loan.scheduled_principal[0]
-    # penalty: overdue principal x 1.5 x 12% / 360 per day
-    day_penalty = loan.scheduled_principal[0] * Decimal("0.18") / 360
+    # penalty: overdue principal x 12% / 360 per day (1.5 x 12% = 18% is capped at 24% - 12%)
+    day_penalty = loan.scheduled_principal[0] * Decimal("0.12") / 360
     assert pos.penalty_fen == int((day_penalty).quantize(Decimal(1), "ROUND_HALF_UP"))
     assert position(loan, due + timedelta(days=45)).bucket == "31-60"
     assert position(loan, due + timedelta(days=100)).bucket == "90+"
 
 
 def test_penalty_multiplier_is_configurable() -> None:
-    late = _loan().due_dates[0] + timedelta(days=20)
-    assert position(_loan(mult="0"), late).penalty_fen == 0
+    late = _loan(apr="0.08").due_dates[0] + timedelta(days=20)
+    assert position(_loan(apr="0.08", mult="0"), late).penalty_fen == 0
     assert (
-        position(_loan(mult="2"), late).penalty_fen > position(_loan(mult="1.5"), late).penalty_fen
+        position(_loan(apr="0.08", mult="2"), late).penalty_fen
+        > position(_loan(apr="0.08", mult="1.5"), late).penalty_fen
     )
+
+
+@pytest.mark.parametrize(
+    "apr,mult,penalty",
+    [
+        ("0.072", "1.5", "0.108"),  # 1.5 x 7.2% = 10.8%: 18% in all, under the cap
+        ("0.096", "1.5", "0.144"),  # exactly 24% in all
+        ("0.12", "1.5", "0.12"),  # 18% would make 30%: capped
+        ("0.18", "1.5", "0.06"),
+        ("0.24", "1.5", "0"),  # the APR is the cap: no penalty on top
+        ("0.10", "0", "0"),
+    ],
+)
+def test_interest_and_penalty_together_never_exceed_24_percent(apr: str, mult: str, penalty: str) -> None:
+    assert penalty_rate(Decimal(apr), Decimal(mult)) == Decimal(penalty)
+    # and an overdue loan accrues exactly that: a year of one overdue installment at the two rates
+    loan = _loan(p=360_000, apr=apr, n=1, mult=mult)
+    due = loan.due_dates[0]
+    pos = position(loan, due + timedelta(days=360))
+    assert pos.penalty_fen == int((360_000 * Decimal(penalty)).quantize(Decimal(1), "ROUND_HALF_UP"))
+    assert (pos.penalty_fen + 360_000 * Decimal(apr)) <= 360_000 * Decimal("0.24")
 
 
 @pytest.mark.parametrize(

@@ -208,7 +208,11 @@ class Contract(Strict):
     lastDueDate: str
     totalInterest: Yuan
     totalRepayable: Yuan
-    penaltyRate: str
+    penaltyApr: str = Field(
+        description="Penalty interest on overdue principal, a year, in percent, on top of interest: "
+        "1.5 x APR, capped so that APR + penalty never exceed 24"
+    )
+    penaltyDailyRate: str = Field(description="The same per day, in percent (penaltyApr/360)")
 
 
 class Paid(Strict):

@@ -9,7 +9,7 @@ from typing import Any
 from ..amounts import fen_to_yuan, percent
 from ..lines.port import CreditLine
 from ..loans.port import ACTIVE, CLOSED, LoanRecord
-from ..money.servicing import position
+from ..money.servicing import penalty_rate, position
 from ..pricing import daily_rate, daily_rate_percent
 from ..reasons import Reason
 from .requests import FAILED, STUCK, Draw, Repayment
@@ -109,6 +109,7 @@ def loan_view(
         schedule.append({"n": n, "dueDate": d.isoformat(), "principal": fen_to_yuan(p),
                          "interest": fen_to_yuan(i), "total": fen_to_yuan(t), "balance": fen_to_yuan(balance)})
     out["schedule"] = schedule
+    penalty = rates(penalty_rate(loan.apr, loan.penalty_multiplier))
     out["contract"] = {
         "principal": fen_to_yuan(loan.principal_fen),
         **rates(loan.apr),
@@ -118,7 +119,9 @@ def loan_view(
         "lastDueDate": loan.due_dates[-1].isoformat(),
         "totalInterest": fen_to_yuan(sum(loan.scheduled_interest)),
         "totalRepayable": fen_to_yuan(loan.principal_fen + sum(loan.scheduled_interest)),
-        "penaltyRate": f"{loan.penalty_multiplier} x APR on overdue principal",
+        # Disclosed as rates, not a formula: what an overdue day costs, on top of interest.
+        "penaltyApr": penalty["apr"],
+        "penaltyDailyRate": penalty["dailyRate"],
     }
     if status not in (ACTIVE, CLOSED):
         return out

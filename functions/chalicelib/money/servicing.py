@@ -6,8 +6,11 @@ Rules (stated once, here):
 - The schedule's principal column says when principal falls due. On a due date the interest
   accrued so far is billed with that installment. What is due on a due date and unpaid at the end
   of it is overdue from the next day.
-- Penalty interest accrues daily on overdue principal at penalty_multiplier x APR / 360
-  (1.5x by default), from the day after the due date.
+- Penalty interest accrues daily on overdue principal, from the day after the due date, at
+  penalty_rate(APR, multiplier) / 360: multiplier x APR (1.5x by default), but never more than
+  24% - APR. Interest keeps accruing on overdue principal too, so interest and penalty together
+  stay within the 24% a year that the product promises (and that Chinese courts enforce for
+  the total of interest, penalty interest and fees).
 - Days past due (DPD) count from the oldest due date with anything still unpaid;
   buckets: current, 1-30, 31-60, 61-90, 90+.
 - A repayment is allocated penalty -> interest -> principal by default (order configurable);
@@ -29,13 +32,20 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.errors import Unprocessable
-from chalicelib.money.schedule import EQUAL_INSTALLMENT, build_schedule, div_round, parse_apr
+from chalicelib.money.schedule import EQUAL_INSTALLMENT, MAX_APR, build_schedule, div_round, parse_apr
 
 PENALTY = "penalty"
 INTEREST = "interest"
 PRINCIPAL = "principal"
 DEFAULT_ORDER: tuple[str, ...] = (PENALTY, INTEREST, PRINCIPAL)
 DEFAULT_PENALTY_MULTIPLIER = Decimal("1.5")
+
+
+def penalty_rate(apr: Decimal, multiplier: Decimal) -> Decimal:
+    """The yearly penalty rate on overdue principal: multiplier x APR, capped so that the APR
+    plus this rate never exceed 24%."""
+    return max(Decimal(0), min(multiplier * apr, MAX_APR - apr))
+
 
 BUCKETS = ((0, "current"), (30, "1-30"), (60, "31-60"), (90, "61-90"))
 
@@ -222,13 +232,13 @@ class _Replay:
 
 def _start(loan: Loan) -> _Replay:
     a, k = loan.apr.as_integer_ratio()
-    mn, md = loan.penalty_multiplier.as_integer_ratio()
-    den = 360 * k * md
+    pn, pk = penalty_rate(loan.apr, loan.penalty_multiplier).as_integer_ratio()
+    den = 360 * k * pk
     return _Replay(
         loan,
         den,
-        a * md,
-        a * mn,
+        a * pk,
+        pn * k,
         loan.start,
         loan.principal_fen,
         inst=[[d, p, 0] for d, p in zip(loan.due_dates, loan.scheduled_principal)],
