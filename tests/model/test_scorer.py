@@ -34,8 +34,16 @@ def test_bad_checking_status_is_a_reason(scorer: Scorer, german_df: pd.DataFrame
     codes = [r.code for r in result.reasons]
     assert "CHECKING_ACCOUNT" in codes
     text = result.reasons[codes.index("CHECKING_ACCOUNT")].text
-    assert "checking account" in text.lower() and "< 0 DM" in text
+    assert "checking account" in text.lower() and "(overdrawn current account)" in text and "DM" not in text
     assert scorer.score(best_row).pd < result.pd
+
+
+def test_every_category_an_applicant_can_read_is_in_plain_words() -> None:
+    from chalicelib.bureau import categories as c
+
+    for values in c.CATEGORICAL.values():
+        for value in values:
+            assert "DM" not in c.PLAIN.get(value, value) and "..." not in c.PLAIN.get(value, value), value
 
 
 def test_reasons_are_deterministic_and_bounded(scorer: Scorer, german_df: pd.DataFrame) -> None:

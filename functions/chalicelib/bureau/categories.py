@@ -56,6 +56,29 @@ CATEGORICAL: dict[str, tuple[str, ...]] = {
 MODEL_FEATURES = (CHECKING, HISTORY, SAVINGS, DEBTORS, PROPERTY, INSTALLMENT_PLANS, CREDITS_AT_BANK)
 """The bureau's share of the model's input columns, in the data set's column order."""
 
+PLAIN: dict[str, str] = {
+    # The data set's wording (1994 Deutsche Mark bands) is for the model; applicants read these.
+    CHECKING_VALUES[0]: "overdrawn current account",
+    CHECKING_VALUES[1]: "low current-account balance",
+    CHECKING_VALUES[2]: "healthy current-account balance or salary paid in",
+    CHECKING_VALUES[3]: "no current account on file",
+    HISTORY_VALUES[0]: "no earlier credit, or all of it repaid on time",
+    HISTORY_VALUES[1]: "all earlier credit with this lender repaid on time",
+    HISTORY_VALUES[2]: "current credit repaid on time so far",
+    HISTORY_VALUES[3]: "late payments in the past",
+    HISTORY_VALUES[4]: "a critical account, or credit at other lenders",
+    SAVINGS_VALUES[0]: "very low savings",
+    SAVINGS_VALUES[1]: "low savings",
+    SAVINGS_VALUES[2]: "moderate savings",
+    SAVINGS_VALUES[3]: "substantial savings",
+    SAVINGS_VALUES[4]: "no savings on file",
+    PROPERTY_VALUES[0]: "real estate",
+    PROPERTY_VALUES[1]: "savings plan or life insurance",
+    PROPERTY_VALUES[2]: "a car or other property",
+    PROPERTY_VALUES[3]: "no property on file",
+}
+"""Plain words for a category value, for reason texts; values not listed read well as they are."""
+
 NO_HISTORY = HISTORY_VALUES[0]
 DELAY_IN_PAST = HISTORY_VALUES[3]
 CRITICAL_ACCOUNT = HISTORY_VALUES[4]

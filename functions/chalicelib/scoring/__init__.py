@@ -17,6 +17,7 @@ from typing import Any
 import joblib
 import numpy as np
 
+from chalicelib.bureau.categories import PLAIN
 from chalicelib.reasons import Reason
 from chalicelib.scoring.drift import drift_report
 
@@ -245,5 +246,5 @@ def _reason_text(f: _Feature, b: int, value: float | str | None) -> str:
         return f"{f.label}: not provided."
     if not f.numeric and b == f.missing_bin:
         return f"{f.label}: '{value}' is uncommon in our lending history."
-    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    shown = f"{value:g}" if isinstance(value, float) else PLAIN.get(str(value), str(value))
     return f"{f.label} ({shown}) is associated with a higher risk of non-repayment."
