@@ -65,7 +65,8 @@ def test_status_moves_only_along_allowed_transitions(repo) -> None:
     app, pii = make_app()
     repo.create(app, pii)
     offer = Offer("B", "0.1200", "0.000333333", 2000000, "2026-02-01T00:00:00.000Z")
-    moved = repo.move(app.application_id, Status.APPROVED, "2026-01-01T00:00:01.000Z", reasons=(), offer=offer)
+    repo.move(app.application_id, Status.APPROVED, "2026-01-01T00:00:01.000Z", reasons=(), offer=offer)
+    moved = repo.get(app.application_id)
     assert moved.status is Status.APPROVED and moved.offer == offer
     with pytest.raises(Conflict):
         repo.move(app.application_id, Status.DECLINED, "2026-01-01T00:00:02.000Z")
@@ -75,11 +76,18 @@ def test_steps_are_recorded_and_acceptance_happens_once(repo) -> None:
     app, pii = make_app()
     repo.create(app, pii)
     repo.record_step(app.application_id, "score", {"pd": 0.12, "grade": "B"})
-    assert repo.get(app.application_id).steps["score"] == {"pd": 0.12, "grade": "B"}
+    repo.record_step(app.application_id, "fraud", {"decline": False, "signals": {"velocity_ip_24h": 1}})
+    repo.record_step(app.application_id, "score", {"pd": 0.2, "grade": "C"})  # a retried step replaces its result
+    steps = {"score": {"pd": 0.2, "grade": "C"}, "fraud": {"decline": False, "signals": {"velocity_ip_24h": 1}}}
+    assert repo.get(app.application_id).steps == steps
+    assert repo.get_with_pii(app.application_id) == (repo.get(app.application_id), pii)
+    # a listing carries no step results
+    assert [a.steps for a in repo.list_for_user(app.user_id)] == [{}]
     with pytest.raises(Conflict):
         repo.mark_accepted(app.application_id, "t")  # not approved yet
     repo.move(app.application_id, Status.APPROVED, "t1", offer=Offer("B", "0.12", "0.0003", 100, "x"))
-    assert repo.mark_accepted(app.application_id, "t2").accepted_at == "t2"
+    repo.mark_accepted(app.application_id, "t2")
+    assert repo.get(app.application_id).accepted_at == "t2"
     with pytest.raises(Conflict):
         repo.mark_accepted(app.application_id, "t3")
 

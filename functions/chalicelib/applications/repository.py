@@ -2,7 +2,12 @@
 
 Single-table keys (see docs/architecture.md):
     APP#{applicationId} / APP      the application (no personal data); GSI1 USER#{userId} / APP#{createdAt}
+    APP#{applicationId} / APP#STEP#{step}  one workflow step's result (identity, fraud, bureau, ...)
     APP#{applicationId} / PII      name, ID number, phone
+
+A step's result is an item of its own, not a map entry on the application: recording it is a
+small PutItem (DynamoDB bills an UpdateItem by the size of the whole item, which grows with
+every step), and "APP" < "APP#STEP#…" < "PII" keeps one Query reading all of them.
     APP#{applicationId} / REVIEW   the task token of a pending manual review; GSI1 REVIEW#PENDING / {createdAt}
 """
 
@@ -26,8 +31,12 @@ class ApplicationRepository(Protocol):
     def status_of(self, application_id: str) -> tuple[str, Status] | None:
         """(owner, status) only: cheap enough to poll."""
         ...
-    def list_for_user(self, user_id: str, limit: int = 50) -> list[Application]: ...
-    def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None: ...
+    def list_for_user(self, user_id: str, limit: int = 50) -> list[Application]:
+        """Newest first, without step results (a listing shows none)."""
+        ...
+    def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None:
+        """Keep (or, on a retry, replace) one step's result; `get` returns it in `steps`."""
+        ...
     def move(
         self,
         application_id: str,
@@ -36,8 +45,8 @@ class ApplicationRepository(Protocol):
         *,
         reasons: tuple[dict[str, str], ...] | None = None,
         offer: Offer | None = None,
-    ) -> Application: ...
-    def mark_accepted(self, application_id: str, now: str) -> Application: ...
+    ) -> None: ...
+    def mark_accepted(self, application_id: str, now: str) -> None: ...
     def put_review(self, application_id: str, task_token: str, now: str) -> None: ...
     def get_review(self, application_id: str) -> dict[str, Any] | None: ...
     def list_reviews(self) -> list[dict[str, Any]]: ...
@@ -49,6 +58,29 @@ class ApplicationRepository(Protocol):
 
 def app_key(application_id: str) -> dict[str, str]:
     return {"PK": f"APP#{application_id}", "SK": "APP"}
+
+
+STEP_SK = "APP#STEP#"
+
+
+def step_item(application_id: str, step: str, result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "PK": f"APP#{application_id}",
+        "SK": STEP_SK + step,
+        "type": "ApplicationStep",
+        "applicationId": application_id,
+        "step": step,
+        "result": _to_dynamo(result),
+    }
+
+
+def from_items(items: list[dict[str, Any]]) -> Application | None:
+    """The application from its partition's APP item and step items (others are ignored)."""
+    app = next((i for i in items if i["SK"] == "APP"), None)
+    if app is None:
+        return None
+    steps = {i["step"]: _from_dynamo(i["result"]) for i in items if i["SK"].startswith(STEP_SK)}
+    return from_item(app, steps)
 
 
 def to_item(app: Application) -> dict[str, Any]:
@@ -71,7 +103,6 @@ def to_item(app: Application) -> dict[str, Any]:
         "createdAt": app.created_at,
         "updatedAt": app.updated_at,
         "reasons": list(app.reasons),
-        "steps": app.steps,
     }
     if app.offer:
         item["offer"] = app.offer.as_item()
@@ -80,7 +111,7 @@ def to_item(app: Application) -> dict[str, Any]:
     return _to_dynamo(item)
 
 
-def from_item(item: dict[str, Any]) -> Application:
+def from_item(item: dict[str, Any], steps: dict[str, Any] | None = None) -> Application:
     item = _from_dynamo(item)
     return Application(
         application_id=item["applicationId"],
@@ -99,7 +130,7 @@ def from_item(item: dict[str, Any]) -> Application:
         reasons=tuple(item.get("reasons", [])),
         offer=Offer.from_item(item["offer"]) if item.get("offer") else None,
         accepted_at=item.get("acceptedAt"),
-        steps=item.get("steps", {}),
+        steps=steps or {},
     )
 
 
@@ -181,18 +212,6 @@ def move_request(
         "ConditionExpression": f"attribute_exists(#pk) AND #status IN ({', '.join(froms)})",
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": _to_dynamo(values),
-        "ReturnValues": "ALL_NEW",
-    }
-
-
-def record_step_request(table: str, application_id: str, step: str, result: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "TableName": table,
-        "Key": app_key(application_id),
-        "UpdateExpression": "SET #steps.#step = :result",
-        "ConditionExpression": "attribute_exists(#pk)",
-        "ExpressionAttributeNames": {"#steps": "steps", "#step": step, "#pk": "PK"},
-        "ExpressionAttributeValues": {":result": _to_dynamo(result)},
     }
 
 
@@ -204,7 +223,6 @@ def accept_request(table: str, application_id: str, now: str) -> dict[str, Any]:
         "ConditionExpression": "#status = :approved AND attribute_not_exists(#acceptedAt)",
         "ExpressionAttributeNames": {"#acceptedAt": "acceptedAt", "#updatedAt": "updatedAt", "#status": "status"},
         "ExpressionAttributeValues": {":now": now, ":approved": Status.APPROVED.value},
-        "ReturnValues": "ALL_NEW",
     }
 
 
@@ -230,8 +248,13 @@ class DynamoApplicationRepository:
             raise Conflict(f"application {app.application_id} already exists") from exc
 
     def get(self, application_id: str) -> Application | None:
-        item = self._table.get_item(Key=app_key(application_id), ConsistentRead=True).get("Item")
-        return from_item(item) if item else None
+        from boto3.dynamodb.conditions import Key
+
+        items = self._table.query(
+            KeyConditionExpression=Key("PK").eq(f"APP#{application_id}") & Key("SK").begins_with("APP"),
+            ConsistentRead=True,
+        ).get("Items", [])
+        return from_items(items)
 
     def status_of(self, application_id: str) -> tuple[str, Status] | None:
         item = self._table.get_item(
@@ -245,16 +268,16 @@ class DynamoApplicationRepository:
     def get_with_pii(self, application_id: str) -> tuple[Application, ApplicantPii] | None:
         from boto3.dynamodb.conditions import Key
 
-        # APP and PII share the partition, and sort before REVIEW: one Query, two items.
+        # APP, its steps and PII share the partition, and sort before REVIEW: one Query.
         items = self._table.query(
             KeyConditionExpression=Key("PK").eq(f"APP#{application_id}") & Key("SK").between("APP", "PII"),
             ConsistentRead=True,
         ).get("Items", [])
-        by_sk = {i["SK"]: i for i in items}
-        if "APP" not in by_sk or "PII" not in by_sk:
+        app = from_items(items)
+        pii = next((i for i in items if i["SK"] == "PII"), None)
+        if app is None or pii is None:
             return None
-        pii = by_sk["PII"]
-        return from_item(by_sk["APP"]), ApplicantPii(application_id, pii["name"], pii["idNumber"], pii["phone"])
+        return app, ApplicantPii(application_id, pii["name"], pii["idNumber"], pii["phone"])
 
     def list_for_user(self, user_id: str, limit: int = 50) -> list[Application]:
         from boto3.dynamodb.conditions import Key
@@ -268,21 +291,21 @@ class DynamoApplicationRepository:
         return [from_item(i) for i in resp.get("Items", [])]
 
     def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None:
-        self._table.update_item(**record_step_request(self._table.name, application_id, step, result))
+        self._table.put_item(Item=step_item(application_id, step, result))
 
     def move(self, application_id, new, now, *, reasons=None, offer=None):  # type: ignore[no-untyped-def]
         req = move_request(self._table.name, application_id, _allowed_from(new), new, now, reasons, offer)
         req.pop("TableName")
         try:
-            return from_item(self._table.update_item(**req)["Attributes"])
+            self._table.update_item(**req)
         except self._client.exceptions.ConditionalCheckFailedException as exc:
             raise Conflict(f"application {application_id} cannot move to {new.value}") from exc
 
-    def mark_accepted(self, application_id: str, now: str) -> Application:
+    def mark_accepted(self, application_id: str, now: str) -> None:
         req = accept_request(self._table.name, application_id, now)
         req.pop("TableName")
         try:
-            return from_item(self._table.update_item(**req)["Attributes"])
+            self._table.update_item(**req)
         except self._client.exceptions.ConditionalCheckFailedException as exc:
             raise Conflict(f"application {application_id} is not an open approved offer") from exc
 
@@ -337,6 +360,7 @@ class InMemoryApplicationRepository:
     def __init__(self) -> None:
         self._apps: dict[str, dict[str, Any]] = {}
         self._pii: dict[str, ApplicantPii] = {}
+        self._steps: dict[str, dict[str, Any]] = {}
         self._reviews: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
@@ -349,7 +373,8 @@ class InMemoryApplicationRepository:
 
     def get(self, application_id: str) -> Application | None:
         item = self._apps.get(application_id)
-        return from_item(copy.deepcopy(item)) if item else None
+        steps = copy.deepcopy(self._steps.get(application_id, {}))
+        return from_item(copy.deepcopy(item), _from_dynamo(steps)) if item else None
 
     def get_with_pii(self, application_id: str) -> tuple[Application, ApplicantPii] | None:
         app, pii = self.get(application_id), self._pii.get(application_id)
@@ -365,10 +390,7 @@ class InMemoryApplicationRepository:
 
     def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None:
         with self._lock:
-            item = self._apps.get(application_id)
-            if item is None:
-                raise Conflict(f"application {application_id} does not exist")
-            item["steps"][step] = _to_dynamo(result)
+            self._steps.setdefault(application_id, {})[step] = _to_dynamo(copy.deepcopy(result))
 
     def move(self, application_id, new, now, *, reasons=None, offer=None):  # type: ignore[no-untyped-def]
         with self._lock:
@@ -380,7 +402,6 @@ class InMemoryApplicationRepository:
                 item["reasons"] = list(reasons)
             if offer is not None:
                 item["offer"] = _to_dynamo(offer.as_item())
-            return from_item(copy.deepcopy(item))
 
     def mark_accepted(self, application_id: str, now: str) -> Application:
         with self._lock:
@@ -388,7 +409,6 @@ class InMemoryApplicationRepository:
             if item is None or item["status"] != Status.APPROVED.value or "acceptedAt" in item:
                 raise Conflict(f"application {application_id} is not an open approved offer")
             item.update(acceptedAt=now, updatedAt=now)
-            return from_item(copy.deepcopy(item))
 
     def put_review(self, application_id: str, task_token: str, now: str) -> None:
         self._reviews[application_id] = {
