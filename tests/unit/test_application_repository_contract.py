@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chalicelib.applications.records import ApplicantPii, Application, Offer, Status
@@ -80,6 +82,7 @@ def test_steps_are_recorded_and_acceptance_happens_once(repo) -> None:
     repo.record_step(app.application_id, "score", {"pd": 0.2, "grade": "C"})  # a retried step replaces its result
     steps = {"score": {"pd": 0.2, "grade": "C"}, "fraud": {"decline": False, "signals": {"velocity_ip_24h": 1}}}
     assert repo.get(app.application_id).steps == steps
+    assert repo.get(app.application_id, with_steps=False) == replace(repo.get(app.application_id), steps={})
     assert repo.get_with_pii(app.application_id) == (repo.get(app.application_id), pii)
     # a listing carries no step results
     assert [a.steps for a in repo.list_for_user(app.user_id)] == [{}]

@@ -24,7 +24,9 @@ from .records import ApplicantPii, Application, Offer, Status
 
 class ApplicationRepository(Protocol):
     def create(self, app: Application, pii: ApplicantPii) -> None: ...
-    def get(self, application_id: str) -> Application | None: ...
+    def get(self, application_id: str, *, with_steps: bool = True) -> Application | None:
+        """The application; `with_steps=False` leaves `steps` empty and reads one item, not all."""
+        ...
     def get_with_pii(self, application_id: str) -> tuple[Application, ApplicantPii] | None:
         """The application and its applicant's personal data, in one read."""
         ...
@@ -247,9 +249,12 @@ class DynamoApplicationRepository:
         except self._client.exceptions.TransactionCanceledException as exc:
             raise Conflict(f"application {app.application_id} already exists") from exc
 
-    def get(self, application_id: str) -> Application | None:
+    def get(self, application_id: str, *, with_steps: bool = True) -> Application | None:
         from boto3.dynamodb.conditions import Key
 
+        if not with_steps:
+            item = self._table.get_item(Key=app_key(application_id), ConsistentRead=True).get("Item")
+            return from_item(item) if item else None
         items = self._table.query(
             KeyConditionExpression=Key("PK").eq(f"APP#{application_id}") & Key("SK").begins_with("APP"),
             ConsistentRead=True,
@@ -371,9 +376,9 @@ class InMemoryApplicationRepository:
             self._apps[app.application_id] = to_item(app)
             self._pii[app.application_id] = pii
 
-    def get(self, application_id: str) -> Application | None:
+    def get(self, application_id: str, *, with_steps: bool = True) -> Application | None:
         item = self._apps.get(application_id)
-        steps = copy.deepcopy(self._steps.get(application_id, {}))
+        steps = copy.deepcopy(self._steps.get(application_id, {})) if with_steps else {}
         return from_item(copy.deepcopy(item), _from_dynamo(steps)) if item else None
 
     def get_with_pii(self, application_id: str) -> tuple[Application, ApplicantPii] | None:

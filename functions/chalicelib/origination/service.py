@@ -95,7 +95,8 @@ class OriginationService:
         return app
 
     def get(self, user_id: str, application_id: str) -> Application:
-        app = self.applications.get(application_id)
+        # What the applicant sees has no step results: one item, not the application's partition.
+        app = self.applications.get(application_id, with_steps=False)
         # Another user's application is indistinguishable from a missing one.
         if app is None or app.user_id != user_id:
             raise NotFound(f"application {application_id} not found")

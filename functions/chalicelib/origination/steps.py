@@ -235,7 +235,7 @@ class OriginationSteps:
         return {"status": Status.DECLINED.value, "reasonCodes": [r["code"] for r in reasons]}
 
     def record_failure(self, application_id: str, error: str | None = None) -> dict[str, Any]:
-        app = self.applications.get(application_id)
+        app = self.applications.get(application_id, with_steps=False)
         if app is None:
             return {"status": "UNKNOWN_APPLICATION"}
         if app.status is Status.FAILED:
