@@ -137,3 +137,15 @@ def test_concurrent_requests_of_different_users_never_see_each_other(cloud: Remo
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(create_and_read, users * 3))
     assert set(results) == {(201, 200)}
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PUT", "DELETE"])
+def test_a_method_no_route_takes_gets_a_json_4xx(cloud: RemoteCloud, method: str) -> None:
+    import requests
+
+    # The local server answers like API Gateway, not with http.server's 501 page.
+    token = cloud.token("method-user")
+    r = requests.request(method, f"{cloud.api_url}/v1/applications", headers={"Authorization": f"Bearer {token}"},
+                         timeout=10)
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:200])
+    assert r.headers["Content-Type"].startswith("application/json") and r.json()
