@@ -75,10 +75,13 @@ def _quiet_handler_cls() -> Any:
     from chalice.local import ChaliceRequestHandler
 
     class QuietHandler(ChaliceRequestHandler):
-        # http.server answers a method it has no do_X for with a 501 HTML page. API Gateway
-        # answers it like any request no route takes, with a 4xx JSON body; chalice routes
-        # these methods the same way.
-        do_TRACE = do_CONNECT = ChaliceRequestHandler._generic_handle
+        # http.server answers a method it has no do_X for (TRACE, QUERY, anything) with a 501
+        # HTML page. API Gateway answers it like any request no route takes, with a 4xx JSON
+        # body; chalice routes every method the same way.
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):
+                return self._generic_handle
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             pass

@@ -139,7 +139,7 @@ def test_concurrent_requests_of_different_users_never_see_each_other(cloud: Remo
     assert set(results) == {(201, 200)}
 
 
-@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PUT", "DELETE"])
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "QUERY", "BREW", "PUT", "DELETE"])
 def test_a_method_no_route_takes_gets_a_json_4xx(cloud: RemoteCloud, method: str) -> None:
     import requests
 
