@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .api import models as m
+from .api.http import IDEMPOTENCY_KEY_PATTERN
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -23,14 +24,22 @@ def _resp(status: int, model: type[BaseModel] | None, description: str) -> dict[
     return {str(status): out}
 
 
+GATEWAY_MESSAGE = {"type": "object", "properties": {"message": {"type": "string"}}, "required": ["message"]}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     text = {400: "Invalid request (the problem names the field)", 401: "Missing or invalid bearer token",
             403: "Not allowed", 404: "Not found (or not yours)", 409: "Conflict with the current state",
             413: "Body too large", 422: "Semantically invalid", 503: "A dependency is unavailable; retry"}
-    return {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": PROBLEM}}} for c in codes}
+    out = {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": PROBLEM}}} for c in codes}
+    if 401 in codes:
+        # The authorizer answers before our code runs, in API Gateway's own shape.
+        out["401"]["content"] = {"application/json": {"schema": GATEWAY_MESSAGE, "example": {"message": "Unauthorized"}}}
+    return out
 
 
-IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string", "minLength": 8, "maxLength": 64},
+IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
+               "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
                "description": "A repeated key returns the first response"}
 
 

@@ -184,6 +184,14 @@ def test_missing_idempotency_key_is_400(client: Client, container: wiring.Contai
     assert r.status_code == 400 and r.json_body["field"] == "Idempotency-Key"
 
 
+@pytest.mark.parametrize("key", ["short", "x" * 65, "has space!", "ключ-ключ-ключ"])
+def test_a_malformed_idempotency_key_is_400(client: Client, container: wiring.Container, key: str) -> None:
+    # The rule the OpenAPI document states: 8-64 ASCII letters, digits, '-' or '_'.
+    doc = new_document(client, container)
+    r = post_application(client, container, application_body(doc), key=key)
+    assert r.status_code == 400 and r.json_body["field"] == "Idempotency-Key", r.json_body
+
+
 def test_workflow_outage_is_a_503_and_a_visible_failed_application(client: Client, container: wiring.Container) -> None:
     container.workflows.fail = True
     doc = new_document(client, container)

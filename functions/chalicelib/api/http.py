@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -62,11 +63,14 @@ def parse_data(model: type[M], data: Any) -> M:
         raise InvalidRequest(f"{where}: {msg}{more}", field=where) from None
 
 
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+
+
 def idempotency_key(headers: Any) -> str:
     key = headers.get("idempotency-key") or headers.get("Idempotency-Key")
     if not key:
         raise InvalidRequest("header Idempotency-Key is required", field="Idempotency-Key")
-    if not (8 <= len(key) <= 64) or not all(c.isalnum() or c in "-_" for c in key):
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
         raise InvalidRequest("Idempotency-Key must be 8-64 letters, digits, '-' or '_'", field="Idempotency-Key")
     return key
 

@@ -22,6 +22,21 @@ Yuan = Annotated[
 MIN_LINE_FEN = 50_00
 MAX_LINE_FEN = 200_000_00
 
+# The validators below give the friendly message; these patterns say the same in the OpenAPI
+# document, so a client (or a schema-driven test tool) knows the range before it asks.
+LINE_RANGE_PATTERN = r"^(([5-9]\d|[1-9]\d{2,4}|1\d{5})(\.\d{1,2})?|200000(\.0{1,2})?)$"
+"""50.00 to 200000.00 yuan, at most 2 places."""
+POSITIVE_PATTERN = r"^(0\.(0[1-9]|[1-9]\d?)|[1-9]\d{0,8}(\.\d{1,2})?)$"
+"""0.01 yuan or more, at most 2 places."""
+INCOME_PATTERN = r"^(\d{1,7}(\.\d{1,2})?|10000000(\.0{1,2})?)$"
+"""0 to 10000000.00 yuan, at most 2 places."""
+
+
+def _ip_schema(schema: dict) -> None:  # type: ignore[type-arg]
+    # pydantic writes "format": "ipvanyaddress", which no client knows; say it in standard terms.
+    schema.pop("format", None)
+    schema["anyOf"] = [{"format": "ipv4"}, {"format": "ipv6"}]
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
@@ -54,7 +69,7 @@ class Declared(Strict):
     phone: Annotated[str, StringConstraints(pattern=r"^1\d{10}$")]
     employment: Literal["employed", "self_employed", "civil_servant", "student", "unemployed", "retired"]
     employmentYears: int = Field(ge=0, le=50)
-    monthlyIncome: Yuan
+    monthlyIncome: Yuan = Field(json_schema_extra={"pattern": INCOME_PATTERN})
     housing: Literal["own", "rent", "family"]
     dependants: int = Field(ge=0, le=10)
     city: Annotated[str, StringConstraints(min_length=2, max_length=20)]
@@ -71,7 +86,7 @@ class Declared(Strict):
 
 class Device(Strict):
     fingerprint: Annotated[str, StringConstraints(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9_\-:.]+$")]
-    ip: IPvAnyAddress
+    ip: IPvAnyAddress = Field(json_schema_extra=_ip_schema)
 
 
 class Location(Strict):
@@ -89,7 +104,7 @@ Purpose = Literal["consumption", "education", "travel", "home_improvement", "app
 
 class ApplicationRequest(Strict):
     documentId: Annotated[str, StringConstraints(pattern=r"^doc_[0-9a-z]{26}$")]
-    amount: Yuan
+    amount: Yuan = Field(json_schema_extra={"pattern": LINE_RANGE_PATTERN})
     termMonths: int = Field(ge=1, le=36)
     purpose: Purpose
     declared: Declared
@@ -170,7 +185,7 @@ class CreditLineOut(Strict):
 
 
 class LoanRequest(Strict):
-    amount: Yuan
+    amount: Yuan = Field(json_schema_extra={"pattern": LINE_RANGE_PATTERN})
     termMonths: int = Field(ge=1, le=36)
     method: Literal["equal-installment", "equal-principal"] = Field(
         description="equal-installment (等额本息, level payments) or equal-principal (等额本金)"
@@ -282,7 +297,7 @@ class PayoffQuote(Strict):
 
 
 class RepaymentRequest(Strict):
-    amount: Yuan
+    amount: Yuan = Field(json_schema_extra={"pattern": POSITIVE_PATTERN})
 
     @field_validator("amount")
     @classmethod
