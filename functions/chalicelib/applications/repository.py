@@ -4,11 +4,11 @@ Single-table keys (see docs/architecture.md):
     APP#{applicationId} / APP      the application (no personal data); GSI1 USER#{userId} / APP#{createdAt}
     APP#{applicationId} / APP#STEP#{step}  one workflow step's result (identity, fraud, bureau, ...)
     APP#{applicationId} / PII      name, ID number, phone
+    APP#{applicationId} / REVIEW   the task token of a pending manual review; GSI1 REVIEW#PENDING / {createdAt}
 
 A step's result is an item of its own, not a map entry on the application: recording it is a
 small PutItem (DynamoDB bills an UpdateItem by the size of the whole item, which grows with
 every step), and "APP" < "APP#STEP#…" < "PII" keeps one Query reading all of them.
-    APP#{applicationId} / REVIEW   the task token of a pending manual review; GSI1 REVIEW#PENDING / {createdAt}
 """
 
 from __future__ import annotations
