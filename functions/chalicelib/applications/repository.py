@@ -249,17 +249,20 @@ class DynamoApplicationRepository:
         except self._client.exceptions.TransactionCanceledException as exc:
             raise Conflict(f"application {app.application_id} already exists") from exc
 
+    def _partition(self, application_id: str, sk_condition: Any) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        return self._table.query(
+            KeyConditionExpression=Key("PK").eq(f"APP#{application_id}") & sk_condition, ConsistentRead=True
+        ).get("Items", [])
+
     def get(self, application_id: str, *, with_steps: bool = True) -> Application | None:
         from boto3.dynamodb.conditions import Key
 
         if not with_steps:
             item = self._table.get_item(Key=app_key(application_id), ConsistentRead=True).get("Item")
             return from_item(item) if item else None
-        items = self._table.query(
-            KeyConditionExpression=Key("PK").eq(f"APP#{application_id}") & Key("SK").begins_with("APP"),
-            ConsistentRead=True,
-        ).get("Items", [])
-        return from_items(items)
+        return from_items(self._partition(application_id, Key("SK").begins_with("APP")))
 
     def status_of(self, application_id: str) -> tuple[str, Status] | None:
         item = self._table.get_item(
@@ -274,10 +277,7 @@ class DynamoApplicationRepository:
         from boto3.dynamodb.conditions import Key
 
         # APP, its steps and PII share the partition, and sort before REVIEW: one Query.
-        items = self._table.query(
-            KeyConditionExpression=Key("PK").eq(f"APP#{application_id}") & Key("SK").between("APP", "PII"),
-            ConsistentRead=True,
-        ).get("Items", [])
+        items = self._partition(application_id, Key("SK").between("APP", "PII"))
         app = from_items(items)
         pii = next((i for i in items if i["SK"] == "PII"), None)
         if app is None or pii is None:
@@ -378,8 +378,9 @@ class InMemoryApplicationRepository:
 
     def get(self, application_id: str, *, with_steps: bool = True) -> Application | None:
         item = self._apps.get(application_id)
-        steps = copy.deepcopy(self._steps.get(application_id, {})) if with_steps else {}
-        return from_item(copy.deepcopy(item), _from_dynamo(steps)) if item else None
+        # _from_dynamo builds new containers, so the caller shares nothing with the store.
+        steps = _from_dynamo(self._steps.get(application_id, {})) if with_steps else {}
+        return from_item(copy.deepcopy(item), steps) if item else None
 
     def get_with_pii(self, application_id: str) -> tuple[Application, ApplicantPii] | None:
         app, pii = self.get(application_id), self._pii.get(application_id)
@@ -395,7 +396,7 @@ class InMemoryApplicationRepository:
 
     def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None:
         with self._lock:
-            self._steps.setdefault(application_id, {})[step] = _to_dynamo(copy.deepcopy(result))
+            self._steps.setdefault(application_id, {})[step] = _to_dynamo(result)  # a copy, as stored
 
     def move(self, application_id, new, now, *, reasons=None, offer=None):  # type: ignore[no-untyped-def]
         with self._lock:

@@ -61,19 +61,19 @@ def screen(
         "id": keys.velocity_series("ID", inp.id_hash),
     }
     dev_series = keys.device_ids_series(device)
-    windows = {series: vel_s for series in velocity_series.values()}
-    windows[dev_series] = dev_s
-    adds = [_add(series, vel_s, now_s, keys.stamped(now_s, inp.application_id)) for series in velocity_series.values()]
-    adds.append(_add(dev_series, dev_s, now_s, keys.stamped(now_s, inp.id_hash)))
-    travel_s = policy.travel_lookback_hours * 3600
+    # What each series records for this application, and over which window it counts.
+    recorded = {series: (vel_s, keys.stamped(now_s, inp.application_id)) for series in velocity_series.values()}
+    recorded[dev_series] = (dev_s, keys.stamped(now_s, inp.id_hash))
     travel_series = (keys.sightings_series("USR", inp.user_id), keys.sightings_series("DEV", device))
     if inp.lat is not None and inp.lon is not None:
         # Where this application came from, per user and per device (for impossible travel).
         here = keys.sighting_member(Sighting(inp.application_id, now_s, inp.lat, inp.lon))
-        adds += [_add(series, travel_s, now_s, here) for series in travel_series]
-        windows.update({series: travel_s for series in travel_series})
-    counters.add_members(adds)
-    counted = counters.members({series: keys.window_buckets(now_s, w) for series, w in windows.items()})
+        recorded.update({series: (policy.travel_lookback_hours * 3600, here) for series in travel_series})
+    counters.add_members(
+        [MemberAdd(series, keys.window_bucket(now_s, w), member, keys.window_expiry(now_s, w))
+         for series, (w, member) in recorded.items()]
+    )
+    counted = counters.members({series: keys.window_buckets(now_s, w) for series, (w, _) in recorded.items()})
 
     limits = {
         "device": policy.velocity_max_per_device,
@@ -120,10 +120,6 @@ def screen(
         reasons=tuple(Reason(c, REASON_TEXT[c]) for c in codes),
         signals=signals,
     )
-
-
-def _add(series: str, window_s: int, now_s: int, member: str) -> MemberAdd:
-    return MemberAdd(series, keys.window_bucket(now_s, window_s), member, keys.window_expiry(now_s, window_s))
 
 
 def _max_travel_kmh(inp: FraudInput, sightings: list[Sighting], policy: p.FraudPolicy) -> int | None:
