@@ -18,7 +18,9 @@ def parse_iso(value: str) -> datetime:
 
 
 def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    # One format for every stored and shown timestamp ("...T12:00:00.000Z"), so strings from
+    # different modules compare and sort alike.
+    return iso(utcnow())
 
 
 # Business days are China Standard Time (UTC+8, no daylight saving): a repayment made at
