@@ -372,3 +372,44 @@ def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
     run_workflows(container)
     assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "ACTIVE"
     assert books_clean(container)
+
+
+def _approved(client: Client, container: wiring.Container, limit_fen: int = 2_000_000, key: str = "key-0000001") -> str:
+    from chalicelib.applications.records import Offer, Status
+
+    from tests.api.test_origination_api import application_body, new_document, post_application
+
+    body = application_body(new_document(client, container))
+    app_id = post_application(client, container, body, key).json_body["applicationId"]
+    container.applications.move(app_id, Status.APPROVED, "2026-03-01T00:00:00.000Z",
+                                offer=Offer("B", "0.1080", "0.0003", limit_fen, "2099-01-01T00:00:00.000Z"))
+    return app_id
+
+
+def test_an_accept_refused_for_a_second_line_leaves_that_offer_unaccepted(client: Client, container: wiring.Container) -> None:
+    # GIVEN a user whose line came from one offer, and a second approved offer
+    first = _approved(client, container)
+    assert client.http.post(f"/v1/applications/{first}/accept", headers=auth(container)).status_code == 201
+    second = _approved(client, container, limit_fen=5_400_000, key="key-0000002")
+    # WHEN the second is accepted
+    r = client.http.post(f"/v1/applications/{second}/accept", headers=auth(container))
+    # THEN it is refused, and still shows as not accepted; the line is the first one
+    assert r.status_code == 409 and first in r.json_body["detail"]
+    listed = {a["applicationId"]: a for a in get(client, container, "/v1/applications").json_body["applications"]}
+    assert listed[second]["accepted"] is False and listed[first]["accepted"] is True
+    assert get(client, container, "/v1/credit-line").json_body["creditLimit"] == "20000.00"
+
+
+def test_an_accept_that_loses_the_race_to_a_concurrent_accept_of_the_same_offer_still_succeeds(
+    client: Client, container: wiring.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_id = _approved(client, container)
+    mark = container.applications.mark_accepted
+
+    def marked_first_by_the_other_request(application_id: str, now: str) -> None:
+        mark(application_id, now)  # the concurrent accept
+        mark(application_id, now)  # ours: refused, as the offer is no longer open
+
+    monkeypatch.setattr(container.applications, "mark_accepted", marked_first_by_the_other_request)
+    r = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
+    assert r.status_code == 201 and r.json_body["applicationId"] == app_id

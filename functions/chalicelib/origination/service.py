@@ -141,10 +141,17 @@ class OriginationService:
             raise Conflict(f"application {application_id} has no offer to accept (status {app.status.value})")
         if parse_iso(app.offer.expires_at) < utcnow():
             raise Conflict(f"the offer of application {application_id} expired at {app.offer.expires_at}")
-        if app.accepted_at is None:
-            self.applications.mark_accepted(application_id, iso(utcnow()))
-        # open_line is idempotent on the application id, so a retried accept opens one line.
+        # The line first: it refuses a user who already has one from another application, and
+        # that refusal must leave this offer unaccepted. open_line is idempotent on the
+        # application id, so a retried or concurrent accept of this offer opens one line.
         line = self.lines().open_line(user_id, app.offer.limit_fen, app.offer.apr, app.offer.grade, application_id)
+        if app.accepted_at is None:
+            try:
+                self.applications.mark_accepted(application_id, iso(utcnow()))
+            except Conflict:
+                # A concurrent accept of the same offer marked it first: the same outcome.
+                if self.get(user_id, application_id).accepted_at is None:
+                    raise
         return credit_line_view(line)
 
     def credit_line(self, user_id: str) -> dict[str, Any]:
