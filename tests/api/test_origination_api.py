@@ -178,6 +178,49 @@ def test_bad_input_gets_a_4xx_naming_the_field(client: Client, container: wiring
         assert container.workflows.started == []  # nothing half-started
 
 
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("amount", " 5000"),  # no trimming
+        ("amount", "5000\n"),
+        ("amount", "５０００"),  # fullwidth digits
+        ("amount", "٥٠٠٠"),  # Arabic-Indic digits
+        ("termMonths", True),  # no coercion to 1
+        ("termMonths", "12"),
+        ("termMonths", 12.0),
+        ("declared.phone", "1３８00138000"),
+        ("declared.dependants", "0"),
+        ("location.lat", "NaN"),
+    ],
+)
+def test_values_are_taken_exactly_as_documented_or_refused(
+    client: Client, container: wiring.Container, path: str, value: Any
+) -> None:
+    body = application_body(new_document(client, container))
+    *parents, leaf = path.split(".")
+    target = body
+    for p in parents:
+        target = target[p]
+    target[leaf] = value
+    r = post_application(client, container, body)
+    assert r.status_code == 400 and r.json_body["field"] == path, r.body
+    assert container.workflows.started == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 5000 + "]" * 5000,  # deeper than Python's recursion limit
+        '{"termMonths": ' + "9" * 5001 + "}",  # past Python's 4,300-digit integer limit
+        '{"amount": NaN}',  # a Python extension, not JSON
+        '{"amount": Infinity}',
+    ],
+)
+def test_bodies_python_cannot_or_should_not_parse_are_400_not_500(client: Client, container: wiring.Container, raw: str) -> None:
+    r = post_application(client, container, raw)
+    assert r.status_code == 400 and r.json_body["field"] == "body", r.body
+
+
 def test_missing_idempotency_key_is_400(client: Client, container: wiring.Container) -> None:
     doc = new_document(client, container)
     r = client.http.post("/v1/applications", headers=auth(container), body=json.dumps(application_body(doc)))

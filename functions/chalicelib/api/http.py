@@ -40,10 +40,16 @@ def parse_body(model: type[M], raw: bytes | None) -> M:
     if not raw.strip():
         raise InvalidRequest("request body is empty; a JSON object is required", field="body")
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = json.loads(raw, parse_constant=_no_constants)
+    except RecursionError:
+        raise InvalidRequest("request body is nested too deeply", field="body") from None
+    except ValueError as exc:  # bad JSON or UTF-8, NaN, an integer of over 4,300 digits
         raise InvalidRequest(f"request body is not valid JSON: {exc}", field="body") from None
     return parse_data(model, data)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def parse_data(model: type[M], data: Any) -> M:

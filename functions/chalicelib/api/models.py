@@ -15,7 +15,7 @@ from ..amounts import yuan_to_fen
 
 Yuan = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{1,9}(\.\d{1,2})?$"),
+    StringConstraints(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$"),
     Field(description="Amount in yuan as a decimal string with at most 2 places", examples=["5000.00"]),
 ]
 
@@ -24,11 +24,11 @@ MAX_LINE_FEN = 200_000_00
 
 # The validators below give the friendly message; these patterns say the same in the OpenAPI
 # document, so a client (or a schema-driven test tool) knows the range before it asks.
-LINE_RANGE_PATTERN = r"^(([5-9]\d|[1-9]\d{2,4}|1\d{5})(\.\d{1,2})?|200000(\.0{1,2})?)$"
+LINE_RANGE_PATTERN = r"^(([5-9][0-9]|[1-9][0-9]{2,4}|1[0-9]{5})(\.[0-9]{1,2})?|200000(\.0{1,2})?)$"
 """50.00 to 200000.00 yuan, at most 2 places."""
-POSITIVE_PATTERN = r"^(0\.(0[1-9]|[1-9]\d?)|[1-9]\d{0,8}(\.\d{1,2})?)$"
+POSITIVE_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,8}(\.[0-9]{1,2})?)$"
 """0.01 yuan or more, at most 2 places."""
-INCOME_PATTERN = r"^(\d{1,7}(\.\d{1,2})?|10000000(\.0{1,2})?)$"
+INCOME_PATTERN = r"^([0-9]{1,7}(\.[0-9]{1,2})?|10000000(\.0{1,2})?)$"
 """0 to 10000000.00 yuan, at most 2 places."""
 
 
@@ -39,7 +39,10 @@ def _ip_schema(schema: dict) -> None:  # type: ignore[type-arg]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    # Exactly what the document says: no coercion (true, "12" or 12.0 are not a term of 12
+    # months), no trimming (" 5000" is not an amount), no NaN or infinity. Patterns spell
+    # digits [0-9]: both regex engines' \d also matches fullwidth and Arabic-Indic digits.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, populate_by_name=True)
 
 
 class DocumentRequest(Strict):
@@ -63,10 +66,10 @@ class DocumentStatus(Strict):
 
 class Declared(Strict):
     name: Annotated[str, StringConstraints(min_length=2, max_length=30)]
-    idNumber: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dXx]$")] = Field(
+    idNumber: Annotated[str, StringConstraints(pattern=r"^[0-9]{17}[0-9Xx]$")] = Field(
         description="18-character resident ID number as printed on the card"
     )
-    phone: Annotated[str, StringConstraints(pattern=r"^1\d{10}$")]
+    phone: Annotated[str, StringConstraints(pattern=r"^1[0-9]{10}$")]
     employment: Literal["employed", "self_employed", "civil_servant", "student", "unemployed", "retired"]
     employmentYears: int = Field(ge=0, le=50)
     monthlyIncome: Yuan = Field(json_schema_extra={"pattern": INCOME_PATTERN})
