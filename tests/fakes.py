@@ -35,6 +35,9 @@ class FakeBlobs:
     def get_bytes(self, key: str) -> bytes:
         return self.objects[key]
 
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
 
 class FakeWorkflows:
     def __init__(self, fail: bool = False) -> None:

@@ -53,6 +53,7 @@ class DocumentRepository(Protocol):
 class BlobStore(Protocol):
     def presigned_put(self, key: str, content_type: str, expires_in: int) -> str: ...
     def get_bytes(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
 
 
 def _item(doc: Document) -> dict[str, Any]:
@@ -155,3 +156,12 @@ class S3BlobStore:
 
     def get_bytes(self, key: str) -> bytes:
         return self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._s3.head_object(Bucket=self._bucket, Key=key)
+        except self._s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True

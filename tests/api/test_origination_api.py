@@ -13,7 +13,7 @@ from chalice.test import Client
 from chalicelib import wiring
 from chalicelib.applications.repository import InMemoryApplicationRepository
 from chalicelib.auth import issue_local_token
-from chalicelib.documents import InMemoryDocumentRepository
+from chalicelib.documents import InMemoryDocumentRepository, object_key
 from chalicelib.idempotency import InMemoryIdempotencyStore
 from localcloud.api_semantics import install_authorizer_semantics
 from tests.fakes import FakeBlobs, FakeWorkflows, make_settings
@@ -47,10 +47,14 @@ def auth(c: wiring.Container, user: str = "user-1", **extra: str) -> dict[str, s
     return {"Authorization": f"Bearer {issue_local_token(c.settings, user)}", "Content-Type": "application/json", **extra}
 
 
-def new_document(client: Client, c: wiring.Container, user: str = "user-1") -> str:
+def new_document(client: Client, c: wiring.Container, user: str = "user-1", *, uploaded: bool = True) -> str:
+    """A document slot, and (unless told otherwise) its photo PUT to the upload URL."""
     r = client.http.post("/v1/documents", headers=auth(c, user), body=json.dumps({"contentType": "image/jpeg"}))
     assert r.status_code == 201, r.body
-    return r.json_body["documentId"]
+    document_id = r.json_body["documentId"]
+    if uploaded:
+        c.blobs.objects[object_key(document_id)] = b"\xff\xd8 a photo, not yet read"
+    return document_id
 
 
 def application_body(document_id: str, **changes: Any) -> dict[str, Any]:
@@ -219,6 +223,16 @@ def test_values_are_taken_exactly_as_documented_or_refused(
 def test_bodies_python_cannot_or_should_not_parse_are_400_not_500(client: Client, container: wiring.Container, raw: str) -> None:
     r = post_application(client, container, raw)
     assert r.status_code == 400 and r.json_body["field"] == "body", r.body
+
+
+def test_applying_before_the_photo_is_uploaded_is_409_naming_the_document(client: Client, container: wiring.Container) -> None:
+    doc = new_document(client, container, uploaded=False)
+    r = post_application(client, container, application_body(doc))
+    assert r.status_code == 409 and r.json_body["field"] == "documentId", r.body
+    assert container.workflows.started == [] and container.applications.list_for_user("user-1") == []
+    # once the photo lands, the same request goes through, even before OCR has read it
+    container.blobs.objects[object_key(doc)] = b"\xff\xd8 a photo"
+    assert post_application(client, container, application_body(doc), key="key-0000002").status_code == 202
 
 
 def test_missing_idempotency_key_is_400(client: Client, container: wiring.Container) -> None:

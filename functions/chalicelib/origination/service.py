@@ -57,6 +57,10 @@ class OriginationService:
         doc = self.documents.get(req.documentId)
         if doc is None or doc.user_id != user_id:
             raise NotFound(f"document {req.documentId} not found", field="documentId")
+        # A photo still being read is fine (Verify Identity waits for it); no photo at all
+        # would only fail the application half a minute later.
+        if doc.status is DocumentStatus.AWAITING_UPLOAD and not self.blobs.exists(object_key(doc.document_id)):
+            raise Conflict(f"document {req.documentId} has no photo yet: PUT it to its uploadUrl first", field="documentId")
         now = iso(utcnow())
         app_id = new_id("app")
         d = req.declared
