@@ -156,3 +156,36 @@ def test_every_resource_deploys_into_moto_cloudformation(template: dict[str, Any
         machines = {m["name"] for m in sfn.list_state_machines()["stateMachines"]}
         assert "weili-origination" in machines
         assert boto3.client("dynamodb", region_name="us-east-1").list_tables()["TableNames"]
+
+
+# What each boto3 call our adapters make needs from IAM. Scans are left out on purpose: only
+# ops' reconciliation tools (ledger check, the sandbox rail's listing) scan, with ops' credentials.
+IAM_FOR_CALL = {
+    "get_item": ["dynamodb:GetItem"],
+    "batch_get_item": ["dynamodb:BatchGetItem"],
+    "query": ["dynamodb:Query"],
+    "put_item": ["dynamodb:PutItem"],
+    "update_item": ["dynamodb:UpdateItem"],
+    "delete_item": ["dynamodb:DeleteItem"],
+    "transact_write_items": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
+    "get_object": ["s3:GetObject"],
+    "head_object": ["s3:GetObject", "s3:ListBucket"],
+    "generate_presigned_url": ["s3:PutObject"],
+    "start_execution": ["states:StartExecution"],
+    "send_task_success": ["states:SendTaskSuccess"],
+}
+
+
+def test_the_functions_role_grants_every_call_the_adapters_make_and_no_more(template: dict[str, Any]) -> None:
+    import re
+
+    source = "\n".join(p.read_text() for p in (ROOT / "functions" / "chalicelib").rglob("*.py"))
+    calls = set(re.findall(r"\.(" + "|".join(IAM_FOR_CALL) + r"|scan|batch_write_item|invoke|publish)\(", source))
+    assert calls - set(IAM_FOR_CALL) == {"scan"}, "a new AWS call: add it to IAM_FOR_CALL and infra/resources.yaml"
+    statements = template["Resources"]["DefaultRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    granted = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    needed = {a for c in calls - {"scan"} for a in IAM_FOR_CALL[c]}
+    assert needed <= granted, f"missing: {sorted(needed - granted)}"
+    assert granted - needed <= {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
+    # every grant names this stack's resources, except resuming a task, which a token scopes
+    assert [s["Action"] for s in statements if s["Resource"] == "*"] == ["states:SendTaskSuccess"]
