@@ -40,9 +40,10 @@ class TokenVerifier:
         return jwt.PyJWKClient(self._settings.auth_jwks_url, cache_keys=True)
 
     def verify(self, authorization: str | None) -> Principal:
-        if not authorization or not authorization.startswith("Bearer "):
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer":  # auth schemes are case-insensitive (RFC 9110 11.1)
             raise InvalidToken("no bearer token")
-        token = authorization.removeprefix("Bearer ").strip()
+        token = token.strip()
         s = self._settings
         try:
             if s.auth_mode == "local":
@@ -61,8 +62,10 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(type(exc).__name__) from exc
+        if not isinstance(claims["sub"], str) or not claims["sub"].strip():
+            raise InvalidToken("the token names no user (empty sub)")
         groups = claims.get("cognito:groups") or claims.get("groups") or []
-        return Principal(user_id=str(claims["sub"]), groups=tuple(groups))
+        return Principal(user_id=claims["sub"], groups=tuple(groups))
 
 
 def issue_local_token(settings: Settings, user_id: str, *, groups: tuple[str, ...] = (), ttl_seconds: int = 12 * 3600) -> str:

@@ -86,6 +86,14 @@ def test_no_token_or_a_bad_one_is_401(client: Client, container: wiring.Containe
     assert client.http.get("/v1/applications", headers={"Authorization": "Bearer nope"}).status_code == 401
     forged = issue_local_token(container.settings.__class__(**{**container.settings.__dict__, "auth_local_key": "x" * 32}), "user-1")
     assert client.http.get("/v1/applications", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    nobody = issue_local_token(container.settings, "")
+    assert client.http.get("/v1/applications", headers={"Authorization": f"Bearer {nobody}"}).status_code == 401
+    assert client.http.get("/v1/applications", headers={"Authorization": f"Basic {forged}"}).status_code == 401
+
+
+def test_the_auth_scheme_is_case_insensitive(client: Client, container: wiring.Container) -> None:
+    token = issue_local_token(container.settings, "user-1")
+    assert client.http.get("/v1/applications", headers={"Authorization": f"bearer {token}"}).status_code == 200
 
 
 def test_submit_starts_the_workflow_with_ids_only(client: Client, container: wiring.Container) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from decimal import Decimal
 
 import pytest
@@ -75,6 +74,8 @@ def test_a_borderline_case_waits_for_an_analyst_who_approves_it(cloud: RemoteClo
     assert cloud.call("GET", "/v1/ops/reviews", "someone").status_code == 403  # not ops
     pending = cloud.call("GET", "/v1/ops/reviews", "analyst", ops=True).json()["reviews"]
     assert app_id in [r["applicationId"] for r in pending]
+    own = cloud.call("POST", f"/v1/ops/reviews/{app_id}", a.user_id, {"decision": "approve"}, ops=True)
+    assert own.status_code == 403, own.text  # an analyst never decides their own application
     r = cloud.call("POST", f"/v1/ops/reviews/{app_id}", "analyst", {"decision": "approve"}, ops=True)
     assert r.status_code == 200, r.text
     final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED"}, timeout=20)
@@ -95,11 +96,14 @@ def test_an_unanswered_review_declines_when_it_times_out(cloud: RemoteCloud) -> 
 def test_the_workflow_waits_for_a_photo_still_being_read(cloud: RemoteCloud) -> None:
     a = applicant("early", 1000, "wf-early", kind="good", device="dev-early-1")
     doc = cloud.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"}).json()
-    app_id = apply(cloud, a, doc["documentId"])  # applied before the photo was even uploaded
-    time.sleep(1.5)
+    # before the photo is uploaded: refused at once, naming the document
+    early = cloud.call("POST", "/v1/applications", a.user_id, a.application(doc["documentId"]),
+                       headers={"Idempotency-Key": f"early-{a.user_id}"})
+    assert early.status_code == 409 and early.json()["field"] == "documentId", early.text
     import requests
 
     requests.put(doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30).raise_for_status()
+    app_id = apply(cloud, a, doc["documentId"])  # at once: OCR (about a second) is still reading it
     final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED", "FAILED"}, timeout=40)
     assert final["status"] == "APPROVED", final
 

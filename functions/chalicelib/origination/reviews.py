@@ -53,6 +53,10 @@ class ReviewService:
             raise NotFound(f"no review for application {application_id}")
         if review.get("state") != "PENDING":
             raise Conflict(f"the review of {application_id} is already closed ({review.get('outcome')})")
+        app = self.applications.get(application_id, with_steps=False)
+        if app is not None and app.user_id == who.user_id:
+            # Four eyes: nobody decides their own credit.
+            raise Forbidden(f"application {application_id} is your own; another analyst must decide it")
         outcome = "APPROVE" if decision == "approve" else "DECLINE"
         self.applications.close_review(application_id, outcome, iso(utcnow()))
         try:
