@@ -372,3 +372,90 @@ def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
     run_workflows(container)
     assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "ACTIVE"
     assert books_clean(container)
+
+
+class _SyncFirstCall:
+    """Wraps a port method so that each of `parties` threads waits at its first call until all
+    have made it: every admission reads the loan before any of them writes (the tester's race)."""
+
+    def __init__(self, fn: Any, parties: int) -> None:
+        import threading
+
+        self.fn, self.barrier, self.local = fn, threading.Barrier(parties, timeout=2), threading.local()
+
+    def __call__(self, *a: Any, **kw: Any) -> Any:
+        import threading
+
+        out = self.fn(*a, **kw)
+        if not getattr(self.local, "synced", False):
+            self.local.synced = True
+            try:
+                self.barrier.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return out
+
+
+def test_parallel_payoffs_are_admitted_once_and_collected_once(
+    container: wiring.Container, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.errors import DomainError
+
+    # GIVEN an active loan whose payoff today is P
+    open_line(container)
+    c = container
+    loan_id = c.borrowing.draw("user-1", "6000.00", 6, "equal-installment").loan_id
+    run_workflows(c)
+    clock.today = date(2026, 3, 17)
+    payoff = c.borrowing.payoff_quote("user-1", loan_id, None)["payoff"]
+    # WHEN four payoffs of P arrive at once (each reads the loan before any writes)
+    monkeypatch.setattr(c.loans, "get", _SyncFirstCall(c.loans.get, 4))
+    monkeypatch.setattr(c.money_requests, "repayments", _SyncFirstCall(c.money_requests.repayments, 4))
+
+    def repay(_: int) -> int:
+        try:
+            c.borrowing.repay("user-1", loan_id, payoff)
+            return 202
+        except DomainError as exc:
+            return exc.status
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(pool.map(repay, range(4)))
+    monkeypatch.undo()
+    run_workflows(c)
+    # THEN one is admitted and collected; the others are refused up front and take nothing
+    assert statuses == [202, 422, 422, 422]
+    assert c.rail.moved()["collect"] == int(Decimal(payoff) * 100)
+    assert c.loans.get(loan_id).status == "CLOSED"
+    report = check_ledger_items([*c.credit_lines.items(), *c.loans.items()])
+    assert report.ok and report.balances.get("overpayment_suspense:user-1", 0) == 0
+    assert [r.status for r in c.money_requests.repayments(loan_id)] == ["SUCCEEDED"]
+
+
+def test_a_failed_repayment_gives_its_reservation_back(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
+    # GIVEN a payoff under way whose collection the bank then refuses
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
+    first = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-01")
+    assert first.status_code == 202
+    # while it is in flight, nothing more can be admitted
+    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "0.01"}, "repay-fail-02").status_code == 422
+    container.rail.faults = Faults(decline=1.0)
+    run_workflows(container)
+    rep = get(client, container, f"/v1/loans/{loan_id}/repayments/{first.json_body['repaymentId']}").json_body
+    assert rep["status"] == "FAILED" and rep["failure"]["code"] == "COLLECTION_DECLINED"
+    assert container.loans.get(loan_id).reserved_fen == 0
+    # THEN the whole payoff can be paid again, and it closes the loan
+    container.rail.faults = Faults()
+    again = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-03")
+    assert again.status_code == 202, again.json_body
+    run_workflows(container)
+    assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "CLOSED"
+    assert container.loans.get(loan_id).reserved_fen == 0
+    assert books_clean(container)
