@@ -459,3 +459,42 @@ def test_a_failed_repayment_gives_its_reservation_back(
     assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "CLOSED"
     assert container.loans.get(loan_id).reserved_fen == 0
     assert books_clean(container)
+
+
+def test_after_a_prepayment_the_loan_shows_the_re_amortised_schedule(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
+    # GIVEN the tester's loan: ¥1,000.01 over 7 months, equal principal, at 10.80%
+    clock.today = date(2026, 11, 29)
+    open_line(container)
+    r = post(client, container, "/v1/loans", {"amount": "1000.01", "termMonths": 7, "method": "equal-principal"}, "draw-plan-001")
+    loan_id = r.json_body["loanId"]
+    run_workflows(container)
+    before = get(client, container, f"/v1/loans/{loan_id}").json_body
+    assert before["schedule"][0] == {"n": 1, "dueDate": "2026-12-29", "status": "UPCOMING", "principal": "142.86",
+                                     "interest": "9.00", "total": "151.86", "paidPrincipal": "0.00",
+                                     "paidInterest": "0.00", "balance": "857.15"}
+    # WHEN ¥500 is repaid early
+    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "500.00"}, "repay-plan-01").status_code == 202
+    run_workflows(container)
+    loan = get(client, container, f"/v1/loans/{loan_id}").json_body
+    quote = get(client, container, f"/v1/loans/{loan_id}/payoff-quote?date=2026-12-29").json_body
+    # THEN the schedule is the plan from now on: it agrees with nextDue and with the quote
+    row = loan["schedule"][0]
+    assert (row["dueDate"], row["principal"]) == (loan["nextDue"]["date"], loan["nextDue"]["principal"]) == ("2026-12-29", "71.43")
+    assert row["interest"] == quote["interest"] == "4.50"
+    assert row["balance"] == "428.58" and loan["schedule"][-1]["balance"] == "0.00"
+    assert sum(Decimal(x["principal"]) for x in loan["schedule"]) == Decimal(loan["outstanding"]["principal"]) == Decimal("500.01")
+    assert len(loan["schedule"]) == 7 and {x["status"] for x in loan["schedule"]} == {"UPCOMING"}
+    # and the contract as signed is still there, under its own name
+    assert loan["contractSchedule"][0] == {"n": 1, "dueDate": "2026-12-29", "principal": "142.86", "interest": "9.00",
+                                           "total": "151.86", "balance": "857.15"}
+    # WHEN the first installment is paid on its day THEN its row says PAID, with what was paid
+    clock.today = date(2026, 12, 29)
+    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": row["total"]}, "repay-plan-02").status_code == 202
+    run_workflows(container)
+    loan = get(client, container, f"/v1/loans/{loan_id}").json_body
+    paid = loan["schedule"][0]
+    assert (paid["status"], paid["paidPrincipal"], paid["paidInterest"]) == ("PAID", "71.43", "4.50")
+    assert loan["schedule"][1]["principal"] == loan["nextDue"]["principal"]
+    assert books_clean(container)
