@@ -5,7 +5,9 @@ the same answer and moves no more money. The lead wraps each in an `@app.lambda_
 
 Drawdown:  reserve_line -> create_contract -> pay_out -> post_ledger -> activate_loan
            on PayoutDeclined: release_line -> void_contract
-Repayment: quote_repayment -> collect_repayment -> post_repayment -> restore_line
+Repayment: (admission: reserve_repayment) quote_repayment -> collect_repayment ->
+           post_repayment (drops the reservation) -> restore_line
+           on failure with no money taken: release_repayment
 
 Rail keys: payouts use `payout:{loanId}`, collections `collect:{repaymentId}`. An unknown rail
 outcome is resolved by `rail.status(key)`; the transfer is sent again (same key, so the bank
@@ -194,6 +196,59 @@ def void_contract(p: MoneyPorts, *, loan_id: str) -> dict[str, Any]:
 # -- repayment -----------------------------------------------------------------------------
 
 
+def _posting_day(loan: LoanRecord, on: date) -> date:
+    """A repayment is booked on its day, but never back-dated before one booked already."""
+    return max(on, loan.payments[-1].on) if loan.payments else on
+
+
+def reserve_repayment(
+    loans: Loans, *, loan_id: str, repayment_id: str, amount_fen: int, on: str
+) -> LoanRecord:
+    """Admit a repayment: reserve its amount against the loan, so that what is reserved and not
+    yet booked never exceeds the payoff. The check is the condition of one DynamoDB write (see
+    `Loans.reserve_repayment`), so concurrent admissions cannot all pass it. Unprocessable when
+    the amount does not fit; idempotent on repayment_id."""
+    if type(amount_fen) is not int or amount_fen <= 0:
+        raise Unprocessable("a repayment must be a positive integer of fen", field="amount")
+    for _ in range(5):
+        loan = loans.get(loan_id)
+        if loan.reservation(repayment_id) is not None or loan.payment(repayment_id) is not None:
+            return loan
+        if loan.status != ACTIVE:
+            raise Conflict(f"loan {loan_id} is {loan.status}")
+        payoff = position(loan.servicing(), _posting_day(loan, date.fromisoformat(on))).payoff_fen
+        room = payoff - loan.reserved_fen
+        if amount_fen > room:
+            raise Unprocessable(
+                f"amount {fen_to_yuan(amount_fen)} is more than the {fen_to_yuan(max(room, 0))} "
+                "that pays the loan off today"
+                + (
+                    f" ({fen_to_yuan(loan.reserved_fen)} is being repaid already)"
+                    if loan.reserved_fen
+                    else ""
+                ),
+                field="amount",
+            )
+        try:
+            return loans.reserve_repayment(
+                loan_id, repayment_id, amount_fen, payoff - amount_fen, loan.version
+            )
+        except Conflict:
+            continue  # another repayment was reserved or booked since the read: look again
+    raise Conflict(f"loan {loan_id} is busy with other repayments; retry shortly")
+
+
+def release_repayment(p: MoneyPorts, *, loan_id: str, repayment_id: str) -> dict[str, Any]:
+    """Give a repayment's reservation back when it ends without money taken. Refused (Conflict)
+    once the bank settled its collection: that money is owed to the loan, and the reservation
+    stays until post_repayment books it (which drops it in the same write)."""
+    r = p.rail.status(collect_key(repayment_id))
+    if r is not None and r.status == SETTLED:
+        raise Conflict(f"repayment {repayment_id} was collected; its reservation stays")
+    loan = p.loans.release_repayment(loan_id, repayment_id)
+    return {"loanId": loan_id, "repaymentId": repayment_id, "reservedFen": loan.reserved_fen}
+
+
 def quote_repayment(
     p: MoneyPorts,
     *,
@@ -258,7 +313,6 @@ def post_repayment(
         raise CollectionOutcomeUnknown(f"no collection known for repayment {repayment_id}")
     if r.status != SETTLED:
         raise CollectionDeclined(f"collection for repayment {repayment_id} was declined")
-    day = date.fromisoformat(on)
     for _ in range(5):
         loan = p.loans.get(loan_id)
         booked = loan.payment(repayment_id)
@@ -267,8 +321,7 @@ def post_repayment(
         if loan.status not in (ACTIVE, CLOSED):
             raise Unprocessable(f"loan {loan_id} is {loan.status}")
         servicing = loan.servicing()
-        if servicing.payments and day < servicing.payments[-1].on:
-            day = servicing.payments[-1].on  # a late post never back-dates before a booked one
+        day = _posting_day(loan, date.fromisoformat(on))
         payoff = position(servicing, day).payoff_fen
         applied = min(r.amount_fen, payoff)
         a = allocate(servicing, day, applied, order) if applied else None
@@ -337,7 +390,9 @@ __all__ = [
     "post_repayment",
     "quote_repayment",
     "release_line",
+    "release_repayment",
     "reserve_line",
+    "reserve_repayment",
     "restore_line",
     "void_contract",
 ]

@@ -413,3 +413,129 @@ def test_an_accept_that_loses_the_race_to_a_concurrent_accept_of_the_same_offer_
     monkeypatch.setattr(container.applications, "mark_accepted", marked_first_by_the_other_request)
     r = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
     assert r.status_code == 201 and r.json_body["applicationId"] == app_id
+
+
+class _SyncFirstCall:
+    """Wraps a port method so that each of `parties` threads waits at its first call until all
+    have made it: every admission reads the loan before any of them writes (the tester's race)."""
+
+    def __init__(self, fn: Any, parties: int) -> None:
+        import threading
+
+        self.fn, self.barrier, self.local = fn, threading.Barrier(parties, timeout=2), threading.local()
+
+    def __call__(self, *a: Any, **kw: Any) -> Any:
+        import threading
+
+        out = self.fn(*a, **kw)
+        if not getattr(self.local, "synced", False):
+            self.local.synced = True
+            try:
+                self.barrier.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return out
+
+
+def test_parallel_payoffs_are_admitted_once_and_collected_once(
+    container: wiring.Container, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.errors import DomainError
+
+    # GIVEN an active loan whose payoff today is P
+    open_line(container)
+    c = container
+    loan_id = c.borrowing.draw("user-1", "6000.00", 6, "equal-installment").loan_id
+    run_workflows(c)
+    clock.today = date(2026, 3, 17)
+    payoff = c.borrowing.payoff_quote("user-1", loan_id, None)["payoff"]
+    # WHEN four payoffs of P arrive at once (each reads the loan before any writes)
+    monkeypatch.setattr(c.loans, "get", _SyncFirstCall(c.loans.get, 4))
+    monkeypatch.setattr(c.money_requests, "repayments", _SyncFirstCall(c.money_requests.repayments, 4))
+
+    def repay(_: int) -> int:
+        try:
+            c.borrowing.repay("user-1", loan_id, payoff)
+            return 202
+        except DomainError as exc:
+            return exc.status
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(pool.map(repay, range(4)))
+    monkeypatch.undo()
+    run_workflows(c)
+    # THEN one is admitted and collected; the others are refused up front and take nothing
+    assert statuses == [202, 422, 422, 422]
+    assert c.rail.moved()["collect"] == int(Decimal(payoff) * 100)
+    assert c.loans.get(loan_id).status == "CLOSED"
+    report = check_ledger_items([*c.credit_lines.items(), *c.loans.items()])
+    assert report.ok and report.balances.get("overpayment_suspense:user-1", 0) == 0
+    assert [r.status for r in c.money_requests.repayments(loan_id)] == ["SUCCEEDED"]
+
+
+def test_a_failed_repayment_gives_its_reservation_back(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
+    # GIVEN a payoff under way whose collection the bank then refuses
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
+    first = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-01")
+    assert first.status_code == 202
+    # while it is in flight, nothing more can be admitted
+    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "0.01"}, "repay-fail-02").status_code == 422
+    container.rail.faults = Faults(decline=1.0)
+    run_workflows(container)
+    rep = get(client, container, f"/v1/loans/{loan_id}/repayments/{first.json_body['repaymentId']}").json_body
+    assert rep["status"] == "FAILED" and rep["failure"]["code"] == "COLLECTION_DECLINED"
+    assert container.loans.get(loan_id).reserved_fen == 0
+    # THEN the whole payoff can be paid again, and it closes the loan
+    container.rail.faults = Faults()
+    again = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-03")
+    assert again.status_code == 202, again.json_body
+    run_workflows(container)
+    assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "CLOSED"
+    assert container.loans.get(loan_id).reserved_fen == 0
+    assert books_clean(container)
+
+
+def test_after_a_prepayment_the_loan_shows_the_re_amortised_schedule(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
+    # GIVEN the tester's loan: ¥1,000.01 over 7 months, equal principal, at 10.80%
+    clock.today = date(2026, 11, 29)
+    open_line(container)
+    r = post(client, container, "/v1/loans", {"amount": "1000.01", "termMonths": 7, "method": "equal-principal"}, "draw-plan-001")
+    loan_id = r.json_body["loanId"]
+    run_workflows(container)
+    before = get(client, container, f"/v1/loans/{loan_id}").json_body
+    assert before["schedule"][0] == {"n": 1, "dueDate": "2026-12-29", "status": "UPCOMING", "principal": "142.86",
+                                     "interest": "9.00", "total": "151.86", "paidPrincipal": "0.00",
+                                     "paidInterest": "0.00", "balance": "857.15"}
+    # WHEN ¥500 is repaid early
+    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "500.00"}, "repay-plan-01").status_code == 202
+    run_workflows(container)
+    loan = get(client, container, f"/v1/loans/{loan_id}").json_body
+    quote = get(client, container, f"/v1/loans/{loan_id}/payoff-quote?date=2026-12-29").json_body
+    # THEN the schedule is the plan from now on: it agrees with nextDue and with the quote
+    row = loan["schedule"][0]
+    assert (row["dueDate"], row["principal"]) == (loan["nextDue"]["date"], loan["nextDue"]["principal"]) == ("2026-12-29", "71.43")
+    assert row["interest"] == quote["interest"] == "4.50"
+    assert row["balance"] == "428.58" and loan["schedule"][-1]["balance"] == "0.00"
+    assert sum(Decimal(x["principal"]) for x in loan["schedule"]) == Decimal(loan["outstanding"]["principal"]) == Decimal("500.01")
+    assert len(loan["schedule"]) == 7 and {x["status"] for x in loan["schedule"]} == {"UPCOMING"}
+    # and the contract as signed is still there, under its own name
+    assert loan["contractSchedule"][0] == {"n": 1, "dueDate": "2026-12-29", "principal": "142.86", "interest": "9.00",
+                                           "total": "151.86", "balance": "857.15"}
+    # WHEN the first installment is paid on its day THEN its row says PAID, with what was paid
+    clock.today = date(2026, 12, 29)
+    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": row["total"]}, "repay-plan-02").status_code == 202
+    run_workflows(container)
+    loan = get(client, container, f"/v1/loans/{loan_id}").json_body
+    paid = loan["schedule"][0]
+    assert (paid["status"], paid["paidPrincipal"], paid["paidInterest"]) == ("PAID", "71.43", "4.50")
+    assert loan["schedule"][1]["principal"] == loan["nextDue"]["principal"]
+    assert books_clean(container)

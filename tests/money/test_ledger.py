@@ -79,6 +79,11 @@ def test_loan_builders_guard_with_conditions() -> None:
     rp = post_repayment_tx("T", "L", pay, 91, False, 3, AT)["Update"]
     assert rp["ExpressionAttributeValues"][":v"] == 3
     assert rp["ExpressionAttributeValues"][":p"] == [pay.as_record()]
+    # a reserved repayment drops its reservation in the same write, and only if it is there
+    rr = post_repayment_tx("T", "L", pay, 91, False, 3, AT, reserved_fen=10)["Update"]
+    assert "contains(#rs, :relem)" in rr["ConditionExpression"]
+    assert rr["ExpressionAttributeValues"][":rset"] == {"r=10"}
+    assert rr["ExpressionAttributeValues"][":neg"] == -10
 
 
 def _books():
@@ -108,6 +113,12 @@ def test_check_is_clean_on_sound_books_and_names_the_damage() -> None:
     # money that left for a loan with no record
     stray = entry_item(le.disbursement_entry("u", "GHOST", 5, AT))
     assert check_ledger_items([*items, stray]).loans == ["GHOST"]
+    # a reserved total that disagrees with the repayment reservations it sums
+    loans.reserve_repayment("L", "r1", 700, 0, loans.get("L").version)
+    held = [*lines.items(), *loans.items()]
+    assert check_ledger_items(held).ok
+    drift = [dict(i, reservedFen=0) if i["SK"] == "LOAN" else i for i in held]
+    assert check_ledger_items(drift).loans == ["L"]
 
 
 def test_check_ledger_scans_the_table(dynamodb_table) -> None:

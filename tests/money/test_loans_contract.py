@@ -74,3 +74,54 @@ def test_void_pending_only(loans) -> None:
     assert loans.void("L1", AT).status == VOID
     with pytest.raises(Conflict):
         loans.disburse("L1", AT)
+
+
+def _active(loans) -> LoanRecord:
+    loans.create(_record())
+    return loans.disburse("L1", AT)
+
+
+def test_a_repayment_reservation_is_held_once_and_released_once(loans) -> None:
+    # GIVEN an active loan of ¥3,000 (payoff on day one: 300,000 fen + 1 day of interest)
+    loan = _active(loans)
+    payoff = payoff_quote(loan.servicing(), date(2024, 6, 2))
+    # WHEN a repayment reserves the whole payoff (nothing reserved before it)
+    held = loans.reserve_repayment("L1", "r1", payoff, payoff - payoff, loan.version)
+    # THEN the loan carries it, and repeating the reservation changes nothing
+    assert held.reserved_fen == payoff and held.reservations == (("r1", payoff),)
+    assert loans.reserve_repayment("L1", "r1", payoff, 0, loan.version) == held
+    assert held.version == loan.version  # a reservation is not a money movement
+    # a second repayment admitted on the same read (it saw nothing reserved) is refused
+    with pytest.raises(Conflict):
+        loans.reserve_repayment("L1", "r2", 1, payoff - 1, loan.version)
+    assert loans.get("L1").reservations == (("r1", payoff),)
+    # WHEN it is released (twice: a retried step) THEN it is gone and the room is back
+    assert loans.release_repayment("L1", "r1").reserved_fen == 0
+    assert loans.release_repayment("L1", "r1").reservations == ()
+    assert loans.reserve_repayment("L1", "r2", 1, payoff - 1, loan.version).reserved_fen == 1
+    assert loans.entries("L1")[-1].kind == "disbursement"  # no money was booked by any of it
+
+
+def test_a_reservation_needs_the_version_it_was_checked_against(loans) -> None:
+    loan = _active(loans)
+    _, p1 = book_payment(loan.servicing(), "r1", date(2024, 6, 5), 10_000)
+    loans.post_repayment("L1", p1, 0, loan.version, AT)
+    # the payoff moved since `loan` was read: a reservation checked against it is refused
+    with pytest.raises(Conflict):
+        loans.reserve_repayment("L1", "r2", 10_000, 0, loan.version)
+    assert loans.get("L1").reserved_fen == 0
+
+
+def test_posting_a_reserved_repayment_releases_its_reservation_atomically(loans) -> None:
+    loan = _active(loans)
+    day = date(2024, 6, 20)
+    payoff = payoff_quote(loan.servicing(), day)
+    loans.reserve_repayment("L1", "r1", 50_000, payoff - 50_000, loan.version)
+    loans.reserve_repayment("L1", "r2", 20_000, payoff - 20_000, loan.version)
+    assert loans.get("L1").reserved_fen == 70_000
+    _, pay = book_payment(loan.servicing(), "r1", day, 50_000)
+    posted = loans.post_repayment("L1", pay, 0, loan.version, AT)
+    # THEN the booked repayment no longer counts as reserved; the other one still does
+    assert posted.reservations == (("r2", 20_000),) and posted.reserved_fen == 20_000
+    assert loans.post_repayment("L1", pay, 0, loan.version, AT) == posted  # idempotent
+    assert loans.release_repayment("L1", "r1") == posted  # nothing left to release

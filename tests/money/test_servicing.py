@@ -196,3 +196,84 @@ def test_random_repayments_never_lose_a_fen(p, bp, n, method, pays) -> None:
         pos = position(loan, day)
         assert pos.outstanding_principal_fen == p - paid_principal >= 0
         assert pos.payoff_fen == quote - amount
+
+
+# -- the current plan: what the borrower pays from now on ----------------------------------
+
+PLAN_START = date(2026, 11, 29)
+
+
+def _tester_loan() -> Loan:
+    # The black-box tester's loan: ¥1,000.01 over 7 months, equal principal, 10.80%
+    s = build_schedule(100_001, Decimal("0.108"), 7, PLAN_START, EQUAL_PRINCIPAL, ACTUAL_360)
+    return Loan(100_001, Decimal("0.108"), PLAN_START, s.due_dates, s.principal, EQUAL_PRINCIPAL)
+
+
+def test_the_plan_of_an_untouched_loan_is_its_contract() -> None:
+    from chalicelib.money.servicing import plan
+
+    s = build_schedule(100_001, Decimal("0.108"), 7, PLAN_START, EQUAL_PRINCIPAL, ACTUAL_360)
+    rows = plan(_tester_loan(), PLAN_START)
+    assert [(r.due_date, r.principal_fen, r.interest_fen) for r in rows] == list(
+        zip(s.due_dates, s.principal, s.interest, strict=True)
+    )
+    assert {r.status for r in rows} == {"UPCOMING"} and rows[-1].balance_fen == 0
+
+
+def test_after_a_prepayment_the_plan_is_re_amortised_and_agrees_with_next_due_and_the_quote() -> None:
+    from chalicelib.money.servicing import plan
+
+    # GIVEN ¥500 repaid on 2026-12-10, before the first due date
+    loan, _ = book_payment(_tester_loan(), "r1", date(2026, 12, 10), 50_000)
+    today = date(2026, 12, 10)
+    rows = plan(loan, today)
+    pos = position(loan, today)
+    first = rows[0]
+    # THEN the first row is what nextDue says and what the quote for its day charges
+    assert first.due_date == pos.next_due_date == date(2026, 12, 29)
+    assert first.principal_fen == pos.next_due_principal_fen != 14_286
+    assert first.interest_fen == position(loan, first.due_date).interest_fen
+    assert first.status == "UPCOMING" and first.paid_principal_fen == 0
+    # the rows carry exactly the outstanding principal, down to a zero balance
+    assert sum(r.principal_fen for r in rows) == pos.outstanding_principal_fen
+    assert rows[0].balance_fen == pos.outstanding_principal_fen - first.principal_fen
+    assert rows[-1].balance_fen == 0
+    # and paying each row, on its day, as shown, closes the loan to the fen
+    for r in rows:
+        loan, _ = book_payment(loan, f"on-{r.n}", r.due_date, r.principal_fen + r.interest_fen)
+    assert position(loan, rows[-1].due_date).payoff_fen == 0
+
+
+def test_paid_and_overdue_rows_show_what_was_due_and_what_was_paid() -> None:
+    from chalicelib.money.servicing import plan
+
+    loan = _tester_loan()
+    contract = plan(loan, PLAN_START)
+    # GIVEN the first installment paid on its day, the second not paid at all
+    d1 = contract[0].due_date
+    loan, _ = book_payment(loan, "r1", d1, contract[0].principal_fen + contract[0].interest_fen)
+    today = contract[1].due_date + timedelta(days=3)
+    rows = plan(loan, today)
+    # THEN row 1 is PAID with what was paid, row 2 OVERDUE with nothing paid, the rest ahead
+    assert (rows[0].status, rows[0].paid_principal_fen, rows[0].paid_interest_fen) == (
+        "PAID",
+        contract[0].principal_fen,
+        contract[0].interest_fen,
+    )
+    assert rows[1].status == "OVERDUE" and rows[1].paid_principal_fen == 0
+    assert rows[1].principal_fen == contract[1].principal_fen
+    assert [r.status for r in rows[2:]] == ["UPCOMING"] * 5
+    assert sum(r.principal_fen - r.paid_principal_fen for r in rows) == position(
+        loan, today
+    ).outstanding_principal_fen
+
+
+def test_a_closed_loan_has_no_rows_left_to_pay() -> None:
+    from chalicelib.money.servicing import plan
+
+    loan = _tester_loan()
+    day = date(2026, 12, 5)
+    loan, _ = book_payment(loan, "all", day, payoff_quote(loan, day))
+    rows = plan(loan, day)
+    assert {r.status for r in rows} == {"PREPAID"}
+    assert all(r.principal_fen == r.interest_fen == r.balance_fen == 0 for r in rows)

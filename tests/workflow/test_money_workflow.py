@@ -138,6 +138,34 @@ def test_fifty_concurrent_draws_never_exceed_the_line(cloud: RemoteCloud) -> Non
     assert check_ledger(table(cloud)).ok
 
 
+def test_parallel_payoffs_are_collected_once(cloud: RemoteCloud) -> None:
+    # GIVEN an active loan and its payoff for today
+    user = "wf-money-payoff-race"
+    open_line(cloud, user, 2_000_000)
+    loan_id = draw(cloud, user, "12345.67").json()["loanId"]
+    assert wait(cloud, user, f"/v1/loans/{loan_id}")["status"] == "ACTIVE"
+    payoff = cloud.call("GET", f"/v1/loans/{loan_id}/payoff-quote", user).json()["payoff"]
+    # WHEN eight payoffs arrive at once, each with its own Idempotency-Key (before the fix, four
+    # let two or three through now and then; eight do most runs)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: post(cloud, f"/v1/loans/{loan_id}/repayments", user,
+                                               {"amount": payoff}), range(8)))
+    # THEN one is admitted; the others are refused up front, naming the amount
+    assert sorted(a.status_code for a in answers) == [202] + [422] * 7, [a.text for a in answers]
+    assert all(a.json()["field"] == "amount" for a in answers if a.status_code == 422)
+    rep_id = next(a.json()["repaymentId"] for a in answers if a.status_code == 202)
+    assert wait(cloud, user, f"/v1/loans/{loan_id}/repayments/{rep_id}")["status"] == "SUCCEEDED"
+    # the bank collected the payoff once, the loan closed, nothing sits in suspense
+    collected = [r for r in DynamoRailState(table(cloud)).all()
+                 if r.kind == "collect" and r.account_ref == f"card-{user}"]
+    assert [(r.status, r.amount_fen) for r in collected] == [("settled", int(Decimal(payoff) * 100))]
+    loan = DynamoLoans(table(cloud)).get(loan_id)
+    assert loan.status == "CLOSED" and loan.reservations == ()
+    report = check_ledger(table(cloud))
+    assert report.ok and report.balances.get(f"overpayment_suspense:{user}", 0) == 0
+    assert line(cloud, user)["available"] == "20000.00"
+
+
 @pytest.fixture(scope="module")
 def declining_cloud() -> Iterator[RemoteCloud]:
     c = RemoteCloud.spawn(extra_env={"RAIL_SANDBOX_DECLINE_RATE": "1"})

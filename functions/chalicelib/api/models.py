@@ -216,6 +216,22 @@ class Installment(Strict):
     balance: Yuan
 
 
+class PlannedInstallment(Strict):
+    n: int
+    dueDate: str
+    status: Literal["PAID", "DUE", "OVERDUE", "UPCOMING", "PREPAID"] = Field(
+        description="PAID, DUE (today) or OVERDUE: due rows, showing what was billed on the due date; "
+        "UPCOMING: what is paid on that date from now on (interest projected to it); "
+        "PREPAID: prepayments left nothing on it"
+    )
+    principal: Yuan
+    interest: Yuan
+    total: Yuan
+    paidPrincipal: Yuan = Field(description="Paid against this installment so far")
+    paidInterest: Yuan = Field(description="Paid against this installment so far")
+    balance: Yuan = Field(description="Principal still owed once this and every earlier installment are paid")
+
+
 class Contract(Strict):
     principal: Yuan
     apr: str = Field(description="APR in percent")
@@ -279,7 +295,11 @@ class LoanOut(Strict):
     createdAt: str
     failure: ReasonOut | None = None
     contract: Contract | None = None
-    schedule: list[Installment]
+    schedule: list[PlannedInstallment] = Field(
+        description="The plan as it stands today: re-amortised after prepayments (same term, smaller "
+        "installments), paid rows with what was paid; agrees with nextDue and the payoff quote"
+    )
+    contractSchedule: list[Installment] = Field(description="The schedule of the contract as signed")
     paid: Paid | None = None
     outstanding: Outstanding | None = None
     nextDue: NextDue | None = None

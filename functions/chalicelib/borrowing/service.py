@@ -2,7 +2,9 @@
 
 Checks made here are for a clear 4xx up front; the workflows enforce the same rules again
 (the line reservation is a conditional write, the repayment quote re-checks the payoff), so a
-race between two requests can never lend more than the line or take more than is owed.
+race between two requests can never lend more than the line. A repayment is admitted by
+reserving its amount on the loan (a conditional write that holds while reserved and unbooked
+amounts fit within the payoff), so racing repayments can never take more than is owed.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from ..lines.port import ACTIVE as LINE_ACTIVE
 from ..lines.port import CreditLines
 from ..loans.port import ACTIVE, LoanRecord, Loans
 from ..money.servicing import position
+from ..money_services import reserve_repayment
 from ..origination.ports import Workflows
-from .requests import FAILED, PENDING, Draw, MoneyRequests, Repayment
+from .requests import FAILED, Draw, MoneyRequests, Repayment
 from .views import loan_view, repayment_view
 
 
@@ -132,26 +135,23 @@ class BorrowingService:
             raise InvalidRequest("amount must be positive", field="amount")
         loan = self._active(user_id, loan_id)
         day = self._as_of(loan)
-        payoff = position(loan.servicing(), day).payoff_fen
-        # Repayments under way and not yet booked will lower the payoff too.
-        in_flight = sum(
-            r.amount_fen
-            for r in self.requests.repayments(loan_id)
-            if r.status == PENDING and loan.payment(r.repayment_id) is None
-        )
-        if amount_fen > payoff - in_flight:
-            raise Unprocessable(
-                f"amount {amount} is more than the {fen_to_yuan(max(payoff - in_flight, 0))} "
-                f"that pays the loan off today",
-                field="amount",
-            )
         rep = Repayment(new_id("rep"), loan_id, user_id, amount_fen, day.isoformat(), self.now())
-        self.requests.add_repayment(rep)
+        # Admission: reserve the amount against the loan, one conditional write. Reserved and
+        # not yet booked never exceeds the payoff, however many requests race (422 if it would).
+        reserve_repayment(
+            self.loans, loan_id=loan_id, repayment_id=rep.repayment_id, amount_fen=amount_fen, on=rep.on
+        )
+        try:
+            self.requests.add_repayment(rep)
+        except Exception:
+            self.loans.release_repayment(loan_id, rep.repayment_id)
+            raise
         try:
             self.workflows.start(
                 self.repayment_arn, rep.repayment_id, {"loanId": loan_id, "repaymentId": rep.repayment_id}
             )
         except Exception as exc:
+            self.loans.release_repayment(loan_id, rep.repayment_id)
             self.requests.end_repayment(loan_id, rep.repayment_id, FAILED, "WorkflowUnavailable", self.now())
             raise ServiceUnavailable("the lending service is unavailable; retry with the same Idempotency-Key") from exc
         return rep

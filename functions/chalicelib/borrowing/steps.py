@@ -106,8 +106,13 @@ class MoneySteps:
         return {"loanId": loan_id, "repaymentId": repayment_id, "restoredFen": out["restoredFen"]}
 
     def record_repayment_failure(self, loan_id: str, repayment_id: str, error: str | None) -> dict[str, Any]:
-        """FAILED when no money was taken; STUCK (an operator books it) when it was."""
+        """FAILED when no money was taken, and its reservation released; STUCK (an operator
+        books it, which releases the reservation) when it was."""
         taken = self.ports.rail.status(svc.collect_key(repayment_id))
         status = STUCK if taken is not None and taken.status == SETTLED else FAILED
+        if status == FAILED:
+            # Nothing was taken: the amount reserved at admission is free again. A STUCK
+            # repayment keeps it (the money is at our side; booking it drops the reservation).
+            svc.release_repayment(self.ports, loan_id=loan_id, repayment_id=repayment_id)
         r = self.requests.end_repayment(loan_id, repayment_id, status, error or "Unknown", self.now())
         return {"loanId": loan_id, "repaymentId": repayment_id, "status": r.status, "failure": r.failure}

@@ -9,7 +9,7 @@ from typing import Any
 from ..amounts import fen_to_yuan, percent
 from ..lines.port import CreditLine
 from ..loans.port import ACTIVE, CLOSED, LoanRecord
-from ..money.servicing import penalty_rate, position
+from ..money.servicing import PlanRow, penalty_rate, plan, position
 from ..pricing import daily_rate, daily_rate_percent
 from ..reasons import Reason
 from .requests import FAILED, STUCK, Draw, Repayment
@@ -55,6 +55,20 @@ def loan_status(draw: Draw, loan: LoanRecord | None) -> str:
     return "PENDING"
 
 
+def plan_row_view(r: PlanRow) -> dict[str, Any]:
+    return {
+        "n": r.n,
+        "dueDate": r.due_date.isoformat(),
+        "status": r.status,
+        "principal": fen_to_yuan(r.principal_fen),
+        "interest": fen_to_yuan(r.interest_fen),
+        "total": fen_to_yuan(r.total_fen),
+        "paidPrincipal": fen_to_yuan(r.paid_principal_fen),
+        "paidInterest": fen_to_yuan(r.paid_interest_fen),
+        "balance": fen_to_yuan(r.balance_fen),
+    }
+
+
 def repayment_view(r: Repayment, loan: LoanRecord | None) -> dict[str, Any]:
     booked = loan.payment(r.repayment_id) if loan is not None else None
     status = r.status
@@ -93,6 +107,7 @@ def loan_view(
         "failure": _failure(draw.failure) if status == "FAILED" else None,
         "contract": None,
         "schedule": [],
+        "contractSchedule": [],
         "paid": None,
         "outstanding": None,
         "nextDue": None,
@@ -100,15 +115,19 @@ def loan_view(
     }
     if loan is None:
         return out
-    sched_total = [p + i for p, i in zip(loan.scheduled_principal, loan.scheduled_interest)]
-    balance, schedule = loan.principal_fen, []
-    for n, (d, p, i, t) in enumerate(
-        zip(loan.due_dates, loan.scheduled_principal, loan.scheduled_interest, sched_total), 1
-    ):
+    balance, contract_rows = loan.principal_fen, []
+    for n, (d, p, i) in enumerate(zip(loan.due_dates, loan.scheduled_principal, loan.scheduled_interest), 1):
         balance -= p
-        schedule.append({"n": n, "dueDate": d.isoformat(), "principal": fen_to_yuan(p),
-                         "interest": fen_to_yuan(i), "total": fen_to_yuan(t), "balance": fen_to_yuan(balance)})
-    out["schedule"] = schedule
+        contract_rows.append({"n": n, "dueDate": d.isoformat(), "principal": fen_to_yuan(p),
+                              "interest": fen_to_yuan(i), "total": fen_to_yuan(p + i), "balance": fen_to_yuan(balance)})
+    out["contractSchedule"] = contract_rows
+    # The schedule the borrower pays from now on: re-amortised after prepayments, with paid rows
+    # showing what was paid; the same replay as `outstanding` and `nextDue`, so they agree.
+    if status in (ACTIVE, CLOSED):
+        as_of = max(today, loan.start, *(x.on for x in loan.payments[-1:]))
+    else:
+        as_of = loan.start  # nothing lent (yet): the contract as it would run
+    out["schedule"] = [plan_row_view(r) for r in plan(loan.servicing(), as_of)]
     penalty = rates(penalty_rate(loan.apr, loan.penalty_multiplier))
     out["contract"] = {
         "principal": fen_to_yuan(loan.principal_fen),

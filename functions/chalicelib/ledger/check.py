@@ -49,8 +49,8 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
     """Prove the books: every entry balanced, debits == credits overall and per loan, each
     loan's outstanding principal and each line's available/drawn/limit equal to the ledger, and
     the credit each loan holds on its line (reserve - release - restores) equal to its
-    outstanding principal once active (zero once void). A loan id with money but no record is
-    reported too.
+    outstanding principal once active (zero once void), and its reservedFen equal to the sum of
+    its repayment reservations. A loan id with money but no record is reported too.
 
     Run it at rest: between a repayment's post and its line restore the line legitimately lags
     by one step.
@@ -92,6 +92,10 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
         if loan["status"] in ("ACTIVE", "CLOSED") and drawn != outstanding:
             bad_loans.add(lid)
         if loan["status"] == "VOID" and (drawn != 0 or outstanding != 0):
+            bad_loans.add(lid)
+        # repayment reservations: the sum a condition compares must be the sum of the holds
+        held = sum(int(str(e).rpartition("=")[2]) for e in loan.get("repaymentReservations") or ())
+        if int(loan.get("reservedFen", 0)) != held:
             bad_loans.add(lid)
     for lid in per_loan:
         if lid not in loans and (bal.get(loan_principal(lid), 0) or line_drawn_by_loan.get(lid, 0)):

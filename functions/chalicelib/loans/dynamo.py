@@ -10,7 +10,14 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.ledger import entries as le
 from chalicelib.ledger.dynamo import TransactionRefused, entry_from_item, put_entry_tx, transact
 from chalicelib.loans.port import ACTIVE, CLOSED, PENDING, VOID, LoanRecord
-from chalicelib.loans.records import loan_from_item, loan_item, loan_key
+from chalicelib.loans.records import (
+    RESERVATIONS,
+    RESERVED_FEN,
+    loan_from_item,
+    loan_item,
+    loan_key,
+    reservation_element,
+)
 from chalicelib.money.servicing import Payment
 
 
@@ -57,35 +64,96 @@ def post_repayment_tx(
     closes: bool,
     expected_version: int,
     at: str,
+    reserved_fen: int | None = None,
 ) -> dict[str, Any]:
+    """The loan's side of a repayment. `reserved_fen`: the amount this repayment reserved at
+    admission, dropped in the same write (the payoff falls as the reservation goes)."""
+    update = (
+        "SET #pay = list_append(#pay, :p), #out = :out, #st = :st, #ver = #ver + :one, #upd = :at"
+    )
+    # a CLOSED loan still takes money raced in after payoff, all of it to suspense
+    condition = "#ver = :v AND (#st = :active OR #st = :closed)"
+    names = {
+        "#pay": "payments",
+        "#out": "outstandingPrincipalFen",
+        "#st": "status",
+        "#ver": "version",
+        "#upd": "updatedAt",
+    }
+    values: dict[str, Any] = {
+        ":p": [payment.as_record()],
+        ":out": new_outstanding_fen,
+        ":st": CLOSED if closes else ACTIVE,
+        ":v": expected_version,
+        ":active": ACTIVE,
+        ":closed": CLOSED,
+        ":one": 1,
+        ":at": at,
+    }
+    if reserved_fen is not None:
+        element = reservation_element(payment.key, reserved_fen)
+        update += " ADD #res :neg DELETE #rs :rset"
+        condition += " AND contains(#rs, :relem)"
+        names |= {"#res": RESERVED_FEN, "#rs": RESERVATIONS}
+        values |= {":neg": -reserved_fen, ":rset": {element}, ":relem": element}
     return {
         "Update": {
             "TableName": table_name,
             "Key": loan_key(loan_id),
-            "UpdateExpression": (
-                "SET #pay = list_append(#pay, :p), #out = :out, #st = :st, "
-                "#ver = #ver + :one, #upd = :at"
-            ),
-            # a CLOSED loan still takes money raced in after payoff, all of it to suspense
-            "ConditionExpression": "#ver = :v AND (#st = :active OR #st = :closed)",
-            "ExpressionAttributeNames": {
-                "#pay": "payments",
-                "#out": "outstandingPrincipalFen",
-                "#st": "status",
-                "#ver": "version",
-                "#upd": "updatedAt",
-            },
-            "ExpressionAttributeValues": {
-                ":p": [payment.as_record()],
-                ":out": new_outstanding_fen,
-                ":st": CLOSED if closes else ACTIVE,
-                ":v": expected_version,
-                ":active": ACTIVE,
-                ":closed": CLOSED,
-                ":one": 1,
-                ":at": at,
-            },
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
         }
+    }
+
+
+def reserve_repayment_request(
+    loan_id: str,
+    repayment_id: str,
+    amount_fen: int,
+    max_reserved_before_fen: int,
+    expected_version: int,
+) -> dict[str, Any]:
+    """UpdateItem: hold `amount_fen` for an admitted repayment, only while the loan is ACTIVE at
+    the version its payoff was computed on and what is reserved already leaves room for it.
+    The compare happens in DynamoDB, so concurrent admissions cannot both see the same room."""
+    element = reservation_element(repayment_id, amount_fen)
+    return {
+        "Key": loan_key(loan_id),
+        "UpdateExpression": "ADD #rs :rset, #res :amt",
+        "ConditionExpression": (
+            "#st = :active AND #ver = :v AND (attribute_not_exists(#res) OR #res <= :max) "
+            "AND NOT contains(#rs, :relem)"
+        ),
+        "ExpressionAttributeNames": {
+            "#rs": RESERVATIONS,
+            "#res": RESERVED_FEN,
+            "#st": "status",
+            "#ver": "version",
+        },
+        "ExpressionAttributeValues": {
+            ":rset": {element},
+            ":relem": element,
+            ":amt": amount_fen,
+            ":active": ACTIVE,
+            ":v": expected_version,
+            ":max": max_reserved_before_fen,
+        },
+        "ReturnValues": "ALL_NEW",
+    }
+
+
+def release_repayment_request(loan_id: str, repayment_id: str, amount_fen: int) -> dict[str, Any]:
+    """UpdateItem: drop a reservation once; the condition makes a repeat a no-op."""
+    element = reservation_element(repayment_id, amount_fen)
+    return {
+        "Key": loan_key(loan_id),
+        "UpdateExpression": "ADD #res :neg DELETE #rs :rset",
+        "ConditionExpression": "contains(#rs, :relem)",
+        "ExpressionAttributeNames": {"#rs": RESERVATIONS, "#res": RESERVED_FEN},
+        "ExpressionAttributeValues": {":neg": -amount_fen, ":rset": {element}, ":relem": element},
+        "ReturnValues": "ALL_NEW",
     }
 
 
@@ -173,7 +241,14 @@ class DynamoLoans:
                 self._table,
                 [
                     post_repayment_tx(
-                        self._name, loan_id, payment, new_out, closes, expected_version, at
+                        self._name,
+                        loan_id,
+                        payment,
+                        new_out,
+                        closes,
+                        expected_version,
+                        at,
+                        loan.reservation(payment.key),
                     ),
                     put_entry_tx(self._name, e),
                 ],
@@ -184,6 +259,38 @@ class DynamoLoans:
                 f"loan {loan_id} changed while posting repayment {payment.key}"
             ) from None
         return self.get(loan_id)
+
+    def reserve_repayment(
+        self,
+        loan_id: str,
+        repayment_id: str,
+        amount_fen: int,
+        max_reserved_before_fen: int,
+        expected_version: int,
+    ) -> LoanRecord:
+        req = reserve_repayment_request(
+            loan_id, repayment_id, amount_fen, max_reserved_before_fen, expected_version
+        )
+        try:
+            return loan_from_item(self._table.update_item(**req)["Attributes"])
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            now = self.get(loan_id)
+            if now.reservation(repayment_id) is not None:
+                return now  # a repeat of an admission that got through
+            raise Conflict(
+                f"loan {loan_id} changed while reserving repayment {repayment_id}"
+            ) from None
+
+    def release_repayment(self, loan_id: str, repayment_id: str) -> LoanRecord:
+        loan = self.get(loan_id)
+        amount = loan.reservation(repayment_id)
+        if amount is None:
+            return loan
+        try:
+            req = release_repayment_request(loan_id, repayment_id, amount)
+            return loan_from_item(self._table.update_item(**req)["Attributes"])
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            return self.get(loan_id)  # released (or booked) in between: nothing left to do
 
     def for_user(self, user_id: str) -> list[LoanRecord]:
         resp = self._table.query(

@@ -99,6 +99,42 @@ class InMemoryLoans:
                 outstanding_principal_fen=loan.outstanding_principal_fen - payment.principal_fen,
                 status=CLOSED if position(after, payment.on).payoff_fen == 0 else ACTIVE,
                 version=loan.version + 1,
+                reservations=tuple(r for r in loan.reservations if r[0] != payment.key),
+            )
+            self._loans[loan_id] = loan
+            return loan
+
+    def reserve_repayment(
+        self,
+        loan_id: str,
+        repayment_id: str,
+        amount_fen: int,
+        max_reserved_before_fen: int,
+        expected_version: int,
+    ) -> LoanRecord:
+        with self._lock:
+            loan = self.get(loan_id)
+            if loan.reservation(repayment_id) is not None:
+                return loan
+            if (
+                loan.status != ACTIVE
+                or loan.version != expected_version
+                or loan.reserved_fen > max_reserved_before_fen
+            ):
+                raise Conflict(f"loan {loan_id} changed while reserving repayment {repayment_id}")
+            loan = replace(
+                loan, reservations=tuple(sorted((*loan.reservations, (repayment_id, amount_fen))))
+            )
+            self._loans[loan_id] = loan
+            return loan
+
+    def release_repayment(self, loan_id: str, repayment_id: str) -> LoanRecord:
+        with self._lock:
+            loan = self.get(loan_id)
+            if loan.reservation(repayment_id) is None:
+                return loan
+            loan = replace(
+                loan, reservations=tuple(r for r in loan.reservations if r[0] != repayment_id)
             )
             self._loans[loan_id] = loan
             return loan

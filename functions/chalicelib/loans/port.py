@@ -11,6 +11,15 @@ GSI1SK `LOAN#{createdAt}`. Status PENDING -> ACTIVE -> CLOSED, or PENDING -> VOI
   the payment, lowers the outstanding principal, closes the loan at payoff, and writes the
   repayment entry, in one transaction conditioned on the version read; idempotent on the
   payment key; Conflict if the version moved (the caller re-reads and re-allocates).
+  It also drops the payment's repayment reservation, if it holds one, in the same transaction.
+- reserve_repayment(loan_id, repayment_id, amount_fen, max_reserved_before_fen,
+  expected_version) -> LoanRecord: holds `amount_fen` for a repayment being admitted, by one
+  conditional write: the loan is ACTIVE, its version is the one the payoff was computed on, and
+  what is reserved already is <= `max_reserved_before_fen` (payoff - amount). Not a money
+  movement: no entry, no version bump. Idempotent on repayment_id; Conflict when the condition
+  fails (the caller re-reads and decides between retrying and refusing).
+- release_repayment(loan_id, repayment_id) -> LoanRecord: drops the reservation; a no-op when
+  there is none (released already, or consumed by post_repayment).
 - for_user(user_id) -> list[LoanRecord] (GSI1, newest last).
 - entries(loan_id) -> list[JournalEntry].
 """
@@ -49,7 +58,16 @@ class LoanRecord:
     payments: tuple[Payment, ...] = ()
     penalty_multiplier: Decimal = DEFAULT_PENALTY_MULTIPLIER
     version: int = 1
+    # repayments admitted and not yet booked or ended: (repaymentId, amountFen), sorted
+    reservations: tuple[tuple[str, int], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reserved_fen(self) -> int:
+        return sum(a for _, a in self.reservations)
+
+    def reservation(self, repayment_id: str) -> int | None:
+        return next((a for r, a in self.reservations if r == repayment_id), None)
 
     @classmethod
     def from_schedule(
@@ -119,6 +137,17 @@ class Loans(Protocol):
     def post_repayment(
         self, loan_id: str, payment: Payment, suspense_fen: int, expected_version: int, at: str
     ) -> LoanRecord: ...
+
+    def reserve_repayment(
+        self,
+        loan_id: str,
+        repayment_id: str,
+        amount_fen: int,
+        max_reserved_before_fen: int,
+        expected_version: int,
+    ) -> LoanRecord: ...
+
+    def release_repayment(self, loan_id: str, repayment_id: str) -> LoanRecord: ...
 
     def for_user(self, user_id: str) -> list[LoanRecord]: ...
 

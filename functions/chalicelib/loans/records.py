@@ -9,9 +9,24 @@ from typing import Any
 from chalicelib.loans.port import LoanRecord
 from chalicelib.money.servicing import Payment
 
+RESERVATIONS = "repaymentReservations"  # string set of "{repaymentId}={amountFen}"
+RESERVED_FEN = "reservedFen"  # their sum, what a condition can compare
+
 
 def loan_key(loan_id: str) -> dict[str, str]:
     return {"PK": f"LOAN#{loan_id}", "SK": "LOAN"}
+
+
+def reservation_element(repayment_id: str, amount_fen: int) -> str:
+    return f"{repayment_id}={amount_fen}"
+
+
+def reservations_from_item(item: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+    out = []
+    for e in item.get(RESERVATIONS) or ():
+        rid, _, amount = str(e).rpartition("=")
+        out.append((rid, int(amount)))
+    return tuple(sorted(out))
 
 
 def loan_item(loan: LoanRecord) -> dict[str, Any]:
@@ -41,6 +56,13 @@ def loan_item(loan: LoanRecord) -> dict[str, Any]:
         "payments": [p.as_record() for p in loan.payments],
         "penaltyMultiplier": str(loan.penalty_multiplier),
         "version": loan.version,
+        RESERVED_FEN: loan.reserved_fen,
+        # DynamoDB has no empty set: the attribute exists only while something is reserved
+        **(
+            {RESERVATIONS: {reservation_element(r, a) for r, a in loan.reservations}}
+            if loan.reservations
+            else {}
+        ),
     }
 
 
@@ -65,4 +87,5 @@ def loan_from_item(item: dict[str, Any]) -> LoanRecord:
         payments=tuple(Payment.from_record(p) for p in item.get("payments", [])),
         penalty_multiplier=Decimal(item["penaltyMultiplier"]),
         version=int(item["version"]),
+        reservations=reservations_from_item(item),
     )

@@ -26,13 +26,20 @@ Rules (stated once, here):
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.errors import Unprocessable
-from chalicelib.money.schedule import EQUAL_INSTALLMENT, MAX_APR, build_schedule, div_round, parse_apr
+from chalicelib.money.schedule import (
+    EQUAL_INSTALLMENT,
+    MAX_APR,
+    build_schedule,
+    div_round,
+    parse_apr,
+)
 
 PENALTY = "penalty"
 INTEREST = "interest"
@@ -164,7 +171,8 @@ class _Replay:
     bal: int
     interest_num: int = 0
     penalty_num: int = 0
-    # installments: [due_date, principal_remaining, billed_interest_num_remaining]
+    # installments: [due_date, principal_remaining, billed_interest_num_remaining,
+    #                billed_principal, billed_interest_num] (the last two set when billed)
     inst: list[list[Any]] = field(default_factory=list)
     next_bill: int = 0  # index of the next installment whose due date has not been reached
 
@@ -183,7 +191,9 @@ class _Replay:
             d = self.inst[self.next_bill][0]
             self.accrue_to(d)
             billed_before = sum(i[2] for i in self.inst[: self.next_bill])
-            self.inst[self.next_bill][2] = max(0, self.interest_num - billed_before)
+            i = self.inst[self.next_bill]
+            i[2] = max(0, self.interest_num - billed_before)
+            i[3], i[4] = i[1], i[2]
             self.next_bill += 1
         self.accrue_to(up_to)
 
@@ -241,7 +251,7 @@ def _start(loan: Loan) -> _Replay:
         pn * k,
         loan.start,
         loan.principal_fen,
-        inst=[[d, p, 0] for d, p in zip(loan.due_dates, loan.scheduled_principal)],
+        inst=[[d, p, 0, 0, 0] for d, p in zip(loan.due_dates, loan.scheduled_principal)],
     )
 
 
@@ -305,6 +315,65 @@ def position(loan: Loan, as_of: date) -> Position:
     )
 
 
+PAID, OVERDUE, DUE, UPCOMING, PREPAID = "PAID", "OVERDUE", "DUE", "UPCOMING", "PREPAID"
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One installment of the plan as it stands on a day (fen).
+
+    Due rows (due date <= that day) show what was billed on the due date and what has been
+    paid against it: PAID, DUE (its day is today) or OVERDUE. Rows ahead show what the borrower
+    pays on each due date from now on, projected by the same replay that gives `position`:
+    UPCOMING, or PREPAID when prepayments left nothing on it. `balance_fen` is the principal
+    still owed after this row, once it and every row before it are paid."""
+
+    n: int
+    due_date: date
+    status: str
+    principal_fen: int
+    interest_fen: int
+    paid_principal_fen: int
+    paid_interest_fen: int
+    balance_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return self.principal_fen + self.interest_fen
+
+
+def plan(loan: Loan, as_of: date) -> list[PlanRow]:
+    """The schedule as it stands at the end of `as_of`: re-amortised after prepayments, so row
+    by row it agrees with `position` (its first row ahead is `next_due_*`) and with a payoff
+    quote for that row's day (its interest). Penalty is not split by row (see `position`)."""
+    st = _replay(loan, as_of)
+    rows: list[tuple[date, str, int, int, int, int]] = []
+    for d, p_left, i_left, p_billed, i_billed in st.inst[: st.next_bill]:
+        billed_i, left_i = div_round(i_billed, st.den), div_round(i_left, st.den)
+        status = PAID if not (p_left or i_left) else DUE if d == as_of else OVERDUE
+        rows.append((d, status, p_billed, billed_i, p_billed - p_left, billed_i - left_i))
+    # Ahead: assume what is due now is paid today, then each row on its due date, as shown.
+    proj = deepcopy(st)
+    pen_owed, _ = proj.owed()
+    billed_left = div_round(sum(i[2] for i in proj.inst[: proj.next_bill]), proj.den)
+    due_p = sum(i[1] for i in proj.inst[: proj.next_bill])
+    _apply(proj, Allocation(pen_owed, billed_left, due_p), as_of)
+    for j in range(proj.next_bill, len(proj.inst)):
+        d, p = proj.inst[j][0], proj.inst[j][1]
+        proj.bill_due_dates(d)
+        pen, intr = proj.owed()
+        if not p and not proj.bal:
+            rows.append((d, PREPAID, 0, 0, 0, 0))
+            continue
+        rows.append((d, UPCOMING, p, intr, 0, 0))  # penalty: none, the overdue was paid today
+        _apply(proj, Allocation(pen, intr, p), d)
+    out, owed_after = [], st.bal
+    for n, (d, status, p, i, paid_p, paid_i) in enumerate(rows, 1):
+        owed_after -= p - paid_p
+        out.append(PlanRow(n, d, status, p, i, paid_p, paid_i, owed_after))
+    return out
+
+
 def payoff_quote(loan: Loan, on: date) -> int:
     """Principal + interest to `on` + penalty: what closes the loan on that day (fen)."""
     return position(loan, on).payoff_fen
@@ -342,10 +411,12 @@ __all__ = [
     "Allocation",
     "Loan",
     "Payment",
+    "PlanRow",
     "Position",
     "allocate",
     "book_payment",
     "dpd_bucket",
     "payoff_quote",
+    "plan",
     "position",
 ]
