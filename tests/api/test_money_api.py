@@ -314,7 +314,7 @@ def test_idempotency_key_is_required(client: Client, container: wiring.Container
 
 
 @pytest.mark.parametrize(("query", "status"), [("?date=2026-13-01", 400), ("?date=yesterday", 400), ("?date=2026-03-01", 400),
-                                               ("?date=2026-04-02", 200)])
+                                               ("?date=20260402", 400), ("?date=2026-W14-4", 400), ("?date=2026-04-02", 200)])
 def test_payoff_quote_dates(client: Client, container: wiring.Container, query: str, status: int) -> None:
     open_line(container)
     loan_id = draw(client, container)

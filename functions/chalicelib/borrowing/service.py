@@ -9,6 +9,7 @@ amounts fit within the payoff), so racing repayments can never take more than is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -110,6 +111,9 @@ class BorrowingService:
             day = earliest
         else:
             try:
+                # fromisoformat alone also takes "20261215" and "2026-W50-2"; the document says YYYY-MM-DD
+                if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", on):
+                    raise ValueError(on)
                 day = date.fromisoformat(on)
             except ValueError:
                 raise InvalidRequest("date must be YYYY-MM-DD", field="date") from None
