@@ -374,23 +374,32 @@ def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
     assert books_clean(container)
 
 
-def _approved(client: Client, container: wiring.Container, limit_fen: int = 2_000_000, key: str = "key-0000001") -> str:
+def _approved(client: Client, container: wiring.Container, limit_fen: int = 2_000_000) -> str:
     from chalicelib.applications.records import Offer, Status
 
     from tests.api.test_origination_api import application_body, new_document, post_application
 
     body = application_body(new_document(client, container))
-    app_id = post_application(client, container, body, key).json_body["applicationId"]
+    app_id = post_application(client, container, body).json_body["applicationId"]
     container.applications.move(app_id, Status.APPROVED, "2026-03-01T00:00:00.000Z",
                                 offer=Offer("B", "0.1080", "0.0003", limit_fen, "2099-01-01T00:00:00.000Z"))
     return app_id
 
 
 def test_an_accept_refused_for_a_second_line_leaves_that_offer_unaccepted(client: Client, container: wiring.Container) -> None:
-    # GIVEN a user whose line came from one offer, and a second approved offer
+    from chalicelib.applications.records import Offer, Status
+
+    from tests.unit.test_application_repository_contract import make_app
+
+    # GIVEN a user whose line came from one offer, and a second approved offer (written straight
+    # to the store: submissions are one at a time now, but data from before that rule remains)
     first = _approved(client, container)
     assert client.http.post(f"/v1/applications/{first}/accept", headers=auth(container)).status_code == 201
-    second = _approved(client, container, limit_fen=5_400_000, key="key-0000002")
+    app, pii = make_app("user-1", "2026-03-01T00:00:01.000Z")
+    container.applications.create(app, pii, after=first)
+    second = app.application_id
+    container.applications.move(second, Status.APPROVED, "2026-03-01T00:00:02.000Z",
+                                offer=Offer("B", "0.1080", "0.0003", 5_400_000, "2099-01-01T00:00:00.000Z"))
     # WHEN the second is accepted
     r = client.http.post(f"/v1/applications/{second}/accept", headers=auth(container))
     # THEN it is refused, and still shows as not accepted; the line is the first one

@@ -243,6 +243,38 @@ def test_applying_before_the_photo_is_uploaded_is_409_naming_the_document(client
     assert post_application(client, container, application_body(doc), key="key-0000002").status_code == 202
 
 
+def test_one_application_at_a_time(client: Client, container: wiring.Container) -> None:
+    from chalicelib.applications.records import Offer, Status
+
+    def submit(key: str) -> Any:
+        return post_application(client, container, application_body(new_document(client, container)), key=key)
+
+    first = submit("one-at-a-time-1").json_body["applicationId"]
+    # while it is being decided (PENDING, then IN_REVIEW)
+    for status in (None, Status.IN_REVIEW):
+        if status:
+            container.applications.move(first, status, "2026-03-01T00:00:00.000Z")
+        r = submit("one-at-a-time-2")
+        assert r.status_code == 409 and first in r.json_body["detail"] and "being decided" in r.json_body["detail"]
+    # while its offer is open, and once it has expired
+    container.applications.move(first, Status.APPROVED, "2026-03-01T00:00:01.000Z",
+                                offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"))
+    r = submit("one-at-a-time-3")
+    assert r.status_code == 409 and "offer open until 2099-01-01" in r.json_body["detail"]
+    container.applications._apps[first]["offer"]["expiresAt"] = "2020-01-01T00:00:00.000Z"  # the fake's item
+    second = submit("one-at-a-time-4")
+    assert second.status_code == 202, second.body
+    # after a decline one may apply again; with a line, there is no need
+    container.applications.move(second.json_body["applicationId"], Status.DECLINED, "2026-03-01T00:00:02.000Z")
+    third = submit("one-at-a-time-5").json_body["applicationId"]
+    container.applications.move(third, Status.APPROVED, "2026-03-01T00:00:03.000Z",
+                                offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"))
+    container.applications.mark_accepted(third, "2026-03-01T00:00:04.000Z")
+    r = submit("one-at-a-time-6")
+    assert r.status_code == 409 and "already have a credit line" in r.json_body["detail"]
+    assert len(container.workflows.started) == 3
+
+
 def test_missing_idempotency_key_is_400(client: Client, container: wiring.Container) -> None:
     doc = new_document(client, container)
     r = client.http.post("/v1/applications", headers=auth(container), body=json.dumps(application_body(doc)))

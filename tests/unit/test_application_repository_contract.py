@@ -58,9 +58,28 @@ def test_listing_is_per_user_and_newest_first(repo) -> None:
     a, pa = make_app("u1", "2026-01-01T00:00:00.000Z")
     b, pb = make_app("u1", "2026-01-02T00:00:00.000Z")
     c, pc = make_app("u2")
-    for x, p in ((a, pa), (b, pb), (c, pc)):
-        repo.create(x, p)
+    repo.create(a, pa)
+    repo.create(b, pb, after=a.application_id)
+    repo.create(c, pc)
     assert [x.application_id for x in repo.list_for_user("u1")] == [b.application_id, a.application_id]
+
+
+def test_the_latest_application_moves_only_from_the_one_the_caller_saw(repo) -> None:
+    # GIVEN a user whose latest application is `a`
+    a, pa = make_app("u1", "2026-01-01T00:00:00.000Z")
+    repo.create(a, pa)
+    assert repo.latest_for_user("u1") == a.application_id and repo.latest_for_user("u2") is None
+    # WHEN two submissions race, both having seen `a`
+    b, pb = make_app("u1", "2026-01-02T00:00:00.000Z")
+    c, pc = make_app("u1", "2026-01-02T00:00:00.000Z")
+    repo.create(b, pb, after=a.application_id)
+    # THEN the second is refused and nothing of it is written
+    with pytest.raises(Conflict):
+        repo.create(c, pc, after=a.application_id)
+    with pytest.raises(Conflict):
+        repo.create(c, pc)  # nor by one that saw no application at all
+    assert repo.get(c.application_id) is None and repo.get_with_pii(c.application_id) is None
+    assert repo.latest_for_user("u1") == b.application_id
 
 
 def test_status_moves_only_along_allowed_transitions(repo) -> None:

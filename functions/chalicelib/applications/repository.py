@@ -23,7 +23,13 @@ from .records import ApplicantPii, Application, Offer, Status
 
 
 class ApplicationRepository(Protocol):
-    def create(self, app: Application, pii: ApplicantPii) -> None: ...
+    def create(self, app: Application, pii: ApplicantPii, *, after: str | None = None) -> None:
+        """Write the application and its PII, and make it the user's latest application, all
+        or nothing, provided the latest is still `after` (None: the user has none); else Conflict."""
+        ...
+    def latest_for_user(self, user_id: str) -> str | None:
+        """The id of the user's newest application (one consistent read)."""
+        ...
     def get(self, application_id: str, *, with_steps: bool = True) -> Application | None:
         """The application; `with_steps=False` leaves `steps` empty and reads one item, not all."""
         ...
@@ -172,15 +178,33 @@ def _from_dynamo(value: Any) -> Any:
 # --- request builders (pure) ----------------------------------------------------------------
 
 
-def create_request(table: str, app: Application, pii: ApplicantPii) -> dict[str, Any]:
-    """Both records or neither: a crash between two puts must not leave half an application."""
+def latest_key(user_id: str) -> dict[str, str]:
+    return {"PK": f"USER#{user_id}", "SK": "LATEST_APPLICATION"}
+
+
+def create_request(table: str, app: Application, pii: ApplicantPii, after: str | None = None) -> dict[str, Any]:
+    """All three records or none: a crash between puts must not leave half an application.
+
+    The user's latest-application pointer moves only from the one the caller saw (`after`), so of
+    two submissions racing for one user exactly one is written."""
     cond = {"ConditionExpression": "attribute_not_exists(#pk)", "ExpressionAttributeNames": {"#pk": "PK"}}
+    latest = {**latest_key(app.user_id), "applicationId": app.application_id, "updatedAt": app.created_at}
+    if after is None:
+        moved_from: dict[str, Any] = cond
+    else:
+        moved_from = {"ConditionExpression": "#id = :after", "ExpressionAttributeNames": {"#id": "applicationId"},
+                      "ExpressionAttributeValues": {":after": after}}
     return {
         "TransactItems": [
             {"Put": {"TableName": table, "Item": to_item(app), **cond}},
             {"Put": {"TableName": table, "Item": pii_item(pii), **cond}},
+            {"Put": {"TableName": table, "Item": latest, **moved_from}},
         ]
     }
+
+
+def _raced(app: Application) -> Conflict:
+    return Conflict(f"another application of user {app.user_id} was submitted at the same moment")
 
 
 def move_request(
@@ -243,11 +267,18 @@ class DynamoApplicationRepository:
         self._table = table
         self._client = table.meta.client
 
-    def create(self, app: Application, pii: ApplicantPii) -> None:
+    def create(self, app: Application, pii: ApplicantPii, *, after: str | None = None) -> None:
         try:
-            self._client.transact_write_items(**create_request(self._table.name, app, pii))
+            self._client.transact_write_items(**create_request(self._table.name, app, pii, after))
         except self._client.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons[2:3] == ["ConditionalCheckFailed"]:
+                raise _raced(app) from exc
             raise Conflict(f"application {app.application_id} already exists") from exc
+
+    def latest_for_user(self, user_id: str) -> str | None:
+        item = self._table.get_item(Key=latest_key(user_id), ConsistentRead=True).get("Item")
+        return str(item["applicationId"]) if item else None
 
     def _partition(self, application_id: str, sk_condition: Any) -> list[dict[str, Any]]:
         from boto3.dynamodb.conditions import Key
@@ -367,14 +398,21 @@ class InMemoryApplicationRepository:
         self._pii: dict[str, ApplicantPii] = {}
         self._steps: dict[str, dict[str, Any]] = {}
         self._reviews: dict[str, dict[str, Any]] = {}
+        self._latest: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def create(self, app: Application, pii: ApplicantPii) -> None:
+    def create(self, app: Application, pii: ApplicantPii, *, after: str | None = None) -> None:
         with self._lock:
+            if self._latest.get(app.user_id) != after:
+                raise _raced(app)
             if app.application_id in self._apps:
                 raise Conflict(f"application {app.application_id} already exists")
             self._apps[app.application_id] = to_item(app)
             self._pii[app.application_id] = pii
+            self._latest[app.user_id] = app.application_id
+
+    def latest_for_user(self, user_id: str) -> str | None:
+        return self._latest.get(user_id)
 
     def get(self, application_id: str, *, with_steps: bool = True) -> Application | None:
         item = self._apps.get(application_id)

@@ -24,6 +24,19 @@ UPLOAD_URL_SECONDS = 900
 WORKFLOW_UNAVAILABLE = Reason("SYSTEM_UNAVAILABLE", "We could not start the credit check. Please try again.")
 
 
+def still_open(app: Application, now: str) -> str | None:
+    """Why this application keeps its applicant from applying again, or None."""
+    if app.status in (Status.PENDING, Status.IN_REVIEW):
+        return f"application {app.application_id} is still being decided; wait for its decision"
+    if app.status is Status.APPROVED and app.accepted_at is not None:
+        return (f"you already have a credit line (application {app.application_id}); "
+                "its limit is reviewed periodically, so there is no need to apply again")
+    if app.status is Status.APPROVED and app.offer is not None and parse_iso(app.offer.expires_at) > parse_iso(now):
+        return (f"application {app.application_id} has an offer open until {app.offer.expires_at}; "
+                "accept it, or apply again once it has expired")
+    return None
+
+
 @dataclass
 class OriginationService:
     applications: ApplicationRepository
@@ -62,6 +75,11 @@ class OriginationService:
         if doc.status is DocumentStatus.AWAITING_UPLOAD and not self.blobs.exists(object_key(doc.document_id)):
             raise Conflict(f"document {req.documentId} has no photo yet: PUT it to its uploadUrl first", field="documentId")
         now = iso(utcnow())
+        # One application at a time: an open one is decided, accepted or left to expire first.
+        latest_id = self.applications.latest_for_user(user_id)
+        latest = self.applications.get(latest_id, with_steps=False) if latest_id else None
+        if latest is not None and (why := still_open(latest, now)):
+            raise Conflict(why)
         app_id = new_id("app")
         d = req.declared
         app = Application(
@@ -89,7 +107,7 @@ class OriginationService:
             updated_at=now,
         )
         pii = ApplicantPii(app_id, d.name, d.idNumber.upper(), d.phone)
-        self.applications.create(app, pii)
+        self.applications.create(app, pii, after=latest_id)
         try:
             # Execution name = application id; the payload carries ids only.
             self.workflows.start(self.origination_arn, app_id, {"applicationId": app_id})
