@@ -65,6 +65,8 @@ def route(path: str, **kwargs: Any) -> Any:
         @functools.wraps(view)
         def guarded(*args: Any, **kw: Any) -> Any:
             try:
+                req = app.current_request
+                http.require_json(req.method, req.headers, req.raw_body)
                 return view(*args, **kw)
             except DomainError as exc:
                 return _problem_response(exc.status, http.problem_for(exc))
@@ -72,7 +74,7 @@ def route(path: str, **kwargs: Any) -> Any:
                 log.exception("unhandled error on %s", path)
                 return _problem_response(500, http.problem(500, "internal-error", "something went wrong on our side"))
 
-        return app.route(path, **kwargs)(guarded)
+        return app.route(path, **{"content_types": ["*/*"], **kwargs})(guarded)
 
     return decorate
 

@@ -46,6 +46,11 @@ class PayloadTooLarge(DomainError):
     code = "payload-too-large"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported-media-type"
+
+
 class Unauthorized(DomainError):
     status = 401
     code = "unauthorized"

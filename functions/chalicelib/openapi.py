@@ -30,7 +30,8 @@ GATEWAY_MESSAGE = {"type": "object", "properties": {"message": {"type": "string"
 def _errors(*codes: int) -> dict[str, Any]:
     text = {400: "Invalid request (the problem names the field)", 401: "Missing or invalid bearer token",
             403: "Not allowed", 404: "Not found (or not yours)", 409: "Conflict with the current state",
-            413: "Body too large", 422: "Semantically invalid", 503: "A dependency is unavailable; retry"}
+            413: "Body too large", 415: "The body is not application/json", 422: "Semantically invalid",
+            503: "A dependency is unavailable; retry"}
     out = {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": PROBLEM}}} for c in codes}
     if 401 in codes:
         # The authorizer answers before our code runs, in API Gateway's own shape.
@@ -51,6 +52,7 @@ def _op(summary: str, responses: dict[str, Any], body: type[BaseModel] | None = 
     op: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
         op["requestBody"] = _body(body)
+        op["responses"] = {**responses, **_errors(415)}
     if params:
         op["parameters"] = params
     if not secure:

@@ -275,6 +275,21 @@ def test_one_application_at_a_time(client: Client, container: wiring.Container) 
     assert len(container.workflows.started) == 3
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
+def test_a_body_that_is_not_json_is_a_415_problem_naming_the_header(
+    client: Client, container: wiring.Container, content_type: str
+) -> None:
+    body = json.dumps(application_body(new_document(client, container)))
+    headers = {**auth(container, **{"Idempotency-Key": "not-json-0001"}), "Content-Type": content_type}
+    r = client.http.post("/v1/applications", headers=headers, body=body)
+    assert r.status_code == 415 and r.headers["Content-Type"] == "application/problem+json", r.body
+    assert r.json_body["field"] == "Content-Type" and container.workflows.started == []
+    # JSON with a charset, or a JSON subtype, is JSON
+    for ok in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        headers = {**auth(container, **{"Idempotency-Key": f"json-{len(ok):08d}"}), "Content-Type": ok}
+        assert client.http.post("/v1/documents", headers=headers, body='{"contentType": "image/png"}').status_code == 201
+
+
 def test_missing_idempotency_key_is_400(client: Client, container: wiring.Container) -> None:
     doc = new_document(client, container)
     r = client.http.post("/v1/applications", headers=auth(container), body=json.dumps(application_body(doc)))

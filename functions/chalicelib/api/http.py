@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import DomainError, InvalidRequest, PayloadTooLarge
+from ..errors import DomainError, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,16 @@ def parse_body(model: type[M], raw: bytes | None) -> M:
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def require_json(method: str, headers: Any, raw: bytes | None) -> None:
+    """A body sent with POST must be JSON. Chalice checks this itself, but answers in a shape of
+    its own ({"Code": ...}); routes accept any type so that the refusal is a problem body too."""
+    if method not in ("POST", "PUT", "PATCH") or not raw:
+        return
+    ctype = (headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    if ctype != "application/json" and not ctype.endswith("+json"):
+        raise UnsupportedMediaType(f"Content-Type {ctype} is not supported; send application/json", field="Content-Type")
 
 
 def parse_data(model: type[M], data: Any) -> M:
