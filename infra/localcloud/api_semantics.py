@@ -1,22 +1,56 @@
-"""Make chalice local answer like API Gateway where it does not already.
+"""Make chalice local answer like our API Gateway where it does not already.
 
-API Gateway returns 401 when a token authorizer raises an error whose message is exactly
-"Unauthorized"; chalice local lets the exception escape as a 500. This wraps its
-authorizer call so the local API, and chalice's test client, answer 401 as AWS does.
+1. API Gateway returns 401 when a token authorizer raises an error whose message is exactly
+   "Unauthorized"; chalice local lets the exception escape as a 500. The authorizer call is
+   wrapped so the local API, and chalice's test client, answer 401 as AWS does.
+2. A path or method no route takes: API Gateway answers MISSING_AUTHENTICATION_TOKEN (a 403
+   that echoes the caller's Authorization header), which infra/resources.yaml turns into a 404
+   problem body (GatewayResponses). chalice local imitates the bare gateway instead, and for a
+   known path with an unknown method answers chalice's own 405, which on AWS never happens
+   (the gateway stops the request first). Both become the same 404 here.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 _installed = False
 
 
-def install_authorizer_semantics() -> None:
+def no_route_body(method: str, path: str) -> bytes:
+    """The body resources.yaml's MISSING_AUTHENTICATION_TOKEN gateway response renders."""
+    return json.dumps({"type": "https://errors.weili.dev/not-found", "title": "not found", "status": 404,
+                       "detail": f"no route for {method} {path}"}).encode()
+
+
+def install_gateway_semantics() -> None:
     global _installed
     if _installed:
         return
     from chalice import local
+
+    class NoRoute(local.LocalGatewayException):
+        CODE = 404
+
+        def __init__(self, method: str, path: str) -> None:
+            super().__init__({"Content-Type": "application/problem+json"}, no_route_body(method, path.split("?")[0]))
+
+    gateway_answer = (b"Missing Authentication Token", b"requires 'Credential'")
+    handle = local.LocalGateway.handle_request
+
+    def handle_request(self: Any, method: str, path: str, headers: Any, body: Any) -> Any:
+        try:
+            response = handle(self, method, path, headers, body)
+        except local.ForbiddenError as exc:
+            if any(text in (exc.body or b"") for text in gateway_answer):
+                raise NoRoute(method, path) from None
+            raise
+        if response.get("statusCode") == 405:
+            raise NoRoute(method, path)
+        return response
+
+    local.LocalGateway.handle_request = handle_request  # type: ignore[method-assign]
 
     original = local.LocalGatewayAuthorizer.authorize
 

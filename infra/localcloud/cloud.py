@@ -179,9 +179,9 @@ class LocalCloud:
         from chalice.config import Config
         from chalice.local import LocalDevServer
 
-        from .api_semantics import give_each_thread_its_own_request, install_authorizer_semantics
+        from .api_semantics import give_each_thread_its_own_request, install_gateway_semantics
 
-        install_authorizer_semantics()
+        install_gateway_semantics()
         give_each_thread_its_own_request(self.app)
         config = Config.create(chalice_stage="local", app_name=self.app.app_name, environment_variables=self.env)
         self._api = LocalDevServer(self.app, config, host, port, handler_cls=_quiet_handler_cls())

@@ -23,7 +23,7 @@ from chalicelib.ledger.check import check_ledger_items
 from chalicelib.lines.memory import InMemoryCreditLines
 from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.rail.sandbox import Faults, InMemoryRailState, SandboxRail
-from localcloud.api_semantics import install_authorizer_semantics
+from localcloud.api_semantics import install_gateway_semantics
 
 from tests.api.test_origination_api import auth
 from tests.fakes import FakeBlobs, FakeWorkflows, make_settings
@@ -69,7 +69,7 @@ def container(clock: Clock) -> Iterator[wiring.Container]:
 
 @pytest.fixture
 def client(container: wiring.Container) -> Iterator[Client]:
-    install_authorizer_semantics()
+    install_gateway_semantics()
     from app import app
 
     with Client(app) as client:
@@ -256,7 +256,7 @@ def test_a_declined_payout_voids_the_contract_and_releases_the_line(clock: Clock
     c = _container(clock, Faults(decline=1.0))
     wiring.use(c)
     try:
-        install_authorizer_semantics()
+        install_gateway_semantics()
         from app import app
 
         with Client(app) as client:

@@ -15,7 +15,7 @@ from chalicelib.applications.repository import InMemoryApplicationRepository
 from chalicelib.auth import issue_local_token
 from chalicelib.documents import InMemoryDocumentRepository, object_key
 from chalicelib.idempotency import InMemoryIdempotencyStore
-from localcloud.api_semantics import install_authorizer_semantics
+from localcloud.api_semantics import install_gateway_semantics
 from tests.fakes import FakeBlobs, FakeWorkflows, make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def container() -> Iterator[wiring.Container]:
 
 @pytest.fixture
 def client(container: wiring.Container) -> Iterator[Client]:
-    install_authorizer_semantics()
+    install_gateway_semantics()
     from app import app
 
     with Client(app) as client:
@@ -288,6 +288,17 @@ def test_a_body_that_is_not_json_is_a_415_problem_naming_the_header(
     for ok in ("application/json; charset=utf-8", "application/merge-patch+json"):
         headers = {**auth(container, **{"Idempotency-Key": f"json-{len(ok):08d}"}), "Content-Type": ok}
         assert client.http.post("/v1/documents", headers=headers, body='{"contentType": "image/png"}').status_code == 201
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/v1/nope"), ("DELETE", "/v1/applications/app_x"), ("POST", "/v1/credit-line")])
+def test_a_path_or_method_no_route_takes_is_a_404_problem_that_echoes_no_token(
+    client: Client, container: wiring.Container, method: str, path: str
+) -> None:
+    headers = auth(container)
+    r = client.http.request(method, path, headers=headers, body=b"")
+    assert r.status_code == 404 and r.headers["Content-Type"] == "application/problem+json", r.body
+    assert r.json_body["detail"] == f"no route for {method} {path}"
+    assert headers["Authorization"].split()[1] not in r.body.decode()
 
 
 def test_missing_idempotency_key_is_400(client: Client, container: wiring.Container) -> None:

@@ -189,3 +189,16 @@ def test_the_functions_role_grants_every_call_the_adapters_make_and_no_more(temp
     assert granted - needed <= {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
     # every grant names this stack's resources, except resuming a task, which a token scopes
     assert [s["Action"] for s in statements if s["Resource"] == "*"] == ["states:SendTaskSuccess"]
+
+
+def test_a_path_or_method_no_route_takes_is_the_same_404_problem_on_aws_as_locally(template: dict[str, Any]) -> None:
+    from localcloud.api_semantics import no_route_body
+
+    cfn = _translate(template)
+    api = next(r for r in cfn["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi")
+    answer = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    assert answer["statusCode"] == "404"
+    assert answer["responseParameters"] == {"gatewayresponse.header.Content-Type": "'application/problem+json'"}
+    rendered = answer["responseTemplates"]["application/json"].replace("$context.httpMethod", "DELETE").replace(
+        "$context.path", "/v1/nope")
+    assert json.loads(rendered) == json.loads(no_route_body("DELETE", "/v1/nope"))

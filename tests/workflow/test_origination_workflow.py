@@ -144,12 +144,14 @@ def test_concurrent_requests_of_different_users_never_see_each_other(cloud: Remo
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "QUERY", "BREW", "PUT", "DELETE"])
-def test_a_method_no_route_takes_gets_a_json_4xx(cloud: RemoteCloud, method: str) -> None:
+def test_a_method_no_route_takes_gets_a_404_problem(cloud: RemoteCloud, method: str) -> None:
     import requests
 
-    # The local server answers like API Gateway, not with http.server's 501 page.
+    # The local server answers like our API Gateway (its MISSING_AUTHENTICATION_TOKEN response),
+    # not with http.server's 501 page nor chalice's 405.
     token = cloud.token("method-user")
     r = requests.request(method, f"{cloud.api_url}/v1/applications", headers={"Authorization": f"Bearer {token}"},
                          timeout=10)
-    assert 400 <= r.status_code < 500, (r.status_code, r.text[:200])
-    assert r.headers["Content-Type"].startswith("application/json") and r.json()
+    assert r.status_code == 404, (r.status_code, r.text[:200])
+    assert r.headers["Content-Type"] == "application/problem+json"
+    assert r.json()["detail"] == f"no route for {method} /v1/applications"
