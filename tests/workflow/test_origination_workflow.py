@@ -91,6 +91,9 @@ def test_an_unanswered_review_declines_when_it_times_out(cloud: RemoteCloud) -> 
     final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED"}, timeout=30)
     assert final["status"] == "DECLINED"
     assert "REVIEW_TIMEOUT" in codes(final)
+    # and it has left the analysts' list: nobody can decide it any more
+    pending = cloud.call("GET", "/v1/ops/reviews", "analyst", ops=True).json()["reviews"]
+    assert app_id not in [r["applicationId"] for r in pending]
 
 
 def test_the_workflow_waits_for_a_photo_still_being_read(cloud: RemoteCloud) -> None:

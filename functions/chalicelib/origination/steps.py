@@ -187,6 +187,10 @@ class OriginationSteps:
     def review_timed_out(self, application_id: str) -> dict[str, Any]:
         summary = {"outcome": "DECLINE", "reasons": [REVIEW_TIMEOUT.as_dict()]}
         self.applications.record_step(application_id, "decision", summary)
+        try:  # off the analysts' list: nobody can decide it any more
+            self.applications.close_review(application_id, "TIMEOUT", iso(self.now()))
+        except Conflict:
+            pass  # a retry of this step, or an analyst's decision that lost the race to the timeout
         return {"outcome": "DECLINE", "reasonCodes": [REVIEW_TIMEOUT.code]}
 
     # --- Price and Set Line -----------------------------------------------------------------
