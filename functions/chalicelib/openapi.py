@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .api import models as m
-from .api.http import IDEMPOTENCY_KEY_PATTERN
+from .api.http import IDEMPOTENCY_KEY_PATTERN, WAIT_SECONDS_PATTERN
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -44,8 +44,9 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
                "description": "A repeated key returns the first response"}
 
 
-WAIT = {"name": "waitSeconds", "in": "query", "required": False, "schema": {"type": "number", "minimum": 0, "maximum": 20},
-        "description": "Long-poll: answer as soon as the application leaves PENDING, or after this many seconds"}
+WAIT = {"name": "waitSeconds", "in": "query", "required": False,
+        "schema": {"type": "string", "pattern": WAIT_SECONDS_PATTERN, "examples": ["10", "2.5"]},
+        "description": "Long-poll: answer as soon as the application leaves PENDING, or after this many seconds (0 to 20)"}
 
 
 def _op(summary: str, responses: dict[str, Any], body: type[BaseModel] | None = None, params: list[Any] | None = None, secure: bool = True) -> dict[str, Any]:

@@ -351,7 +351,7 @@ def test_document_status_is_the_owners_only(client: Client, container: wiring.Co
     assert client.http.get(f"/v1/documents/{doc}", headers=auth(container, "user-2")).status_code == 404
 
 
-@pytest.mark.parametrize("wait", ["abc", "-1", "21"])
+@pytest.mark.parametrize("wait", ["abc", "-1", "21", "1e1", "inf", "NaN", "٣", " 5", "20.0001"])
 def test_a_bad_wait_is_400_naming_it(client: Client, container: wiring.Container, wait: str) -> None:
     doc = new_document(client, container)
     app_id = post_application(client, container, application_body(doc)).json_body["applicationId"]

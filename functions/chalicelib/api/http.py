@@ -92,6 +92,7 @@ def idempotency_key(headers: Any) -> str:
 
 
 MAX_WAIT_SECONDS = 20
+WAIT_SECONDS_PATTERN = r"^[0-9]{1,2}(\.[0-9]{1,3})?$"
 
 
 def wait_seconds(query: Any) -> float:
@@ -99,10 +100,10 @@ def wait_seconds(query: Any) -> float:
     raw = (query or {}).get("waitSeconds")
     if raw is None:
         return 0.0
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InvalidRequest("waitSeconds must be a number of seconds", field="waitSeconds") from None
+    # Plain decimal seconds only, as for money: float() would also take "1e1", "inf" and "٣".
+    if not re.fullmatch(WAIT_SECONDS_PATTERN, raw):
+        raise InvalidRequest("waitSeconds must be a number of seconds, such as 10 or 2.5", field="waitSeconds")
+    value = float(raw)
     if not 0 <= value <= MAX_WAIT_SECONDS:
         raise InvalidRequest(f"waitSeconds must be between 0 and {MAX_WAIT_SECONDS}", field="waitSeconds")
     return value
