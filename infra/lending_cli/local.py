@@ -37,15 +37,32 @@ def running(port: int = 8000, review_timeout: int = 3600) -> Iterator[Any]:
         cloud.stop()
 
 
+def lending_command() -> str:
+    """How to call `lending` from this shell: its name if it is on PATH, else its path."""
+    import os
+    import shutil
+    import sys
+    from pathlib import Path
+
+    if shutil.which("lending"):
+        return "lending"
+    here = Path(sys.executable).with_name("lending")
+    try:
+        return os.path.relpath(here) if not os.path.relpath(here).startswith("..") else str(here)
+    except ValueError:
+        return str(here)
+
+
 def print_banner(cloud: Any) -> None:
+    lending = lending_command()
     print(
         f"""
 Local cloud is up.
   API            {cloud.api_url}   (OpenAPI: {cloud.api_url}/v1/openapi.json)
   AWS endpoint   {cloud.endpoint}   (moto: DynamoDB, S3, Step Functions executing statemachines/*.asl.json)
   State machines {", ".join(v.rsplit(":", 1)[-1] for k, v in cloud.physical.items() if "StateMachine" in k)}
-  Get a token    lending token USER_ID        (add --ops for the review endpoints)
-  Try            curl -H "Authorization: Bearer $(lending token u1)" {cloud.api_url}/v1/applications
+  Get a token    {lending} token USER_ID        (add --ops for the review endpoints)
+  Try            curl -H "Authorization: Bearer $({lending} token u1)" {cloud.api_url}/v1/applications
 """,
         flush=True,
     )

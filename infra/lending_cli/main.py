@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("package", help="build infra/build/sam.yaml and the Lambda package (checks the 250 MB limit)")
 
+    s = sub.add_parser("sample", help="an invented applicant's ID-card photo, or their application body, to try the API by hand")
+    s.add_argument("what", choices=["photo", "application"])
+    s.add_argument("document_id", nargs="?", help="for `application`: the id POST /v1/documents returned")
+    s.add_argument("--kind", choices=["good", "thin", "borderline"], default="good", help="which path the applicant takes")
+    s.add_argument("--seed", type=int, default=7000, help="another seed, another person (same seed and kind: same person)")
+
     s = sub.add_parser("ledger", help="prove the ledger balances and agrees with loans and lines")
     s.add_argument("action", choices=["check"])
     return p
@@ -109,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         "token": _cmd_token,
         "review": _cmd_review,
         "ledger": _cmd_ledger,
+        "sample": lambda a: __import__("lending_cli.sample", fromlist=["main"]).main(a.what, a.kind, a.seed, a.document_id),
         "package": lambda _args: __import__("lending_cli.package", fromlist=["main"]).main(),
     }
     return handlers[args.command](args)

@@ -43,3 +43,17 @@ def test_token_needs_a_running_cloud(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(state, "STATE_FILE", tmp_path / "none.json")
     with pytest.raises(SystemExit, match="lending up"):
         main(["token", "alice"])
+
+
+def test_sample_gives_a_photo_and_an_application_of_the_same_person(capsys: pytest.CaptureFixture[str]) -> None:
+    from chalicelib.api.models import ApplicationRequest
+
+    from lending_cli.sample import applicant
+
+    assert main(["sample", "application", "doc_0000000000000000000000000a", "--seed", "7000"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    ApplicationRequest.model_validate(body)  # what the API takes, exactly
+    a = applicant("good", 7000)
+    assert body["declared"]["idNumber"] == a.person.id_number and body["declared"]["name"] == a.person.name  # type: ignore[attr-defined]
+    assert a.photo()[:3] == b"\xff\xd8\xff"  # type: ignore[attr-defined]
+    assert main(["sample", "application"]) == 2  # the document id is required
