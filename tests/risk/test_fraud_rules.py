@@ -158,6 +158,20 @@ def _screen_many(
             True,
         ),
         (
+            "one identity from two accounts is asked about",
+            [application(1), application(2, id_hash="idhash-1", now=NOW + timedelta(days=200))],
+            ("FRAUD_IDENTITY_SHARED",),
+            False,
+            True,
+        ),
+        (
+            "one identity from two accounts a year and a day apart is not",
+            [application(1), application(2, id_hash="idhash-1", now=NOW + timedelta(days=366))],
+            (),
+            False,
+            False,
+        ),
+        (
             "299 km from home is fine",
             [application(1, lat=BEIJING[0] + 2.69, lon=BEIJING[1])],
             (),

@@ -6,6 +6,7 @@
 | VEL#IP#<ip hash>      | W86400#<yyyymmddhh>     | same, per IP                                 |
 | VEL#ID#<id hash>      | W86400#<yyyymmddhh>     | same, per ID                                 |
 | DEV#<device hash>     | W2592000#<yyyymmddhh>   | members: "<epoch>#<ID hash>"                 |
+| ACC#<id hash>         | W31536000#<yyyymmddhh>  | members: "<epoch>#<user id>" (accounts per ID) |
 | LOC#USR#<user id>     | W86400#<yyyymmddhh>     | members: sightings "<epoch>#<lat>#<lon>#<application id>" |
 | LOC#DEV#<device hash> | W86400#<yyyymmddhh>     | same, per device                             |
 | BLK#<kind>#<hash>     | BLK                     | kind, reasonCode, addedAt                    |
@@ -13,7 +14,7 @@
 Every counter is a string set per time bucket, and a series' buckets are as wide as its
 window (the SK names the width in seconds and the bucket's start, UTC). So the last window
 always lies in two buckets, the one before and this one, whatever its length: one screening
-reads 12 items, not one per hour of every window. Members carry the time they were added
+reads 14 items, not one per hour of every window. Members carry the time they were added
 ("<epoch:010d>#<value>"), and counts keep only those inside the window, so windows are exact
 to the second. A retried screening adds the same value with a later time; counts are of
 distinct values, so it still counts once.
@@ -33,6 +34,10 @@ def velocity_series(kind: str, value_hash: str) -> str:
 
 def device_ids_series(device_hash: str) -> str:
     return f"DEV#{device_hash}"
+
+
+def accounts_series(id_hash: str) -> str:
+    return f"ACC#{id_hash}"
 
 
 def sightings_series(kind: str, value: str) -> str:

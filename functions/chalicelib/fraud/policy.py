@@ -14,6 +14,7 @@ VELOCITY = "FRAUD_VELOCITY"
 LOCATION = "FRAUD_LOCATION"
 IMPOSSIBLE_TRAVEL = "FRAUD_IMPOSSIBLE_TRAVEL"
 BLACKLIST = "FRAUD_BLACKLIST"
+IDENTITY_SHARED = "FRAUD_IDENTITY_SHARED"
 
 
 def _default_actions() -> Mapping[str, Action]:
@@ -22,6 +23,7 @@ def _default_actions() -> Mapping[str, Action]:
             BLACKLIST: "DECLINE",
             DEVICE_SHARED: "DECLINE",  # one phone, many identities: a fraud ring or an agent
             IMPOSSIBLE_TRAVEL: "DECLINE",  # location is spoofed or the account is shared
+            IDENTITY_SHARED: "REVIEW",  # a stolen identity, or one person's new account: ask
             VELOCITY: "REVIEW",  # retries after a typo look the same as probing: a person looks
             LOCATION: "REVIEW",  # people travel and move; ask, do not refuse
         }
@@ -35,6 +37,12 @@ class FraudPolicy:
     """Flag when MORE than this many distinct ID hashes applied from one device ..."""
     device_window_days: int = 30
     """... within the last this many days (to the second)."""
+
+    # One identity, several accounts
+    identity_max_accounts: int = 1
+    """Flag when MORE than this many accounts (user ids) applied with one ID number ..."""
+    identity_window_days: int = 365
+    """... within the last this many days: one person, one credit line."""
 
     # Velocity: applications per device / IP / ID
     velocity_max_per_device: int = 5

@@ -19,8 +19,9 @@ REASON_TEXT = {
     p.VELOCITY: "Too many applications came from this device, network or identity in a short time.",
     p.LOCATION: "Your location is far from the city you told us you live in.",
     p.IMPOSSIBLE_TRAVEL: "Applications came from places too far apart for the time between them.",
+    p.IDENTITY_SHARED: "This identity has already been used to apply from another account.",
 }
-_ORDER = (p.BLACKLIST, p.DEVICE_SHARED, p.IMPOSSIBLE_TRAVEL, p.VELOCITY, p.LOCATION)
+_ORDER = (p.BLACKLIST, p.DEVICE_SHARED, p.IMPOSSIBLE_TRAVEL, p.IDENTITY_SHARED, p.VELOCITY, p.LOCATION)
 
 
 def screen(
@@ -61,9 +62,12 @@ def screen(
         "id": keys.velocity_series("ID", inp.id_hash),
     }
     dev_series = keys.device_ids_series(device)
+    acc_s = policy.identity_window_days * 86400
+    acc_series = keys.accounts_series(inp.id_hash)
     # What each series records for this application, and over which window it counts.
     recorded = {series: (vel_s, keys.stamped(now_s, inp.application_id)) for series in velocity_series.values()}
     recorded[dev_series] = (dev_s, keys.stamped(now_s, inp.id_hash))
+    recorded[acc_series] = (acc_s, keys.stamped(now_s, inp.user_id))
     travel_series = (keys.sightings_series("USR", inp.user_id), keys.sightings_series("DEV", device))
     if inp.lat is not None and inp.lon is not None:
         # Where this application came from, per user and per device (for impossible travel).
@@ -90,6 +94,11 @@ def screen(
     signals[f"device_distinct_ids_{policy.device_window_days}d"] = distinct_ids
     if distinct_ids > policy.device_max_distinct_ids:
         flagged.add(p.DEVICE_SHARED)
+
+    accounts = len(keys.values_since(counted[acc_series], now_s - acc_s))
+    signals[f"id_accounts_{policy.identity_window_days}d"] = accounts
+    if accounts > policy.identity_max_accounts:
+        flagged.add(p.IDENTITY_SHARED)
 
     # Location
     city = city_coordinates(inp.declared_city)
