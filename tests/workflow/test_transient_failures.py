@@ -27,7 +27,7 @@ def test_bureau_outages_are_retried_and_every_application_ends_visibly(flaky_clo
     machine = cloud.info["physical"]["OriginationStateMachine"]
     retried = 0
     for i in range(4):
-        a = applicant(f"flaky{i}", 1000, f"wf-flaky-{i}", kind="good", device=f"dev-flaky-{i}", ip=f"192.0.2.{i + 1}")
+        a = applicant(f"flaky{i}", 1000 * (i + 1), f"wf-flaky-{i}", kind="good", device=f"dev-flaky-{i}", ip=f"192.0.2.{i + 1}")
         app_id = apply(cloud, a, upload(cloud, a))
         final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED", "IN_REVIEW", "FAILED"}, timeout=40)
         history = sfn.get_execution_history(executionArn=machine.replace(":stateMachine:", ":execution:") + f":{app_id}", maxResults=1000)
