@@ -401,8 +401,8 @@ def _decide_in_process(c: wiring.Container, app_id: str, *, age: int = 33) -> No
 def _assert_in_the_applicants_terms(texts: list[str]) -> None:
     assert texts
     for text in texts:
-        # the model sees half the amount, and "radio/television" for consumption
-        assert "4000" not in text and "radio/television" not in text, text
+        # the model sees half the amount, and "radio/television" for consumption; age is no reason
+        assert "4000" not in text and "radio/television" not in text and not text.startswith("Age"), text
         assert "张三" not in text and "11010519" not in text and "13800138000" not in text, text
 
 
@@ -425,13 +425,14 @@ def test_reasons_quote_what_the_applicant_declared(
     app_id = r.json_body["applicationId"]
     # WHEN the workflow scores and decides it
     _decide_in_process(container, app_id)
-    # THEN the applicant reads the amount and purpose they gave
+    # THEN the applicant reads the amount and purpose they gave, and never age
     mine = client.http.get(f"/v1/applications/{app_id}", headers=auth(container)).json_body
     assert mine["status"] == status
     if status == "DECLINED":
         by_code = {x["code"]: x["text"] for x in mine["reasons"]}
         assert "¥8,000.00" in by_code["LOAN_AMOUNT"]
         assert "LOAN_PURPOSE" not in by_code or "(consumption)" in by_code["LOAN_PURPOSE"]
+        assert "AGE" not in by_code
         _assert_in_the_applicants_terms(list(by_code.values()))
     # AND so does the analyst
     ops = auth(container, "analyst-1")
@@ -440,5 +441,6 @@ def test_reasons_quote_what_the_applicant_declared(
     if status == "IN_REVIEW":
         (review,) = [x for x in reviews if x["applicationId"] == app_id]
         shown = [*review["score"]["reasons"], *review["decision"]["reasons"]]
+        assert "AGE" not in {x["code"] for x in shown}
         assert any("¥8,000.00" in x["text"] for x in shown if x["code"] == "LOAN_AMOUNT")
         _assert_in_the_applicants_terms([x["text"] for x in shown])

@@ -2,7 +2,8 @@
 
 The packaged model speaks the German credit data's language (amounts halved and clamped, our
 purposes, jobs and housing mapped onto the 1994 categories). What the applicant and the analyst
-read must quote what the applicant declared, or the bureau's category in plain words.
+read must quote what the applicant declared, or the bureau's category in plain words; age is
+never given as a reason for an adverse decision.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ STEADY = {
     "dependants": 1, "city": "北京", "residenceYears": 3, "property": "none",
 }
 # An ID whose sandbox bureau file, with ¥8,000 for consumption over 12 months at 33, is declined
-# and names the amount and the purpose among the model's reasons.
+# and (today) names the amount, the purpose and age among the model's reasons.
 DECLINED_ID = make_id_number("110105", dt.date(1993, 3, 7), 240)
 APPLICANT_FEATURES = ("purpose", "present.employment.since", "property", "housing", "job", "telephone")
 
@@ -101,6 +102,17 @@ def test_a_declined_applicant_reads_the_amount_and_purpose_they_gave(scorer: Sco
         assert "4000" not in text and "radio/television" not in text, text
 
 
+def test_age_is_never_a_reason_and_the_next_strongest_takes_its_place(scorer: Scorer) -> None:
+    # GIVEN an applicant of 33, whose age bin costs the model points (today: among the top four)
+    app = run(scorer)
+    for where in ("score", "decision"):
+        codes = [r["code"] for r in app.steps[where]["reasons"]]
+        assert "AGE" not in codes
+    assert all("age" not in t.lower().split(" (")[0] for t in texts(app))
+    # four model reasons are still given: the fifth strongest moves up
+    assert len(app.steps["score"]["reasons"]) == 4
+
+
 def test_the_words_change_reason_texts_only_never_the_score(scorer: Scorer) -> None:
     app = run(scorer)
     features = model_features(
@@ -128,6 +140,7 @@ def test_no_reason_quotes_a_model_internal_value(scorer: Scorer, seed: int) -> N
         # no German category the applicant did not give, no DM band, no personal identifier
         assert not [f for f in forbidden if f in text], text
         assert NAME not in text and DECLINED_ID not in text and PHONE not in text
+        assert not text.startswith("Age"), text
     by_code = {r["code"]: r["text"] for r in app.steps["score"]["reasons"]}
     if "LOAN_AMOUNT" in by_code:
         whole, fen = divmod(amount_fen, 100)

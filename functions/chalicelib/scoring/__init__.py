@@ -28,6 +28,10 @@ FORMAT_VERSION = 1
 MAX_REASONS = 4
 # A feature must cost at least this many points before it is named as a reason.
 MIN_POINTS_LOST = 1.0
+# Features the model may use but that are never given as a reason for an adverse decision
+# (fair-lending expectations: an applicant is not told their age counted against them). The
+# score still uses them; the next strongest features are named instead.
+NOT_A_REASON = frozenset({"AGE"})
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,8 @@ class Scorer:
     ) -> tuple[Reason, ...]:
         lost = []
         for i, (f, b) in enumerate(zip(self._features, bins, strict=True)):
+            if f.code in NOT_A_REASON:
+                continue
             gap = f.best_points - f.points[b]
             if gap >= MIN_POINTS_LOST:
                 lost.append((-round(gap, 6), i))
