@@ -31,6 +31,13 @@ def fen_to_yuan(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def yuan_display(fen: int) -> str:
+    """Integer fen as the app shows yuan to people: 800000 -> '¥8,000.00'."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), FEN_PER_YUAN)
+    return f"{sign}¥{whole:,}.{cents:02d}"
+
+
 def round_fen(amount: Decimal, rounding: str = ROUND_HALF_UP) -> int:
     """Round a Decimal amount in fen to a whole fen."""
     return int(amount.quantize(Decimal(1), rounding=rounding))

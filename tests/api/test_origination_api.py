@@ -373,3 +373,74 @@ def test_a_long_poll_returns_when_the_status_moves(client: Client, container: wi
     r = client.http.get(f"/v1/applications/{app_id}?waitSeconds=5", headers=auth(container))
     assert r.json_body["status"] == "DECLINED"
     assert 0.25 < time.monotonic() - started < 3
+
+
+def _decide_in_process(c: wiring.Container, app_id: str, *, age: int = 33) -> None:
+    """The workflow's scoring steps for real (sandbox bureau, committed model), identity and fraud passed."""
+    from chalicelib import decision, pricing
+    from chalicelib.bureau import SandboxBureau
+    from chalicelib.origination.steps import OriginationSteps
+    from chalicelib.scoring import Scorer
+
+    scorer = Scorer.load(ROOT / "models" / "german")
+    steps = OriginationSteps(
+        applications=c.applications, documents=c.documents, verify=None, screen=None, fraud_input=None,  # type: ignore[arg-type]
+        bureau=SandboxBureau(), scorer=lambda: scorer, decide=decision.decide, price=pricing.price, pepper=b"pepper",
+    )
+    c.applications.record_step(app_id, "identity", {"passed": True, "age": age, "reasons": []})
+    c.applications.record_step(app_id, "fraud", {"decline": False, "review": False, "reasons": []})
+    steps.pull_credit_report(app_id)
+    steps.score_application(app_id)
+    outcome = steps.decide_application(app_id)["outcome"]
+    if outcome == "DECLINE":
+        steps.record_decline(app_id)
+    elif outcome == "REVIEW":
+        steps.request_review(app_id, "token-1")
+
+
+def _assert_in_the_applicants_terms(texts: list[str]) -> None:
+    assert texts
+    for text in texts:
+        # the model sees half the amount, and "radio/television" for consumption; age is no reason
+        assert "4000" not in text and "radio/television" not in text and not text.startswith("Age"), text
+        assert "张三" not in text and "11010519" not in text and "13800138000" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("sequence", "status"),
+    [(240, "DECLINED"), (1, "DECLINED"), (19, "IN_REVIEW")],  # sandbox bureau files for these ID numbers
+)
+def test_reasons_quote_what_the_applicant_declared(
+    client: Client, container: wiring.Container, sequence: int, status: str
+) -> None:
+    import datetime as dt
+
+    from chalicelib.kyc.idnumber import make_id_number
+
+    # GIVEN ¥8,000.00 requested for consumption
+    doc = new_document(client, container)
+    declared = dict(application_body(doc)["declared"], idNumber=make_id_number("110105", dt.date(1993, 3, 7), sequence))
+    r = post_application(client, container, application_body(doc, amount="8000.00", declared=declared))
+    assert r.status_code == 202, r.body
+    app_id = r.json_body["applicationId"]
+    # WHEN the workflow scores and decides it
+    _decide_in_process(container, app_id)
+    # THEN the applicant reads the amount and purpose they gave, and never age
+    mine = client.http.get(f"/v1/applications/{app_id}", headers=auth(container)).json_body
+    assert mine["status"] == status
+    if status == "DECLINED":
+        by_code = {x["code"]: x["text"] for x in mine["reasons"]}
+        assert "¥8,000.00" in by_code["LOAN_AMOUNT"]
+        assert "LOAN_PURPOSE" not in by_code or "(consumption)" in by_code["LOAN_PURPOSE"]
+        assert "AGE" not in by_code
+        _assert_in_the_applicants_terms(list(by_code.values()))
+    # AND so does the analyst
+    ops = auth(container, "analyst-1")
+    ops["Authorization"] = f"Bearer {issue_local_token(container.settings, 'analyst-1', groups=('ops',))}"
+    reviews = client.http.get("/v1/ops/reviews", headers=ops).json_body["reviews"]
+    if status == "IN_REVIEW":
+        (review,) = [x for x in reviews if x["applicationId"] == app_id]
+        shown = [*review["score"]["reasons"], *review["decision"]["reasons"]]
+        assert "AGE" not in {x["code"] for x in shown}
+        assert any("¥8,000.00" in x["text"] for x in shown if x["code"] == "LOAN_AMOUNT")
+        _assert_in_the_applicants_terms([x["text"] for x in shown])

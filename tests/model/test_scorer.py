@@ -56,6 +56,16 @@ def test_reasons_are_deterministic_and_bounded(scorer: Scorer, german_df: pd.Dat
         assert all(isinstance(r, Reason) and r.text for r in a.reasons)
 
 
+def test_age_is_never_a_reason_though_it_counts_in_the_score(scorer: Scorer, german_df: pd.DataFrame) -> None:
+    # Fair lending: age is a model input but is never told to an applicant as a reason.
+    row = _row(german_df, 0)
+    ages = [scorer.score(dict(row, **{"age.in.years": a})) for a in (19, 30, 40, 70)]
+    assert len({r.pd for r in ages}) > 1  # age does move the score
+    for i in range(200):
+        assert "AGE" not in [r.code for r in scorer.score(_row(german_df, i)).reasons]
+    assert all("AGE" not in [r.code for r in a.reasons] for a in ages)
+
+
 def test_result_shape_and_grade_follows_pd(scorer: Scorer, german_df: pd.DataFrame) -> None:
     edges = scorer.artifact["grades"]["pd_edges"]
     for i in range(100):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..amounts import yuan_display
+
 # Our purposes onto the training data's purposes.
 PURPOSE = {
     "consumption": "radio/television",
@@ -76,6 +78,53 @@ def installment_rate(amount_fen: int, term_months: int, monthly_income_fen: int)
 
 def residence_since(years: int) -> int:
     return 1 if years < 1 else 2 if years < 4 else 3 if years < 7 else 4
+
+
+# What reason texts quote for the applicant's own answers: their words, not the training data's.
+HOUSING_WORDS = {"own": "own home", "rent": "renting", "family": "living with family"}
+PROPERTY_WORDS = {"real_estate": "real estate", "insurance": "insurance", "car": "car", "none": "none declared"}
+
+
+def _years(n: int) -> str:
+    return "less than 1 year" if n < 1 else "1 year" if n == 1 else f"{n} years"
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ") if code != "self_employed" else "self-employed"
+
+
+def applicant_terms(*, amount_fen: int, term_months: int, purpose: str, profile: dict[str, Any]) -> dict[str, str]:
+    """For each model input built from the applicant's answers, the words a reason should quote.
+
+    The model sees a halved, clamped amount and German categories; the applicant and the analyst
+    read what was declared: the amount in yuan, the purpose, employment and housing in plain
+    words. Inputs from the bureau are absent (reasons show the bureau's category in plain words);
+    so is age, which is never given as a reason. No personal identifiers: this sees no name, ID
+    number or phone. Keys are the model's (dotted) column names, as `model_features` returns.
+    """
+    employment = profile["employment"]
+    income = int(profile["monthlyIncomeFen"])
+    if income > 0:
+        share = round(100 * amount_fen / term_months / income)
+        burden = f"about {share}% of your declared monthly income each month"
+    else:
+        burden = "no monthly income declared"
+    terms = {
+        "duration_in_month": str(term_months),
+        "purpose": _words(purpose),
+        "credit_amount": yuan_display(amount_fen),
+        "present_employment_since": (
+            _words(employment) if employment in {"unemployed", "student"} else _years(int(profile["employmentYears"]))
+        ),
+        "installment_rate_in_percentage_of_disposable_income": burden,
+        "present_residence_since": _years(int(profile["residenceYears"])),
+        "property": PROPERTY_WORDS[profile["property"]],
+        "housing": HOUSING_WORDS[profile["housing"]],
+        "job": _words(employment),
+        "number_of_people_being_liable_to_provide_maintenance_for": str(int(profile["dependants"])),
+        "telephone": "verified mobile number",
+    }
+    return {name.replace("_", "."): value for name, value in terms.items()}
 
 
 def model_features(

@@ -21,7 +21,7 @@ from ..documents import DocumentRepository, DocumentStatus
 from ..errors import Conflict, DocumentNotReady, NotFound
 from ..fraud.identifiers import hash_identifier
 from ..reasons import Reason
-from .features import model_features
+from .features import applicant_terms, model_features
 from .reading import fields_from_item
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,11 @@ class OriginationSteps:
             age=int(app.steps["identity"]["age"]),
             bureau=BureauReport.from_dict(app.steps["bureau"]).model_features(),
         )
-        result = self.scorer().score(features)
+        # Reasons quote what the applicant declared, not the model's translation of it.
+        shown_as = applicant_terms(
+            amount_fen=app.amount_fen, term_months=app.term_months, purpose=app.purpose, profile=app.profile
+        )
+        result = self.scorer().score(features, shown_as)
         if self.record_inputs is not None:
             self.record_inputs(application_id, features, self.today())
         summary = {

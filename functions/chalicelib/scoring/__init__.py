@@ -28,6 +28,10 @@ FORMAT_VERSION = 1
 MAX_REASONS = 4
 # A feature must cost at least this many points before it is named as a reason.
 MIN_POINTS_LOST = 1.0
+# Features the model may use but that are never given as a reason for an adverse decision
+# (fair-lending expectations: an applicant is not told their age counted against them). The
+# score still uses them; the next strongest features are named instead.
+NOT_A_REASON = frozenset({"AGE"})
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,16 @@ class Scorer:
             z = self._w * z + (1 - self._w) * math.log(p / (1 - p))
         return self._cal_a + self._cal_b * z, bins, values
 
-    def score(self, features: Mapping[str, object]) -> ScoreResult:
+    def score(
+        self, features: Mapping[str, object], shown_as: Mapping[str, str] | None = None
+    ) -> ScoreResult:
+        """Score one application.
+
+        `shown_as` maps a feature name to the words a reason should quote for it (what the
+        applicant declared, in their terms) instead of the model's internal value; features not
+        in it are quoted as the model saw them, bureau categories in plain words (`PLAIN`).
+        It changes reason texts only, never the score.
+        """
         z, bins, values = self.logit(features)
         pd_ = 1.0 / (1.0 + math.exp(-z))
         # Points on the good:bad odds scale; ln(odds) = -logit(PD).
@@ -225,11 +238,15 @@ class Scorer:
             if pd_ < edge:
                 grade = label
                 break
-        return ScoreResult(pd_, score, grade, self._reasons(bins, values))
+        return ScoreResult(pd_, score, grade, self._reasons(bins, values, shown_as or {}))
 
-    def _reasons(self, bins: list[int], values: list[float | str | None]) -> tuple[Reason, ...]:
+    def _reasons(
+        self, bins: list[int], values: list[float | str | None], shown_as: Mapping[str, str]
+    ) -> tuple[Reason, ...]:
         lost = []
         for i, (f, b) in enumerate(zip(self._features, bins, strict=True)):
+            if f.code in NOT_A_REASON:
+                continue
             gap = f.best_points - f.points[b]
             if gap >= MIN_POINTS_LOST:
                 lost.append((-round(gap, 6), i))
@@ -237,14 +254,15 @@ class Scorer:
         out = []
         for _, i in lost[:MAX_REASONS]:
             f, v = self._features[i], values[i]
-            out.append(Reason(f.code, _reason_text(f, bins[i], v)))
+            out.append(Reason(f.code, _reason_text(f, bins[i], v, shown_as.get(f.name))))
         return tuple(out)
 
 
-def _reason_text(f: _Feature, b: int, value: float | str | None) -> str:
+def _reason_text(f: _Feature, b: int, value: float | str | None, shown: str | None = None) -> str:
     if value is None:
         return f"{f.label}: not provided."
+    if shown is None:
+        shown = f"{value:g}" if isinstance(value, float) else PLAIN.get(str(value), str(value))
     if not f.numeric and b == f.missing_bin:
-        return f"{f.label}: '{value}' is uncommon in our lending history."
-    shown = f"{value:g}" if isinstance(value, float) else PLAIN.get(str(value), str(value))
+        return f"{f.label}: '{shown}' is uncommon in our lending history."
     return f"{f.label} ({shown}) is associated with a higher risk of non-repayment."
