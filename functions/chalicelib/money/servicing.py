@@ -34,11 +34,15 @@ from typing import Any
 
 from chalicelib.errors import Unprocessable
 from chalicelib.money.schedule import (
+    ACTUAL_360,
+    DAY_COUNTS,
     EQUAL_INSTALLMENT,
+    HALF_UP,
     MAX_APR,
-    build_schedule,
+    ROUNDINGS,
     div_round,
     parse_apr,
+    schedule_over,
 )
 
 PENALTY = "penalty"
@@ -109,9 +113,14 @@ class Loan:
     method: str = EQUAL_INSTALLMENT
     penalty_multiplier: Decimal = DEFAULT_PENALTY_MULTIPLIER
     payments: tuple[Payment, ...] = ()
+    # the contract's construction, reused to re-amortise after a prepayment
+    day_count: str = ACTUAL_360
+    rounding: str = HALF_UP
 
     def __post_init__(self) -> None:
         parse_apr(self.apr)
+        if self.day_count not in DAY_COUNTS or self.rounding not in ROUNDINGS:
+            raise ValueError(f"unknown day count {self.day_count!r} or rounding {self.rounding!r}")
         if sum(self.scheduled_principal) != self.principal_fen:
             raise ValueError("scheduled principal does not sum to the principal")
         if len(self.due_dates) != len(self.scheduled_principal):
@@ -224,17 +233,27 @@ class _Replay:
             i[1] -= take
             left -= take
         if left:
-            self._reamortise_future(left)
+            self._reamortise_future(left, on)
 
-    def _reamortise_future(self, prepaid: int) -> None:
+    def _reamortise_future(self, prepaid: int, on: date) -> None:
+        """Spread what is left over the due dates ahead, as the contract was built: the same
+        method, day count and rounding, with period 1 running from the prepayment date (interest
+        to that day is paid first), so equal installments are level again."""
         future = self.inst[self.next_bill :]
         remaining = sum(i[1] for i in future) - prepaid
         if remaining <= 0:
             for i in future:
                 i[1] = 0
             return
-        parts = build_schedule(
-            remaining, self.loan.apr, len(future), self.loan.start, self.loan.method
+        loan = self.loan
+        parts = schedule_over(
+            remaining,
+            loan.apr,
+            on,
+            tuple(i[0] for i in future),
+            loan.method,
+            loan.day_count,
+            loan.rounding,
         ).principal
         for i, p in zip(future, parts):
             i[1] = p
@@ -299,7 +318,8 @@ def position(loan: Loan, as_of: date) -> Position:
     overdue_i = div_round(sum(i[2] for i in st.inst[: st.next_bill] if i[0] < as_of), st.den)
     unpaid = [i[0] for i in st.inst[: st.next_bill] if i[0] < as_of and (i[1] or i[2])]
     dpd = (as_of - unpaid[0]).days if unpaid else 0
-    upcoming = [i for i in st.inst[st.next_bill :] if i[1]] if st.bal else []
+    # the first due date ahead, while principal is left on the rows ahead (as `plan` shows it)
+    upcoming = st.inst[st.next_bill :] if any(i[1] for i in st.inst[st.next_bill :]) else []
     return Position(
         as_of,
         st.bal,
