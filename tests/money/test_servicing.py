@@ -277,7 +277,10 @@ def test_a_closed_loan_has_no_rows_left_to_pay() -> None:
     loan, _ = book_payment(loan, "all", day, payoff_quote(loan, day))
     rows = plan(loan, day)
     assert {r.status for r in rows} == {"PREPAID"}
-    assert all(r.principal_fen == r.interest_fen == r.balance_fen == 0 for r in rows)
+    # nothing left on any row: each shows what the payoff paid on it, and the balance is 0
+    assert all(r.paid_principal_fen == r.principal_fen > 0 for r in rows)
+    assert all(r.paid_interest_fen == r.interest_fen and r.balance_fen == 0 for r in rows)
+    assert sum(r.paid_principal_fen for r in rows) == 100_001
 
 
 # -- after a prepayment: level again; after payoff: rows show what paid them ---------------
@@ -388,3 +391,88 @@ def test_after_any_prepayment_the_plan_is_level_and_closes_to_the_fen(p, bp, n, 
     # paying each row on its day, as shown, closes the loan to the fen
     loan = _pay_each_row(loan, ahead)
     assert position(loan, max(day, loan.due_dates[-1])).payoff_fen == 0
+
+
+def _paid_sums(loan: Loan) -> tuple[int, int]:
+    return sum(x.principal_fen for x in loan.payments), sum(x.interest_fen for x in loan.payments)
+
+
+def test_after_payoff_every_row_shows_what_paid_it() -> None:
+    from chalicelib.money.servicing import plan
+
+    # GIVEN ¥1,000 prepaid on the draw day, then the loan paid off on 2026-12-20
+    loan, _ = book_payment(_ei_loan(), "pre", EI_START, 100_000)
+    day = date(2026, 12, 20)
+    loan, _ = book_payment(loan, "off", day, payoff_quote(loan, day))
+    for as_of in (day, date(2027, 3, 1), date(2027, 9, 1)):  # viewed that day, and months later
+        rows = plan(loan, as_of)
+        # THEN every row says it is settled, with what settled it filled in
+        assert {r.status for r in rows} <= {"PAID", "PREPAID"}
+        assert all(r.paid_principal_fen == r.principal_fen and r.paid_interest_fen == r.interest_fen for r in rows)
+        assert all(r.balance_fen == 0 for r in rows)
+        # and the rows account for every fen paid
+        assert (sum(r.paid_principal_fen for r in rows), sum(r.paid_interest_fen for r in rows)) == _paid_sums(loan)
+        assert sum(r.paid_principal_fen for r in rows) == 300_000
+        assert all(r.paid_principal_fen > 0 for r in rows)
+
+
+def test_rows_account_for_every_fen_when_a_prepaid_loan_is_paid_row_by_row() -> None:
+    from chalicelib.money.servicing import plan
+
+    loan, _ = book_payment(_ei_loan(), "pre", EI_START, 100_000)
+    rows = plan(loan, EI_START)
+    # WHEN each row is paid on its day
+    loan = _pay_each_row(loan, rows)
+    closed = plan(loan, rows[-1].due_date)
+    # THEN they are PAID and the ¥1,000 prepaid is on the rows too
+    assert {r.status for r in closed} == {"PAID"}
+    assert (sum(r.paid_principal_fen for r in closed), sum(r.paid_interest_fen for r in closed)) == _paid_sums(loan)
+    assert all(r.paid_principal_fen == r.principal_fen for r in closed)
+
+
+def test_next_due_is_the_first_row_ahead_with_its_interest_and_total() -> None:
+    from chalicelib.money.servicing import next_due, plan
+
+    loan, _ = book_payment(_ei_loan(), "pre", date(2026, 12, 10), 100_000)
+    today = date(2026, 12, 12)
+    row = next_due(loan, today)
+    first = plan(loan, today)[0]
+    assert row == first and row.status == "UPCOMING"
+    assert row.interest_fen == position(loan, row.due_date).interest_fen
+    assert row.total_fen == row.principal_fen + row.interest_fen
+    pos = position(loan, today)
+    assert (row.due_date, row.principal_fen) == (pos.next_due_date, pos.next_due_principal_fen)
+    # none once the loan is closed
+    loan, _ = book_payment(loan, "off", today, payoff_quote(loan, today))
+    assert next_due(loan, today) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(5_000, 20_000_000),
+    st.integers(0, 2400),
+    st.integers(1, 36),
+    st.sampled_from(["equal-installment", EQUAL_PRINCIPAL]),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 10_000_000)), max_size=6),
+    st.integers(0, 400),
+)
+def test_a_closed_loan_accounts_for_every_fen_on_its_rows(p, bp, n, method, pays, later) -> None:
+    from chalicelib.money.servicing import plan
+
+    apr = Decimal(bp).scaleb(-4)
+    s = build_schedule(p, apr, n, START, method, ACTUAL_360)
+    loan = Loan(p, apr, START, s.due_dates, s.principal, method)
+    day = START
+    for i, (gap, amount) in enumerate(pays):
+        day += timedelta(days=gap)
+        loan, _ = book_payment(loan, f"r{i}", day, min(amount, payoff_quote(loan, day)))
+        if payoff_quote(loan, day) == 0:
+            break
+    else:
+        day += timedelta(days=1)
+        loan, _ = book_payment(loan, "off", day, payoff_quote(loan, day))
+    rows = plan(loan, day + timedelta(days=later))
+    assert {r.status for r in rows} <= {"PAID", "PREPAID"}
+    assert all(r.paid_principal_fen == r.principal_fen >= 0 for r in rows)
+    assert all(r.paid_interest_fen == r.interest_fen >= 0 and r.balance_fen == 0 for r in rows)
+    assert (sum(r.paid_principal_fen for r in rows), sum(r.paid_interest_fen for r in rows)) == _paid_sums(loan)
