@@ -548,3 +548,49 @@ def test_after_a_prepayment_the_loan_shows_the_re_amortised_schedule(
     assert (paid["status"], paid["paidPrincipal"], paid["paidInterest"]) == ("PAID", "71.43", "4.50")
     assert loan["schedule"][1]["principal"] == loan["nextDue"]["principal"]
     assert books_clean(container)
+
+
+def test_after_a_prepayment_installments_are_level_and_after_payoff_rows_show_what_paid_them(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
+    # GIVEN the tester's loan: ¥3,000 over 6 months at 10.80%, equal installment (all 515.97)
+    clock.today = date(2026, 11, 29)
+    open_line(container)
+    r = post(client, container, "/v1/loans", {"amount": "3000.00", "termMonths": 6, "method": "equal-installment"}, "draw-level-01")
+    loan_id = r.json_body["loanId"]
+    run_workflows(container)
+    before = get(client, container, f"/v1/loans/{loan_id}").json_body
+    assert {x["total"] for x in before["contractSchedule"]} == {x["total"] for x in before["schedule"]} == {"515.97"}
+    # WHEN ¥1,000 is repaid on the draw day (all principal)
+    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1000.00"}, "repay-level-1").status_code == 202
+    run_workflows(container)
+    loan = get(client, container, f"/v1/loans/{loan_id}").json_body
+    assert loan["repayments"][0]["allocation"]["principal"] == "1000.00"
+    # THEN the installments left are level again (the last absorbs the rounding, as in the contract)
+    totals = [Decimal(x["total"]) for x in loan["schedule"]]
+    assert len(set(totals[:-1])) == 1 and abs(totals[-1] - totals[0]) <= Decimal("0.06"), totals
+    assert sum(Decimal(x["principal"]) for x in loan["schedule"]) == Decimal("2000.00")
+    # and nextDue is row 1 of the plan, interest and total included, and the quote for its day agrees
+    row = loan["schedule"][0]
+    quote = get(client, container, f"/v1/loans/{loan_id}/payoff-quote?date={row['dueDate']}").json_body
+    assert loan["nextDue"] == {"date": row["dueDate"], "principal": row["principal"], "interest": row["interest"],
+                               "total": row["total"]}
+    assert quote["interest"] == row["interest"]
+    assert books_clean(container)
+    # WHEN the loan is paid off three weeks later
+    clock.today = date(2026, 12, 20)
+    payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
+    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-level-2").status_code == 202
+    run_workflows(container)
+    # THEN (that day and months later) every row says it is settled, with what settled it
+    for today in (date(2026, 12, 20), date(2027, 4, 1)):
+        clock.today = today
+        closed = get(client, container, f"/v1/loans/{loan_id}").json_body
+        assert closed["status"] == "CLOSED" and closed["nextDue"] is None
+        rows = closed["schedule"]
+        assert {x["status"] for x in rows} <= {"PAID", "PREPAID"}
+        assert all(x["paidPrincipal"] == x["principal"] and x["paidInterest"] == x["interest"] for x in rows)
+        assert all(Decimal(x["paidPrincipal"]) > 0 for x in rows)
+        assert sum(Decimal(x["paidPrincipal"]) for x in rows) == Decimal(closed["paid"]["principal"]) == Decimal("3000.00")
+        assert sum(Decimal(x["paidInterest"]) for x in rows) == Decimal(closed["paid"]["interest"])
+    assert books_clean(container)

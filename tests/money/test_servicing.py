@@ -240,7 +240,8 @@ def test_after_a_prepayment_the_plan_is_re_amortised_and_agrees_with_next_due_an
     assert rows[-1].balance_fen == 0
     # and paying each row, on its day, as shown, closes the loan to the fen
     for r in rows:
-        loan, _ = book_payment(loan, f"on-{r.n}", r.due_date, r.principal_fen + r.interest_fen)
+        if r.total_fen:  # a row of a few fen spread at 0% can hold nothing
+            loan, _ = book_payment(loan, f"on-{r.n}", r.due_date, r.total_fen)
     assert position(loan, rows[-1].due_date).payoff_fen == 0
 
 
@@ -276,4 +277,202 @@ def test_a_closed_loan_has_no_rows_left_to_pay() -> None:
     loan, _ = book_payment(loan, "all", day, payoff_quote(loan, day))
     rows = plan(loan, day)
     assert {r.status for r in rows} == {"PREPAID"}
-    assert all(r.principal_fen == r.interest_fen == r.balance_fen == 0 for r in rows)
+    # nothing left on any row: each shows what the payoff paid on it, and the balance is 0
+    assert all(r.paid_principal_fen == r.principal_fen > 0 for r in rows)
+    assert all(r.paid_interest_fen == r.interest_fen and r.balance_fen == 0 for r in rows)
+    assert sum(r.paid_principal_fen for r in rows) == 100_001
+
+
+# -- after a prepayment: level again; after payoff: rows show what paid them ---------------
+
+EI_START = date(2026, 11, 29)
+
+
+def _ei_loan(p: int = 300_000, n: int = 6, apr: str = "0.108", method: str = "equal-installment") -> Loan:
+    # The black-box tester's loan: ¥3,000 over 6 months at 10.80%, equal installment (all 515.97)
+    s = build_schedule(p, Decimal(apr), n, EI_START, method, ACTUAL_360)
+    return Loan(p, Decimal(apr), EI_START, s.due_dates, s.principal, method)
+
+
+def test_the_testers_contract_is_level() -> None:
+    s = build_schedule(300_000, Decimal("0.108"), 6, EI_START, "equal-installment", ACTUAL_360)
+    assert set(s.total) == {51_597}
+
+
+def _pay_each_row(loan: Loan, rows) -> Loan:
+    for r in rows:
+        if r.total_fen:  # a row of a few fen spread at 0% can hold nothing
+            loan, _ = book_payment(loan, f"on-{r.n}", r.due_date, r.total_fen)
+    return loan
+
+
+def test_after_a_prepayment_equal_installments_are_level_again() -> None:
+    from chalicelib.money.servicing import plan
+
+    # GIVEN ¥1,000 prepaid on the draw day (all of it principal)
+    loan, pay = book_payment(_ei_loan(), "pre", EI_START, 100_000)
+    assert pay.principal_fen == 100_000
+    rows = plan(loan, EI_START)
+    # THEN the six installments left are level again (the last absorbs the rounding residue,
+    # as in the contract), and carry exactly the ¥2,000 still owed
+    totals = [r.total_fen for r in rows]
+    assert len(set(totals[:-1])) == 1, totals
+    assert abs(totals[-1] - totals[0]) <= len(rows), totals
+    assert sum(r.principal_fen for r in rows) == 200_000 and rows[-1].balance_fen == 0
+    # a third smaller than the contract's 515.97, as the balance is (2000/3000 of it, near enough)
+    assert abs(totals[0] - 51_597 * 2 // 3) <= 2
+    # AND paying each row on its due date closes the loan to the fen
+    loan = _pay_each_row(loan, rows)
+    assert position(loan, rows[-1].due_date).payoff_fen == 0
+
+
+def test_a_prepayment_mid_period_re_amortises_from_the_prepayment_date() -> None:
+    from chalicelib.money.servicing import plan
+
+    loan = _ei_loan()
+    day = date(2026, 12, 17)  # 18 days into the first period
+    owed = position(loan, day).interest_fen
+    loan, pay = book_payment(loan, "pre", day, owed + 100_000)
+    assert pay.principal_fen == 100_000
+    rows = plan(loan, day)
+    totals = [r.total_fen for r in rows]
+    assert len(set(totals[:-1])) == 1, totals
+    assert abs(totals[-1] - totals[0]) <= len(rows)
+    pos = position(loan, day)
+    assert (rows[0].due_date, rows[0].principal_fen) == (pos.next_due_date, pos.next_due_principal_fen)
+    assert rows[0].interest_fen == position(loan, rows[0].due_date).interest_fen
+    loan = _pay_each_row(loan, rows)
+    assert position(loan, rows[-1].due_date).payoff_fen == 0
+
+
+def test_after_a_prepayment_equal_principal_splits_the_rest_equally() -> None:
+    from chalicelib.money.servicing import plan
+
+    loan, _ = book_payment(_ei_loan(method=EQUAL_PRINCIPAL), "pre", date(2026, 12, 10), 100_000 + 1_000)
+    rows = plan(loan, date(2026, 12, 10))
+    left = position(loan, date(2026, 12, 10)).outstanding_principal_fen
+    assert len({r.principal_fen for r in rows[:-1]}) == 1
+    assert abs(rows[-1].principal_fen - rows[0].principal_fen) < len(rows)
+    assert sum(r.principal_fen for r in rows) == left
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(5_000, 20_000_000),
+    st.integers(0, 2400),
+    st.integers(1, 36),
+    st.sampled_from(["equal-installment", EQUAL_PRINCIPAL]),
+    st.integers(0, 27),  # before the first due date (START + 1 month)
+    st.integers(1, 20_000_000),
+)
+def test_after_any_prepayment_the_plan_is_level_and_closes_to_the_fen(p, bp, n, method, gap, amount) -> None:
+    from chalicelib.money.servicing import plan
+
+    apr = Decimal(bp).scaleb(-4)
+    s = build_schedule(p, apr, n, START, method, ACTUAL_360)
+    loan = Loan(p, apr, START, s.due_dates, s.principal, method)
+    day = START + timedelta(days=gap)
+    loan, pay = book_payment(loan, "pre", day, min(amount, payoff_quote(loan, day)))
+    rows = plan(loan, day)
+    ahead = [r for r in rows if r.status == "UPCOMING"]
+    # rows ahead are UPCOMING, then (when a few fen are left) PREPAID: nothing falls on them
+    assert all(r.due_date > day for r in rows)
+    assert [r.status for r in rows] == ["UPCOMING"] * len(ahead) + ["PREPAID"] * (len(rows) - len(ahead))
+    assert all(r.principal_fen >= 0 and r.interest_fen >= 0 and r.balance_fen >= 0 for r in rows)
+    pos = position(loan, day)
+    if ahead:
+        assert (ahead[0].due_date, ahead[0].principal_fen) == (pos.next_due_date, pos.next_due_principal_fen)
+    # level again, unless the balance left is too small to spread (a few fen per row)
+    if pay.principal_fen and len(ahead) > 1 and ahead[0].principal_fen > len(ahead):
+        if method == EQUAL_PRINCIPAL:
+            assert len({r.principal_fen for r in ahead[:-1]}) == 1
+        else:
+            assert len({r.total_fen for r in ahead[:-1]}) == 1, [r.total_fen for r in ahead]
+    # paying each row on its day, as shown, closes the loan to the fen
+    loan = _pay_each_row(loan, ahead)
+    assert position(loan, max(day, loan.due_dates[-1])).payoff_fen == 0
+
+
+def _paid_sums(loan: Loan) -> tuple[int, int]:
+    return sum(x.principal_fen for x in loan.payments), sum(x.interest_fen for x in loan.payments)
+
+
+def test_after_payoff_every_row_shows_what_paid_it() -> None:
+    from chalicelib.money.servicing import plan
+
+    # GIVEN ¥1,000 prepaid on the draw day, then the loan paid off on 2026-12-20
+    loan, _ = book_payment(_ei_loan(), "pre", EI_START, 100_000)
+    day = date(2026, 12, 20)
+    loan, _ = book_payment(loan, "off", day, payoff_quote(loan, day))
+    for as_of in (day, date(2027, 3, 1), date(2027, 9, 1)):  # viewed that day, and months later
+        rows = plan(loan, as_of)
+        # THEN every row says it is settled, with what settled it filled in
+        assert {r.status for r in rows} <= {"PAID", "PREPAID"}
+        assert all(r.paid_principal_fen == r.principal_fen and r.paid_interest_fen == r.interest_fen for r in rows)
+        assert all(r.balance_fen == 0 for r in rows)
+        # and the rows account for every fen paid
+        assert (sum(r.paid_principal_fen for r in rows), sum(r.paid_interest_fen for r in rows)) == _paid_sums(loan)
+        assert sum(r.paid_principal_fen for r in rows) == 300_000
+        assert all(r.paid_principal_fen > 0 for r in rows)
+
+
+def test_rows_account_for_every_fen_when_a_prepaid_loan_is_paid_row_by_row() -> None:
+    from chalicelib.money.servicing import plan
+
+    loan, _ = book_payment(_ei_loan(), "pre", EI_START, 100_000)
+    rows = plan(loan, EI_START)
+    # WHEN each row is paid on its day
+    loan = _pay_each_row(loan, rows)
+    closed = plan(loan, rows[-1].due_date)
+    # THEN they are PAID and the ¥1,000 prepaid is on the rows too
+    assert {r.status for r in closed} == {"PAID"}
+    assert (sum(r.paid_principal_fen for r in closed), sum(r.paid_interest_fen for r in closed)) == _paid_sums(loan)
+    assert all(r.paid_principal_fen == r.principal_fen for r in closed)
+
+
+def test_next_due_is_the_first_row_ahead_with_its_interest_and_total() -> None:
+    from chalicelib.money.servicing import next_due, plan
+
+    loan, _ = book_payment(_ei_loan(), "pre", date(2026, 12, 10), 100_000)
+    today = date(2026, 12, 12)
+    row = next_due(loan, today)
+    first = plan(loan, today)[0]
+    assert row == first and row.status == "UPCOMING"
+    assert row.interest_fen == position(loan, row.due_date).interest_fen
+    assert row.total_fen == row.principal_fen + row.interest_fen
+    pos = position(loan, today)
+    assert (row.due_date, row.principal_fen) == (pos.next_due_date, pos.next_due_principal_fen)
+    # none once the loan is closed
+    loan, _ = book_payment(loan, "off", today, payoff_quote(loan, today))
+    assert next_due(loan, today) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(5_000, 20_000_000),
+    st.integers(0, 2400),
+    st.integers(1, 36),
+    st.sampled_from(["equal-installment", EQUAL_PRINCIPAL]),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 10_000_000)), max_size=6),
+    st.integers(0, 400),
+)
+def test_a_closed_loan_accounts_for_every_fen_on_its_rows(p, bp, n, method, pays, later) -> None:
+    from chalicelib.money.servicing import plan
+
+    apr = Decimal(bp).scaleb(-4)
+    s = build_schedule(p, apr, n, START, method, ACTUAL_360)
+    loan = Loan(p, apr, START, s.due_dates, s.principal, method)
+    day = START
+    for i, (gap, amount) in enumerate(pays):
+        day += timedelta(days=gap)
+        loan, _ = book_payment(loan, f"r{i}", day, min(amount, payoff_quote(loan, day)))
+        if payoff_quote(loan, day) == 0:
+            break
+    else:
+        day += timedelta(days=1)
+        loan, _ = book_payment(loan, "off", day, payoff_quote(loan, day))
+    rows = plan(loan, day + timedelta(days=later))
+    assert {r.status for r in rows} <= {"PAID", "PREPAID"}
+    assert all(r.paid_principal_fen == r.principal_fen >= 0 for r in rows)
+    assert all(r.paid_interest_fen == r.interest_fen >= 0 and r.balance_fen == 0 for r in rows)
+    assert (sum(r.paid_principal_fen for r in rows), sum(r.paid_interest_fen for r in rows)) == _paid_sums(loan)

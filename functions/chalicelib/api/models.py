@@ -267,6 +267,8 @@ class Outstanding(Strict):
 class NextDue(Strict):
     date: str
     principal: Yuan
+    interest: Yuan = Field(description="Projected to that date, as the schedule's row shows it")
+    total: Yuan = Field(description="principal + interest: what is paid on that date (anything overdue comes on top)")
 
 
 class Allocation(Strict):

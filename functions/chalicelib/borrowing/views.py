@@ -9,7 +9,7 @@ from typing import Any
 from ..amounts import fen_to_yuan, percent
 from ..lines.port import CreditLine
 from ..loans.port import ACTIVE, CLOSED, LoanRecord
-from ..money.servicing import PlanRow, penalty_rate, plan, position
+from ..money.servicing import PlanRow, next_row, penalty_rate, plan, position
 from ..pricing import daily_rate, daily_rate_percent
 from ..reasons import Reason
 from .requests import FAILED, STUCK, Draw, Repayment
@@ -127,7 +127,8 @@ def loan_view(
         as_of = max(today, loan.start, *(x.on for x in loan.payments[-1:]))
     else:
         as_of = loan.start  # nothing lent (yet): the contract as it would run
-    out["schedule"] = [plan_row_view(r) for r in plan(loan.servicing(), as_of)]
+    rows = plan(loan.servicing(), as_of)
+    out["schedule"] = [plan_row_view(r) for r in rows]
     penalty = rates(penalty_rate(loan.apr, loan.penalty_multiplier))
     out["contract"] = {
         "principal": fen_to_yuan(loan.principal_fen),
@@ -159,6 +160,9 @@ def loan_view(
         "payoff": fen_to_yuan(pos.payoff_fen),
         "daysPastDue": pos.dpd,
     }
-    if pos.next_due_date is not None:
-        out["nextDue"] = {"date": pos.next_due_date.isoformat(), "principal": fen_to_yuan(pos.next_due_principal_fen)}
+    # what is paid next: the plan's first row ahead (servicing.next_due), as the schedule shows it
+    nxt = next_row(rows)
+    if nxt is not None:
+        out["nextDue"] = {"date": nxt.due_date.isoformat(), "principal": fen_to_yuan(nxt.principal_fen),
+                          "interest": fen_to_yuan(nxt.interest_fen), "total": fen_to_yuan(nxt.total_fen)}
     return out

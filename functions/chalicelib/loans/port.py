@@ -119,6 +119,8 @@ class LoanRecord:
             self.method,
             self.penalty_multiplier,
             self.payments,
+            self.day_count,
+            self.rounding,
         )
 
     def payment(self, key: str) -> Payment | None:

@@ -261,6 +261,79 @@ def build_schedule(
     )
 
 
+@lru_cache(maxsize=8192)
+def _plan_over(apr: Decimal, start: date, dates: tuple[date, ...]) -> tuple[Any, ...]:
+    """`_plan` under actual/360 for explicit due dates (period 1 runs from `start`)."""
+    a, k = apr.as_integer_ratio()
+    prev, days = start.toordinal(), []
+    for d in dates:
+        days.append(d.toordinal() - prev)
+        prev = d.toordinal()
+    if min(days) <= 0:
+        raise ValueError("due dates must be after the start date and increasing")
+    nums = tuple(a * d for d in days)
+    den = 360 * k
+    f_num, f_den = _annuity_factor(nums, den)
+    return nums, den, f_num, f_den, len(set(nums)) == 1
+
+
+def schedule_over(
+    principal_fen: int,
+    apr: Decimal,
+    start: date,
+    dates: tuple[date, ...],
+    method: str = EQUAL_INSTALLMENT,
+    day_count: str = ACTUAL_360,
+    rounding: str = HALF_UP,
+) -> Schedule:
+    """`principal_fen` lent on `start` and repaid on the given due dates, built exactly as
+    `build_schedule` builds a contract (same per-period rates, same level payment, same rounding).
+
+    Servicing re-amortises with it after a prepayment: the balance left, from the prepayment
+    date, over the due dates still ahead. Unlike a contract the amount can be a few fen; when the
+    rounded payment would then repay more than is left, rows are capped at the balance (each
+    row's interest recomputed on it) so that no row is negative.
+    """
+    apr = parse_apr(apr)
+    if principal_fen.__class__ is not int or principal_fen <= 0:
+        raise ValueError(f"principal must be a positive integer of fen, not {principal_fen!r}")
+    if not dates:
+        raise ValueError("at least one due date")
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"rounding must be one of {ROUNDINGS}, not {rounding!r}")
+    if day_count == THIRTY_360:
+        nums, den, f_num, f_den, uniform = _plan(apr, len(dates), day_count, None)
+    elif day_count == ACTUAL_360:
+        nums, den, f_num, f_den, uniform = _plan_over(apr, start, tuple(dates))
+    else:
+        raise ValueError(f"day count must be one of {DAY_COUNTS}, not {day_count!r}")
+    if method == EQUAL_INSTALLMENT:
+        parts = _equal_installment(principal_fen, nums, den, f_num, f_den, uniform, rounding)
+    elif method == EQUAL_PRINCIPAL:
+        parts = _equal_principal(principal_fen, nums, den, rounding)
+    else:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    if min(parts[0]) < 0 or min(parts[3]) < 0:
+        parts = _capped(principal_fen, nums, den, parts[0], rounding)
+    return Schedule(principal_fen, apr, start, method, day_count, rounding, tuple(dates), *parts)
+
+
+def _capped(
+    p: int, nums: tuple[int, ...], den: int, wanted: tuple[int, ...], rounding: str
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """The rows with each principal in [0, balance left] (the last takes the rest)."""
+    bal, principal, interest, total, balance = p, [], [], [], []
+    for k, r in enumerate(nums):
+        it = div_round(bal * r, den, rounding)
+        pr = bal if k == len(nums) - 1 else min(max(wanted[k], 0), bal)
+        bal -= pr
+        principal.append(pr)
+        interest.append(it)
+        total.append(pr + it)
+        balance.append(bal)
+    return tuple(principal), tuple(interest), tuple(total), tuple(balance)
+
+
 def _equal_installment(
     p: int, nums: tuple[int, ...], den: int, f_num: int, f_den: int, uniform: bool, rounding: str
 ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:

@@ -34,11 +34,15 @@ from typing import Any
 
 from chalicelib.errors import Unprocessable
 from chalicelib.money.schedule import (
+    ACTUAL_360,
+    DAY_COUNTS,
     EQUAL_INSTALLMENT,
+    HALF_UP,
     MAX_APR,
-    build_schedule,
+    ROUNDINGS,
     div_round,
     parse_apr,
+    schedule_over,
 )
 
 PENALTY = "penalty"
@@ -109,9 +113,14 @@ class Loan:
     method: str = EQUAL_INSTALLMENT
     penalty_multiplier: Decimal = DEFAULT_PENALTY_MULTIPLIER
     payments: tuple[Payment, ...] = ()
+    # the contract's construction, reused to re-amortise after a prepayment
+    day_count: str = ACTUAL_360
+    rounding: str = HALF_UP
 
     def __post_init__(self) -> None:
         parse_apr(self.apr)
+        if self.day_count not in DAY_COUNTS or self.rounding not in ROUNDINGS:
+            raise ValueError(f"unknown day count {self.day_count!r} or rounding {self.rounding!r}")
         if sum(self.scheduled_principal) != self.principal_fen:
             raise ValueError("scheduled principal does not sum to the principal")
         if len(self.due_dates) != len(self.scheduled_principal):
@@ -175,6 +184,8 @@ class _Replay:
     #                billed_principal, billed_interest_num] (the last two set when billed)
     inst: list[list[Any]] = field(default_factory=list)
     next_bill: int = 0  # index of the next installment whose due date has not been reached
+    first_prepaid: int | None = None  # next_bill when principal was first paid ahead of its bill
+    settled_from: int | None = None  # next_bill when the last principal was paid
 
     def accrue_to(self, day: date) -> None:
         days = (day - self.cur).days
@@ -224,17 +235,31 @@ class _Replay:
             i[1] -= take
             left -= take
         if left:
-            self._reamortise_future(left)
+            if self.first_prepaid is None:
+                self.first_prepaid = self.next_bill
+            self._reamortise_future(left, on)
+        if not self.bal and self.settled_from is None:
+            self.settled_from = self.next_bill
 
-    def _reamortise_future(self, prepaid: int) -> None:
+    def _reamortise_future(self, prepaid: int, on: date) -> None:
+        """Spread what is left over the due dates ahead, as the contract was built: the same
+        method, day count and rounding, with period 1 running from the prepayment date (interest
+        to that day is paid first), so equal installments are level again."""
         future = self.inst[self.next_bill :]
         remaining = sum(i[1] for i in future) - prepaid
         if remaining <= 0:
             for i in future:
                 i[1] = 0
             return
-        parts = build_schedule(
-            remaining, self.loan.apr, len(future), self.loan.start, self.loan.method
+        loan = self.loan
+        parts = schedule_over(
+            remaining,
+            loan.apr,
+            on,
+            tuple(i[0] for i in future),
+            loan.method,
+            loan.day_count,
+            loan.rounding,
         ).principal
         for i, p in zip(future, parts):
             i[1] = p
@@ -299,7 +324,8 @@ def position(loan: Loan, as_of: date) -> Position:
     overdue_i = div_round(sum(i[2] for i in st.inst[: st.next_bill] if i[0] < as_of), st.den)
     unpaid = [i[0] for i in st.inst[: st.next_bill] if i[0] < as_of and (i[1] or i[2])]
     dpd = (as_of - unpaid[0]).days if unpaid else 0
-    upcoming = [i for i in st.inst[st.next_bill :] if i[1]] if st.bal else []
+    # the first due date ahead, while principal is left on the rows ahead (as `plan` shows it)
+    upcoming = st.inst[st.next_bill :] if any(i[1] for i in st.inst[st.next_bill :]) else []
     return Position(
         as_of,
         st.bal,
@@ -344,14 +370,17 @@ class PlanRow:
 
 def plan(loan: Loan, as_of: date) -> list[PlanRow]:
     """The schedule as it stands at the end of `as_of`: re-amortised after prepayments, so row
-    by row it agrees with `position` (its first row ahead is `next_due_*`) and with a payoff
-    quote for that row's day (its interest). Penalty is not split by row (see `position`)."""
+    by row it agrees with `position` (its first row ahead is `next_due_*`, see `next_due`) and
+    with a payoff quote for that row's day (its interest). Penalty is not split by row.
+
+    Once all the principal is paid the plan is a statement: every row shows what paid it (see
+    `_settled`), and the rows' paid principal and interest add up to what the payments paid."""
     st = _replay(loan, as_of)
-    rows: list[tuple[date, str, int, int, int, int]] = []
+    rows: list[list[Any]] = []  # [due date, status, principal, interest, paid p, paid i]
     for d, p_left, i_left, p_billed, i_billed in st.inst[: st.next_bill]:
         billed_i, left_i = div_round(i_billed, st.den), div_round(i_left, st.den)
         status = PAID if not (p_left or i_left) else DUE if d == as_of else OVERDUE
-        rows.append((d, status, p_billed, billed_i, p_billed - p_left, billed_i - left_i))
+        rows.append([d, status, p_billed, billed_i, p_billed - p_left, billed_i - left_i])
     # Ahead: assume what is due now is paid today, then each row on its due date, as shown.
     proj = deepcopy(st)
     pen_owed, _ = proj.owed()
@@ -363,15 +392,62 @@ def plan(loan: Loan, as_of: date) -> list[PlanRow]:
         proj.bill_due_dates(d)
         pen, intr = proj.owed()
         if not p and not proj.bal:
-            rows.append((d, PREPAID, 0, 0, 0, 0))
+            rows.append([d, PREPAID, 0, 0, 0, 0])
             continue
-        rows.append((d, UPCOMING, p, intr, 0, 0))  # penalty: none, the overdue was paid today
+        rows.append([d, UPCOMING, p, intr, 0, 0])  # penalty: none, the overdue was paid today
         _apply(proj, Allocation(pen, intr, p), d)
+    if st.settled_from is not None:
+        _settled(loan, st, rows)
     out, owed_after = [], st.bal
     for n, (d, status, p, i, paid_p, paid_i) in enumerate(rows, 1):
         owed_after -= p - paid_p
         out.append(PlanRow(n, d, status, p, i, paid_p, paid_i, owed_after))
     return out
+
+
+def _settled(loan: Loan, st: _Replay, rows: list[list[Any]]) -> None:
+    """Attribute what prepayments paid to the rows, once no principal is left.
+
+    Rows due before the last principal was paid keep what was billed and paid on them; the rows
+    after it were settled ahead of their due dates: PREPAID. The principal paid ahead of any bill
+    (every prepayment, the payoff included) goes to the rows in order, each up to its principal
+    in the contract less what was paid on it when billed; the interest paid ahead of any bill, to
+    the row of the period of the first prepayment. So every row shows what paid it, and the rows
+    add up to the payments to the fen."""
+    assert st.settled_from is not None
+    for r in rows[st.settled_from :]:
+        r[1] = PREPAID
+    ahead_p = sum(x.principal_fen for x in loan.payments) - sum(r[4] for r in rows)
+    for r, contract in zip(rows, loan.scheduled_principal):
+        take = min(ahead_p, max(0, contract - r[4]))
+        r[2] += take
+        r[4] += take
+        ahead_p -= take
+    ahead_i = sum(x.interest_fen for x in loan.payments) - sum(r[5] for r in rows)
+    at = st.first_prepaid if st.first_prepaid is not None else len(rows) - 1
+    for r in (rows[at:] + rows[:at][::-1]) if ahead_i < 0 else [rows[at]]:
+        # a rounding residue below zero (rows billed and paid together are rounded as a whole)
+        # is taken from the rows from that one on, never below zero
+        take = ahead_i if ahead_i >= 0 else -min(-ahead_i, r[5])
+        r[3] += take
+        r[5] += take
+        ahead_i -= take
+        if not ahead_i:
+            break
+
+
+def next_due(loan: Loan, as_of: date) -> PlanRow | None:
+    """The first row ahead of `as_of` with something to pay on it (UPCOMING, total > 0), with
+    the interest projected to its due date: what the borrower pays next (what is overdue, and
+    penalty, is in `position`). None once nothing is left. Normally it is the plan's first row
+    ahead, which `position.next_due_*` names; they part only when a balance of a few fen leaves
+    a row ahead with nothing on it (0% APR), which this skips."""
+    return next_row(plan(loan, as_of))
+
+
+def next_row(rows: list[PlanRow]) -> PlanRow | None:
+    """`next_due` from a plan already built."""
+    return next((r for r in rows if r.status == UPCOMING and r.total_fen), None)
 
 
 def payoff_quote(loan: Loan, on: date) -> int:
@@ -416,6 +492,8 @@ __all__ = [
     "allocate",
     "book_payment",
     "dpd_bucket",
+    "next_due",
+    "next_row",
     "payoff_quote",
     "plan",
     "position",
