@@ -395,7 +395,8 @@ def plan(loan: Loan, as_of: date) -> list[PlanRow]:
             rows.append([d, PREPAID, 0, 0, 0, 0])
             continue
         rows.append([d, UPCOMING, p, intr, 0, 0])  # penalty: none, the overdue was paid today
-        _apply(proj, Allocation(pen, intr, p), d)
+        if p or intr:  # a row of nothing is not a payment: interest under a fen keeps accruing
+            _apply(proj, Allocation(pen, intr, p), d)
     if st.settled_from is not None:
         _settled(loan, st, rows)
     out, owed_after = [], st.bal
