@@ -67,7 +67,7 @@ def _path_param(name: str) -> dict[str, Any]:
 
 MODELS: list[type[BaseModel]] = [
     m.DocumentRequest, m.DocumentResponse, m.DocumentStatus, m.ApplicationRequest, m.ApplicationAccepted, m.ApplicationOut,
-    m.ApplicationList, m.ReviewDecision, m.Problem,
+    m.ApplicationList, m.ReviewDecision, m.ReviewList, m.Problem,
 ]
 
 MODELS += [
@@ -131,7 +131,7 @@ def openapi_document() -> dict[str, Any]:
         "/v1/applications/{applicationId}/accept": {"post": _op("Accept the offer and open the credit line",
                                                                 {**_resp(201, None, "The credit line"), **_errors(401, 404, 409)}, params=[app_id])},
         "/v1/credit-line": {"get": _op("My revolving credit line", {**_resp(200, None, "The line"), **_errors(401, 404)})},
-        "/v1/ops/reviews": {"get": _op("Pending manual reviews (ops)", {**_resp(200, None, "Reviews"), **_errors(401, 403)})},
+        "/v1/ops/reviews": {"get": _op("Pending manual reviews (ops)", {**_resp(200, m.ReviewList, "Reviews, oldest first"), **_errors(401, 403)})},
         "/v1/ops/reviews/{applicationId}": {"post": _op("Approve or decline a borderline application (ops)",
                                                         {**_resp(200, None, "Decided"), **_errors(400, 401, 403, 404, 409)}, m.ReviewDecision, [app_id])},
         "/v1/openapi.json": {"get": _op("This document", {"200": {"description": "OpenAPI 3"}}, secure=False)},

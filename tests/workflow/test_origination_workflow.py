@@ -76,6 +76,13 @@ def test_a_borderline_case_waits_for_an_analyst_who_approves_it(cloud: RemoteClo
     assert cloud.call("GET", "/v1/ops/reviews", "someone").status_code == 403  # not ops
     pending = cloud.call("GET", "/v1/ops/reviews", "analyst", ops=True).json()["reviews"]
     assert app_id in [r["applicationId"] for r in pending]
+    # what the analyst sees: the documented shape, money in yuan, and no identifiers
+    from chalicelib.api.models import PendingReview
+
+    (mine,) = [PendingReview.model_validate(r) for r in pending if r["applicationId"] == app_id]
+    assert mine.requestedAmount == a.amount and mine.declared.monthlyIncome == a.application("d")["declared"]["monthlyIncome"]
+    shown = json.dumps(pending, ensure_ascii=False)
+    assert a.person.name not in shown and a.person.id_number not in shown and a.device not in shown
     own = cloud.call("POST", f"/v1/ops/reviews/{app_id}", a.user_id, {"decision": "approve"}, ops=True)
     assert own.status_code == 403, own.text  # an analyst never decides their own application
     r = cloud.call("POST", f"/v1/ops/reviews/{app_id}", "analyst", {"decision": "approve"}, ops=True)

@@ -158,6 +158,45 @@ class ApplicationList(Strict):
     applications: list[ApplicationOut]
 
 
+class ReviewProfile(Strict):
+    """What the applicant declared, without identifiers: enough to judge affordability."""
+    employment: str
+    employmentYears: int
+    monthlyIncome: Yuan
+    housing: str
+    dependants: int
+    residenceYears: int
+    property: str
+    city: str
+
+
+class ReviewScore(Strict):
+    score: int
+    grade: str
+    pd: str = Field(description="The model's probability of default, e.g. '0.1323'")
+    reasons: list[ReasonOut]
+
+
+class ReviewStep(Strict):
+    reasons: list[ReasonOut]
+
+
+class PendingReview(Strict):
+    applicationId: str
+    openedAt: str
+    requestedAmount: Yuan
+    termMonths: int
+    purpose: str
+    declared: ReviewProfile
+    score: ReviewScore
+    fraud: ReviewStep = Field(description="Fraud signals raised (reasons), if any")
+    decision: ReviewStep = Field(description="Why the policy sent it to review")
+
+
+class ReviewList(Strict):
+    reviews: list[PendingReview]
+
+
 class ReviewDecision(Strict):
     decision: Literal["approve", "decline"]
     note: Annotated[str, StringConstraints(max_length=500)] = ""

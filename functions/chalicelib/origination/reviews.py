@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from ..amounts import fen_to_yuan
+from ..applications.records import Application
 from ..applications.repository import ApplicationRepository
 from ..auth import Principal
 from ..clock import iso, utcnow
@@ -32,18 +34,7 @@ class ReviewService:
             app = self.applications.get(review["applicationId"])
             if app is None:
                 continue
-            # What a reviewer needs to decide, and no personal identifiers.
-            out.append(
-                {
-                    "applicationId": app.application_id,
-                    "openedAt": review["openedAt"],
-                    "requestedAmountFen": app.amount_fen,
-                    "termMonths": app.term_months,
-                    "score": app.steps.get("score", {}),
-                    "fraud": app.steps.get("fraud", {}),
-                    "decision": app.steps.get("decision", {}),
-                }
-            )
+            out.append(review_view(app, review["openedAt"]))
         return out
 
     def decide(self, who: Principal, application_id: str, decision: str, note: str = "") -> dict[str, Any]:
@@ -65,3 +56,34 @@ class ReviewService:
             raise Conflict(f"the review of {application_id} can no longer be decided (timed out)") from exc
         log.info("review of %s decided %s by %s", application_id, outcome, who.user_id)
         return {"applicationId": application_id, "outcome": outcome}
+
+
+def review_view(app: Application, opened_at: str) -> dict[str, Any]:
+    """What an analyst needs to decide, in the API's terms (yuan, percent-free strings), and no
+    personal identifiers: no name, ID number, phone, device or location."""
+    p, score = app.profile, app.steps.get("score", {})
+    return {
+        "applicationId": app.application_id,
+        "openedAt": opened_at,
+        "requestedAmount": fen_to_yuan(app.amount_fen),
+        "termMonths": app.term_months,
+        "purpose": app.purpose,
+        "declared": {
+            "employment": p["employment"],
+            "employmentYears": int(p["employmentYears"]),
+            "monthlyIncome": fen_to_yuan(int(p["monthlyIncomeFen"])),
+            "housing": p["housing"],
+            "dependants": int(p["dependants"]),
+            "residenceYears": int(p["residenceYears"]),
+            "property": p.get("property", "none"),
+            "city": p["city"],
+        },
+        "score": {
+            "score": int(score.get("score", 0)),
+            "grade": str(score.get("grade", "")),
+            "pd": f"{float(score.get('pd', 0)):.4f}",
+            "reasons": list(score.get("reasons", [])),
+        },
+        "fraud": {"reasons": list(app.steps.get("fraud", {}).get("reasons", []))},
+        "decision": {"reasons": list(app.steps.get("decision", {}).get("reasons", []))},
+    }
