@@ -238,24 +238,16 @@ def build_schedule(
     """
     if apr.__class__ is not Decimal or not (_ZERO <= apr <= MAX_APR):
         apr = parse_apr(apr)
-    if principal_fen.__class__ is not int or principal_fen <= 0:
-        raise ValueError(f"principal must be a positive integer of fen, not {principal_fen!r}")
+    _check(principal_fen, rounding)
     if months.__class__ is not int or not 1 <= months <= MAX_MONTHS:
         raise ValueError(f"months must be 1..{MAX_MONTHS}, not {months!r}")
-    if rounding not in ROUNDINGS:
-        raise ValueError(f"rounding must be one of {ROUNDINGS}, not {rounding!r}")
     if day_count == THIRTY_360:
-        nums, den, f_num, f_den, uniform = _plan(apr, months, day_count, None)
+        plan = _plan(apr, months, day_count, None)
     elif day_count == ACTUAL_360:
-        nums, den, f_num, f_den, uniform = _plan(apr, months, day_count, start)
+        plan = _plan(apr, months, day_count, start)
     else:
         raise ValueError(f"day count must be one of {DAY_COUNTS}, not {day_count!r}")
-    if method == EQUAL_INSTALLMENT:
-        parts = _equal_installment(principal_fen, nums, den, f_num, f_den, uniform, rounding)
-    elif method == EQUAL_PRINCIPAL:
-        parts = _equal_principal(principal_fen, nums, den, rounding)
-    else:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    parts = _parts(principal_fen, method, plan, rounding)
     return Schedule(
         principal_fen, apr, start, method, day_count, rounding, due_dates(start, months), *parts
     )
@@ -295,27 +287,36 @@ def schedule_over(
     row's interest recomputed on it) so that no row is negative.
     """
     apr = parse_apr(apr)
-    if principal_fen.__class__ is not int or principal_fen <= 0:
-        raise ValueError(f"principal must be a positive integer of fen, not {principal_fen!r}")
+    _check(principal_fen, rounding)
     if not dates:
         raise ValueError("at least one due date")
-    if rounding not in ROUNDINGS:
-        raise ValueError(f"rounding must be one of {ROUNDINGS}, not {rounding!r}")
     if day_count == THIRTY_360:
-        nums, den, f_num, f_den, uniform = _plan(apr, len(dates), day_count, None)
+        plan = _plan(apr, len(dates), day_count, None)
     elif day_count == ACTUAL_360:
-        nums, den, f_num, f_den, uniform = _plan_over(apr, start, tuple(dates))
+        plan = _plan_over(apr, start, tuple(dates))
     else:
         raise ValueError(f"day count must be one of {DAY_COUNTS}, not {day_count!r}")
-    if method == EQUAL_INSTALLMENT:
-        parts = _equal_installment(principal_fen, nums, den, f_num, f_den, uniform, rounding)
-    elif method == EQUAL_PRINCIPAL:
-        parts = _equal_principal(principal_fen, nums, den, rounding)
-    else:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    parts = _parts(principal_fen, method, plan, rounding)
     if min(parts[0]) < 0 or min(parts[3]) < 0:
-        parts = _capped(principal_fen, nums, den, parts[0], rounding)
+        parts = _capped(principal_fen, plan[0], plan[1], parts[0], rounding)
     return Schedule(principal_fen, apr, start, method, day_count, rounding, tuple(dates), *parts)
+
+
+def _check(principal_fen: int, rounding: str) -> None:
+    if principal_fen.__class__ is not int or principal_fen <= 0:
+        raise ValueError(f"principal must be a positive integer of fen, not {principal_fen!r}")
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"rounding must be one of {ROUNDINGS}, not {rounding!r}")
+
+
+def _parts(principal_fen: int, method: str, plan: tuple[Any, ...], rounding: str) -> Any:
+    """The rows (principal, interest, total, balance) of `method` over a `_plan`."""
+    nums, den, f_num, f_den, uniform = plan
+    if method == EQUAL_INSTALLMENT:
+        return _equal_installment(principal_fen, nums, den, f_num, f_den, uniform, rounding)
+    if method == EQUAL_PRINCIPAL:
+        return _equal_principal(principal_fen, nums, den, rounding)
+    raise ValueError(f"method must be one of {METHODS}, not {method!r}")
 
 
 def _capped(
