@@ -24,17 +24,20 @@ def yuan_to_fen(value: str | Decimal | int) -> int:
     return int(d * FEN_PER_YUAN)
 
 
+def _split(fen: int) -> tuple[str, int, int]:
+    whole, cents = divmod(abs(int(fen)), FEN_PER_YUAN)
+    return "-" if fen < 0 else "", whole, cents
+
+
 def fen_to_yuan(fen: int) -> str:
     """Format integer fen as a yuan decimal string with exactly two places."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), FEN_PER_YUAN)
+    sign, whole, cents = _split(fen)
     return f"{sign}{whole}.{cents:02d}"
 
 
 def yuan_display(fen: int) -> str:
     """Integer fen as the app shows yuan to people: 800000 -> '¥8,000.00'."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), FEN_PER_YUAN)
+    sign, whole, cents = _split(fen)
     return f"{sign}¥{whole:,}.{cents:02d}"
 
 

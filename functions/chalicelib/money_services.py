@@ -202,16 +202,17 @@ def _posting_day(loan: LoanRecord, on: date) -> date:
 
 
 def reserve_repayment(
-    loans: Loans, *, loan_id: str, repayment_id: str, amount_fen: int, on: str
+    loans: Loans, *, loan_id: str, repayment_id: str, amount_fen: int, on: str, read: LoanRecord | None = None
 ) -> LoanRecord:
     """Admit a repayment: reserve its amount against the loan, so that what is reserved and not
     yet booked never exceeds the payoff. The check is the condition of one DynamoDB write (see
     `Loans.reserve_repayment`), so concurrent admissions cannot all pass it. Unprocessable when
-    the amount does not fit; idempotent on repayment_id."""
+    the amount does not fit; idempotent on repayment_id. `read`: the loan as the caller just
+    read it, used for the first attempt instead of reading it again."""
     if type(amount_fen) is not int or amount_fen <= 0:
         raise Unprocessable("a repayment must be a positive integer of fen", field="amount")
-    for _ in range(5):
-        loan = loans.get(loan_id)
+    for attempt in range(5):
+        loan = read if attempt == 0 and read is not None else loans.get(loan_id)
         if loan.reservation(repayment_id) is not None or loan.payment(repayment_id) is not None:
             return loan
         if loan.status != ACTIVE:

@@ -47,10 +47,8 @@ def lending_command() -> str:
     if shutil.which("lending"):
         return "lending"
     here = Path(sys.executable).with_name("lending")
-    try:
-        return os.path.relpath(here) if not os.path.relpath(here).startswith("..") else str(here)
-    except ValueError:
-        return str(here)
+    relative = os.path.relpath(here)
+    return str(here) if relative.startswith("..") else relative
 
 
 def print_banner(cloud: Any) -> None:

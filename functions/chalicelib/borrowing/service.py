@@ -143,7 +143,7 @@ class BorrowingService:
         # Admission: reserve the amount against the loan, one conditional write. Reserved and
         # not yet booked never exceeds the payoff, however many requests race (422 if it would).
         reserve_repayment(
-            self.loans, loan_id=loan_id, repayment_id=rep.repayment_id, amount_fen=amount_fen, on=rep.on
+            self.loans, loan_id=loan_id, repayment_id=rep.repayment_id, amount_fen=amount_fen, on=rep.on, read=loan
         )
         try:
             self.requests.add_repayment(rep)

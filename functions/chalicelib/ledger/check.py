@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.ledger.entries import line_available, line_commitment, line_drawn, loan_principal
 from chalicelib.ledger.records import ENTRY_PREFIX
+from chalicelib.loans.records import reservations_from_item
 
 
 @dataclass
@@ -94,7 +95,7 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
         if loan["status"] == "VOID" and (drawn != 0 or outstanding != 0):
             bad_loans.add(lid)
         # repayment reservations: the sum a condition compares must be the sum of the holds
-        held = sum(int(str(e).rpartition("=")[2]) for e in loan.get("repaymentReservations") or ())
+        held = sum(amount for _, amount in reservations_from_item(loan))
         if int(loan.get("reservedFen", 0)) != held:
             bad_loans.add(lid)
     for lid in per_loan:
