@@ -34,9 +34,21 @@ def ensure_environment() -> Path:
     if not python.exists():
         print(f"bootstrap: creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    print("bootstrap: installing the project and its dev dependencies (first run takes a few minutes)", flush=True)
+    print(
+        "bootstrap: installing the project and its dev dependencies (first run takes a few minutes)",
+        flush=True,
+    )
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", f"{ROOT}[dev]"],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-e",
+            f"{ROOT}[dev]",
+        ],
         check=True,
     )
     STAMP.write_text(wanted)

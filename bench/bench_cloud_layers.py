@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "functions"), str(ROOT / "infra"), str(ROOT / "bench")]
 
 from bench_origination import make_applicants, run_ours, upload_all  # noqa: E402
+
 from localcloud.cloud import LocalCloud  # noqa: E402
 
 _spent: dict[str, float] = defaultdict(float)
@@ -36,7 +37,9 @@ _lock = threading.Lock()
 _inside = threading.local()
 
 
-def measure(owner: Any, attr: str, layer: str, only: Callable[..., bool] = lambda *a, **k: True) -> None:
+def measure(
+    owner: Any, attr: str, layer: str, only: Callable[..., bool] = lambda *a, **k: True
+) -> None:
     """Wrap owner.attr so its thread CPU is added to `layer` (outermost call only)."""
     original = getattr(owner, attr)
 
@@ -79,10 +82,19 @@ def instrument() -> None:
 
     measure(requests.Session, "request", CLIENT)
     measure(InProcessLambda, "call", LAYERS[0][0])
-    measure(BaseClient, "_make_api_call", LAYERS[1][0],
-            only=lambda client, *a, **k: client.meta.service_model.service_name == "dynamodb")
+    measure(
+        BaseClient,
+        "_make_api_call",
+        LAYERS[1][0],
+        only=lambda client, *a, **k: client.meta.service_model.service_name == "dynamodb",
+    )
     # botocore emits hooks with keyword arguments only
-    measure(BotocoreStubber, "__call__", LAYERS[3][0], only=lambda stub, **k: "dynamodb" in k["request"].url)
+    measure(
+        BotocoreStubber,
+        "__call__",
+        LAYERS[3][0],
+        only=lambda stub, **k: "dynamodb" in k["request"].url,
+    )
     measure(DynamoHandler, "call_action", LAYERS[4][0])
     measure(DynamoDBBackend, "transact_write_items", LAYERS[5][0])
 
@@ -102,8 +114,13 @@ def main() -> int:
 
         @staticmethod
         def call(method: str, path: str, user: str, body: Any = None) -> requests.Response:
-            return requests.request(method, f"{cloud.api_url}{path}", json=body, timeout=60,
-                                    headers={"Authorization": f"Bearer {cloud.token(user)}"})
+            return requests.request(
+                method,
+                f"{cloud.api_url}{path}",
+                json=body,
+                timeout=60,
+                headers={"Authorization": f"Bearer {cloud.token(user)}"},
+            )
 
     try:
         warm = 8
@@ -125,13 +142,17 @@ def main() -> int:
     _calls[LAYERS[2][0]] = _calls[LAYERS[1][0]]
     rest = "the API and the Step Functions engine (the rest)"
     _spent[rest] = cloud_cpu - _spent[LAYERS[0][0]]
-    print(f"{n} applications, {args.concurrency} concurrent: {n / wall:.1f} per s, "
-          f"outcomes {({s: statuses.count(s) for s in sorted(set(statuses))})}")
+    print(
+        f"{n} applications, {args.concurrency} concurrent: {n / wall:.1f} per s, "
+        f"outcomes { ({s: statuses.count(s) for s in sorted(set(statuses))}) }"
+    )
     print(f"{'ms of CPU per decision':58}{'ms':>8}{'share':>8}{'calls':>8}")
     print(f"{'the local cloud, all threads':58}{cloud_cpu / n * 1000:>8.1f}{'100%':>8}")
     for name, indent in [LAYERS[0], (rest, 0), *LAYERS[1:]]:
         calls = f"{_calls[name] / n:.1f}" if _calls[name] else ""
-        print(f"{'  ' * indent + name:58}{_spent[name] / n * 1000:>8.1f}{_spent[name] / cloud_cpu:>8.0%}{calls:>8}")
+        print(
+            f"{'  ' * indent + name:58}{_spent[name] / n * 1000:>8.1f}{_spent[name] / cloud_cpu:>8.0%}{calls:>8}"
+        )
     return 0
 
 

@@ -40,7 +40,7 @@ DECIDED = {"APPROVED", "DECLINED", "IN_REVIEW", "FAILED"}
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -68,8 +68,15 @@ def make_applicants(n: int, today: dt.date) -> list[Applicant]:
     out = []
     for i in range(n):
         person = fake_person(900_000 + i, today=today, age=25 + i % 30)
-        a = Applicant(f"bench-{i}", person, person.name, STEADY, cities[i % len(cities)], f"dev-bench-{i:05d}",
-                      f"10.{i // 250}.{i % 250}.7")
+        a = Applicant(
+            f"bench-{i}",
+            person,
+            person.name,
+            STEADY,
+            cities[i % len(cities)],
+            f"dev-bench-{i:05d}",
+            f"10.{i // 250}.{i % 250}.7",
+        )
         a.user_id = f"bench-user-{i:05d}"
         out.append(a)
     return out
@@ -80,18 +87,25 @@ def upload_all(cloud: RemoteCloud, applicants: list[Applicant]) -> dict[str, str
 
     def one(a: Applicant) -> None:
         doc = cloud.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"}).json()
-        requests.put(doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=60).raise_for_status()
+        requests.put(
+            doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=60
+        ).raise_for_status()
         docs[a.user_id] = doc["documentId"]
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(one, applicants))
     for a in applicants:
-        while cloud.call("GET", f"/v1/documents/{docs[a.user_id]}", a.user_id).json()["status"] == "AWAITING_UPLOAD":
+        while (
+            cloud.call("GET", f"/v1/documents/{docs[a.user_id]}", a.user_id).json()["status"]
+            == "AWAITING_UPLOAD"
+        ):
             time.sleep(0.2)
     return docs
 
 
-def run_ours(cloud: RemoteCloud, batch: list[Applicant], docs: dict[str, str], concurrency: int) -> tuple[list[float], float, list[str]]:
+def run_ours(
+    cloud: RemoteCloud, batch: list[Applicant], docs: dict[str, str], concurrency: int
+) -> tuple[list[float], float, list[str]]:
     lat: list[float] = []
     statuses: list[str] = []
     lock = threading.Lock()
@@ -102,14 +116,20 @@ def run_ours(cloud: RemoteCloud, batch: list[Applicant], docs: dict[str, str], c
         session_local.s = s
         h = {"Authorization": f"Bearer {cloud.token(a.user_id)}"}
         t0 = time.perf_counter()
-        r = s.post(cloud.api_url + "/v1/applications", json=a.application(docs[a.user_id]),
-                   headers={**h, "Idempotency-Key": uuid.uuid4().hex}, timeout=60)
+        r = s.post(
+            cloud.api_url + "/v1/applications",
+            json=a.application(docs[a.user_id]),
+            headers={**h, "Idempotency-Key": uuid.uuid4().hex},
+            timeout=60,
+        )
         if r.status_code != 202:
             raise RuntimeError(f"POST /v1/applications -> {r.status_code}: {r.text}")
         app_id = r.json()["applicationId"]
         deadline = time.monotonic() + 60
         while True:
-            g = s.get(f"{cloud.api_url}/v1/applications/{app_id}?waitSeconds=20", headers=h, timeout=60)
+            g = s.get(
+                f"{cloud.api_url}/v1/applications/{app_id}?waitSeconds=20", headers=h, timeout=60
+            )
             if g.status_code != 200:
                 raise RuntimeError(f"GET {app_id} -> {g.status_code}: {g.text}")
             body = g.json()
@@ -138,7 +158,11 @@ def run_floor(cloud: RemoteCloud, n: int, concurrency: int, tag: str) -> tuple[l
         sfn = getattr(local, "sfn", None) or cloud.boto3("stepfunctions")
         local.sfn = sfn
         t0 = time.perf_counter()
-        ex = sfn.start_execution(stateMachineArn=arn, name=f"floor-{tag}-{i}", input=json.dumps({"applicationId": f"x{i}"}))
+        ex = sfn.start_execution(
+            stateMachineArn=arn,
+            name=f"floor-{tag}-{i}",
+            input=json.dumps({"applicationId": f"x{i}"}),
+        )
         while sfn.describe_execution(executionArn=ex["executionArn"])["status"] == "RUNNING":
             time.sleep(0.005)
         with lock:
@@ -154,7 +178,11 @@ def ocr_seconds(cloud: RemoteCloud) -> list[float]:
     ddb = cloud.boto3("dynamodb")
     table = cloud.info["env"]["LENDING_TABLE"]
     out: list[float] = []
-    kwargs: dict[str, Any] = {"TableName": table, "FilterExpression": "begins_with(PK, :d)", "ExpressionAttributeValues": {":d": {"S": "DOC#"}}}
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "FilterExpression": "begins_with(PK, :d)",
+        "ExpressionAttributeValues": {":d": {"S": "DOC#"}},
+    }
     while True:
         page = ddb.scan(**kwargs)
         out += [float(i["ocrSeconds"]["N"]) for i in page["Items"] if "ocrSeconds" in i]
@@ -178,7 +206,10 @@ def main() -> int:
         applicants = make_applicants(args.applications + warm, dt.date.today())
         t0 = time.perf_counter()
         docs = upload_all(cloud, applicants)
-        print(f"uploaded and OCR'd {len(applicants)} photos in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(
+            f"uploaded and OCR'd {len(applicants)} photos in {time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
         run_floor(cloud, warm, args.concurrency, "warm")
         run_ours(cloud, applicants[:warm], docs, args.concurrency)
 
@@ -201,26 +232,46 @@ def main() -> int:
             floor_wall += fw
             ours_wall += ow
             statuses += st
-        rows = [summary("empty workflow (floor)", floor, floor_wall, floor_cpu),
-                summary("origination (ours)", ours, ours_wall, ours_cpu)]
+        rows = [
+            summary("empty workflow (floor)", floor, floor_wall, floor_cpu),
+            summary("origination (ours)", ours, ours_wall, ours_cpu),
+        ]
         ocr = ocr_seconds(cloud)
     finally:
         cloud.stop()
 
-    print(f"\n{args.applications} applications, {args.concurrency} concurrent, {args.rounds} alternating rounds")
-    print(f"{'':28}{'n':>5}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'per s':>8}{'cloud CPU ms':>14}")
+    print(
+        f"\n{args.applications} applications, {args.concurrency} concurrent, {args.rounds} alternating rounds"
+    )
+    print(
+        f"{'':28}{'n':>5}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'per s':>8}{'cloud CPU ms':>14}"
+    )
     for row in rows:
-        print(f"{row['name']:28}{row['n']:>5}{row['p50_ms']:>9}{row['p90_ms']:>9}{row['p99_ms']:>9}{row['max_ms']:>9}"
-              f"{row['per_s']:>8}{row['cloud_cpu_ms']:>14}")
+        print(
+            f"{row['name']:28}{row['n']:>5}{row['p50_ms']:>9}{row['p90_ms']:>9}{row['p99_ms']:>9}{row['max_ms']:>9}"
+            f"{row['per_s']:>8}{row['cloud_cpu_ms']:>14}"
+        )
     print("(cloud CPU ms: the local cloud process's CPU per decision, floor polling included)")
     ratio50 = rows[1]["p50_ms"] / rows[0]["p50_ms"]
     ratio99 = rows[1]["p99_ms"] / rows[0]["p99_ms"]
     print(f"ours / floor: p50 x{ratio50:.2f}, p99 x{ratio99:.2f}")
     print("outcomes:", {s: statuses.count(s) for s in sorted(set(statuses))})
-    print(f"OCR per photo (n={len(ocr)}): median {statistics.median(ocr):.3f} s, p90 {pct(ocr, 0.9):.3f} s")
+    print(
+        f"OCR per photo (n={len(ocr)}): median {statistics.median(ocr):.3f} s, p90 {pct(ocr, 0.9):.3f} s"
+    )
     if args.json:
-        args.json.write_text(json.dumps({"rows": rows, "ratio_p50": ratio50, "ratio_p99": ratio99,
-                                         "ocr_median_s": statistics.median(ocr), "ocr_p90_s": pct(ocr, 0.9)}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "rows": rows,
+                    "ratio_p50": ratio50,
+                    "ratio_p99": ratio99,
+                    "ocr_median_s": statistics.median(ocr),
+                    "ocr_p90_s": pct(ocr, 0.9),
+                },
+                indent=2,
+            )
+        )
     return 0
 
 

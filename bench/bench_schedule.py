@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import numpy as np
 import numpy_financial as npf
+
 from chalicelib.money import schedule as sch
 from chalicelib.money.batch import build_schedules
 from chalicelib.money.reference import reference_schedule

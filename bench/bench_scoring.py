@@ -54,11 +54,12 @@ def main() -> None:
 
     import joblib
     import pandas as pd
-    from chalicelib.scoring import Scorer
     from sklearn.compose import ColumnTransformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from chalicelib.scoring import Scorer
 
     df = pd.read_csv(DATA)
     y = (df["creditability"] == "bad").astype(int)

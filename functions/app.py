@@ -10,15 +10,25 @@ from chalice import AuthResponse, Chalice, Rate, Response
 
 from chalicelib import wiring
 from chalicelib.api import http
-from chalicelib.api.models import ApplicationRequest, DocumentRequest, ReviewDecision
+from chalicelib.api.models import (
+    ApplicationRequest,
+    DocumentRequest,
+    LoanRequest,
+    RepaymentRequest,
+    ReviewDecision,
+)
 from chalicelib.auth import InvalidToken, Principal
 from chalicelib.errors import DomainError
 from chalicelib.idempotency import StoredResponse, request_hash
 from chalicelib.openapi import openapi_document
 from chalicelib.origination.views import application_view
-from chalicelib.steps_input import StepInput, ReviewRequest, S3Event
-from chalicelib.api.models import LoanRequest, RepaymentRequest
-from chalicelib.steps_input import LoanStepInput, RepaymentStepInput
+from chalicelib.steps_input import (
+    LoanStepInput,
+    RepaymentStepInput,
+    ReviewRequest,
+    S3Event,
+    StepInput,
+)
 
 app = Chalice(app_name="weili-lending")
 app.api.binary_types = []
@@ -70,9 +80,11 @@ def route(path: str, **kwargs: Any) -> Any:
                 return view(*args, **kw)
             except DomainError as exc:
                 return _problem_response(exc.status, http.problem_for(exc))
-            except Exception:  # noqa: BLE001 - no stack trace ever reaches a client
+            except Exception:
                 log.exception("unhandled error on %s", path)
-                return _problem_response(500, http.problem(500, "internal-error", "something went wrong on our side"))
+                return _problem_response(
+                    500, http.problem(500, "internal-error", "something went wrong on our side")
+                )
 
         return app.route(path, **{"content_types": ["*/*"], **kwargs})(guarded)
 
@@ -112,7 +124,9 @@ def openapi() -> Response:
 @route("/v1/documents", methods=["POST"], authorizer=bearer_jwt)
 def create_document() -> Response:
     body = http.parse_body(DocumentRequest, app.current_request.raw_body)
-    return json_response(c().origination.create_document(principal().user_id, body.contentType), 201)
+    return json_response(
+        c().origination.create_document(principal().user_id, body.contentType), 201
+    )
 
 
 @route("/v1/applications", methods=["POST"], authorizer=bearer_jwt)
@@ -140,7 +154,11 @@ def document_status(document_id: str) -> Response:
 def get_application(application_id: str) -> Response:
     wait = http.wait_seconds(app.current_request.query_params)
     service = c().origination
-    found = service.wait_for_change(principal().user_id, application_id, wait) if wait else service.get(principal().user_id, application_id)
+    found = (
+        service.wait_for_change(principal().user_id, application_id, wait)
+        if wait
+        else service.get(principal().user_id, application_id)
+    )
     return json_response(application_view(found))
 
 

@@ -68,7 +68,9 @@ class TokenVerifier:
         return Principal(user_id=claims["sub"], groups=tuple(groups))
 
 
-def issue_local_token(settings: Settings, user_id: str, *, groups: tuple[str, ...] = (), ttl_seconds: int = 12 * 3600) -> str:
+def issue_local_token(
+    settings: Settings, user_id: str, *, groups: tuple[str, ...] = (), ttl_seconds: int = 12 * 3600
+) -> str:
     """A token the local cloud accepts; refuses to sign for any other mode."""
     if settings.auth_mode != "local":
         raise RuntimeError("local tokens can only be issued when AUTH_MODE=local")

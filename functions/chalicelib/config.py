@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import MISSING, dataclass, fields
+from typing import ClassVar
 
 
 class MissingSetting(RuntimeError):
@@ -37,7 +38,7 @@ class Settings:
     rail_sandbox_latency_ms: str = "0"
     rail_sandbox_seed: str = ""
 
-    ENV = {
+    ENV: ClassVar[dict[str, str]] = {
         "table_name": "LENDING_TABLE",
         "documents_bucket": "DOCUMENTS_BUCKET",
         "origination_state_machine_arn": "ORIGINATION_STATE_MACHINE_ARN",
@@ -58,14 +59,24 @@ class Settings:
         "rail_sandbox_latency_ms": "RAIL_SANDBOX_LATENCY_MS",
         "rail_sandbox_seed": "RAIL_SANDBOX_SEED",
     }
-    OPTIONAL = frozenset({"auth_local_key", "auth_jwks_url", "bureau_sandbox_latency_ms", "bureau_sandbox_failure_rate"})
+    OPTIONAL = frozenset(
+        {
+            "auth_local_key",
+            "auth_jwks_url",
+            "bureau_sandbox_latency_ms",
+            "bureau_sandbox_failure_rate",
+        }
+    )
     OPTIONAL |= {
-        "rail_sandbox_decline_rate", "rail_sandbox_error_rate", "rail_sandbox_timeout_rate",
-        "rail_sandbox_latency_ms", "rail_sandbox_seed",
+        "rail_sandbox_decline_rate",
+        "rail_sandbox_error_rate",
+        "rail_sandbox_timeout_rate",
+        "rail_sandbox_latency_ms",
+        "rail_sandbox_seed",
     }
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         values: dict[str, str] = {}
         for f in fields(cls):
@@ -77,9 +88,13 @@ class Settings:
                 values[f.name] = value
         settings = cls(**values)
         if settings.auth_mode not in {"local", "cognito"}:
-            raise MissingSetting(f"AUTH_MODE must be 'local' or 'cognito', not {settings.auth_mode!r}")
+            raise MissingSetting(
+                f"AUTH_MODE must be 'local' or 'cognito', not {settings.auth_mode!r}"
+            )
         if settings.auth_mode == "local" and not settings.auth_local_key:
             raise MissingSetting("environment variable AUTH_LOCAL_KEY is not set (AUTH_MODE=local)")
         if settings.auth_mode == "cognito" and not settings.auth_jwks_url:
-            raise MissingSetting("environment variable AUTH_JWKS_URL is not set (AUTH_MODE=cognito)")
+            raise MissingSetting(
+                "environment variable AUTH_JWKS_URL is not set (AUTH_MODE=cognito)"
+            )
         return settings

@@ -47,7 +47,9 @@ class Document:
 class DocumentRepository(Protocol):
     def create(self, doc: Document) -> None: ...
     def get(self, document_id: str) -> Document | None: ...
-    def save_reading(self, document_id: str, status: DocumentStatus, fields: dict[str, Any], seconds: float) -> None: ...
+    def save_reading(
+        self, document_id: str, status: DocumentStatus, fields: dict[str, Any], seconds: float
+    ) -> None: ...
 
 
 class BlobStore(Protocol):
@@ -99,17 +101,26 @@ class DynamoDocumentRepository:
             raise Conflict(f"document {doc.document_id} already exists") from exc
 
     def get(self, document_id: str) -> Document | None:
-        item = self._table.get_item(Key={"PK": f"DOC#{document_id}", "SK": "DOC"}, ConsistentRead=True).get("Item")
+        item = self._table.get_item(
+            Key={"PK": f"DOC#{document_id}", "SK": "DOC"}, ConsistentRead=True
+        ).get("Item")
         return _from_item(item) if item else None
 
-    def save_reading(self, document_id: str, status: DocumentStatus, fields: dict[str, Any], seconds: float) -> None:
+    def save_reading(
+        self, document_id: str, status: DocumentStatus, fields: dict[str, Any], seconds: float
+    ) -> None:
         from decimal import Decimal
 
         self._table.update_item(
             Key={"PK": f"DOC#{document_id}", "SK": "DOC"},
             UpdateExpression="SET #status = :status, #fields = :fields, #secs = :secs",
             ConditionExpression="attribute_exists(#pk)",
-            ExpressionAttributeNames={"#status": "status", "#fields": "fields", "#secs": "ocrSeconds", "#pk": "PK"},
+            ExpressionAttributeNames={
+                "#status": "status",
+                "#fields": "fields",
+                "#secs": "ocrSeconds",
+                "#pk": "PK",
+            },
             ExpressionAttributeValues={
                 ":status": status.value,
                 ":fields": fields,
@@ -132,14 +143,18 @@ class InMemoryDocumentRepository:
     def get(self, document_id: str) -> Document | None:
         return self._docs.get(document_id)
 
-    def save_reading(self, document_id: str, status: DocumentStatus, fields: dict[str, Any], seconds: float) -> None:
+    def save_reading(
+        self, document_id: str, status: DocumentStatus, fields: dict[str, Any], seconds: float
+    ) -> None:
         from dataclasses import replace
 
         with self._lock:
             doc = self._docs.get(document_id)
             if doc is None:
                 raise Conflict(f"document {document_id} does not exist")
-            self._docs[document_id] = replace(doc, status=status, fields=dict(fields), ocr_seconds=seconds)
+            self._docs[document_id] = replace(
+                doc, status=status, fields=dict(fields), ocr_seconds=seconds
+            )
 
 
 class S3BlobStore:

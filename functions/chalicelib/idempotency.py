@@ -41,9 +41,14 @@ class IdempotencyStore(Protocol):
 
 def _decide(existing: dict[str, Any], req_hash: str) -> StoredResponse:
     if existing.get("requestHash") != req_hash:
-        raise Unprocessable("Idempotency-Key was already used with a different request", field="Idempotency-Key")
+        raise Unprocessable(
+            "Idempotency-Key was already used with a different request", field="Idempotency-Key"
+        )
     if existing.get("state") != "COMPLETED":
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly", field="Idempotency-Key")
+        raise Conflict(
+            "a request with this Idempotency-Key is still in progress; retry shortly",
+            field="Idempotency-Key",
+        )
     return StoredResponse(int(existing["status"]), json.loads(existing["body"]))
 
 
@@ -63,7 +68,10 @@ class DynamoIdempotencyStore:
             if existing:
                 return _decide(existing, req_hash)
             # The holder abandoned the key between our failed claim and our read: claim again.
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly", field="Idempotency-Key")
+        raise Conflict(
+            "a request with this Idempotency-Key is still in progress; retry shortly",
+            field="Idempotency-Key",
+        )
 
     def _claim(self, user_id: str, key: str, req_hash: str) -> tuple[bool, dict[str, Any]]:
         client = self._table.meta.client
@@ -82,14 +90,20 @@ class DynamoIdempotencyStore:
             )
             return True, {}
         except client.exceptions.ConditionalCheckFailedException:
-            return False, self._table.get_item(Key=self._key(user_id, key), ConsistentRead=True).get("Item") or {}
+            return False, self._table.get_item(
+                Key=self._key(user_id, key), ConsistentRead=True
+            ).get("Item") or {}
 
     def complete(self, user_id: str, key: str, response: StoredResponse) -> None:
         self._table.update_item(
             Key=self._key(user_id, key),
             UpdateExpression="SET #state = :done, #status = :status, #body = :body",
             ExpressionAttributeNames={"#state": "state", "#status": "status", "#body": "body"},
-            ExpressionAttributeValues={":done": "COMPLETED", ":status": response.status, ":body": json.dumps(response.body)},
+            ExpressionAttributeValues={
+                ":done": "COMPLETED",
+                ":status": response.status,
+                ":body": json.dumps(response.body),
+            },
         )
 
     def abandon(self, user_id: str, key: str) -> None:
@@ -116,7 +130,9 @@ class InMemoryIdempotencyStore:
 
     def complete(self, user_id: str, key: str, response: StoredResponse) -> None:
         with self._lock:
-            self._items[(user_id, key)].update(state="COMPLETED", status=response.status, body=json.dumps(response.body))
+            self._items[(user_id, key)].update(
+                state="COMPLETED", status=response.status, body=json.dumps(response.body)
+            )
 
     def abandon(self, user_id: str, key: str) -> None:
         with self._lock:

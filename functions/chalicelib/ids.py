@@ -23,6 +23,8 @@ def new_id(prefix: str) -> str:
 
 
 def has_prefix(value: str, prefix: str) -> bool:
-    return value.startswith(prefix + "_") and len(value) == len(prefix) + 27 and all(
-        c in _ALPHABET for c in value[len(prefix) + 1 :]
+    return (
+        value.startswith(prefix + "_")
+        and len(value) == len(prefix) + 27
+        and all(c in _ALPHABET for c in value[len(prefix) + 1 :])
     )

@@ -202,7 +202,13 @@ def _posting_day(loan: LoanRecord, on: date) -> date:
 
 
 def reserve_repayment(
-    loans: Loans, *, loan_id: str, repayment_id: str, amount_fen: int, on: str, read: LoanRecord | None = None
+    loans: Loans,
+    *,
+    loan_id: str,
+    repayment_id: str,
+    amount_fen: int,
+    on: str,
+    read: LoanRecord | None = None,
 ) -> LoanRecord:
     """Admit a repayment: reserve its amount against the loan, so that what is reserved and not
     yet booked never exceeds the payoff. The check is the condition of one DynamoDB write (see

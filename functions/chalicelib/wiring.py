@@ -110,7 +110,9 @@ class Container:
             applications=self.applications,
             documents=self.documents,
             verify=verify_identity,
-            screen=lambda inp: screen(inp, counters=self.fraud_counters, blacklist=self.blacklist, pepper=pepper),
+            screen=lambda inp: screen(
+                inp, counters=self.fraud_counters, blacklist=self.blacklist, pepper=pepper
+            ),
             fraud_input=FraudInput,
             bureau=self.bureau,
             scorer=lambda: self.scorer,

@@ -13,8 +13,9 @@ import random
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
-from chalicelib.kyc.idnumber import make_id_number
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from chalicelib.kyc.idnumber import make_id_number
 
 # Region codes known to stdnum's table, with the address prefix a card from there carries.
 REGIONS: dict[str, str] = {

@@ -49,7 +49,9 @@ class Applicant:
     def photo(self) -> bytes:
         # A stable seed: str hash() changes per process, and so did the photo (and, now and
         # then, whether OCR could read it).
-        return front_photo(self.person, distortion=self.distortion, seed=zlib.crc32(self.label.encode()) & 0xFFFF)
+        return front_photo(
+            self.person, distortion=self.distortion, seed=zlib.crc32(self.label.encode()) & 0xFFFF
+        )
 
     def application(self, document_id: str) -> dict[str, Any]:
         lat, lon = CITIES[self.city]
@@ -72,12 +74,22 @@ class Applicant:
 
 
 STEADY = {
-    "employment": "employed", "employmentYears": 8, "monthlyIncome": "18000.00", "housing": "own",
-    "dependants": 1, "residenceYears": 6, "property": "real_estate",
+    "employment": "employed",
+    "employmentYears": 8,
+    "monthlyIncome": "18000.00",
+    "housing": "own",
+    "dependants": 1,
+    "residenceYears": 6,
+    "property": "real_estate",
 }
 YOUNG = {
-    "employment": "employed", "employmentYears": 1, "monthlyIncome": "6500.00", "housing": "rent",
-    "dependants": 0, "residenceYears": 1, "property": "none",
+    "employment": "employed",
+    "employmentYears": 1,
+    "monthlyIncome": "6500.00",
+    "housing": "rent",
+    "dependants": 0,
+    "residenceYears": 1,
+    "property": "none",
 }
 
 
@@ -88,7 +100,14 @@ def _scorer() -> Any:
     return Scorer.load(MODEL_DIR)
 
 
-def judge(person: Person, profile: dict[str, Any], amount_fen: int, term: int, purpose: str, today: dt.date) -> tuple[str, Any]:
+def judge(
+    person: Person,
+    profile: dict[str, Any],
+    amount_fen: int,
+    term: int,
+    purpose: str,
+    today: dt.date,
+) -> tuple[str, Any]:
     """The decision our policy would reach for this person, and the bureau report behind it."""
     from chalicelib.amounts import yuan_to_fen
     from chalicelib.bureau.sandbox import sandbox_report
@@ -98,17 +117,44 @@ def judge(person: Person, profile: dict[str, Any], amount_fen: int, term: int, p
 
     report = sandbox_report(person.id_number, "persona")
     prof = {**profile, "monthlyIncomeFen": yuan_to_fen(profile["monthlyIncome"])}
-    age = today.year - person.birth.year - ((today.month, today.day) < (person.birth.month, person.birth.day))
+    age = (
+        today.year
+        - person.birth.year
+        - ((today.month, today.day) < (person.birth.month, person.birth.day))
+    )
     scorer = _scorer()
-    score = scorer.score(model_features(amount_fen=amount_fen, term_months=term, purpose=purpose, profile=prof, age=age,
-                                        bureau=report.model_features()))
-    decision = decide(kyc_passed=True, kyc_reasons=(), fraud=FraudResult(False, False, (), {}), bureau=report,
-                      score=score, cutoff_pd=scorer.cutoff_pd)
+    score = scorer.score(
+        model_features(
+            amount_fen=amount_fen,
+            term_months=term,
+            purpose=purpose,
+            profile=prof,
+            age=age,
+            bureau=report.model_features(),
+        )
+    )
+    decision = decide(
+        kyc_passed=True,
+        kyc_reasons=(),
+        fraud=FraudResult(False, False, (), {}),
+        bureau=report,
+        score=score,
+        cutoff_pd=scorer.cutoff_pd,
+    )
     return decision.outcome, report
 
 
-def find(kind: str, *, start_seed: int, today: dt.date | None = None, profile: dict[str, Any] | None = None,
-         amount: str = "8000.00", term: int = 12, purpose: str = "consumption", limit: int = 5000) -> tuple[int, Person]:
+def find(
+    kind: str,
+    *,
+    start_seed: int,
+    today: dt.date | None = None,
+    profile: dict[str, Any] | None = None,
+    amount: str = "8000.00",
+    term: int = 12,
+    purpose: str = "consumption",
+    limit: int = 5000,
+) -> tuple[int, Person]:
     """First invented person from `start_seed` on whose sandbox file and score fit `kind`."""
     from chalicelib.amounts import yuan_to_fen
 
@@ -131,21 +177,72 @@ def cast(today: dt.date | None = None) -> list[Applicant]:
     today = today or dt.date.today()
     out: list[Applicant] = []
     _, good = find("good", start_seed=1000, today=today)
-    out.append(Applicant("good profile", good, good.name, STEADY, "北京", "dev-good-0001", "203.0.113.10"))
+    out.append(
+        Applicant("good profile", good, good.name, STEADY, "北京", "dev-good-0001", "203.0.113.10")
+    )
     _, thin = find("thin", start_seed=2000, today=today, amount="3000.00")
-    out.append(Applicant("thin credit file", thin, thin.name, STEADY, "上海", "dev-thin-0002", "203.0.113.20", amount="3000.00"))
+    out.append(
+        Applicant(
+            "thin credit file",
+            thin,
+            thin.name,
+            STEADY,
+            "上海",
+            "dev-thin-0002",
+            "203.0.113.20",
+            amount="3000.00",
+        )
+    )
     for i in range(5):
         member = fake_person(3000 + i, today=today, age=30 + i)
-        out.append(Applicant(f"fraud ring member {i + 1}", member, member.name, STEADY, "深圳", "dev-shared-ring-07",
-                             f"198.51.100.{30 + i}"))
+        out.append(
+            Applicant(
+                f"fraud ring member {i + 1}",
+                member,
+                member.name,
+                STEADY,
+                "深圳",
+                "dev-shared-ring-07",
+                f"198.51.100.{30 + i}",
+            )
+        )
     blurry = fake_person(4000, today=today, age=33)
-    out.append(Applicant("unreadable photo", blurry, blurry.name, STEADY, "广州", "dev-blur-0004", "203.0.113.40",
-                         distortion=Distortion(blur=6.0, contrast=0.35)))
+    out.append(
+        Applicant(
+            "unreadable photo",
+            blurry,
+            blurry.name,
+            STEADY,
+            "广州",
+            "dev-blur-0004",
+            "203.0.113.40",
+            distortion=Distortion(blur=6.0, contrast=0.35),
+        )
+    )
     mismatch = fake_person(5000, today=today, age=41)
-    out.append(Applicant("name mismatch", mismatch, "王小明" if mismatch.name != "王小明" else "李小红", STEADY, "杭州",
-                         "dev-mism-0005", "203.0.113.50"))
+    out.append(
+        Applicant(
+            "name mismatch",
+            mismatch,
+            "王小明" if mismatch.name != "王小明" else "李小红",
+            STEADY,
+            "杭州",
+            "dev-mism-0005",
+            "203.0.113.50",
+        )
+    )
     _, border = find("borderline", start_seed=6000, today=today)
-    out.append(Applicant("borderline (manual review)", border, border.name, YOUNG, "成都", "dev-bord-0006", "203.0.113.60"))
+    out.append(
+        Applicant(
+            "borderline (manual review)",
+            border,
+            border.name,
+            YOUNG,
+            "成都",
+            "dev-bord-0006",
+            "203.0.113.60",
+        )
+    )
     for i, a in enumerate(out):
         a.user_id = f"demo-user-{i + 1:02d}"
     return out

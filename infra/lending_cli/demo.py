@@ -15,7 +15,16 @@ class Api:
         self.url = cloud.api_url
         self.http = requests.Session()
 
-    def call(self, method: str, path: str, user: str, body: Any = None, *, ops: bool = False, key: str | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        user: str,
+        body: Any = None,
+        *,
+        ops: bool = False,
+        key: str | None = None,
+    ) -> Any:
         headers = {"Authorization": f"Bearer {self.cloud.token(user, ('ops',) if ops else ())}"}
         if key:
             headers["Idempotency-Key"] = key
@@ -41,19 +50,30 @@ def run(cloud: Any) -> bool:
     from demo.personas import cast
 
     api = Api(cloud)
-    print("Choosing demo applicants (invented people; the sandbox bureau knows each ID number)...", flush=True)
+    print(
+        "Choosing demo applicants (invented people; the sandbox bureau knows each ID number)...",
+        flush=True,
+    )
     applicants = cast()
 
-    print(f"\n1. {len(applicants)} applicants photograph their ID cards; OCR runs as each photo lands.", flush=True)
+    print(
+        f"\n1. {len(applicants)} applicants photograph their ID cards; OCR runs as each photo lands.",
+        flush=True,
+    )
     docs = {}
     for a in applicants:
         doc = api.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"})
-        put = requests.put(doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30)
+        put = requests.put(
+            doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30
+        )
         put.raise_for_status()
         docs[a.label] = doc["documentId"]
     for a in applicants:
         deadline = time.monotonic() + 60
-        while api.call("GET", f"/v1/documents/{docs[a.label]}", a.user_id)["status"] == "AWAITING_UPLOAD":
+        while (
+            api.call("GET", f"/v1/documents/{docs[a.label]}", a.user_id)["status"]
+            == "AWAITING_UPLOAD"
+        ):
             if time.monotonic() > deadline:
                 raise RuntimeError("OCR did not finish within 60 s")
             time.sleep(0.1)
@@ -63,7 +83,13 @@ def run(cloud: Any) -> bool:
     results: dict[str, dict[str, Any]] = {}
     for a in applicants:
         started = time.perf_counter()
-        sub = api.call("POST", "/v1/applications", a.user_id, a.application(docs[a.label]), key=str(uuid.uuid4()))
+        sub = api.call(
+            "POST",
+            "/v1/applications",
+            a.user_id,
+            a.application(docs[a.label]),
+            key=str(uuid.uuid4()),
+        )
         app = api.call("GET", f"/v1/applications/{sub['applicationId']}?waitSeconds=20", a.user_id)
         took = time.perf_counter() - started
         results[a.label] = app
@@ -74,16 +100,28 @@ def run(cloud: Any) -> bool:
     review = next((a for a in applicants if a.label.startswith("borderline")), None)
     if review and results[review.label]["status"] == "IN_REVIEW":
         app_id = results[review.label]["applicationId"]
-        print("\n3. An analyst approves the borderline case (lending review approve APP_ID does the same):", flush=True)
+        print(
+            "\n3. An analyst approves the borderline case (lending review approve APP_ID does the same):",
+            flush=True,
+        )
         pending = api.call("GET", "/v1/ops/reviews", "analyst-1", ops=True)["reviews"]
         print(f"   pending reviews: {[r['applicationId'] for r in pending]}", flush=True)
-        api.call("POST", f"/v1/ops/reviews/{app_id}", "analyst-1", {"decision": "approve", "note": "income verified"}, ops=True)
+        api.call(
+            "POST",
+            f"/v1/ops/reviews/{app_id}",
+            "analyst-1",
+            {"decision": "approve", "note": "income verified"},
+            ops=True,
+        )
         app = api.call("GET", f"/v1/applications/{app_id}?waitSeconds=20", review.user_id)
         while app["status"] == "IN_REVIEW":
             app = api.call("GET", f"/v1/applications/{app_id}", review.user_id)
             time.sleep(0.05)
         results[review.label] = app
-        print(f"   {review.label:<28} {app['status']:<10} {_offer_line(app) or _reasons(app)}", flush=True)
+        print(
+            f"   {review.label:<28} {app['status']:<10} {_offer_line(app) or _reasons(app)}",
+            flush=True,
+        )
 
     from . import demo_money
 

@@ -18,8 +18,10 @@ def _wait(api: Any, path: str, user: str, timeout: float = 30) -> dict[str, Any]
 
 
 def _line(line: dict[str, Any]) -> str:
-    return (f"limit ¥{line['creditLimit']}  available ¥{line['available']}  drawn ¥{line['drawn']}  "
-            f"APR {line['apr']}%  daily {line['dailyRate']}%")
+    return (
+        f"limit ¥{line['creditLimit']}  available ¥{line['available']}  drawn ¥{line['drawn']}  "
+        f"APR {line['apr']}%  daily {line['dailyRate']}%"
+    )
 
 
 def run(api: Any, applicants: list[Any], results: dict[str, dict[str, Any]]) -> bool:
@@ -34,12 +36,22 @@ def run(api: Any, applicants: list[Any], results: dict[str, dict[str, Any]]) -> 
     print(f"   {_line(line)}", flush=True)
 
     available = Decimal(line["available"])
-    amount = min(Decimal(5000), (available / 2).quantize(Decimal(100), rounding=ROUND_DOWN) or available)
-    print(f"\n5. They draw ¥{amount:.2f} over 6 months (equal installments); the disbursement workflow "
-          "reserves the line, writes the contract, pays out and books it.", flush=True)
+    amount = min(
+        Decimal(5000), (available / 2).quantize(Decimal(100), rounding=ROUND_DOWN) or available
+    )
+    print(
+        f"\n5. They draw ¥{amount:.2f} over 6 months (equal installments); the disbursement workflow "
+        "reserves the line, writes the contract, pays out and books it.",
+        flush=True,
+    )
     started = time.perf_counter()
-    sub = api.call("POST", "/v1/loans", a.user_id,
-                   {"amount": f"{amount:.2f}", "termMonths": 6, "method": "equal-installment"}, key=str(uuid.uuid4()))
+    sub = api.call(
+        "POST",
+        "/v1/loans",
+        a.user_id,
+        {"amount": f"{amount:.2f}", "termMonths": 6, "method": "equal-installment"},
+        key=str(uuid.uuid4()),
+    )
     loan = _wait(api, f"/v1/loans/{sub['loanId']}", a.user_id)
     took = time.perf_counter() - started
     print(f"   loan {loan['loanId']}: {loan['status']} after {took * 1000:.0f} ms", flush=True)
@@ -47,29 +59,53 @@ def run(api: Any, applicants: list[Any], results: dict[str, dict[str, Any]]) -> 
         print(f"   the draw did not land: {loan.get('failure')}", flush=True)
         return False
     c = loan["contract"]
-    print(f"   APR {c['apr']}%  daily rate {c['dailyRate']}%  total interest ¥{c['totalInterest']}  "
-          f"total repayable ¥{c['totalRepayable']}", flush=True)
+    print(
+        f"   APR {c['apr']}%  daily rate {c['dailyRate']}%  total interest ¥{c['totalInterest']}  "
+        f"total repayable ¥{c['totalRepayable']}",
+        flush=True,
+    )
     print("\n   #  due date      principal   interest      total    balance", flush=True)
     for i in loan["schedule"]:
-        print(f"   {i['n']:<2} {i['dueDate']}  {i['principal']:>10} {i['interest']:>10} {i['total']:>10} {i['balance']:>10}",
-              flush=True)
+        print(
+            f"   {i['n']:<2} {i['dueDate']}  {i['principal']:>10} {i['interest']:>10} {i['total']:>10} {i['balance']:>10}",
+            flush=True,
+        )
 
     before = api.call("GET", "/v1/credit-line", a.user_id)
     quote = api.call("GET", f"/v1/loans/{loan['loanId']}/payoff-quote", a.user_id)
     part = (Decimal(quote["payoff"]) / 3).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    print(f"\n6. Early repayment of ¥{part} today (payoff today would be ¥{quote['payoff']}: "
-          f"interest only to today, ¥{quote['interest']}).", flush=True)
+    print(
+        f"\n6. Early repayment of ¥{part} today (payoff today would be ¥{quote['payoff']}: "
+        f"interest only to today, ¥{quote['interest']}).",
+        flush=True,
+    )
     print(f"   line before: {_line(before)}", flush=True)
-    rep = api.call("POST", f"/v1/loans/{loan['loanId']}/repayments", a.user_id, {"amount": str(part)}, key=str(uuid.uuid4()))
+    rep = api.call(
+        "POST",
+        f"/v1/loans/{loan['loanId']}/repayments",
+        a.user_id,
+        {"amount": str(part)},
+        key=str(uuid.uuid4()),
+    )
     done = _wait(api, f"/v1/loans/{loan['loanId']}/repayments/{rep['repaymentId']}", a.user_id)
     after = api.call("GET", "/v1/credit-line", a.user_id)
     alloc = done.get("allocation") or {}
-    print(f"   repayment {done['status']}: principal ¥{alloc.get('principal')}  interest ¥{alloc.get('interest')}  "
-          f"penalty ¥{alloc.get('penalty')}", flush=True)
+    print(
+        f"   repayment {done['status']}: principal ¥{alloc.get('principal')}  interest ¥{alloc.get('interest')}  "
+        f"penalty ¥{alloc.get('penalty')}",
+        flush=True,
+    )
     print(f"   line after:  {_line(after)}", flush=True)
     now = api.call("GET", f"/v1/loans/{loan['loanId']}", a.user_id)
-    print(f"   loan outstanding principal ¥{now['outstanding']['principal']}; next due "
-          f"{now['nextDue']['date'] if now['nextDue'] else '-'} (¥{now['nextDue']['principal'] if now['nextDue'] else '0.00'} principal)",
-          flush=True)
-    print("\n   `lending ledger check` proves the books: every entry balanced, lines and loans agree.", flush=True)
-    return done["status"] == "SUCCEEDED" and Decimal(after["available"]) > Decimal(before["available"])
+    print(
+        f"   loan outstanding principal ¥{now['outstanding']['principal']}; next due "
+        f"{now['nextDue']['date'] if now['nextDue'] else '-'} (¥{now['nextDue']['principal'] if now['nextDue'] else '0.00'} principal)",
+        flush=True,
+    )
+    print(
+        "\n   `lending ledger check` proves the books: every entry balanced, lines and loans agree.",
+        flush=True,
+    )
+    return done["status"] == "SUCCEEDED" and Decimal(after["available"]) > Decimal(
+        before["available"]
+    )

@@ -16,7 +16,9 @@ def running(port: int = 8000, review_timeout: int = 3600) -> Iterator[Any]:
     from localcloud import engine
     from localcloud.cloud import LocalCloud
 
-    print("Starting the local cloud (moto server, Step Functions engine, DynamoDB, S3)...", flush=True)
+    print(
+        "Starting the local cloud (moto server, Step Functions engine, DynamoDB, S3)...", flush=True
+    )
     cloud = LocalCloud.start(review_timeout_seconds=review_timeout)
     try:
         cloud.serve_api(port=port)
@@ -97,11 +99,19 @@ def token_for(user_id: str, *, ops: bool = False, ttl_hours: int = 12) -> str:
     return jwt.encode(claims, s["authLocalKey"], algorithm="HS256")
 
 
-def _call(method: str, path: str, token: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+def _call(
+    method: str, path: str, token: str, body: dict[str, Any] | None = None
+) -> tuple[int, Any]:
     import requests
 
     s = state.load()
-    r = requests.request(method, s["apiUrl"] + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    r = requests.request(
+        method,
+        s["apiUrl"] + path,
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
     try:
         return r.status_code, r.json()
     except ValueError:
@@ -115,7 +125,9 @@ def review(action: str, application_id: str | None, note: str) -> int:
     else:
         if not application_id:
             raise SystemExit("lending review approve|decline needs an APPLICATION_ID")
-        status, body = _call("POST", f"/v1/ops/reviews/{application_id}", token, {"decision": action, "note": note})
+        status, body = _call(
+            "POST", f"/v1/ops/reviews/{application_id}", token, {"decision": action, "note": note}
+        )
     print(json.dumps(body, indent=2, ensure_ascii=False))
     return 0 if status < 400 else 1
 

@@ -45,7 +45,9 @@ def _cmd_review(args: argparse.Namespace) -> int:
 def _cmd_model(args: argparse.Namespace, rest: list[str]) -> int:
     from creditmodel import cli
 
-    return {"train": cli.train_main, "score": cli.score_main, "drift": cli.drift_main}[args.action](rest)
+    return {"train": cli.train_main, "score": cli.score_main, "drift": cli.drift_main}[args.action](
+        rest
+    )
 
 
 def _cmd_schedule(rest: list[str]) -> int:
@@ -61,19 +63,35 @@ def _cmd_ledger(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lending", description="Serverless micro-loan backend: local cloud and tools.")
+    p = argparse.ArgumentParser(
+        prog="lending", description="Serverless micro-loan backend: local cloud and tools."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
-    for name, text in (("up", "start the local cloud and the API"), ("demo", "start the local cloud and walk demo applicants through it")):
+    for name, text in (
+        ("up", "start the local cloud and the API"),
+        ("demo", "start the local cloud and walk demo applicants through it"),
+    ):
         s = sub.add_parser(name, help=text)
         s.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
-        s.add_argument("--review-timeout", type=int, default=3600, help="seconds a manual review waits before declining")
+        s.add_argument(
+            "--review-timeout",
+            type=int,
+            default=3600,
+            help="seconds a manual review waits before declining",
+        )
         if name == "demo":
-            s.add_argument("--once", action="store_true", help="stop after the demo instead of serving")
+            s.add_argument(
+                "--once", action="store_true", help="stop after the demo instead of serving"
+            )
 
-    s = sub.add_parser("token", help="print a bearer token for USER_ID, valid on the running local cloud")
+    s = sub.add_parser(
+        "token", help="print a bearer token for USER_ID, valid on the running local cloud"
+    )
     s.add_argument("user_id")
-    s.add_argument("--ops", action="store_true", help="include the ops group (manual review endpoints)")
+    s.add_argument(
+        "--ops", action="store_true", help="include the ops group (manual review endpoints)"
+    )
     s.add_argument("--hours", type=int, default=12)
 
     s = sub.add_parser("review", help="list pending manual reviews, or approve/decline one")
@@ -81,18 +99,44 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("application_id", nargs="?")
     s.add_argument("--note", default="")
 
-    s = sub.add_parser("model", help="train, score or check drift of a credit model (see `lending model train -h`)", add_help=False)
+    s = sub.add_parser(
+        "model",
+        help="train, score or check drift of a credit model (see `lending model train -h`)",
+        add_help=False,
+    )
     s.add_argument("action", choices=["train", "score", "drift"])
 
-    sub.add_parser("schedule", help="print a repayment schedule as JSON (see `lending schedule -h`)", add_help=False)
+    sub.add_parser(
+        "schedule",
+        help="print a repayment schedule as JSON (see `lending schedule -h`)",
+        add_help=False,
+    )
 
-    sub.add_parser("package", help="build infra/build/sam.yaml and the Lambda package (checks the 250 MB limit)")
+    sub.add_parser(
+        "package",
+        help="build infra/build/sam.yaml and the Lambda package (checks the 250 MB limit)",
+    )
 
-    s = sub.add_parser("sample", help="an invented applicant's ID-card photo, or their application body, to try the API by hand")
+    s = sub.add_parser(
+        "sample",
+        help="an invented applicant's ID-card photo, or their application body, to try the API by hand",
+    )
     s.add_argument("what", choices=["photo", "application"])
-    s.add_argument("document_id", nargs="?", help="for `application`: the id POST /v1/documents returned")
-    s.add_argument("--kind", choices=["good", "thin", "borderline"], default="good", help="which path the applicant takes")
-    s.add_argument("--seed", type=int, default=7000, help="another seed, another person (same seed and kind: same person)")
+    s.add_argument(
+        "document_id", nargs="?", help="for `application`: the id POST /v1/documents returned"
+    )
+    s.add_argument(
+        "--kind",
+        choices=["good", "thin", "borderline"],
+        default="good",
+        help="which path the applicant takes",
+    )
+    s.add_argument(
+        "--seed",
+        type=int,
+        default=7000,
+        help="another seed, another person (same seed and kind: same person)",
+    )
 
     s = sub.add_parser("ledger", help="prove the ledger balances and agrees with loans and lines")
     s.add_argument("action", choices=["check"])
@@ -115,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         "token": _cmd_token,
         "review": _cmd_review,
         "ledger": _cmd_ledger,
-        "sample": lambda a: __import__("lending_cli.sample", fromlist=["main"]).main(a.what, a.kind, a.seed, a.document_id),
+        "sample": lambda a: __import__("lending_cli.sample", fromlist=["main"]).main(
+            a.what, a.kind, a.seed, a.document_id
+        ),
         "package": lambda _args: __import__("lending_cli.package", fromlist=["main"]).main(),
     }
     return handlers[args.command](args)

@@ -57,8 +57,17 @@ def build(out: Path = BUILD, stage: str = "prod") -> Package:
     chalice = Path(sys.executable).with_name("chalice")
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
     subprocess.run(
-        [str(chalice), "package", "--stage", stage, "--merge-template", str(ROOT / "infra" / "resources.yaml"),
-         "--template-format", "yaml", str(out)],
+        [
+            str(chalice),
+            "package",
+            "--stage",
+            stage,
+            "--merge-template",
+            str(ROOT / "infra" / "resources.yaml"),
+            "--template-format",
+            "yaml",
+            str(out),
+        ],
         cwd=FUNCTIONS,
         env=env,
         check=True,

@@ -17,19 +17,33 @@ def applicant(kind: str, seed: int) -> object:
 
     _, person = find(kind, start_seed=seed, today=dt.date.today())
     profile = YOUNG if kind == "borderline" else STEADY
-    return Applicant(f"sample-{kind}-{seed}", person, person.name, profile, "北京", f"dev-sample-{seed:06d}", "10.9.8.7")
+    return Applicant(
+        f"sample-{kind}-{seed}",
+        person,
+        person.name,
+        profile,
+        "北京",
+        f"dev-sample-{seed:06d}",
+        "10.9.8.7",
+    )
 
 
 def main(what: str, kind: str, seed: int, document_id: str | None) -> int:
     a = applicant(kind, seed)
     if what == "photo":
         if sys.stdout.isatty():
-            print("the photo is a JPEG: redirect it to a file, e.g. `lending sample photo > card.jpg`", file=sys.stderr)
+            print(
+                "the photo is a JPEG: redirect it to a file, e.g. `lending sample photo > card.jpg`",
+                file=sys.stderr,
+            )
             return 2
         sys.stdout.buffer.write(a.photo())  # type: ignore[attr-defined]
         return 0
     if not document_id:
-        print("lending sample application needs the DOCUMENT_ID that POST /v1/documents returned", file=sys.stderr)
+        print(
+            "lending sample application needs the DOCUMENT_ID that POST /v1/documents returned",
+            file=sys.stderr,
+        )
         return 2
     print(json.dumps(a.application(document_id), ensure_ascii=False, indent=2))  # type: ignore[attr-defined]
     return 0

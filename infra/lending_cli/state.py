@@ -21,7 +21,9 @@ def save(data: dict[str, Any]) -> None:
 
 def load() -> dict[str, Any]:
     if not STATE_FILE.exists():
-        raise SystemExit("no local cloud is running: start one with `lending up` (or `lending demo`)")
+        raise SystemExit(
+            "no local cloud is running: start one with `lending up` (or `lending demo`)"
+        )
     return json.loads(STATE_FILE.read_text())
 
 

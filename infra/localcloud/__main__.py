@@ -22,13 +22,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ready-file", type=Path, required=True)
     p.add_argument("--review-timeout", type=int, default=3600)
     p.add_argument("--model-dir", type=Path, default=None)
-    p.add_argument("--with-floor", action="store_true", help="also create the no-op workflow bench/ compares against")
+    p.add_argument(
+        "--with-floor",
+        action="store_true",
+        help="also create the no-op workflow bench/ compares against",
+    )
     args = p.parse_args(argv)
 
     from . import engine
     from .cloud import DEFAULT_MODEL_DIR, LocalCloud
 
-    cloud = LocalCloud.start(review_timeout_seconds=args.review_timeout, model_dir=args.model_dir or DEFAULT_MODEL_DIR, with_floor=args.with_floor)
+    cloud = LocalCloud.start(
+        review_timeout_seconds=args.review_timeout,
+        model_dir=args.model_dir or DEFAULT_MODEL_DIR,
+        with_floor=args.with_floor,
+    )
     cloud.serve_api(port=args.port)
     engine.settle_heap()
     info = {

@@ -20,8 +20,14 @@ _installed = False
 
 def no_route_body(method: str, path: str) -> bytes:
     """The body resources.yaml's MISSING_AUTHENTICATION_TOKEN gateway response renders."""
-    return json.dumps({"type": "https://errors.weili.dev/not-found", "title": "not found", "status": 404,
-                       "detail": f"no route for {method} {path}"}).encode()
+    return json.dumps(
+        {
+            "type": "https://errors.weili.dev/not-found",
+            "title": "not found",
+            "status": 404,
+            "detail": f"no route for {method} {path}",
+        }
+    ).encode()
 
 
 def install_gateway_semantics() -> None:
@@ -34,7 +40,10 @@ def install_gateway_semantics() -> None:
         CODE = 404
 
         def __init__(self, method: str, path: str) -> None:
-            super().__init__({"Content-Type": "application/problem+json"}, no_route_body(method, path.split("?")[0]))
+            super().__init__(
+                {"Content-Type": "application/problem+json"},
+                no_route_body(method, path.split("?")[0]),
+            )
 
     gateway_answer = (b"Missing Authentication Token", b"requires 'Credential'")
     handle = local.LocalGateway.handle_request
@@ -62,7 +71,10 @@ def install_gateway_semantics() -> None:
         except Exception as exc:
             if str(exc) == "Unauthorized":
                 raise local.NotAuthorizedError(
-                    {"x-amzn-RequestId": lambda_context.aws_request_id, "x-amzn-ErrorType": "UnauthorizedException"},
+                    {
+                        "x-amzn-RequestId": lambda_context.aws_request_id,
+                        "x-amzn-ErrorType": "UnauthorizedException",
+                    },
                     b'{"message":"Unauthorized"}',
                 ) from None
             raise
@@ -86,10 +98,16 @@ def give_each_thread_its_own_request(app: Any) -> None:
     local = threading.local()
 
     def attr(name: str) -> property:
-        return property(lambda self: getattr(local, name, None), lambda self, value: setattr(local, name, value))
+        return property(
+            lambda self: getattr(local, name, None), lambda self, value: setattr(local, name, value)
+        )
 
     app.__class__ = type(
         type(app).__name__,
         (type(app),),
-        {"current_request": attr("current_request"), "lambda_context": attr("lambda_context"), "_thread_local_requests": True},
+        {
+            "current_request": attr("current_request"),
+            "lambda_context": attr("lambda_context"),
+            "_thread_local_requests": True,
+        },
     )

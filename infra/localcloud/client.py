@@ -40,12 +40,22 @@ class RemoteCloud:
         extra_env: dict[str, str] | None = None,
         timeout: float = 90,
         with_floor: bool = False,
-    ) -> "RemoteCloud":
+    ) -> RemoteCloud:
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
         env = {**os.environ, **(extra_env or {})}
         env.pop("AWS_ENDPOINT_URL", None)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "localcloud", "--port", "0", "--ready-file", str(ready), "--review-timeout", str(review_timeout)]
+            [
+                sys.executable,
+                "-m",
+                "localcloud",
+                "--port",
+                "0",
+                "--ready-file",
+                str(ready),
+                "--review-timeout",
+                str(review_timeout),
+            ]
             + (["--with-floor"] if with_floor else []),
             cwd=ROOT,
             env=env,
@@ -53,7 +63,9 @@ class RemoteCloud:
         deadline = time.monotonic() + timeout
         while not ready.exists():
             if proc.poll() is not None:
-                raise RuntimeError(f"the local cloud exited with {proc.returncode} before it was ready")
+                raise RuntimeError(
+                    f"the local cloud exited with {proc.returncode} before it was ready"
+                )
             if time.monotonic() > deadline:
                 proc.kill()
                 raise TimeoutError("the local cloud did not become ready")
@@ -70,29 +82,54 @@ class RemoteCloud:
 
     def token(self, user_id: str, *, ops: bool = False) -> str:
         now = int(time.time())
-        claims = {"sub": user_id, "aud": self.info["authAudience"], "iss": self.info["authIssuer"], "iat": now,
-                  "exp": now + 3600, "groups": ["ops"] if ops else []}
+        claims = {
+            "sub": user_id,
+            "aud": self.info["authAudience"],
+            "iss": self.info["authIssuer"],
+            "iat": now,
+            "exp": now + 3600,
+            "groups": ["ops"] if ops else [],
+        }
         return jwt.encode(claims, self.info["authLocalKey"], algorithm="HS256")
 
-    def call(self, method: str, path: str, user: str, body: Any = None, headers: dict[str, str] | None = None, ops: bool = False) -> requests.Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        user: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        ops: bool = False,
+    ) -> requests.Response:
         h = {"Authorization": f"Bearer {self.token(user, ops=ops)}", **(headers or {})}
         return self.session.request(method, self.api_url + path, json=body, headers=h, timeout=30)
 
     def boto3(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id="local", aws_secret_access_key="local")
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
 
-    def wait_for_decision(self, user: str, application_id: str, timeout: float = 60) -> dict[str, Any]:
+    def wait_for_decision(
+        self, user: str, application_id: str, timeout: float = 60
+    ) -> dict[str, Any]:
         """Long-poll until the application leaves PENDING (or `timeout` passes)."""
         deadline = time.monotonic() + timeout
         while True:
-            body = self.call("GET", f"/v1/applications/{application_id}?waitSeconds=10", user).json()
+            body = self.call(
+                "GET", f"/v1/applications/{application_id}?waitSeconds=10", user
+            ).json()
             if body.get("status") != "PENDING" or time.monotonic() > deadline:
                 return body
 
-    def wait_for_status(self, user: str, application_id: str, done: set[str], timeout: float = 60) -> dict[str, Any]:
+    def wait_for_status(
+        self, user: str, application_id: str, done: set[str], timeout: float = 60
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             body = self.call("GET", f"/v1/applications/{application_id}", user).json()

@@ -55,7 +55,13 @@ FLOOR_FUNCTION = "floor_noop"
 
 def _floor_noop(event: Any, context: Any) -> dict[str, Any]:
     # Satisfies every Choice on the approve path, so the floor walks the same states.
-    return {"passed": True, "decline": False, "review": False, "outcome": "APPROVE", "affordable": True}
+    return {
+        "passed": True,
+        "decline": False,
+        "review": False,
+        "outcome": "APPROVE",
+        "affordable": True,
+    }
 
 
 def _create_floor_workflow(session: Any, names: LocalNames, router: InProcessLambda) -> str:
@@ -67,7 +73,9 @@ def _create_floor_workflow(session: Any, names: LocalNames, router: InProcessLam
     noop_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{STACK}-{FLOOR_FUNCTION}"
     text = render_definition(names, props, function_arn=noop_arn)
     return session.client("stepfunctions").create_state_machine(
-        name=f"{STACK}-origination-floor", definition=text, roleArn=f"arn:aws:iam::{ACCOUNT}:role/floor"
+        name=f"{STACK}-origination-floor",
+        definition=text,
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/floor",
     )["stateMachineArn"]
 
 
@@ -83,7 +91,7 @@ def _quiet_handler_cls() -> Any:
                 return self._generic_handle
             raise AttributeError(name)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     return QuietHandler
@@ -111,7 +119,7 @@ class LocalCloud:
         model_dir: Path = DEFAULT_MODEL_DIR,
         local_key: str | None = None,
         with_floor: bool = False,
-    ) -> "LocalCloud":
+    ) -> LocalCloud:
         from moto import mock_aws
         from moto.server import ThreadedMotoServer
 
@@ -171,7 +179,15 @@ class LocalCloud:
         from chalicelib import wiring
 
         wiring.use(None)  # read the settings just written
-        return cls(endpoint=endpoint, env=env, router=router, physical=physical, app=app, _moto=server, _mock=mock)
+        return cls(
+            endpoint=endpoint,
+            env=env,
+            router=router,
+            physical=physical,
+            app=app,
+            _moto=server,
+            _mock=mock,
+        )
 
     # --- the API, as chalice local serves it ----------------------------------------------
 
@@ -183,11 +199,15 @@ class LocalCloud:
 
         install_gateway_semantics()
         give_each_thread_its_own_request(self.app)
-        config = Config.create(chalice_stage="local", app_name=self.app.app_name, environment_variables=self.env)
+        config = Config.create(
+            chalice_stage="local", app_name=self.app.app_name, environment_variables=self.env
+        )
         self._api = LocalDevServer(self.app, config, host, port, handler_cls=_quiet_handler_cls())
         bound_host, bound_port = self._api.server.server_address[:2]
         self.api_url = f"http://{bound_host}:{bound_port}"
-        self._api_thread = threading.Thread(target=self._api.server.serve_forever, name="chalice-local", daemon=True)
+        self._api_thread = threading.Thread(
+            target=self._api.server.serve_forever, name="chalice-local", daemon=True
+        )
         self._api_thread.start()
         return self.api_url
 
@@ -205,7 +225,7 @@ class LocalCloud:
         if self._mock is not None:
             self._mock.stop()
 
-    def __enter__(self) -> "LocalCloud":
+    def __enter__(self) -> LocalCloud:
         return self
 
     def __exit__(self, *exc: object) -> None:

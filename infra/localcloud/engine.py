@@ -108,7 +108,7 @@ def _patch_clients() -> None:
     bc.boto_client_for = boto_client_for
     for name, module in list(sys.modules.items()):
         if name.startswith("moto.stepfunctions.parser") and hasattr(module, "boto_client_for"):
-            setattr(module, "boto_client_for", boto_client_for)
+            module.boto_client_for = boto_client_for
 
 
 def _patch_parsing() -> None:
@@ -142,8 +142,18 @@ def _patch_s3_notifications() -> None:
 
 
 FAST_DYNAMODB_OPERATIONS = frozenset(
-    {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
-     "TransactGetItems", "TransactWriteItems"}
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
 )
 
 
@@ -203,7 +213,9 @@ def _patch_dynamodb_transactions() -> None:
 
     original = DynamoDBBackend.transact_write_items
 
-    def named_keys(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    def named_keys(
+        backend: Any, transact_items: list[dict[str, Any]]
+    ) -> list[tuple[str, dict[str, Any]]]:
         keys = []
         for entry in transact_items:
             _, op = next(iter(entry.items()))
@@ -212,7 +224,9 @@ def _patch_dynamodb_transactions() -> None:
                 continue
             key = op.get("Key")
             if key is None:  # a Put names its key inside the item
-                attrs = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+                attrs = [table.hash_key_attr] + (
+                    [table.range_key_attr] if table.range_key_attr else []
+                )
                 key = {a: op["Item"][a] for a in attrs if a in op.get("Item", {})}
             keys.append((op["TableName"], key))
         return keys
@@ -222,9 +236,15 @@ def _patch_dynamodb_transactions() -> None:
         for table_name, key in named_keys(self, transact_items):
             try:
                 item = self.get_item(table_name, key)
-            except Exception:  # noqa: BLE001 - a malformed key: moto raises its own error below
+            except Exception:
                 continue
-            snapshot.append((table_name, key, real_copy.deepcopy(item.to_json()["Attributes"]) if item else None))
+            snapshot.append(
+                (
+                    table_name,
+                    key,
+                    real_copy.deepcopy(item.to_json()["Attributes"]) if item else None,
+                )
+            )
         try:
             original(self, transact_items)
         except Exception:
@@ -289,7 +309,9 @@ def _patch_projection() -> None:
             return original(self, projection_expressions)
         names = {path[0] for path in projection_expressions}
         # to_regular_json copies the value, so the projection shares nothing with the table.
-        attrs = {name: value.to_regular_json() for name, value in self.attrs.items() if name in names}
+        attrs = {
+            name: value.to_regular_json() for name, value in self.attrs.items() if name in names
+        }
         return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
 
     Item.project = project
@@ -314,15 +336,40 @@ def _patch_dynamodb_queries() -> None:
 
     original = Table.query
 
-    def query(self: Any, hash_key: Any, range_comparison: Any, range_objs: Any, limit: Any, exclusive_start_key: Any,
-              scan_index_forward: Any, projection_expressions: Any, index_name: str | None = None,
-              *args: Any, **kwargs: Any) -> Any:
+    def query(
+        self: Any,
+        hash_key: Any,
+        range_comparison: Any,
+        range_objs: Any,
+        limit: Any,
+        exclusive_start_key: Any,
+        scan_index_forward: Any,
+        projection_expressions: Any,
+        index_name: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         if index_name is None and self.range_key_attr and hash_key is not None:
             candidates = list(self.items.get(hash_key, {}).values())
         else:
-            candidates = [i for part in self.items.values() for i in (part.values() if self.range_key_attr else [part])]
-        return original(_QueryView(self, candidates), hash_key, range_comparison, range_objs, limit, exclusive_start_key,
-                        scan_index_forward, projection_expressions, index_name, *args, **kwargs)
+            candidates = [
+                i
+                for part in self.items.values()
+                for i in (part.values() if self.range_key_attr else [part])
+            ]
+        return original(
+            _QueryView(self, candidates),
+            hash_key,
+            range_comparison,
+            range_objs,
+            limit,
+            exclusive_start_key,
+            scan_index_forward,
+            projection_expressions,
+            index_name,
+            *args,
+            **kwargs,
+        )
 
     Table.query = query
 

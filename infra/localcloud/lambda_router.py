@@ -39,7 +39,9 @@ class LambdaContext:
 
     def __post_init__(self) -> None:
         self._deadline = time.monotonic() + self.timeout_seconds
-        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
+        )
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
@@ -62,7 +64,7 @@ class InProcessLambda:
         self.invocations: list[Invocation] = []
 
     @classmethod
-    def from_chalice(cls, app: Any, name_prefix: str) -> "InProcessLambda":
+    def from_chalice(cls, app: Any, name_prefix: str) -> InProcessLambda:
         handlers = {fn.name: fn for fn in app.pure_lambda_functions}
         return cls(handlers, name_prefix)
 
@@ -93,7 +95,7 @@ class InProcessLambda:
             result = handler(event, LambdaContext(function_name=name))
             # Lambda serialises the result; do the same so nothing non-JSON leaks through.
             payload = json.loads(json.dumps(result))
-        except Exception as exc:  # noqa: BLE001 - this *is* the Lambda runtime boundary
+        except Exception as exc:
             error_type = type(exc).__name__
             payload = {"errorType": error_type, "errorMessage": str(exc), "stackTrace": []}
             log.info("function %s failed with %s", name, error_type)
@@ -103,7 +105,7 @@ class InProcessLambda:
 
     # --- the boto3 Lambda client surface that moto's Step Functions engine uses ------------
 
-    def invoke(self, FunctionName: str, Payload: Any = None, **_: Any) -> dict[str, Any]:  # noqa: N803
+    def invoke(self, FunctionName: str, Payload: Any = None, **_: Any) -> dict[str, Any]:
         if isinstance(Payload, (bytes, bytearray)):
             event = json.loads(Payload or b"{}")
         elif isinstance(Payload, str):

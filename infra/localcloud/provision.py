@@ -19,7 +19,12 @@ REGION = "us-east-1"
 PERMISSION_ONLY = {"AWS::Lambda::Permission", "AWS::IAM::Role", "AWS::IAM::Policy"}
 # Served locally by chalice local rather than created in moto.
 SERVED_BY_CHALICE_LOCAL = {"AWS::Serverless::Api"}
-CREATED = {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Serverless::StateMachine", "AWS::Serverless::Function"}
+CREATED = {
+    "AWS::DynamoDB::Table",
+    "AWS::S3::Bucket",
+    "AWS::Serverless::StateMachine",
+    "AWS::Serverless::Function",
+}
 
 _SUB = re.compile(r"\$\{([A-Za-z0-9:._-]+)\}")
 _SSM = re.compile(r"\{\{resolve:ssm:[^}]+\}\}")
@@ -43,7 +48,12 @@ class LocalNames:
         return f"{self.stack}-{camel_to_snake(logical_id)}"
 
     def ref(self, name: str) -> str:
-        pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": "aws", "AWS::StackName": self.stack}
+        pseudo = {
+            "AWS::AccountId": ACCOUNT,
+            "AWS::Region": REGION,
+            "AWS::Partition": "aws",
+            "AWS::StackName": self.stack,
+        }
         if name in pseudo:
             return pseudo[name]
         if name in self.parameters:
@@ -58,7 +68,11 @@ class LocalNames:
             return f"{self.stack}-{name}"
         if kind == "AWS::S3::Bucket":
             props = res.get("Properties", {})
-            return self.resolve(props["BucketName"]) if "BucketName" in props else f"{self.stack}-{name}".lower()
+            return (
+                self.resolve(props["BucketName"])
+                if "BucketName" in props
+                else f"{self.stack}-{name}".lower()
+            )
         if kind == "AWS::Serverless::StateMachine":
             return self.get_att(name, "Arn")
         raise KeyError(f"no local Ref for {name} ({kind})")
@@ -119,7 +133,9 @@ def function_environment(names: LocalNames) -> dict[str, str]:
     return {k: str(names.resolve(v)) for k, v in variables.items()}
 
 
-def render_definition(names: LocalNames, props: dict[str, Any], function_arn: str | None = None) -> str:
+def render_definition(
+    names: LocalNames, props: dict[str, Any], function_arn: str | None = None
+) -> str:
     """A state machine's ASL with its DefinitionSubstitutions applied, as Step Functions does.
 
     `function_arn`, if given, stands in for every `...FunctionArn` token (the bench's floor).
@@ -128,7 +144,9 @@ def render_definition(names: LocalNames, props: dict[str, Any], function_arn: st
         k: function_arn if function_arn and k.endswith("FunctionArn") else str(names.resolve(v))
         for k, v in props.get("DefinitionSubstitutions", {}).items()
     }
-    definition = substitute((INFRA_DIR / "build" / props["DefinitionUri"]).resolve().read_text(encoding="utf-8"), subs)
+    definition = substitute(
+        (INFRA_DIR / "build" / props["DefinitionUri"]).resolve().read_text(encoding="utf-8"), subs
+    )
     json.loads(definition)  # a substitution must leave valid JSON
     return definition
 
@@ -151,7 +169,12 @@ def provision(session: Any, names: LocalNames) -> dict[str, str]:
     names.resources = resources
     defaults = {k: str(v.get("Default", "")) for k, v in load_parameters().items()}
     names.parameters = {**defaults, **names.parameters}
-    unknown = {r["Type"] for r in resources.values()} - CREATED - PERMISSION_ONLY - SERVED_BY_CHALICE_LOCAL
+    unknown = (
+        {r["Type"] for r in resources.values()}
+        - CREATED
+        - PERMISSION_ONLY
+        - SERVED_BY_CHALICE_LOCAL
+    )
     if unknown:
         raise RuntimeError(f"the local cloud cannot provision {sorted(unknown)}")
     created: dict[str, str] = {}
@@ -167,7 +190,13 @@ def provision(session: Any, names: LocalNames) -> dict[str, str]:
             ddb.create_table(**table_create_args(table, logical))
             ttl = props.get("TimeToLiveSpecification")
             if ttl and ttl.get("Enabled"):
-                ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]})
+                ddb.update_time_to_live(
+                    TableName=table,
+                    TimeToLiveSpecification={
+                        "Enabled": True,
+                        "AttributeName": ttl["AttributeName"],
+                    },
+                )
             created[logical] = table
     for logical, res in resources.items():
         props = res.get("Properties", {})
@@ -183,7 +212,15 @@ def provision(session: Any, names: LocalNames) -> dict[str, str]:
                             {
                                 "LambdaFunctionArn": c["Function"],
                                 "Events": [c["Event"]],
-                                **({"Filter": {"Key": {"FilterRules": c["Filter"]["S3Key"]["Rules"]}}} if "Filter" in c else {}),
+                                **(
+                                    {
+                                        "Filter": {
+                                            "Key": {"FilterRules": c["Filter"]["S3Key"]["Rules"]}
+                                        }
+                                    }
+                                    if "Filter" in c
+                                    else {}
+                                ),
                             }
                             for c in notif["LambdaConfigurations"]
                         ]

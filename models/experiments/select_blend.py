@@ -10,11 +10,12 @@ import time
 
 import numpy as np
 import pandas as pd
-from creditmodel.binning import Binner, BinningConfig
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
+
+from creditmodel.binning import Binner, BinningConfig
 
 EXCLUDE = ["personal.status.and.sex", "foreign.worker"]
 
@@ -46,7 +47,7 @@ def main(repeats: int) -> None:
             cols = [F[num].to_numpy(dtype=float)]
             for c in cat:
                 v = F[c].astype(str).to_numpy()
-                cols.append(np.column_stack([(v == l).astype(float) for l in levels[c]]))  # noqa: B023
+                cols.append(np.column_stack([(v == lv).astype(float) for lv in levels[c]]))  # noqa: B023
             return np.hstack(cols)
 
         ttr, tte = tm(Xtr), tm(Xte)

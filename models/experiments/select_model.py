@@ -11,13 +11,14 @@ import time
 
 import numpy as np
 import pandas as pd
-from creditmodel.binning import Binner, BinningConfig
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from creditmodel.binning import Binner, BinningConfig
 
 EXCLUDE = ["personal.status.and.sex", "foreign.worker"]
 

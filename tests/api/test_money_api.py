@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from chalice.test import Client
+
 from chalicelib import wiring
 from chalicelib.applications.repository import InMemoryApplicationRepository
 from chalicelib.borrowing.requests import InMemoryMoneyRequests
@@ -24,7 +25,6 @@ from chalicelib.lines.memory import InMemoryCreditLines
 from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.rail.sandbox import Faults, InMemoryRailState, SandboxRail
 from localcloud.api_semantics import install_gateway_semantics
-
 from tests.api.test_origination_api import auth
 from tests.fakes import FakeBlobs, FakeWorkflows, make_settings
 
@@ -90,9 +90,11 @@ def run_workflows(c: wiring.Container) -> None:
         if arn == c.settings.disbursement_state_machine_arn:
             done = 0
             try:
-                for done, s in enumerate(("reserve_line", "create_contract", "pay_out", "post_ledger", "activate_loan")):
+                for done, s in enumerate(
+                    ("reserve_line", "create_contract", "pay_out", "post_ledger", "activate_loan")
+                ):
                     step(s, payload)
-            except Exception as exc:  # noqa: BLE001 - Catch States.ALL
+            except Exception as exc:
                 err = {"Error": type(exc).__name__}
                 if done < 3:  # before Post Ledger: compensate
                     for s in ("void_contract", "release_line"):
@@ -102,15 +104,21 @@ def run_workflows(c: wiring.Container) -> None:
             try:
                 for s in ("quote_repayment", "collect_repayment", "post_repayment", "restore_line"):
                     step(s, payload)
-            except Exception as exc:  # noqa: BLE001
-                step("record_repayment_failure", {**payload, "error": {"Error": type(exc).__name__}})
+            except Exception as exc:
+                step(
+                    "record_repayment_failure", {**payload, "error": {"Error": type(exc).__name__}}
+                )
 
 
-def open_line(c: wiring.Container, user: str = "user-1", limit_fen: int = 2_000_000, apr: str = "0.1080") -> None:
+def open_line(
+    c: wiring.Container, user: str = "user-1", limit_fen: int = 2_000_000, apr: str = "0.1080"
+) -> None:
     c.credit_lines.open_line(user, limit_fen, Decimal(apr), "B", f"app-{user}")
 
 
-def post(client: Client, c: wiring.Container, path: str, body: Any, key: str, user: str = "user-1") -> Any:
+def post(
+    client: Client, c: wiring.Container, path: str, body: Any, key: str, user: str = "user-1"
+) -> Any:
     raw = body if isinstance(body, str) else json.dumps(body)
     return client.http.post(path, headers=auth(c, user, **{"Idempotency-Key": key}), body=raw)
 
@@ -119,8 +127,20 @@ def get(client: Client, c: wiring.Container, path: str, user: str = "user-1") ->
     return client.http.get(path, headers=auth(c, user))
 
 
-def draw(client: Client, c: wiring.Container, amount: str = "6000.00", key: str = "draw-0000001", **kw: Any) -> str:
-    r = post(client, c, "/v1/loans", {"amount": amount, "termMonths": 6, "method": "equal-installment", **kw}, key)
+def draw(
+    client: Client,
+    c: wiring.Container,
+    amount: str = "6000.00",
+    key: str = "draw-0000001",
+    **kw: Any,
+) -> str:
+    r = post(
+        client,
+        c,
+        "/v1/loans",
+        {"amount": amount, "termMonths": 6, "method": "equal-installment", **kw},
+        key,
+    )
     assert r.status_code == 202, r.body
     return str(r.json_body["loanId"])
 
@@ -129,14 +149,22 @@ def books_clean(c: wiring.Container) -> bool:
     return check_ledger_items([*c.credit_lines.items(), *c.loans.items()]).ok
 
 
-def test_a_draw_lands_and_shows_its_contract_and_schedule(client: Client, container: wiring.Container) -> None:
+def test_a_draw_lands_and_shows_its_contract_and_schedule(
+    client: Client, container: wiring.Container
+) -> None:
     # GIVEN an open line of ¥20,000 at 10.80%
     open_line(container)
     # WHEN the borrower draws ¥6,000 over 6 months
-    r = post(client, container, "/v1/loans", {"amount": "6000.00", "termMonths": 6, "method": "equal-installment"}, "draw-0000001")
+    r = post(
+        client,
+        container,
+        "/v1/loans",
+        {"amount": "6000.00", "termMonths": 6, "method": "equal-installment"},
+        "draw-0000001",
+    )
     assert r.status_code == 202 and r.json_body["status"] == "PENDING"
     loan_id = r.json_body["loanId"]
-    (arn, name, payload), = container.workflows.started
+    ((arn, name, payload),) = container.workflows.started
     assert arn == container.settings.disbursement_state_machine_arn
     assert name == loan_id and payload == {"loanId": loan_id}
     assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "PENDING"
@@ -146,14 +174,21 @@ def test_a_draw_lands_and_shows_its_contract_and_schedule(client: Client, contai
     assert loan["status"] == "ACTIVE"
     assert loan["contract"]["apr"] == "10.80" and loan["contract"]["dailyRate"] == "0.0300"
     # penalty: 1.5 x 10.80% = 16.20% would make 27% with interest; capped at 24% - 10.80%
-    assert (loan["contract"]["penaltyApr"], loan["contract"]["penaltyDailyRate"]) == ("13.20", "0.0367")
+    assert (loan["contract"]["penaltyApr"], loan["contract"]["penaltyDailyRate"]) == (
+        "13.20",
+        "0.0367",
+    )
     assert len(loan["schedule"]) == 6 and loan["schedule"][0]["dueDate"] == "2026-04-02"
     assert sum(Decimal(i["principal"]) for i in loan["schedule"]) == Decimal("6000.00")
-    assert loan["outstanding"]["principal"] == "6000.00" and loan["outstanding"]["interest"] == "0.00"
+    assert (
+        loan["outstanding"]["principal"] == "6000.00" and loan["outstanding"]["interest"] == "0.00"
+    )
     assert loan["nextDue"]["date"] == "2026-04-02"
     line = get(client, container, "/v1/credit-line").json_body
     assert line["available"] == "14000.00" and line["drawn"] == "6000.00" and line["apr"] == "10.80"
-    assert [x["loanId"] for x in get(client, container, "/v1/loans").json_body["loans"]] == [loan_id]
+    assert [x["loanId"] for x in get(client, container, "/v1/loans").json_body["loans"]] == [
+        loan_id
+    ]
     assert container.rail.moved() == {"payout": 600_000, "collect": 0}
     assert books_clean(container)
 
@@ -174,10 +209,18 @@ def test_an_early_partial_repayment_pays_interest_to_that_day_and_restores_the_l
     # GIVEN 15 days later (¥6,000 x 10.80% / 360 x 15 = ¥27.00 of interest)
     clock.today = date(2026, 3, 17)
     quote = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body
-    assert quote == {"loanId": loan_id, "date": "2026-03-17", "payoff": "6027.00", "principal": "6000.00",
-                     "interest": "27.00", "penalty": "0.00"}
+    assert quote == {
+        "loanId": loan_id,
+        "date": "2026-03-17",
+        "payoff": "6027.00",
+        "principal": "6000.00",
+        "interest": "27.00",
+        "penalty": "0.00",
+    }
     # WHEN ¥1,027 is repaid
-    r = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1027.00"}, "repay-000001")
+    r = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1027.00"}, "repay-000001"
+    )
     assert r.status_code == 202, r.body
     rep_id = r.json_body["repaymentId"]
     pending = get(client, container, f"/v1/loans/{loan_id}/repayments/{rep_id}").json_body
@@ -195,49 +238,91 @@ def test_an_early_partial_repayment_pays_interest_to_that_day_and_restores_the_l
     assert books_clean(container)
 
 
-def test_a_full_early_repayment_closes_the_loan(client: Client, container: wiring.Container, clock: Clock) -> None:
+def test_a_full_early_repayment_closes_the_loan(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
     open_line(container)
     loan_id = draw(client, container)
     run_workflows(container)
     clock.today = date(2026, 3, 12)
     payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
     assert payoff == "6018.00"
-    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-000002").status_code == 202
+    assert (
+        post(
+            client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-000002"
+        ).status_code
+        == 202
+    )
     run_workflows(container)
     loan = get(client, container, f"/v1/loans/{loan_id}").json_body
-    assert loan["status"] == "CLOSED" and loan["outstanding"]["payoff"] == "0.00" and loan["nextDue"] is None
+    assert (
+        loan["status"] == "CLOSED"
+        and loan["outstanding"]["payoff"] == "0.00"
+        and loan["nextDue"] is None
+    )
     assert get(client, container, "/v1/credit-line").json_body["available"] == "20000.00"
     assert books_clean(container)
 
 
-def test_overpayment_is_refused_up_front(client: Client, container: wiring.Container, clock: Clock) -> None:
+def test_overpayment_is_refused_up_front(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
     open_line(container)
     loan_id = draw(client, container)
     run_workflows(container)
-    r = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "6000.01"}, "repay-000003")
+    r = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "6000.01"}, "repay-000003"
+    )
     assert r.status_code == 422 and r.json_body["field"] == "amount"
     # A repayment under way counts: two that together exceed the payoff are not both accepted.
-    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "4000.00"}, "repay-000004").status_code == 202
-    r = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "2000.01"}, "repay-000005")
+    assert (
+        post(
+            client,
+            container,
+            f"/v1/loans/{loan_id}/repayments",
+            {"amount": "4000.00"},
+            "repay-000004",
+        ).status_code
+        == 202
+    )
+    r = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "2000.01"}, "repay-000005"
+    )
     assert r.status_code == 422 and r.json_body["field"] == "amount"
     assert container.workflows.started[-1][2]["repaymentId"]  # only the first started
     assert len(container.workflows.started) == 1
 
 
-def test_a_draw_above_the_available_line_is_refused_up_front(client: Client, container: wiring.Container) -> None:
+def test_a_draw_above_the_available_line_is_refused_up_front(
+    client: Client, container: wiring.Container
+) -> None:
     open_line(container)
-    r = post(client, container, "/v1/loans", {"amount": "20000.01", "termMonths": 6, "method": "equal-principal"}, "draw-0000002")
+    r = post(
+        client,
+        container,
+        "/v1/loans",
+        {"amount": "20000.01", "termMonths": 6, "method": "equal-principal"},
+        "draw-0000002",
+    )
     assert r.status_code == 422 and r.json_body["field"] == "amount"
     assert not container.workflows.started
 
 
 def test_no_line_no_draw(client: Client, container: wiring.Container) -> None:
-    r = post(client, container, "/v1/loans", {"amount": "100.00", "termMonths": 3, "method": "equal-principal"}, "draw-0000003")
+    r = post(
+        client,
+        container,
+        "/v1/loans",
+        {"amount": "100.00", "termMonths": 3, "method": "equal-principal"},
+        "draw-0000003",
+    )
     assert r.status_code == 409
     assert get(client, container, "/v1/credit-line").status_code == 404
 
 
-def test_a_race_past_the_up_front_check_is_stopped_by_the_reservation(client: Client, container: wiring.Container) -> None:
+def test_a_race_past_the_up_front_check_is_stopped_by_the_reservation(
+    client: Client, container: wiring.Container
+) -> None:
     # Two draws of ¥15,000 both pass the check (nothing reserved yet); the workflow lends one.
     open_line(container)
     a = draw(client, container, "15000.00", key="draw-race-01")
@@ -245,8 +330,11 @@ def test_a_race_past_the_up_front_check_is_stopped_by_the_reservation(client: Cl
     run_workflows(container)
     statuses = sorted(get(client, container, f"/v1/loans/{x}").json_body["status"] for x in (a, b))
     assert statuses == ["ACTIVE", "FAILED"]
-    failed = next(get(client, container, f"/v1/loans/{x}").json_body for x in (a, b)
-                  if get(client, container, f"/v1/loans/{x}").json_body["status"] == "FAILED")
+    failed = next(
+        get(client, container, f"/v1/loans/{x}").json_body
+        for x in (a, b)
+        if get(client, container, f"/v1/loans/{x}").json_body["status"] == "FAILED"
+    )
     assert failed["failure"]["code"] == "DRAW_EXCEEDS_LINE"
     assert get(client, container, "/v1/credit-line").json_body["available"] == "5000.00"
     assert books_clean(container)
@@ -278,8 +366,18 @@ def test_another_users_loan_is_not_found(client: Client, container: wiring.Conta
     loan_id = draw(client, container)
     run_workflows(container)
     assert get(client, container, f"/v1/loans/{loan_id}", user="user-2").status_code == 404
-    assert get(client, container, f"/v1/loans/{loan_id}/payoff-quote", user="user-2").status_code == 404
-    r = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1.00"}, "repay-000006", user="user-2")
+    assert (
+        get(client, container, f"/v1/loans/{loan_id}/payoff-quote", user="user-2").status_code
+        == 404
+    )
+    r = post(
+        client,
+        container,
+        f"/v1/loans/{loan_id}/repayments",
+        {"amount": "1.00"},
+        "repay-000006",
+        user="user-2",
+    )
     assert r.status_code == 404
     assert get(client, container, "/v1/loans", user="user-2").json_body == {"loans": []}
     assert get(client, container, "/v1/loans/loan_nope").status_code == 404
@@ -296,11 +394,16 @@ def test_another_users_loan_is_not_found(client: Client, container: wiring.Conta
         ({"amount": "100.00", "termMonths": 37, "method": "equal-installment"}, "termMonths"),
         ({"amount": "100.00", "termMonths": 6, "method": "balloon"}, "method"),
         ({"amount": "100.00", "termMonths": 6}, "method"),
-        ({"amount": "100.00", "termMonths": 6, "method": "equal-installment", "apr": "0.01"}, "apr"),
+        (
+            {"amount": "100.00", "termMonths": 6, "method": "equal-installment", "apr": "0.01"},
+            "apr",
+        ),
         ("{nope", "body"),
     ],
 )
-def test_bad_draw_requests_name_the_field(client: Client, container: wiring.Container, body: Any, field: str) -> None:
+def test_bad_draw_requests_name_the_field(
+    client: Client, container: wiring.Container, body: Any, field: str
+) -> None:
     open_line(container)
     r = post(client, container, "/v1/loans", body, "draw-bad-0001")
     assert r.status_code == 400, r.body
@@ -309,13 +412,28 @@ def test_bad_draw_requests_name_the_field(client: Client, container: wiring.Cont
 
 def test_idempotency_key_is_required(client: Client, container: wiring.Container) -> None:
     open_line(container)
-    r = client.http.post("/v1/loans", headers=auth(container), body=json.dumps({"amount": "100.00", "termMonths": 6, "method": "equal-installment"}))
+    r = client.http.post(
+        "/v1/loans",
+        headers=auth(container),
+        body=json.dumps({"amount": "100.00", "termMonths": 6, "method": "equal-installment"}),
+    )
     assert r.status_code == 400 and r.json_body["field"] == "Idempotency-Key"
 
 
-@pytest.mark.parametrize(("query", "status"), [("?date=2026-13-01", 400), ("?date=yesterday", 400), ("?date=2026-03-01", 400),
-                                               ("?date=20260402", 400), ("?date=2026-W14-4", 400), ("?date=2026-04-02", 200)])
-def test_payoff_quote_dates(client: Client, container: wiring.Container, query: str, status: int) -> None:
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("?date=2026-13-01", 400),
+        ("?date=yesterday", 400),
+        ("?date=2026-03-01", 400),
+        ("?date=20260402", 400),
+        ("?date=2026-W14-4", 400),
+        ("?date=2026-04-02", 200),
+    ],
+)
+def test_payoff_quote_dates(
+    client: Client, container: wiring.Container, query: str, status: int
+) -> None:
     open_line(container)
     loan_id = draw(client, container)
     run_workflows(container)
@@ -325,9 +443,18 @@ def test_payoff_quote_dates(client: Client, container: wiring.Container, query: 
         assert r.json_body["field"] == "date"
 
 
-@pytest.mark.parametrize(("body", "field"), [({"amount": "0.00"}, "amount"), ({"amount": "1.005"}, "amount"),
-                                             ({"amount": "1.00", "extra": 1}, "extra"), ({}, "amount")])
-def test_bad_repayments_name_the_field(client: Client, container: wiring.Container, body: Any, field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"amount": "0.00"}, "amount"),
+        ({"amount": "1.005"}, "amount"),
+        ({"amount": "1.00", "extra": 1}, "extra"),
+        ({}, "amount"),
+    ],
+)
+def test_bad_repayments_name_the_field(
+    client: Client, container: wiring.Container, body: Any, field: str
+) -> None:
     open_line(container)
     loan_id = draw(client, container)
     run_workflows(container)
@@ -338,35 +465,60 @@ def test_bad_repayments_name_the_field(client: Client, container: wiring.Contain
 def test_a_pending_loan_cannot_be_repaid(client: Client, container: wiring.Container) -> None:
     open_line(container)
     loan_id = draw(client, container)
-    r = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1.00"}, "repay-000007")
+    r = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1.00"}, "repay-000007"
+    )
     assert r.status_code == 409
 
 
-def test_accepting_an_offer_shows_the_line_in_yuan_and_percent(client: Client, container: wiring.Container) -> None:
+def test_accepting_an_offer_shows_the_line_in_yuan_and_percent(
+    client: Client, container: wiring.Container
+) -> None:
     open_line(container, apr="0.1825")
     line = get(client, container, "/v1/credit-line").json_body
-    assert line == {"creditLimit": "20000.00", "available": "20000.00", "drawn": "0.00", "apr": "18.25",
-                    "dailyRate": "0.0507", "grade": "B", "status": "ACTIVE", "applicationId": "app-user-1"}
+    assert line == {
+        "creditLimit": "20000.00",
+        "available": "20000.00",
+        "drawn": "0.00",
+        "apr": "18.25",
+        "dailyRate": "0.0507",
+        "grade": "B",
+        "status": "ACTIVE",
+        "applicationId": "app-user-1",
+    }
 
 
 def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
     client: Client, container: wiring.Container
 ) -> None:
     from chalicelib.applications.records import Offer, Status
-
     from tests.api.test_origination_api import application_body, new_document, post_application
 
     # GIVEN an application the workflow approved with a ¥20,000 line at 10.80%
-    app_id = post_application(client, container, application_body(new_document(client, container))).json_body["applicationId"]
-    container.applications.move(app_id, Status.APPROVED, "2026-03-01T00:00:00.000Z",
-                                offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"))
+    app_id = post_application(
+        client, container, application_body(new_document(client, container))
+    ).json_body["applicationId"]
+    container.applications.move(
+        app_id,
+        Status.APPROVED,
+        "2026-03-01T00:00:00.000Z",
+        offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"),
+    )
     # WHEN it is accepted (twice: a retried tap)
     first = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
     again = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
     # THEN one line opens, shown in yuan and percent, and a draw lands on it
     assert first.status_code == 201 and again.json_body == first.json_body
-    assert first.json_body == {"creditLimit": "20000.00", "available": "20000.00", "drawn": "0.00", "apr": "10.80",
-                               "dailyRate": "0.0300", "grade": "B", "status": "ACTIVE", "applicationId": app_id}
+    assert first.json_body == {
+        "creditLimit": "20000.00",
+        "available": "20000.00",
+        "drawn": "0.00",
+        "apr": "10.80",
+        "dailyRate": "0.0300",
+        "grade": "B",
+        "status": "ACTIVE",
+        "applicationId": app_id,
+    }
     container.workflows.started.clear()
     loan_id = draw(client, container)
     run_workflows(container)
@@ -376,35 +528,49 @@ def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
 
 def _approved(client: Client, container: wiring.Container, limit_fen: int = 2_000_000) -> str:
     from chalicelib.applications.records import Offer, Status
-
     from tests.api.test_origination_api import application_body, new_document, post_application
 
     body = application_body(new_document(client, container))
     app_id = post_application(client, container, body).json_body["applicationId"]
-    container.applications.move(app_id, Status.APPROVED, "2026-03-01T00:00:00.000Z",
-                                offer=Offer("B", "0.1080", "0.0003", limit_fen, "2099-01-01T00:00:00.000Z"))
+    container.applications.move(
+        app_id,
+        Status.APPROVED,
+        "2026-03-01T00:00:00.000Z",
+        offer=Offer("B", "0.1080", "0.0003", limit_fen, "2099-01-01T00:00:00.000Z"),
+    )
     return app_id
 
 
-def test_an_accept_refused_for_a_second_line_leaves_that_offer_unaccepted(client: Client, container: wiring.Container) -> None:
+def test_an_accept_refused_for_a_second_line_leaves_that_offer_unaccepted(
+    client: Client, container: wiring.Container
+) -> None:
     from chalicelib.applications.records import Offer, Status
-
     from tests.unit.test_application_repository_contract import make_app
 
     # GIVEN a user whose line came from one offer, and a second approved offer (written straight
     # to the store: submissions are one at a time now, but data from before that rule remains)
     first = _approved(client, container)
-    assert client.http.post(f"/v1/applications/{first}/accept", headers=auth(container)).status_code == 201
+    assert (
+        client.http.post(f"/v1/applications/{first}/accept", headers=auth(container)).status_code
+        == 201
+    )
     app, pii = make_app("user-1", "2026-03-01T00:00:01.000Z")
     container.applications.create(app, pii, after=first)
     second = app.application_id
-    container.applications.move(second, Status.APPROVED, "2026-03-01T00:00:02.000Z",
-                                offer=Offer("B", "0.1080", "0.0003", 5_400_000, "2099-01-01T00:00:00.000Z"))
+    container.applications.move(
+        second,
+        Status.APPROVED,
+        "2026-03-01T00:00:02.000Z",
+        offer=Offer("B", "0.1080", "0.0003", 5_400_000, "2099-01-01T00:00:00.000Z"),
+    )
     # WHEN the second is accepted
     r = client.http.post(f"/v1/applications/{second}/accept", headers=auth(container))
     # THEN it is refused, and still shows as not accepted; the line is the first one
     assert r.status_code == 409 and first in r.json_body["detail"]
-    listed = {a["applicationId"]: a for a in get(client, container, "/v1/applications").json_body["applications"]}
+    listed = {
+        a["applicationId"]: a
+        for a in get(client, container, "/v1/applications").json_body["applications"]
+    }
     assert listed[second]["accepted"] is False and listed[first]["accepted"] is True
     assert get(client, container, "/v1/credit-line").json_body["creditLimit"] == "20000.00"
 
@@ -431,7 +597,11 @@ class _SyncFirstCall:
     def __init__(self, fn: Any, parties: int) -> None:
         import threading
 
-        self.fn, self.barrier, self.local = fn, threading.Barrier(parties, timeout=2), threading.local()
+        self.fn, self.barrier, self.local = (
+            fn,
+            threading.Barrier(parties, timeout=2),
+            threading.local(),
+        )
 
     def __call__(self, *a: Any, **kw: Any) -> Any:
         import threading
@@ -462,7 +632,9 @@ def test_parallel_payoffs_are_admitted_once_and_collected_once(
     payoff = c.borrowing.payoff_quote("user-1", loan_id, None)["payoff"]
     # WHEN four payoffs of P arrive at once (each reads the loan before any writes)
     monkeypatch.setattr(c.loans, "get", _SyncFirstCall(c.loans.get, 4))
-    monkeypatch.setattr(c.money_requests, "repayments", _SyncFirstCall(c.money_requests.repayments, 4))
+    monkeypatch.setattr(
+        c.money_requests, "repayments", _SyncFirstCall(c.money_requests.repayments, 4)
+    )
 
     def repay(_: int) -> int:
         try:
@@ -492,18 +664,33 @@ def test_a_failed_repayment_gives_its_reservation_back(
     loan_id = draw(client, container)
     run_workflows(container)
     payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
-    first = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-01")
+    first = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-01"
+    )
     assert first.status_code == 202
     # while it is in flight, nothing more can be admitted
-    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "0.01"}, "repay-fail-02").status_code == 422
+    assert (
+        post(
+            client,
+            container,
+            f"/v1/loans/{loan_id}/repayments",
+            {"amount": "0.01"},
+            "repay-fail-02",
+        ).status_code
+        == 422
+    )
     container.rail.faults = Faults(decline=1.0)
     run_workflows(container)
-    rep = get(client, container, f"/v1/loans/{loan_id}/repayments/{first.json_body['repaymentId']}").json_body
+    rep = get(
+        client, container, f"/v1/loans/{loan_id}/repayments/{first.json_body['repaymentId']}"
+    ).json_body
     assert rep["status"] == "FAILED" and rep["failure"]["code"] == "COLLECTION_DECLINED"
     assert container.loans.get(loan_id).reserved_fen == 0
     # THEN the whole payoff can be paid again, and it closes the loan
     container.rail.faults = Faults()
-    again = post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-03")
+    again = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-03"
+    )
     assert again.status_code == 202, again.json_body
     run_workflows(container)
     assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "CLOSED"
@@ -517,35 +704,85 @@ def test_after_a_prepayment_the_loan_shows_the_re_amortised_schedule(
     # GIVEN the tester's loan: ¥1,000.01 over 7 months, equal principal, at 10.80%
     clock.today = date(2026, 11, 29)
     open_line(container)
-    r = post(client, container, "/v1/loans", {"amount": "1000.01", "termMonths": 7, "method": "equal-principal"}, "draw-plan-001")
+    r = post(
+        client,
+        container,
+        "/v1/loans",
+        {"amount": "1000.01", "termMonths": 7, "method": "equal-principal"},
+        "draw-plan-001",
+    )
     loan_id = r.json_body["loanId"]
     run_workflows(container)
     before = get(client, container, f"/v1/loans/{loan_id}").json_body
-    assert before["schedule"][0] == {"n": 1, "dueDate": "2026-12-29", "status": "UPCOMING", "principal": "142.86",
-                                     "interest": "9.00", "total": "151.86", "paidPrincipal": "0.00",
-                                     "paidInterest": "0.00", "balance": "857.15"}
+    assert before["schedule"][0] == {
+        "n": 1,
+        "dueDate": "2026-12-29",
+        "status": "UPCOMING",
+        "principal": "142.86",
+        "interest": "9.00",
+        "total": "151.86",
+        "paidPrincipal": "0.00",
+        "paidInterest": "0.00",
+        "balance": "857.15",
+    }
     # WHEN ¥500 is repaid early
-    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "500.00"}, "repay-plan-01").status_code == 202
+    assert (
+        post(
+            client,
+            container,
+            f"/v1/loans/{loan_id}/repayments",
+            {"amount": "500.00"},
+            "repay-plan-01",
+        ).status_code
+        == 202
+    )
     run_workflows(container)
     loan = get(client, container, f"/v1/loans/{loan_id}").json_body
     quote = get(client, container, f"/v1/loans/{loan_id}/payoff-quote?date=2026-12-29").json_body
     # THEN the schedule is the plan from now on: it agrees with nextDue and with the quote
     row = loan["schedule"][0]
-    assert (row["dueDate"], row["principal"]) == (loan["nextDue"]["date"], loan["nextDue"]["principal"]) == ("2026-12-29", "71.43")
+    assert (
+        (row["dueDate"], row["principal"])
+        == (loan["nextDue"]["date"], loan["nextDue"]["principal"])
+        == ("2026-12-29", "71.43")
+    )
     assert row["interest"] == quote["interest"] == "4.50"
     assert row["balance"] == "428.58" and loan["schedule"][-1]["balance"] == "0.00"
-    assert sum(Decimal(x["principal"]) for x in loan["schedule"]) == Decimal(loan["outstanding"]["principal"]) == Decimal("500.01")
+    assert (
+        sum(Decimal(x["principal"]) for x in loan["schedule"])
+        == Decimal(loan["outstanding"]["principal"])
+        == Decimal("500.01")
+    )
     assert len(loan["schedule"]) == 7 and {x["status"] for x in loan["schedule"]} == {"UPCOMING"}
     # and the contract as signed is still there, under its own name
-    assert loan["contractSchedule"][0] == {"n": 1, "dueDate": "2026-12-29", "principal": "142.86", "interest": "9.00",
-                                           "total": "151.86", "balance": "857.15"}
+    assert loan["contractSchedule"][0] == {
+        "n": 1,
+        "dueDate": "2026-12-29",
+        "principal": "142.86",
+        "interest": "9.00",
+        "total": "151.86",
+        "balance": "857.15",
+    }
     # WHEN the first installment is paid on its day THEN its row says PAID, with what was paid
     clock.today = date(2026, 12, 29)
-    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": row["total"]}, "repay-plan-02").status_code == 202
+    assert (
+        post(
+            client,
+            container,
+            f"/v1/loans/{loan_id}/repayments",
+            {"amount": row["total"]},
+            "repay-plan-02",
+        ).status_code
+        == 202
+    )
     run_workflows(container)
     loan = get(client, container, f"/v1/loans/{loan_id}").json_body
     paid = loan["schedule"][0]
-    assert (paid["status"], paid["paidPrincipal"], paid["paidInterest"]) == ("PAID", "71.43", "4.50")
+    assert (paid["status"], paid["paidPrincipal"], paid["paidInterest"]) == (
+        "PAID",
+        "71.43",
+        "4.50",
+    )
     assert loan["schedule"][1]["principal"] == loan["nextDue"]["principal"]
     assert books_clean(container)
 
@@ -556,13 +793,32 @@ def test_after_a_prepayment_installments_are_level_and_after_payoff_rows_show_wh
     # GIVEN the tester's loan: ¥3,000 over 6 months at 10.80%, equal installment (all 515.97)
     clock.today = date(2026, 11, 29)
     open_line(container)
-    r = post(client, container, "/v1/loans", {"amount": "3000.00", "termMonths": 6, "method": "equal-installment"}, "draw-level-01")
+    r = post(
+        client,
+        container,
+        "/v1/loans",
+        {"amount": "3000.00", "termMonths": 6, "method": "equal-installment"},
+        "draw-level-01",
+    )
     loan_id = r.json_body["loanId"]
     run_workflows(container)
     before = get(client, container, f"/v1/loans/{loan_id}").json_body
-    assert {x["total"] for x in before["contractSchedule"]} == {x["total"] for x in before["schedule"]} == {"515.97"}
+    assert (
+        {x["total"] for x in before["contractSchedule"]}
+        == {x["total"] for x in before["schedule"]}
+        == {"515.97"}
+    )
     # WHEN ¥1,000 is repaid on the draw day (all principal)
-    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1000.00"}, "repay-level-1").status_code == 202
+    assert (
+        post(
+            client,
+            container,
+            f"/v1/loans/{loan_id}/repayments",
+            {"amount": "1000.00"},
+            "repay-level-1",
+        ).status_code
+        == 202
+    )
     run_workflows(container)
     loan = get(client, container, f"/v1/loans/{loan_id}").json_body
     assert loan["repayments"][0]["allocation"]["principal"] == "1000.00"
@@ -572,15 +828,30 @@ def test_after_a_prepayment_installments_are_level_and_after_payoff_rows_show_wh
     assert sum(Decimal(x["principal"]) for x in loan["schedule"]) == Decimal("2000.00")
     # and nextDue is row 1 of the plan, interest and total included, and the quote for its day agrees
     row = loan["schedule"][0]
-    quote = get(client, container, f"/v1/loans/{loan_id}/payoff-quote?date={row['dueDate']}").json_body
-    assert loan["nextDue"] == {"date": row["dueDate"], "principal": row["principal"], "interest": row["interest"],
-                               "total": row["total"]}
+    quote = get(
+        client, container, f"/v1/loans/{loan_id}/payoff-quote?date={row['dueDate']}"
+    ).json_body
+    assert loan["nextDue"] == {
+        "date": row["dueDate"],
+        "principal": row["principal"],
+        "interest": row["interest"],
+        "total": row["total"],
+    }
     assert quote["interest"] == row["interest"]
     assert books_clean(container)
     # WHEN the loan is paid off three weeks later
     clock.today = date(2026, 12, 20)
     payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
-    assert post(client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-level-2").status_code == 202
+    assert (
+        post(
+            client,
+            container,
+            f"/v1/loans/{loan_id}/repayments",
+            {"amount": payoff},
+            "repay-level-2",
+        ).status_code
+        == 202
+    )
     run_workflows(container)
     # THEN (that day and months later) every row says it is settled, with what settled it
     for today in (date(2026, 12, 20), date(2027, 4, 1)):
@@ -589,8 +860,15 @@ def test_after_a_prepayment_installments_are_level_and_after_payoff_rows_show_wh
         assert closed["status"] == "CLOSED" and closed["nextDue"] is None
         rows = closed["schedule"]
         assert {x["status"] for x in rows} <= {"PAID", "PREPAID"}
-        assert all(x["paidPrincipal"] == x["principal"] and x["paidInterest"] == x["interest"] for x in rows)
+        assert all(
+            x["paidPrincipal"] == x["principal"] and x["paidInterest"] == x["interest"]
+            for x in rows
+        )
         assert all(Decimal(x["paidPrincipal"]) > 0 for x in rows)
-        assert sum(Decimal(x["paidPrincipal"]) for x in rows) == Decimal(closed["paid"]["principal"]) == Decimal("3000.00")
+        assert (
+            sum(Decimal(x["paidPrincipal"]) for x in rows)
+            == Decimal(closed["paid"]["principal"])
+            == Decimal("3000.00")
+        )
         assert sum(Decimal(x["paidInterest"]) for x in rows) == Decimal(closed["paid"]["interest"])
     assert books_clean(container)

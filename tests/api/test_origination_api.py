@@ -44,12 +44,20 @@ def client(container: wiring.Container) -> Iterator[Client]:
 
 
 def auth(c: wiring.Container, user: str = "user-1", **extra: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_local_token(c.settings, user)}", "Content-Type": "application/json", **extra}
+    return {
+        "Authorization": f"Bearer {issue_local_token(c.settings, user)}",
+        "Content-Type": "application/json",
+        **extra,
+    }
 
 
-def new_document(client: Client, c: wiring.Container, user: str = "user-1", *, uploaded: bool = True) -> str:
+def new_document(
+    client: Client, c: wiring.Container, user: str = "user-1", *, uploaded: bool = True
+) -> str:
     """A document slot, and (unless told otherwise) its photo PUT to the upload URL."""
-    r = client.http.post("/v1/documents", headers=auth(c, user), body=json.dumps({"contentType": "image/jpeg"}))
+    r = client.http.post(
+        "/v1/documents", headers=auth(c, user), body=json.dumps({"contentType": "image/jpeg"})
+    )
     assert r.status_code == 201, r.body
     document_id = r.json_body["documentId"]
     if uploaded:
@@ -64,8 +72,15 @@ def application_body(document_id: str, **changes: Any) -> dict[str, Any]:
         "termMonths": 12,
         "purpose": "consumption",
         "declared": {
-            "name": "张三", "idNumber": "11010519900307001X", "phone": "13800138000", "employment": "employed",
-            "employmentYears": 5, "monthlyIncome": "12000.00", "housing": "rent", "dependants": 1, "city": "北京",
+            "name": "张三",
+            "idNumber": "11010519900307001X",
+            "phone": "13800138000",
+            "employment": "employed",
+            "employmentYears": 5,
+            "monthlyIncome": "12000.00",
+            "housing": "rent",
+            "dependants": 1,
+            "city": "北京",
             "residenceYears": 3,
         },
         "device": {"fingerprint": "dev-abcdef123", "ip": "10.1.2.3"},
@@ -76,33 +91,65 @@ def application_body(document_id: str, **changes: Any) -> dict[str, Any]:
     return body
 
 
-def post_application(client: Client, c: wiring.Container, body: Any, key: str = "key-0000001", user: str = "user-1") -> Any:
+def post_application(
+    client: Client, c: wiring.Container, body: Any, key: str = "key-0000001", user: str = "user-1"
+) -> Any:
     raw = body if isinstance(body, str) else json.dumps(body)
-    return client.http.post("/v1/applications", headers=auth(c, user, **{"Idempotency-Key": key}), body=raw)
+    return client.http.post(
+        "/v1/applications", headers=auth(c, user, **{"Idempotency-Key": key}), body=raw
+    )
 
 
 def test_no_token_or_a_bad_one_is_401(client: Client, container: wiring.Container) -> None:
     assert client.http.get("/v1/applications").status_code == 401
-    assert client.http.get("/v1/applications", headers={"Authorization": "Bearer nope"}).status_code == 401
-    forged = issue_local_token(container.settings.__class__(**{**container.settings.__dict__, "auth_local_key": "x" * 32}), "user-1")
-    assert client.http.get("/v1/applications", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    assert (
+        client.http.get("/v1/applications", headers={"Authorization": "Bearer nope"}).status_code
+        == 401
+    )
+    forged = issue_local_token(
+        container.settings.__class__(**{**container.settings.__dict__, "auth_local_key": "x" * 32}),
+        "user-1",
+    )
+    assert (
+        client.http.get(
+            "/v1/applications", headers={"Authorization": f"Bearer {forged}"}
+        ).status_code
+        == 401
+    )
     nobody = issue_local_token(container.settings, "")
-    assert client.http.get("/v1/applications", headers={"Authorization": f"Bearer {nobody}"}).status_code == 401
-    assert client.http.get("/v1/applications", headers={"Authorization": f"Basic {forged}"}).status_code == 401
+    assert (
+        client.http.get(
+            "/v1/applications", headers={"Authorization": f"Bearer {nobody}"}
+        ).status_code
+        == 401
+    )
+    assert (
+        client.http.get(
+            "/v1/applications", headers={"Authorization": f"Basic {forged}"}
+        ).status_code
+        == 401
+    )
 
 
 def test_the_auth_scheme_is_case_insensitive(client: Client, container: wiring.Container) -> None:
     token = issue_local_token(container.settings, "user-1")
-    assert client.http.get("/v1/applications", headers={"Authorization": f"bearer {token}"}).status_code == 200
+    assert (
+        client.http.get(
+            "/v1/applications", headers={"Authorization": f"bearer {token}"}
+        ).status_code
+        == 200
+    )
 
 
-def test_submit_starts_the_workflow_with_ids_only(client: Client, container: wiring.Container) -> None:
+def test_submit_starts_the_workflow_with_ids_only(
+    client: Client, container: wiring.Container
+) -> None:
     doc = new_document(client, container)
     r = post_application(client, container, application_body(doc))
     assert r.status_code == 202, r.body
     app_id = r.json_body["applicationId"]
     assert r.json_body["status"] == "PENDING"
-    (arn, name, payload), = container.workflows.started
+    ((_arn, name, payload),) = container.workflows.started
     assert name == app_id and payload == {"applicationId": app_id}
     got = client.http.get(f"/v1/applications/{app_id}", headers=auth(container))
     assert got.status_code == 200
@@ -110,7 +157,9 @@ def test_submit_starts_the_workflow_with_ids_only(client: Client, container: wir
     assert "张三" not in json.dumps(got.json_body)
 
 
-def test_a_repeated_idempotency_key_returns_the_first_response(client: Client, container: wiring.Container) -> None:
+def test_a_repeated_idempotency_key_returns_the_first_response(
+    client: Client, container: wiring.Container
+) -> None:
     doc = new_document(client, container)
     first = post_application(client, container, application_body(doc))
     again = post_application(client, container, application_body(doc))
@@ -120,12 +169,16 @@ def test_a_repeated_idempotency_key_returns_the_first_response(client: Client, c
     assert other.status_code == 422 and other.json_body["field"] == "Idempotency-Key"
 
 
-def test_another_users_application_is_not_found(client: Client, container: wiring.Container) -> None:
+def test_another_users_application_is_not_found(
+    client: Client, container: wiring.Container
+) -> None:
     doc = new_document(client, container)
     app_id = post_application(client, container, application_body(doc)).json_body["applicationId"]
     r = client.http.get(f"/v1/applications/{app_id}", headers=auth(container, "user-2"))
     assert r.status_code == 404
-    r = client.http.get(f"/v1/applications/{app_id}?waitSeconds=1", headers=auth(container, "user-2"))
+    r = client.http.get(
+        f"/v1/applications/{app_id}?waitSeconds=1", headers=auth(container, "user-2")
+    )
     assert r.status_code == 404
     # Nor can anyone apply with someone else's document.
     r = post_application(client, container, application_body(doc), key="key-0000002", user="user-2")
@@ -154,10 +207,16 @@ def test_another_users_application_is_not_found(client: Client, container: wirin
         ("BIG", None, 413),
     ],
 )
-def test_bad_input_gets_a_4xx_naming_the_field(client: Client, container: wiring.Container, raw: Any, field: str | None, status: int) -> None:
+def test_bad_input_gets_a_4xx_naming_the_field(
+    client: Client, container: wiring.Container, raw: Any, field: str | None, status: int
+) -> None:
     doc = new_document(client, container)
     body: Any = raw
-    if isinstance(raw, str) and raw.isupper() or (isinstance(raw, str) and ":" in raw and raw.split(":")[0].isupper()):
+    if (
+        (isinstance(raw, str)
+        and raw.isupper())
+        or (isinstance(raw, str) and ":" in raw and raw.split(":")[0].isupper())
+    ):
         b = application_body(doc)
         kind, _, value = raw.partition(":")
         if kind == "EXTRA":
@@ -228,26 +287,37 @@ def test_values_are_taken_exactly_as_documented_or_refused(
         '{"amount": Infinity}',
     ],
 )
-def test_bodies_python_cannot_or_should_not_parse_are_400_not_500(client: Client, container: wiring.Container, raw: str) -> None:
+def test_bodies_python_cannot_or_should_not_parse_are_400_not_500(
+    client: Client, container: wiring.Container, raw: str
+) -> None:
     r = post_application(client, container, raw)
     assert r.status_code == 400 and r.json_body["field"] == "body", r.body
 
 
-def test_applying_before_the_photo_is_uploaded_is_409_naming_the_document(client: Client, container: wiring.Container) -> None:
+def test_applying_before_the_photo_is_uploaded_is_409_naming_the_document(
+    client: Client, container: wiring.Container
+) -> None:
     doc = new_document(client, container, uploaded=False)
     r = post_application(client, container, application_body(doc))
     assert r.status_code == 409 and r.json_body["field"] == "documentId", r.body
-    assert container.workflows.started == [] and container.applications.list_for_user("user-1") == []
+    assert (
+        container.workflows.started == [] and container.applications.list_for_user("user-1") == []
+    )
     # once the photo lands, the same request goes through, even before OCR has read it
     container.blobs.objects[object_key(doc)] = b"\xff\xd8 a photo"
-    assert post_application(client, container, application_body(doc), key="key-0000002").status_code == 202
+    assert (
+        post_application(client, container, application_body(doc), key="key-0000002").status_code
+        == 202
+    )
 
 
 def test_one_application_at_a_time(client: Client, container: wiring.Container) -> None:
     from chalicelib.applications.records import Offer, Status
 
     def submit(key: str) -> Any:
-        return post_application(client, container, application_body(new_document(client, container)), key=key)
+        return post_application(
+            client, container, application_body(new_document(client, container)), key=key
+        )
 
     first = submit("one-at-a-time-1").json_body["applicationId"]
     # while it is being decided (PENDING, then IN_REVIEW)
@@ -255,42 +325,75 @@ def test_one_application_at_a_time(client: Client, container: wiring.Container) 
         if status:
             container.applications.move(first, status, "2026-03-01T00:00:00.000Z")
         r = submit("one-at-a-time-2")
-        assert r.status_code == 409 and first in r.json_body["detail"] and "being decided" in r.json_body["detail"]
+        assert (
+            r.status_code == 409
+            and first in r.json_body["detail"]
+            and "being decided" in r.json_body["detail"]
+        )
     # while its offer is open, and once it has expired
-    container.applications.move(first, Status.APPROVED, "2026-03-01T00:00:01.000Z",
-                                offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"))
+    container.applications.move(
+        first,
+        Status.APPROVED,
+        "2026-03-01T00:00:01.000Z",
+        offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"),
+    )
     r = submit("one-at-a-time-3")
     assert r.status_code == 409 and "offer open until 2099-01-01" in r.json_body["detail"]
-    container.applications._apps[first]["offer"]["expiresAt"] = "2020-01-01T00:00:00.000Z"  # the fake's item
+    container.applications._apps[first]["offer"]["expiresAt"] = (
+        "2020-01-01T00:00:00.000Z"  # the fake's item
+    )
     second = submit("one-at-a-time-4")
     assert second.status_code == 202, second.body
     # after a decline one may apply again; with a line, there is no need
-    container.applications.move(second.json_body["applicationId"], Status.DECLINED, "2026-03-01T00:00:02.000Z")
+    container.applications.move(
+        second.json_body["applicationId"], Status.DECLINED, "2026-03-01T00:00:02.000Z"
+    )
     third = submit("one-at-a-time-5").json_body["applicationId"]
-    container.applications.move(third, Status.APPROVED, "2026-03-01T00:00:03.000Z",
-                                offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"))
+    container.applications.move(
+        third,
+        Status.APPROVED,
+        "2026-03-01T00:00:03.000Z",
+        offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"),
+    )
     container.applications.mark_accepted(third, "2026-03-01T00:00:04.000Z")
     r = submit("one-at-a-time-6")
     assert r.status_code == 409 and "already have a credit line" in r.json_body["detail"]
     assert len(container.workflows.started) == 3
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
 def test_a_body_that_is_not_json_is_a_415_problem_naming_the_header(
     client: Client, container: wiring.Container, content_type: str
 ) -> None:
     body = json.dumps(application_body(new_document(client, container)))
-    headers = {**auth(container, **{"Idempotency-Key": "not-json-0001"}), "Content-Type": content_type}
+    headers = {
+        **auth(container, **{"Idempotency-Key": "not-json-0001"}),
+        "Content-Type": content_type,
+    }
     r = client.http.post("/v1/applications", headers=headers, body=body)
     assert r.status_code == 415 and r.headers["Content-Type"] == "application/problem+json", r.body
     assert r.json_body["field"] == "Content-Type" and container.workflows.started == []
     # JSON with a charset, or a JSON subtype, is JSON
     for ok in ("application/json; charset=utf-8", "application/merge-patch+json"):
-        headers = {**auth(container, **{"Idempotency-Key": f"json-{len(ok):08d}"}), "Content-Type": ok}
-        assert client.http.post("/v1/documents", headers=headers, body='{"contentType": "image/png"}').status_code == 201
+        headers = {
+            **auth(container, **{"Idempotency-Key": f"json-{len(ok):08d}"}),
+            "Content-Type": ok,
+        }
+        assert (
+            client.http.post(
+                "/v1/documents", headers=headers, body='{"contentType": "image/png"}'
+            ).status_code
+            == 201
+        )
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/v1/nope"), ("DELETE", "/v1/applications/app_x"), ("POST", "/v1/credit-line")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v1/nope"), ("DELETE", "/v1/applications/app_x"), ("POST", "/v1/credit-line")],
+)
 def test_a_path_or_method_no_route_takes_is_a_404_problem_that_echoes_no_token(
     client: Client, container: wiring.Container, method: str, path: str
 ) -> None:
@@ -303,19 +406,25 @@ def test_a_path_or_method_no_route_takes_is_a_404_problem_that_echoes_no_token(
 
 def test_missing_idempotency_key_is_400(client: Client, container: wiring.Container) -> None:
     doc = new_document(client, container)
-    r = client.http.post("/v1/applications", headers=auth(container), body=json.dumps(application_body(doc)))
+    r = client.http.post(
+        "/v1/applications", headers=auth(container), body=json.dumps(application_body(doc))
+    )
     assert r.status_code == 400 and r.json_body["field"] == "Idempotency-Key"
 
 
 @pytest.mark.parametrize("key", ["short", "x" * 65, "has space!", "ключ-ключ-ключ"])
-def test_a_malformed_idempotency_key_is_400(client: Client, container: wiring.Container, key: str) -> None:
+def test_a_malformed_idempotency_key_is_400(
+    client: Client, container: wiring.Container, key: str
+) -> None:
     # The rule the OpenAPI document states: 8-64 ASCII letters, digits, '-' or '_'.
     doc = new_document(client, container)
     r = post_application(client, container, application_body(doc), key=key)
     assert r.status_code == 400 and r.json_body["field"] == "Idempotency-Key", r.json_body
 
 
-def test_workflow_outage_is_a_503_and_a_visible_failed_application(client: Client, container: wiring.Container) -> None:
+def test_workflow_outage_is_a_503_and_a_visible_failed_application(
+    client: Client, container: wiring.Container
+) -> None:
     container.workflows.fail = True
     doc = new_document(client, container)
     r = post_application(client, container, application_body(doc))
@@ -333,7 +442,9 @@ def test_openapi_is_served_and_the_committed_copy_is_current(client: Client) -> 
     r = client.http.get("/v1/openapi.json")
     assert r.status_code == 200 and r.json_body["openapi"].startswith("3.")
     committed = json.loads((ROOT / "docs" / "openapi.json").read_text())
-    assert committed == json.loads(json.dumps(openapi_document())), "run: python -m chalicelib.openapi > docs/openapi.json"
+    assert committed == json.loads(json.dumps(openapi_document())), (
+        "run: python -m chalicelib.openapi > docs/openapi.json"
+    )
 
 
 def test_openapi_document_is_valid() -> None:
@@ -348,18 +459,25 @@ def test_document_status_is_the_owners_only(client: Client, container: wiring.Co
     doc = new_document(client, container)
     r = client.http.get(f"/v1/documents/{doc}", headers=auth(container))
     assert r.status_code == 200 and r.json_body["status"] == "AWAITING_UPLOAD"
-    assert client.http.get(f"/v1/documents/{doc}", headers=auth(container, "user-2")).status_code == 404
+    assert (
+        client.http.get(f"/v1/documents/{doc}", headers=auth(container, "user-2")).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("wait", ["abc", "-1", "21", "1e1", "inf", "NaN", "٣", " 5", "20.0001"])
-def test_a_bad_wait_is_400_naming_it(client: Client, container: wiring.Container, wait: str) -> None:
+def test_a_bad_wait_is_400_naming_it(
+    client: Client, container: wiring.Container, wait: str
+) -> None:
     doc = new_document(client, container)
     app_id = post_application(client, container, application_body(doc)).json_body["applicationId"]
     r = client.http.get(f"/v1/applications/{app_id}?waitSeconds={wait}", headers=auth(container))
     assert r.status_code == 400 and r.json_body["field"] == "waitSeconds"
 
 
-def test_a_long_poll_returns_when_the_status_moves(client: Client, container: wiring.Container) -> None:
+def test_a_long_poll_returns_when_the_status_moves(
+    client: Client, container: wiring.Container
+) -> None:
     import threading
     import time
 
@@ -367,7 +485,9 @@ def test_a_long_poll_returns_when_the_status_moves(client: Client, container: wi
 
     doc = new_document(client, container)
     app_id = post_application(client, container, application_body(doc)).json_body["applicationId"]
-    mover = threading.Timer(0.3, lambda: container.applications.move(app_id, Status.DECLINED, "t", reasons=()))
+    mover = threading.Timer(
+        0.3, lambda: container.applications.move(app_id, Status.DECLINED, "t", reasons=())
+    )
     mover.start()
     started = time.monotonic()
     r = client.http.get(f"/v1/applications/{app_id}?waitSeconds=5", headers=auth(container))
@@ -384,8 +504,16 @@ def _decide_in_process(c: wiring.Container, app_id: str, *, age: int = 33) -> No
 
     scorer = Scorer.load(ROOT / "models" / "german")
     steps = OriginationSteps(
-        applications=c.applications, documents=c.documents, verify=None, screen=None, fraud_input=None,  # type: ignore[arg-type]
-        bureau=SandboxBureau(), scorer=lambda: scorer, decide=decision.decide, price=pricing.price, pepper=b"pepper",
+        applications=c.applications,
+        documents=c.documents,
+        verify=None,
+        screen=None,
+        fraud_input=None,  # type: ignore[arg-type]
+        bureau=SandboxBureau(),
+        scorer=lambda: scorer,
+        decide=decision.decide,
+        price=pricing.price,
+        pepper=b"pepper",
     )
     c.applications.record_step(app_id, "identity", {"passed": True, "age": age, "reasons": []})
     c.applications.record_step(app_id, "fraud", {"decline": False, "review": False, "reasons": []})
@@ -402,13 +530,19 @@ def _assert_in_the_applicants_terms(texts: list[str]) -> None:
     assert texts
     for text in texts:
         # the model sees half the amount, and "radio/television" for consumption; age is no reason
-        assert "4000" not in text and "radio/television" not in text and not text.startswith("Age"), text
+        assert (
+            "4000" not in text and "radio/television" not in text and not text.startswith("Age")
+        ), text
         assert "张三" not in text and "11010519" not in text and "13800138000" not in text, text
 
 
 @pytest.mark.parametrize(
     ("sequence", "status"),
-    [(240, "DECLINED"), (1, "DECLINED"), (19, "IN_REVIEW")],  # sandbox bureau files for these ID numbers
+    [
+        (240, "DECLINED"),
+        (1, "DECLINED"),
+        (19, "IN_REVIEW"),
+    ],  # sandbox bureau files for these ID numbers
 )
 def test_reasons_quote_what_the_applicant_declared(
     client: Client, container: wiring.Container, sequence: int, status: str
@@ -419,8 +553,13 @@ def test_reasons_quote_what_the_applicant_declared(
 
     # GIVEN ¥8,000.00 requested for consumption
     doc = new_document(client, container)
-    declared = dict(application_body(doc)["declared"], idNumber=make_id_number("110105", dt.date(1993, 3, 7), sequence))
-    r = post_application(client, container, application_body(doc, amount="8000.00", declared=declared))
+    declared = dict(
+        application_body(doc)["declared"],
+        idNumber=make_id_number("110105", dt.date(1993, 3, 7), sequence),
+    )
+    r = post_application(
+        client, container, application_body(doc, amount="8000.00", declared=declared)
+    )
     assert r.status_code == 202, r.body
     app_id = r.json_body["applicationId"]
     # WHEN the workflow scores and decides it
@@ -436,7 +575,9 @@ def test_reasons_quote_what_the_applicant_declared(
         _assert_in_the_applicants_terms(list(by_code.values()))
     # AND so does the analyst
     ops = auth(container, "analyst-1")
-    ops["Authorization"] = f"Bearer {issue_local_token(container.settings, 'analyst-1', groups=('ops',))}"
+    ops["Authorization"] = (
+        f"Bearer {issue_local_token(container.settings, 'analyst-1', groups=('ops',))}"
+    )
     reviews = client.http.get("/v1/ops/reviews", headers=ops).json_body["reviews"]
     if status == "IN_REVIEW":
         (review,) = [x for x in reviews if x["applicationId"] == app_id]

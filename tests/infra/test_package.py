@@ -44,23 +44,36 @@ def package(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Package
         built = shared / "lambda-package.json"
         if built.exists():
             saved = json.loads(built.read_text())
-            return Package(Path(saved["template"]), Path(saved["zip_path"]), int(saved["unzipped_bytes"]))
+            return Package(
+                Path(saved["template"]), Path(saved["zip_path"]), int(saved["unzipped_bytes"])
+            )
         package = build()
-        built.write_text(json.dumps({"template": str(package.template), "zip_path": str(package.zip_path),
-                                     "unzipped_bytes": package.unzipped_bytes}))
+        built.write_text(
+            json.dumps(
+                {
+                    "template": str(package.template),
+                    "zip_path": str(package.zip_path),
+                    "unzipped_bytes": package.unzipped_bytes,
+                }
+            )
+        )
         return package
 
 
 @pytest.fixture(scope="session")
 def template(package: Package) -> dict[str, Any]:
-    return yaml.load(package.template.read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return yaml.load(package.template.read_text(), Loader=_CfnLoader)
 
 
 def test_the_lambda_package_fits_the_250_mb_limit(package: Package) -> None:
-    assert package.unzipped_bytes < LAMBDA_UNZIPPED_LIMIT, f"{package.unzipped_bytes / 2**20:.0f} MB unzipped"
+    assert package.unzipped_bytes < LAMBDA_UNZIPPED_LIMIT, (
+        f"{package.unzipped_bytes / 2**20:.0f} MB unzipped"
+    )
 
 
-def test_the_model_loads_and_scores_from_the_package_alone(package: Package, tmp_path: Path) -> None:
+def test_the_model_loads_and_scores_from_the_package_alone(
+    package: Package, tmp_path: Path
+) -> None:
     """Lambda's view: only the package on sys.path (no site-packages), its pinned numpy/joblib."""
     with zipfile.ZipFile(package.zip_path) as z:
         z.extractall(tmp_path)
@@ -74,14 +87,23 @@ def test_the_model_loads_and_scores_from_the_package_alone(package: Package, tmp
         "f = {k: (v[0] if isinstance(v, list) else 30) for k, v in s.feature_spec.items()};"
         "r = s.score(f); print(json.dumps({'numpy': numpy.__version__, 'pd': r.pd, 'grade': r.grade}))"
     )
-    out = subprocess.run([sys.executable, "-S", "-I", "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-S", "-I", "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert 0 < result["pd"] < 1 and result["grade"] in {"A", "B", "C", "D", "E"}
 
 
 def test_the_template_lints_clean(package: Package) -> None:
-    out = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(package.template)], capture_output=True, text=True)
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), str(package.template)],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -106,7 +128,9 @@ def _translate(template: dict[str, Any]) -> dict[str, Any]:
 
     class Policies:
         def load(self) -> dict[str, str]:
-            return {"AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
+            return {
+                "AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+            }
 
     return transform(_as_packaged(template), {}, Policies())
 
@@ -127,10 +151,14 @@ def _split_api(cfn_template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
     return rest, api
 
 
-def test_every_resource_deploys_into_moto_cloudformation(template: dict[str, Any], package: Package) -> None:
+def test_every_resource_deploys_into_moto_cloudformation(
+    template: dict[str, Any], package: Package
+) -> None:
     cfn_template, api = _split_api(_translate(template))
     wanted = set(cfn_template["Resources"])
-    body = next(v["Properties"]["Body"] for v in api.values() if v["Type"] == "AWS::ApiGateway::RestApi")
+    body = next(
+        v["Properties"]["Body"] for v in api.values() if v["Type"] == "AWS::ApiGateway::RestApi"
+    )
     with mock_aws():
         # moto imports only OpenAPI 3 and chalice writes Swagger 2, so the API is checked as written:
         # every route of app.py is there, behind the JWT authorizer except the public document.
@@ -145,12 +173,21 @@ def test_every_resource_deploys_into_moto_cloudformation(template: dict[str, Any
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="weili-artifacts")
         s3.upload_file(str(package.zip_path), "weili-artifacts", "deployment.zip")
-        boto3.client("ssm", region_name="us-east-1").put_parameter(Name="/weili/pii-pepper", Value="p" * 32, Type="SecureString")
+        boto3.client("ssm", region_name="us-east-1").put_parameter(
+            Name="/weili/pii-pepper", Value="p" * 32, Type="SecureString"
+        )
         cfn = boto3.client("cloudformation", region_name="us-east-1")
-        cfn.create_stack(StackName="weili", TemplateBody=json.dumps(cfn_template), Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+        cfn.create_stack(
+            StackName="weili",
+            TemplateBody=json.dumps(cfn_template),
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+        )
         stack = cfn.describe_stacks(StackName="weili")["Stacks"][0]
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
-        found = {r["LogicalResourceId"]: r for r in cfn.list_stack_resources(StackName="weili")["StackResourceSummaries"]}
+        found = {
+            r["LogicalResourceId"]: r
+            for r in cfn.list_stack_resources(StackName="weili")["StackResourceSummaries"]
+        }
         assert wanted - set(found) == set()
         sfn = boto3.client("stepfunctions", region_name="us-east-1")
         machines = {m["name"] for m in sfn.list_state_machines()["stateMachines"]}
@@ -167,7 +204,11 @@ IAM_FOR_CALL = {
     "put_item": ["dynamodb:PutItem"],
     "update_item": ["dynamodb:UpdateItem"],
     "delete_item": ["dynamodb:DeleteItem"],
-    "transact_write_items": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
+    "transact_write_items": [
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:ConditionCheckItem",
+    ],
     "get_object": ["s3:GetObject"],
     "head_object": ["s3:GetObject", "s3:ListBucket"],
     "generate_presigned_url": ["s3:PutObject"],
@@ -176,14 +217,28 @@ IAM_FOR_CALL = {
 }
 
 
-def test_the_functions_role_grants_every_call_the_adapters_make_and_no_more(template: dict[str, Any]) -> None:
+def test_the_functions_role_grants_every_call_the_adapters_make_and_no_more(
+    template: dict[str, Any],
+) -> None:
     import re
 
     source = "\n".join(p.read_text() for p in (ROOT / "functions" / "chalicelib").rglob("*.py"))
-    calls = set(re.findall(r"\.(" + "|".join(IAM_FOR_CALL) + r"|scan|batch_write_item|invoke|publish)\(", source))
-    assert calls - set(IAM_FOR_CALL) == {"scan"}, "a new AWS call: add it to IAM_FOR_CALL and infra/resources.yaml"
-    statements = template["Resources"]["DefaultRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    granted = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    calls = set(
+        re.findall(
+            r"\.(" + "|".join(IAM_FOR_CALL) + r"|scan|batch_write_item|invoke|publish)\(", source
+        )
+    )
+    assert calls - set(IAM_FOR_CALL) == {"scan"}, (
+        "a new AWS call: add it to IAM_FOR_CALL and infra/resources.yaml"
+    )
+    statements = template["Resources"]["DefaultRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"
+    ]["Statement"]
+    granted = {
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
     needed = {a for c in calls - {"scan"} for a in IAM_FOR_CALL[c]}
     assert needed <= granted, f"missing: {sorted(needed - granted)}"
     assert granted - needed <= {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
@@ -191,14 +246,23 @@ def test_the_functions_role_grants_every_call_the_adapters_make_and_no_more(temp
     assert [s["Action"] for s in statements if s["Resource"] == "*"] == ["states:SendTaskSuccess"]
 
 
-def test_a_path_or_method_no_route_takes_is_the_same_404_problem_on_aws_as_locally(template: dict[str, Any]) -> None:
+def test_a_path_or_method_no_route_takes_is_the_same_404_problem_on_aws_as_locally(
+    template: dict[str, Any],
+) -> None:
     from localcloud.api_semantics import no_route_body
 
     cfn = _translate(template)
     api = next(r for r in cfn["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi")
-    answer = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    answer = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"][
+        "MISSING_AUTHENTICATION_TOKEN"
+    ]
     assert answer["statusCode"] == "404"
-    assert answer["responseParameters"] == {"gatewayresponse.header.Content-Type": "'application/problem+json'"}
-    rendered = answer["responseTemplates"]["application/json"].replace("$context.httpMethod", "DELETE").replace(
-        "$context.path", "/v1/nope")
+    assert answer["responseParameters"] == {
+        "gatewayresponse.header.Content-Type": "'application/problem+json'"
+    }
+    rendered = (
+        answer["responseTemplates"]["application/json"]
+        .replace("$context.httpMethod", "DELETE")
+        .replace("$context.path", "/v1/nope")
+    )
     assert json.loads(rendered) == json.loads(no_route_body("DELETE", "/v1/nope"))

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+
 from chalicelib.kyc.idnumber import check_id_number
 
 idcard = pytest.importorskip("demo.idcard")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from stdnum.cn import ric
+
 from chalicelib.kyc.idnumber import (
     AGE,
     ID_INVALID,
@@ -13,7 +15,6 @@ from chalicelib.kyc.idnumber import (
     make_id_number,
     normalise_id_number,
 )
-from stdnum.cn import ric
 
 TODAY = dt.date(2026, 11, 28)
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
+
 from chalicelib.kyc.fields import ExtractedFields
 from chalicelib.kyc.idnumber import make_id_number
 from chalicelib.kyc.services import verify_identity

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import cache
 
 import pytest
+
 from chalicelib.kyc.fakes import ScriptedOcrEngine, line
 from chalicelib.kyc.fields import ExtractedFields
 from chalicelib.kyc.ports import OcrEngine

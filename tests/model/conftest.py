@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from creditmodel.cli import train_main
 from model_helpers import GERMAN_CSV, train_args
+
+from creditmodel.cli import train_main
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from chalicelib.scoring import Scorer, drift_report
 from creditmodel.cli import drift_main, score_main
 

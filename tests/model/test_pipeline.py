@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from model_helpers import GERMAN_CSV, PROTECTED, train_args
+
 from chalicelib.scoring import Scorer
 from creditmodel.cli import train_main
 from creditmodel.model import ModelConfig
 from creditmodel.train import TrainConfig, train
-from model_helpers import GERMAN_CSV, PROTECTED, train_args
 
 pytestmark = pytest.mark.slow
 

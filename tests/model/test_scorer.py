@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from model_helpers import REPO
+
 from chalicelib.reasons import Reason
 from chalicelib.scoring import Scorer, ScoreResult
-from model_helpers import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +35,11 @@ def test_bad_checking_status_is_a_reason(scorer: Scorer, german_df: pd.DataFrame
     codes = [r.code for r in result.reasons]
     assert "CHECKING_ACCOUNT" in codes
     text = result.reasons[codes.index("CHECKING_ACCOUNT")].text
-    assert "checking account" in text.lower() and "(overdrawn current account)" in text and "DM" not in text
+    assert (
+        "checking account" in text.lower()
+        and "(overdrawn current account)" in text
+        and "DM" not in text
+    )
     assert scorer.score(best_row).pd < result.pd
 
 
@@ -43,7 +48,9 @@ def test_every_category_an_applicant_can_read_is_in_plain_words() -> None:
 
     for values in c.CATEGORICAL.values():
         for value in values:
-            assert "DM" not in c.PLAIN.get(value, value) and "..." not in c.PLAIN.get(value, value), value
+            assert "DM" not in c.PLAIN.get(value, value) and "..." not in c.PLAIN.get(
+                value, value
+            ), value
 
 
 def test_reasons_are_deterministic_and_bounded(scorer: Scorer, german_df: pd.DataFrame) -> None:
@@ -56,7 +63,9 @@ def test_reasons_are_deterministic_and_bounded(scorer: Scorer, german_df: pd.Dat
         assert all(isinstance(r, Reason) and r.text for r in a.reasons)
 
 
-def test_age_is_never_a_reason_though_it_counts_in_the_score(scorer: Scorer, german_df: pd.DataFrame) -> None:
+def test_age_is_never_a_reason_though_it_counts_in_the_score(
+    scorer: Scorer, german_df: pd.DataFrame
+) -> None:
     # Fair lending: age is a model input but is never told to an applicant as a reason.
     row = _row(german_df, 0)
     ages = [scorer.score(dict(row, **{"age.in.years": a})) for a in (19, 30, 40, 70)]

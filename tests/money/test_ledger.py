@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from chalicelib.ledger import entries as le
 from chalicelib.ledger.check import check_ledger_items
 from chalicelib.ledger.dynamo import check_ledger, put_entry_tx

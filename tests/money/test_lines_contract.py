@@ -6,6 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.ledger.dynamo import check_ledger
 from chalicelib.ledger.entries import balances, line_available, line_commitment, line_drawn

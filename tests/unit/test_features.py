@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.bureau.sandbox import sandbox_report
-from chalicelib.origination.features import JOB, PROPERTY, PURPOSE, HOUSING, model_features
+from chalicelib.origination.features import HOUSING, JOB, PROPERTY, PURPOSE, model_features
 from chalicelib.scoring import Scorer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,13 +22,23 @@ def scorer() -> Scorer:
 def test_every_feature_is_one_the_model_knows(scorer: Scorer, seed: int) -> None:
     employment = list(JOB)[seed % len(JOB)]
     profile = {
-        "employment": employment, "employmentYears": seed % 12, "monthlyIncomeFen": 500_000 + seed * 100_000,
-        "housing": list(HOUSING)[seed % 3], "dependants": seed % 4, "residenceYears": seed % 9,
+        "employment": employment,
+        "employmentYears": seed % 12,
+        "monthlyIncomeFen": 500_000 + seed * 100_000,
+        "housing": list(HOUSING)[seed % 3],
+        "dependants": seed % 4,
+        "residenceYears": seed % 9,
         "property": list(PROPERTY)[seed % 4],
     }
     report = sandbox_report(f"1101051990030700{seed:02d}", "t")
-    features = model_features(amount_fen=100_000 * (seed + 1), term_months=1 + seed % 36, purpose=list(PURPOSE)[seed % len(PURPOSE)],
-                              profile=profile, age=20 + seed, bureau=report.model_features())
+    features = model_features(
+        amount_fen=100_000 * (seed + 1),
+        term_months=1 + seed % 36,
+        purpose=list(PURPOSE)[seed % len(PURPOSE)],
+        profile=profile,
+        age=20 + seed,
+        bureau=report.model_features(),
+    )
     spec = scorer.feature_spec
     assert set(features) == set(spec)
     for name, allowed in spec.items():

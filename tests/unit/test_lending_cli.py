@@ -14,8 +14,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_schedule_prints_the_json_the_issue_specifies(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["schedule", "--principal", "10000", "--apr", "12", "--months", "6", "--method", "equal-installment",
-                 "--start", "2024-01-15"])
+    code = main(
+        [
+            "schedule",
+            "--principal",
+            "10000",
+            "--apr",
+            "12",
+            "--months",
+            "6",
+            "--method",
+            "equal-installment",
+            "--start",
+            "2024-01-15",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert len(out["installments"]) == 6
@@ -32,7 +45,21 @@ def test_model_score_runs_through_the_lending_command(tmp_path: Path) -> None:
         w.writeheader()
         w.writerows(rows)
     out = tmp_path / "scored.csv"
-    assert main(["model", "score", "--model", str(ROOT / "models" / "german"), "--data", str(data), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "model",
+                "score",
+                "--model",
+                str(ROOT / "models" / "german"),
+                "--data",
+                str(data),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     scored = list(csv.DictReader(out.open()))
     assert len(scored) == 5 and all(0 < float(r["pd"]) < 1 for r in scored)
 
@@ -45,15 +72,19 @@ def test_token_needs_a_running_cloud(tmp_path: Path, monkeypatch: pytest.MonkeyP
         main(["token", "alice"])
 
 
-def test_sample_gives_a_photo_and_an_application_of_the_same_person(capsys: pytest.CaptureFixture[str]) -> None:
+def test_sample_gives_a_photo_and_an_application_of_the_same_person(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from chalicelib.api.models import ApplicationRequest
-
     from lending_cli.sample import applicant
 
     assert main(["sample", "application", "doc_0000000000000000000000000a", "--seed", "7000"]) == 0
     body = json.loads(capsys.readouterr().out)
     ApplicationRequest.model_validate(body)  # what the API takes, exactly
     a = applicant("good", 7000)
-    assert body["declared"]["idNumber"] == a.person.id_number and body["declared"]["name"] == a.person.name  # type: ignore[attr-defined]
+    assert (
+        body["declared"]["idNumber"] == a.person.id_number
+        and body["declared"]["name"] == a.person.name
+    )  # type: ignore[attr-defined]
     assert a.photo()[:3] == b"\xff\xd8\xff"  # type: ignore[attr-defined]
     assert main(["sample", "application"]) == 2  # the document id is required

@@ -12,8 +12,15 @@ from localcloud import engine
 from localcloud.template import table_create_args
 
 ITEM = {
-    "PK": "APP#1", "SK": "APP", "n": 12, "f": "0.25", "flag": True, "nothing": None,
-    "nested": {"list": [1, "two", {"three": [3]}], "empty": {}}, "strings": {"a", "b"}, "numbers": {1, 2},
+    "PK": "APP#1",
+    "SK": "APP",
+    "n": 12,
+    "f": "0.25",
+    "flag": True,
+    "nothing": None,
+    "nested": {"list": [1, "two", {"three": [3]}], "empty": {}},
+    "strings": {"a", "b"},
+    "numbers": {1, 2},
     "blob": b"\x00\x01binary",
 }
 
@@ -25,10 +32,16 @@ def _read_all() -> dict:
         table.put_item(Item=ITEM)
         return {
             "get": table.get_item(Key={"PK": "APP#1", "SK": "APP"})["Item"],
-            "query": table.query(KeyConditionExpression=boto3.dynamodb.conditions.Key("PK").eq("APP#1"))["Items"],
-            "update": table.update_item(Key={"PK": "APP#1", "SK": "APP"}, UpdateExpression="SET #n = #n + :one",
-                                        ExpressionAttributeNames={"#n": "n"}, ExpressionAttributeValues={":one": 1},
-                                        ReturnValues="ALL_NEW")["Attributes"],
+            "query": table.query(
+                KeyConditionExpression=boto3.dynamodb.conditions.Key("PK").eq("APP#1")
+            )["Items"],
+            "update": table.update_item(
+                Key={"PK": "APP#1", "SK": "APP"},
+                UpdateExpression="SET #n = #n + :one",
+                ExpressionAttributeNames={"#n": "n"},
+                ExpressionAttributeValues={":one": 1},
+                ReturnValues="ALL_NEW",
+            )["Attributes"],
             "missing": table.get_item(Key={"PK": "nope", "SK": "APP"}).get("Item"),
         }
 
@@ -37,32 +50,59 @@ def test_fast_wire_format_reads_back_like_motos_serializer(monkeypatch: pytest.M
     from moto.dynamodb.responses import DynamoResult
 
     expected = _read_all()
-    monkeypatch.setattr(DynamoResult, "execute_result", DynamoResult.execute_result)  # restored after the test
+    monkeypatch.setattr(
+        DynamoResult, "execute_result", DynamoResult.execute_result
+    )  # restored after the test
     engine._patch_dynamodb_responses()
     assert _read_all() == expected
 
 
-def test_a_failed_transaction_leaves_nothing_behind_with_item_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_transaction_leaves_nothing_behind_with_item_snapshots(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from moto.dynamodb import models
 
     monkeypatch.setattr(models, "copy", models.copy)
-    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", models.DynamoDBBackend.transact_write_items)
+    monkeypatch.setattr(
+        models.DynamoDBBackend, "transact_write_items", models.DynamoDBBackend.transact_write_items
+    )
     engine._patch_dynamodb_transactions()
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(**table_create_args("t"))
         client.put_item(TableName="t", Item={"PK": {"S": "A"}, "SK": {"S": "1"}, "v": {"N": "1"}})
         with pytest.raises(client.exceptions.TransactionCanceledException):
-            client.transact_write_items(TransactItems=[
-                {"Update": {"TableName": "t", "Key": {"PK": {"S": "A"}, "SK": {"S": "1"}},
-                            "UpdateExpression": "SET v = :two", "ExpressionAttributeValues": {":two": {"N": "2"}}}},
-                {"Put": {"TableName": "t", "Item": {"PK": {"S": "B"}, "SK": {"S": "1"}}}},
-                {"Put": {"TableName": "t", "Item": {"PK": {"S": "A"}, "SK": {"S": "2"}},
-                         "ConditionExpression": "attribute_exists(PK)"}},
-            ])
-        assert client.get_item(TableName="t", Key={"PK": {"S": "A"}, "SK": {"S": "1"}})["Item"]["v"] == {"N": "1"}
-        assert "Item" not in client.get_item(TableName="t", Key={"PK": {"S": "B"}, "SK": {"S": "1"}})
-        client.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": {"PK": {"S": "C"}, "SK": {"S": "1"}}}}])
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": "t",
+                            "Key": {"PK": {"S": "A"}, "SK": {"S": "1"}},
+                            "UpdateExpression": "SET v = :two",
+                            "ExpressionAttributeValues": {":two": {"N": "2"}},
+                        }
+                    },
+                    {"Put": {"TableName": "t", "Item": {"PK": {"S": "B"}, "SK": {"S": "1"}}}},
+                    {
+                        "Put": {
+                            "TableName": "t",
+                            "Item": {"PK": {"S": "A"}, "SK": {"S": "2"}},
+                            "ConditionExpression": "attribute_exists(PK)",
+                        }
+                    },
+                ]
+            )
+        assert client.get_item(TableName="t", Key={"PK": {"S": "A"}, "SK": {"S": "1"}})["Item"][
+            "v"
+        ] == {"N": "1"}
+        assert "Item" not in client.get_item(
+            TableName="t", Key={"PK": {"S": "B"}, "SK": {"S": "1"}}
+        )
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "t", "Item": {"PK": {"S": "C"}, "SK": {"S": "1"}}}}
+            ]
+        )
         assert "Item" in client.get_item(TableName="t", Key={"PK": {"S": "C"}, "SK": {"S": "1"}})
 
 
@@ -75,14 +115,27 @@ def _queries() -> dict:
         table = boto3.resource("dynamodb", region_name="us-east-1").Table("t")
         for p in range(6):
             for s in range(7):
-                table.put_item(Item={"PK": f"P#{p}", "SK": f"S#{(s * 5) % 7}", "GSI1PK": f"G#{(p + s) % 3}",
-                                     "GSI1SK": f"{s:02d}", "v": p * 10 + s})
+                table.put_item(
+                    Item={
+                        "PK": f"P#{p}",
+                        "SK": f"S#{(s * 5) % 7}",
+                        "GSI1PK": f"G#{(p + s) % 3}",
+                        "GSI1SK": f"{s:02d}",
+                        "v": p * 10 + s,
+                    }
+                )
         out = {
             "partition": table.query(KeyConditionExpression=Key("PK").eq("P#2"))["Items"],
-            "range": table.query(KeyConditionExpression=Key("PK").eq("P#3") & Key("SK").between("S#2", "S#5"))["Items"],
-            "reverse": table.query(KeyConditionExpression=Key("PK").eq("P#4"), ScanIndexForward=False)["Items"],
+            "range": table.query(
+                KeyConditionExpression=Key("PK").eq("P#3") & Key("SK").between("S#2", "S#5")
+            )["Items"],
+            "reverse": table.query(
+                KeyConditionExpression=Key("PK").eq("P#4"), ScanIndexForward=False
+            )["Items"],
             "missing": table.query(KeyConditionExpression=Key("PK").eq("P#9"))["Items"],
-            "gsi": table.query(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("G#1"))["Items"],
+            "gsi": table.query(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("G#1"))[
+                "Items"
+            ],
         }
         pages, kwargs = [], {"KeyConditionExpression": Key("PK").eq("P#5"), "Limit": 3}
         while True:
@@ -106,7 +159,9 @@ def test_queries_answer_as_motos_table_wide_query_does(monkeypatch: pytest.Monke
     assert _queries() == expected
 
 
-def test_threads_sharing_one_table_resource_build_their_own_conditions(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_threads_sharing_one_table_resource_build_their_own_conditions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # As chalice local and the engine's task threads share one Container (one Table resource).
     import threading
 
@@ -127,7 +182,7 @@ def test_threads_sharing_one_table_resource_build_their_own_conditions(monkeypat
                 for _ in range(150):
                     cond = Key("PK").eq("A") & Key("SK").between("A", "C")
                     assert table.query(KeyConditionExpression=cond)["Count"] == 1
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            except Exception as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=work) for _ in range(4)]
@@ -151,14 +206,22 @@ def _projections() -> dict:
         key = {"PK": "APP#1", "SK": "APP"}
 
         def get(expr: str, names: dict[str, str]) -> dict:
-            return table.get_item(Key=key, ProjectionExpression=expr, ExpressionAttributeNames=names)["Item"]
+            return table.get_item(
+                Key=key, ProjectionExpression=expr, ExpressionAttributeNames=names
+            )["Item"]
 
         return {
-            "top": get("#n, #f, #s, #b, #missing", {"#n": "n", "#f": "flag", "#s": "strings", "#b": "blob", "#missing": "x"}),
+            "top": get(
+                "#n, #f, #s, #b, #missing",
+                {"#n": "n", "#f": "flag", "#s": "strings", "#b": "blob", "#missing": "x"},
+            ),
             "map": get("#nested", {"#nested": "nested"}),
             "nested": get("#nested.#list, #n", {"#nested": "nested", "#list": "list", "#n": "n"}),
-            "query": table.query(KeyConditionExpression=boto3.dynamodb.conditions.Key("PK").eq("APP#1"),
-                                 ProjectionExpression="#n, #nested", ExpressionAttributeNames={"#n": "n", "#nested": "nested"})["Items"],
+            "query": table.query(
+                KeyConditionExpression=boto3.dynamodb.conditions.Key("PK").eq("APP#1"),
+                ProjectionExpression="#n, #nested",
+                ExpressionAttributeNames={"#n": "n", "#nested": "nested"},
+            )["Items"],
         }
 
 

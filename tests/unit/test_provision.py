@@ -4,7 +4,14 @@ import json
 
 import pytest
 
-from localcloud.provision import CREATED, PERMISSION_ONLY, SERVED_BY_CHALICE_LOCAL, LocalNames, camel_to_snake, substitute
+from localcloud.provision import (
+    CREATED,
+    PERMISSION_ONLY,
+    SERVED_BY_CHALICE_LOCAL,
+    LocalNames,
+    camel_to_snake,
+    substitute,
+)
 from localcloud.template import load_resources
 
 
@@ -16,7 +23,9 @@ def test_every_template_resource_type_is_known_to_the_local_cloud() -> None:
 def test_intrinsics_resolve_to_local_names() -> None:
     names = LocalNames(stack="s", functions={"VerifyIdentity"}, parameters={"P": "7"})
     names.resources = load_resources()
-    assert names.resolve({"Fn::GetAtt": ["VerifyIdentity", "Arn"]}).endswith(":function:s-verify_identity")
+    assert names.resolve({"Fn::GetAtt": ["VerifyIdentity", "Arn"]}).endswith(
+        ":function:s-verify_identity"
+    )
     assert names.resolve({"Ref": "LendingTable"}) == "s-LendingTable"
     assert names.resolve({"Fn::Sub": "x-${AWS::StackName}-${P}"}) == "x-s-7"
     assert camel_to_snake("PriceAndSetLine") == "price_and_set_line"

@@ -29,4 +29,6 @@ CHECKS = [
 @settings(max_examples=12, deadline=None)
 def test_the_api_keeps_to_its_document(case, cloud: RemoteCloud) -> None:  # type: ignore[no-untyped-def]
     token = cloud.token("schema-user")
-    case.call_and_validate(base_url=cloud.api_url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+    case.call_and_validate(
+        base_url=cloud.api_url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS
+    )

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.slow
 TODAY = dt.date.today()
 
 
-def applicant(label: str, seed: int, user: str, *, kind: str | None = None, profile: dict | None = None, **kw) -> Applicant:
+def applicant(
+    label: str, seed: int, user: str, *, kind: str | None = None, profile: dict | None = None, **kw
+) -> Applicant:
     """A person from `seed` on. Give each user their own seeds (1,000 apart): one person under two
     accounts is FRAUD_IDENTITY_SHARED, and goes to an analyst."""
     if kind:
@@ -25,8 +27,16 @@ def applicant(label: str, seed: int, user: str, *, kind: str | None = None, prof
     else:
         person = fake_person(seed, today=TODAY, age=35)
     prof = profile or (YOUNG if kind == "borderline" else STEADY)
-    a = Applicant(label, person, kw.pop("declared_name", person.name), prof, kw.pop("city", "北京"),
-                  kw.pop("device", f"dev-{user}"), kw.pop("ip", f"203.0.113.{seed % 250}"), **kw)
+    a = Applicant(
+        label,
+        person,
+        kw.pop("declared_name", person.name),
+        prof,
+        kw.pop("city", "北京"),
+        kw.pop("device", f"dev-{user}"),
+        kw.pop("ip", f"203.0.113.{seed % 250}"),
+        **kw,
+    )
     a.user_id = user
     return a
 
@@ -57,7 +67,16 @@ def test_an_unreadable_photo_is_declined_with_a_reason(cloud: RemoteCloud) -> No
 
 
 def test_a_fraud_ring_sharing_one_device_is_stopped(cloud: RemoteCloud) -> None:
-    ring = [applicant(f"ring{i}", 3000 + i, f"wf-ring-{i}", device="dev-shared-ring-77", ip=f"198.51.100.{i + 1}") for i in range(5)]
+    ring = [
+        applicant(
+            f"ring{i}",
+            3000 + i,
+            f"wf-ring-{i}",
+            device="dev-shared-ring-77",
+            ip=f"198.51.100.{i + 1}",
+        )
+        for i in range(5)
+    ]
     outcomes = []
     for a in ring:
         app = decided(cloud, a, apply(cloud, a, upload(cloud, a)))
@@ -65,7 +84,9 @@ def test_a_fraud_ring_sharing_one_device_is_stopped(cloud: RemoteCloud) -> None:
     # More than three different people on one device: the fourth and later are declined as fraud.
     seen = [(o["status"], sorted(codes(o))) for o in outcomes]  # shown if an assertion fails
     assert all("FRAUD_DEVICE_SHARED" not in codes(o) for o in outcomes[:3]), seen
-    assert all(o["status"] == "DECLINED" and "FRAUD_DEVICE_SHARED" in codes(o) for o in outcomes[3:]), seen
+    assert all(
+        o["status"] == "DECLINED" and "FRAUD_DEVICE_SHARED" in codes(o) for o in outcomes[3:]
+    ), seen
 
 
 def test_a_borderline_case_waits_for_an_analyst_who_approves_it(cloud: RemoteCloud) -> None:
@@ -80,16 +101,25 @@ def test_a_borderline_case_waits_for_an_analyst_who_approves_it(cloud: RemoteClo
     from chalicelib.api.models import PendingReview
 
     (mine,) = [PendingReview.model_validate(r) for r in pending if r["applicationId"] == app_id]
-    assert mine.requestedAmount == a.amount and mine.declared.monthlyIncome == a.application("d")["declared"]["monthlyIncome"]
+    assert (
+        mine.requestedAmount == a.amount
+        and mine.declared.monthlyIncome == a.application("d")["declared"]["monthlyIncome"]
+    )
     shown = json.dumps(pending, ensure_ascii=False)
     assert a.person.name not in shown and a.person.id_number not in shown and a.device not in shown
-    own = cloud.call("POST", f"/v1/ops/reviews/{app_id}", a.user_id, {"decision": "approve"}, ops=True)
+    own = cloud.call(
+        "POST", f"/v1/ops/reviews/{app_id}", a.user_id, {"decision": "approve"}, ops=True
+    )
     assert own.status_code == 403, own.text  # an analyst never decides their own application
-    r = cloud.call("POST", f"/v1/ops/reviews/{app_id}", "analyst", {"decision": "approve"}, ops=True)
+    r = cloud.call(
+        "POST", f"/v1/ops/reviews/{app_id}", "analyst", {"decision": "approve"}, ops=True
+    )
     assert r.status_code == 200, r.text
     final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED"}, timeout=20)
     assert final["status"] == "APPROVED"
-    again = cloud.call("POST", f"/v1/ops/reviews/{app_id}", "analyst", {"decision": "decline"}, ops=True)
+    again = cloud.call(
+        "POST", f"/v1/ops/reviews/{app_id}", "analyst", {"decision": "decline"}, ops=True
+    )
     assert again.status_code == 409
 
 
@@ -109,12 +139,19 @@ def test_the_workflow_waits_for_a_photo_still_being_read(cloud: RemoteCloud) -> 
     a = applicant("early", 8000, "wf-early", kind="good", device="dev-early-1")
     doc = cloud.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"}).json()
     # before the photo is uploaded: refused at once, naming the document
-    early = cloud.call("POST", "/v1/applications", a.user_id, a.application(doc["documentId"]),
-                       headers={"Idempotency-Key": f"early-{a.user_id}"})
+    early = cloud.call(
+        "POST",
+        "/v1/applications",
+        a.user_id,
+        a.application(doc["documentId"]),
+        headers={"Idempotency-Key": f"early-{a.user_id}"},
+    )
     assert early.status_code == 409 and early.json()["field"] == "documentId", early.text
     import requests
 
-    requests.put(doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30).raise_for_status()
+    requests.put(
+        doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30
+    ).raise_for_status()
     app_id = apply(cloud, a, doc["documentId"])  # at once: OCR (about a second) is still reading it
     final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED", "FAILED"}, timeout=40)
     assert final["status"] == "APPROVED", (final, codes(final))
@@ -125,8 +162,15 @@ def test_workflow_payloads_carry_no_personal_data(cloud: RemoteCloud) -> None:
     app_id = apply(cloud, a, upload(cloud, a))
     decided(cloud, a, app_id)
     sfn = cloud.boto3("stepfunctions")
-    arn = cloud.info["physical"]["OriginationStateMachine"].replace(":stateMachine:", ":execution:") + f":{app_id}"
-    history = json.dumps(sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"], default=str, ensure_ascii=False)
+    arn = (
+        cloud.info["physical"]["OriginationStateMachine"].replace(":stateMachine:", ":execution:")
+        + f":{app_id}"
+    )
+    history = json.dumps(
+        sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"],
+        default=str,
+        ensure_ascii=False,
+    )
     desc = json.dumps(sfn.describe_execution(executionArn=arn), default=str, ensure_ascii=False)
     for secret in (a.person.name, a.person.id_number, a.person.address):
         assert secret not in history and secret not in desc
@@ -135,7 +179,13 @@ def test_workflow_payloads_carry_no_personal_data(cloud: RemoteCloud) -> None:
 
 def test_bad_input_never_reaches_the_workflow(cloud: RemoteCloud) -> None:
     a = applicant("bad", 10000, "wf-bad")
-    r = cloud.call("POST", "/v1/applications", a.user_id, {"documentId": "nope"}, headers={"Idempotency-Key": "bad-input-01"})
+    r = cloud.call(
+        "POST",
+        "/v1/applications",
+        a.user_id,
+        {"documentId": "nope"},
+        headers={"Idempotency-Key": "bad-input-01"},
+    )
     assert r.status_code == 400 and "field" in r.json()
     assert cloud.call("GET", "/v1/applications", a.user_id).json()["applications"] == []
 
@@ -162,8 +212,12 @@ def test_a_method_no_route_takes_gets_a_404_problem(cloud: RemoteCloud, method: 
     # The local server answers like our API Gateway (its MISSING_AUTHENTICATION_TOKEN response),
     # not with http.server's 501 page nor chalice's 405.
     token = cloud.token("method-user")
-    r = requests.request(method, f"{cloud.api_url}/v1/applications", headers={"Authorization": f"Bearer {token}"},
-                         timeout=10)
+    r = requests.request(
+        method,
+        f"{cloud.api_url}/v1/applications",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
     assert r.status_code == 404, (r.status_code, r.text[:200])
     assert r.headers["Content-Type"] == "application/problem+json"
     assert r.json()["detail"] == f"no route for {method} /v1/applications"

@@ -19,7 +19,12 @@ MAX_BODY_BYTES = 16 * 1024
 
 
 def problem(status: int, code: str, detail: str, field: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": f"https://errors.weili.dev/{code}", "title": code.replace("-", " "), "status": status, "detail": detail}
+    body: dict[str, Any] = {
+        "type": f"https://errors.weili.dev/{code}",
+        "title": code.replace("-", " "),
+        "status": status,
+        "detail": detail,
+    }
     if field:
         body["field"] = field
     return body
@@ -59,7 +64,9 @@ def require_json(method: str, headers: Any, raw: bytes | None) -> None:
         return
     ctype = (headers.get("content-type") or "application/json").split(";")[0].strip().lower()
     if ctype != "application/json" and not ctype.endswith("+json"):
-        raise UnsupportedMediaType(f"Content-Type {ctype} is not supported; send application/json", field="Content-Type")
+        raise UnsupportedMediaType(
+            f"Content-Type {ctype} is not supported; send application/json", field="Content-Type"
+        )
 
 
 def parse_data(model: type[M], data: Any) -> M:
@@ -87,7 +94,9 @@ def idempotency_key(headers: Any) -> str:
     if not key:
         raise InvalidRequest("header Idempotency-Key is required", field="Idempotency-Key")
     if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
-        raise InvalidRequest("Idempotency-Key must be 8-64 letters, digits, '-' or '_'", field="Idempotency-Key")
+        raise InvalidRequest(
+            "Idempotency-Key must be 8-64 letters, digits, '-' or '_'", field="Idempotency-Key"
+        )
     return key
 
 
@@ -102,8 +111,12 @@ def wait_seconds(query: Any) -> float:
         return 0.0
     # Plain decimal seconds only, as for money: float() would also take "1e1", "inf" and "٣".
     if not re.fullmatch(WAIT_SECONDS_PATTERN, raw):
-        raise InvalidRequest("waitSeconds must be a number of seconds, such as 10 or 2.5", field="waitSeconds")
+        raise InvalidRequest(
+            "waitSeconds must be a number of seconds, such as 10 or 2.5", field="waitSeconds"
+        )
     value = float(raw)
     if not 0 <= value <= MAX_WAIT_SECONDS:
-        raise InvalidRequest(f"waitSeconds must be between 0 and {MAX_WAIT_SECONDS}", field="waitSeconds")
+        raise InvalidRequest(
+            f"waitSeconds must be between 0 and {MAX_WAIT_SECONDS}", field="waitSeconds"
+        )
     return value

@@ -16,7 +16,9 @@ from ..amounts import yuan_to_fen
 Yuan = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$"),
-    Field(description="Amount in yuan as a decimal string with at most 2 places", examples=["5000.00"]),
+    Field(
+        description="Amount in yuan as a decimal string with at most 2 places", examples=["5000.00"]
+    ),
 ]
 
 MIN_LINE_FEN = 50_00
@@ -42,7 +44,9 @@ class Strict(BaseModel):
     # Exactly what the document says: no coercion (true, "12" or 12.0 are not a term of 12
     # months), no trimming (" 5000" is not an amount), no NaN or infinity. Patterns spell
     # digits [0-9]: both regex engines' \d also matches fullwidth and Arabic-Indic digits.
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, allow_inf_nan=False, populate_by_name=True
+    )
 
 
 class DocumentRequest(Strict):
@@ -70,7 +74,9 @@ class Declared(Strict):
         description="18-character resident ID number as printed on the card"
     )
     phone: Annotated[str, StringConstraints(pattern=r"^1[0-9]{10}$")]
-    employment: Literal["employed", "self_employed", "civil_servant", "student", "unemployed", "retired"]
+    employment: Literal[
+        "employed", "self_employed", "civil_servant", "student", "unemployed", "retired"
+    ]
     employmentYears: int = Field(ge=0, le=50)
     monthlyIncome: Yuan = Field(json_schema_extra={"pattern": INCOME_PATTERN})
     housing: Literal["own", "rent", "family"]
@@ -88,7 +94,9 @@ class Declared(Strict):
 
 
 class Device(Strict):
-    fingerprint: Annotated[str, StringConstraints(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9_\-:.]+$")]
+    fingerprint: Annotated[
+        str, StringConstraints(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9_\-:.]+$")
+    ]
     ip: IPvAnyAddress = Field(json_schema_extra=_ip_schema)
 
 
@@ -102,7 +110,17 @@ class Consent(Strict):
     textVersion: Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 
-Purpose = Literal["consumption", "education", "travel", "home_improvement", "appliances", "car", "medical", "business", "other"]
+Purpose = Literal[
+    "consumption",
+    "education",
+    "travel",
+    "home_improvement",
+    "appliances",
+    "car",
+    "medical",
+    "business",
+    "other",
+]
 
 
 class ApplicationRequest(Strict):
@@ -160,6 +178,7 @@ class ApplicationList(Strict):
 
 class ReviewProfile(Strict):
     """What the applicant declared, without identifiers: enough to judge affordability."""
+
     employment: str
     employmentYears: int
     monthlyIncome: Yuan
@@ -268,7 +287,9 @@ class PlannedInstallment(Strict):
     total: Yuan
     paidPrincipal: Yuan = Field(description="Paid against this installment so far")
     paidInterest: Yuan = Field(description="Paid against this installment so far")
-    balance: Yuan = Field(description="Principal still owed once this and every earlier installment are paid")
+    balance: Yuan = Field(
+        description="Principal still owed once this and every earlier installment are paid"
+    )
 
 
 class Contract(Strict):
@@ -307,7 +328,9 @@ class NextDue(Strict):
     date: str
     principal: Yuan
     interest: Yuan = Field(description="Projected to that date, as the schedule's row shows it")
-    total: Yuan = Field(description="principal + interest: what is paid on that date (anything overdue comes on top)")
+    total: Yuan = Field(
+        description="principal + interest: what is paid on that date (anything overdue comes on top)"
+    )
 
 
 class Allocation(Strict):
@@ -321,7 +344,9 @@ class RepaymentOut(Strict):
     loanId: str
     status: Literal["PENDING", "SUCCEEDED", "FAILED"]
     amount: Yuan
-    date: str = Field(description="Interest is paid up to and including this day (China Standard Time)")
+    date: str = Field(
+        description="Interest is paid up to and including this day (China Standard Time)"
+    )
     createdAt: str
     allocation: Allocation | None = None
     failure: ReasonOut | None = None
@@ -340,11 +365,15 @@ class LoanOut(Strict):
         description="The plan as it stands today: re-amortised after prepayments (same term, smaller "
         "installments), paid rows with what was paid; agrees with nextDue and the payoff quote"
     )
-    contractSchedule: list[Installment] = Field(description="The schedule of the contract as signed")
+    contractSchedule: list[Installment] = Field(
+        description="The schedule of the contract as signed"
+    )
     paid: Paid | None = None
     outstanding: Outstanding | None = None
     nextDue: NextDue | None = None
-    repayments: list[RepaymentOut] = Field(default_factory=list, description="Only on GET /v1/loans/{loanId}")
+    repayments: list[RepaymentOut] = Field(
+        default_factory=list, description="Only on GET /v1/loans/{loanId}"
+    )
 
 
 class LoanList(Strict):

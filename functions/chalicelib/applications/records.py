@@ -51,7 +51,7 @@ class Offer:
         }
 
     @classmethod
-    def from_item(cls, item: dict[str, Any]) -> "Offer":
+    def from_item(cls, item: dict[str, Any]) -> Offer:
         return cls(
             grade=item["grade"],
             apr=item["apr"],
@@ -85,7 +85,7 @@ class Application:
     def can_move_to(self, new: Status) -> bool:
         return new in TRANSITIONS[self.status]
 
-    def with_status(self, new: Status, now: datetime | str) -> "Application":
+    def with_status(self, new: Status, now: datetime | str) -> Application:
         return replace(self, status=new, updated_at=str(now))
 
 

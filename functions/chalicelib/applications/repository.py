@@ -27,24 +27,31 @@ class ApplicationRepository(Protocol):
         """Write the application and its PII, and make it the user's latest application, all
         or nothing, provided the latest is still `after` (None: the user has none); else Conflict."""
         ...
+
     def latest_for_user(self, user_id: str) -> str | None:
         """The id of the user's newest application (one consistent read)."""
         ...
+
     def get(self, application_id: str, *, with_steps: bool = True) -> Application | None:
         """The application; `with_steps=False` leaves `steps` empty and reads one item, not all."""
         ...
+
     def get_with_pii(self, application_id: str) -> tuple[Application, ApplicantPii] | None:
         """The application and its applicant's personal data, in one read."""
         ...
+
     def status_of(self, application_id: str) -> tuple[str, Status] | None:
         """(owner, status) only: cheap enough to poll."""
         ...
+
     def list_for_user(self, user_id: str, limit: int = 50) -> list[Application]:
         """Newest first, without step results (a listing shows none)."""
         ...
+
     def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None:
         """Keep (or, on a retry, replace) one step's result; `get` returns it in `steps`."""
         ...
+
     def move(
         self,
         application_id: str,
@@ -182,18 +189,30 @@ def latest_key(user_id: str) -> dict[str, str]:
     return {"PK": f"USER#{user_id}", "SK": "LATEST_APPLICATION"}
 
 
-def create_request(table: str, app: Application, pii: ApplicantPii, after: str | None = None) -> dict[str, Any]:
+def create_request(
+    table: str, app: Application, pii: ApplicantPii, after: str | None = None
+) -> dict[str, Any]:
     """All three records or none: a crash between puts must not leave half an application.
 
     The user's latest-application pointer moves only from the one the caller saw (`after`), so of
     two submissions racing for one user exactly one is written."""
-    cond = {"ConditionExpression": "attribute_not_exists(#pk)", "ExpressionAttributeNames": {"#pk": "PK"}}
-    latest = {**latest_key(app.user_id), "applicationId": app.application_id, "updatedAt": app.created_at}
+    cond = {
+        "ConditionExpression": "attribute_not_exists(#pk)",
+        "ExpressionAttributeNames": {"#pk": "PK"},
+    }
+    latest = {
+        **latest_key(app.user_id),
+        "applicationId": app.application_id,
+        "updatedAt": app.created_at,
+    }
     if after is None:
         moved_from: dict[str, Any] = cond
     else:
-        moved_from = {"ConditionExpression": "#id = :after", "ExpressionAttributeNames": {"#id": "applicationId"},
-                      "ExpressionAttributeValues": {":after": after}}
+        moved_from = {
+            "ConditionExpression": "#id = :after",
+            "ExpressionAttributeNames": {"#id": "applicationId"},
+            "ExpressionAttributeValues": {":after": after},
+        }
     return {
         "TransactItems": [
             {"Put": {"TableName": table, "Item": to_item(app), **cond}},
@@ -247,7 +266,11 @@ def accept_request(table: str, application_id: str, now: str) -> dict[str, Any]:
         "Key": app_key(application_id),
         "UpdateExpression": "SET #acceptedAt = :now, #updatedAt = :now",
         "ConditionExpression": "#status = :approved AND attribute_not_exists(#acceptedAt)",
-        "ExpressionAttributeNames": {"#acceptedAt": "acceptedAt", "#updatedAt": "updatedAt", "#status": "status"},
+        "ExpressionAttributeNames": {
+            "#acceptedAt": "acceptedAt",
+            "#updatedAt": "updatedAt",
+            "#status": "status",
+        },
         "ExpressionAttributeValues": {":now": now, ":approved": Status.APPROVED.value},
     }
 
@@ -284,14 +307,17 @@ class DynamoApplicationRepository:
         from boto3.dynamodb.conditions import Key
 
         return self._table.query(
-            KeyConditionExpression=Key("PK").eq(f"APP#{application_id}") & sk_condition, ConsistentRead=True
+            KeyConditionExpression=Key("PK").eq(f"APP#{application_id}") & sk_condition,
+            ConsistentRead=True,
         ).get("Items", [])
 
     def get(self, application_id: str, *, with_steps: bool = True) -> Application | None:
         from boto3.dynamodb.conditions import Key
 
         if not with_steps:
-            item = self._table.get_item(Key=app_key(application_id), ConsistentRead=True).get("Item")
+            item = self._table.get_item(Key=app_key(application_id), ConsistentRead=True).get(
+                "Item"
+            )
             return from_item(item) if item else None
         return from_items(self._partition(application_id, Key("SK").begins_with("APP")))
 
@@ -320,7 +346,8 @@ class DynamoApplicationRepository:
 
         resp = self._table.query(
             IndexName="GSI1",
-            KeyConditionExpression=Key("GSI1PK").eq(f"USER#{user_id}") & Key("GSI1SK").begins_with("APP#"),
+            KeyConditionExpression=Key("GSI1PK").eq(f"USER#{user_id}")
+            & Key("GSI1SK").begins_with("APP#"),
             ScanIndexForward=False,
             Limit=limit,
         )
@@ -330,7 +357,9 @@ class DynamoApplicationRepository:
         self._table.put_item(Item=step_item(application_id, step, result))
 
     def move(self, application_id, new, now, *, reasons=None, offer=None):  # type: ignore[no-untyped-def]
-        req = move_request(self._table.name, application_id, _allowed_from(new), new, now, reasons, offer)
+        req = move_request(
+            self._table.name, application_id, _allowed_from(new), new, now, reasons, offer
+        )
         req.pop("TableName")
         try:
             self._table.update_item(**req)
@@ -360,13 +389,17 @@ class DynamoApplicationRepository:
         )
 
     def get_review(self, application_id: str) -> dict[str, Any] | None:
-        item = self._table.get_item(Key={"PK": f"APP#{application_id}", "SK": "REVIEW"}, ConsistentRead=True).get("Item")
+        item = self._table.get_item(
+            Key={"PK": f"APP#{application_id}", "SK": "REVIEW"}, ConsistentRead=True
+        ).get("Item")
         return _from_dynamo(item) if item else None
 
     def list_reviews(self) -> list[dict[str, Any]]:
         from boto3.dynamodb.conditions import Key
 
-        resp = self._table.query(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("REVIEW#PENDING"))
+        resp = self._table.query(
+            IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("REVIEW#PENDING")
+        )
         return [_from_dynamo(i) for i in resp.get("Items", [])]
 
     def close_review(self, application_id: str, outcome: str, now: str) -> dict[str, Any]:
@@ -382,7 +415,12 @@ class DynamoApplicationRepository:
                     "#g1pk": "GSI1PK",
                     "#g1sk": "GSI1SK",
                 },
-                ExpressionAttributeValues={":closed": "CLOSED", ":pending": "PENDING", ":outcome": outcome, ":now": now},
+                ExpressionAttributeValues={
+                    ":closed": "CLOSED",
+                    ":pending": "PENDING",
+                    ":outcome": outcome,
+                    ":now": now,
+                },
                 ReturnValues="ALL_NEW",
             )
         except self._client.exceptions.ConditionalCheckFailedException as exc:
@@ -434,7 +472,9 @@ class InMemoryApplicationRepository:
 
     def record_step(self, application_id: str, step: str, result: dict[str, Any]) -> None:
         with self._lock:
-            self._steps.setdefault(application_id, {})[step] = _to_dynamo(result)  # a copy, as stored
+            self._steps.setdefault(application_id, {})[step] = _to_dynamo(
+                result
+            )  # a copy, as stored
 
     def move(self, application_id, new, now, *, reasons=None, offer=None):  # type: ignore[no-untyped-def]
         with self._lock:

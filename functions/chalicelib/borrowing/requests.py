@@ -105,8 +105,16 @@ def draw_item(d: Draw) -> dict[str, Any]:
 
 def draw_from_item(i: dict[str, Any]) -> Draw:
     return Draw(
-        i["loanId"], i["userId"], int(i["amountFen"]), int(i["termMonths"]), i["method"],
-        i["startDate"], i["createdAt"], i["status"], i.get("failure"), i.get("updatedAt", ""),
+        i["loanId"],
+        i["userId"],
+        int(i["amountFen"]),
+        int(i["termMonths"]),
+        i["method"],
+        i["startDate"],
+        i["createdAt"],
+        i["status"],
+        i.get("failure"),
+        i.get("updatedAt", ""),
     )
 
 
@@ -130,8 +138,15 @@ def repayment_item(r: Repayment) -> dict[str, Any]:
 
 def repayment_from_item(i: dict[str, Any]) -> Repayment:
     return Repayment(
-        i["repaymentId"], i["loanId"], i["userId"], int(i["amountFen"]), i["on"], i["createdAt"],
-        i["status"], i.get("failure"), i.get("updatedAt", ""),
+        i["repaymentId"],
+        i["loanId"],
+        i["userId"],
+        int(i["amountFen"]),
+        i["on"],
+        i["createdAt"],
+        i["status"],
+        i.get("failure"),
+        i.get("updatedAt", ""),
     )
 
 
@@ -171,7 +186,9 @@ class DynamoMoneyRequests:
         except self._client.exceptions.ConditionalCheckFailedException:
             raise Conflict(f"{what} exists already") from None
 
-    def _end(self, key: dict[str, str], status: str, failure: str | None, at: str) -> dict[str, Any]:
+    def _end(
+        self, key: dict[str, str], status: str, failure: str | None, at: str
+    ) -> dict[str, Any]:
         try:
             return self._client.update_item(**end_request(self._name, key, status, failure, at))[
                 "Attributes"
@@ -217,17 +234,21 @@ class DynamoMoneyRequests:
 
     def repayments(self, loan_id: str) -> list[Repayment]:
         resp = self._table.query(
-            KeyConditionExpression=Key("PK").eq(f"LOAN#{loan_id}") & Key("SK").begins_with("REPAY#"),
+            KeyConditionExpression=Key("PK").eq(f"LOAN#{loan_id}")
+            & Key("SK").begins_with("REPAY#"),
             ConsistentRead=True,
         )
         return sorted(
-            (repayment_from_item(i) for i in resp["Items"]), key=lambda r: (r.created_at, r.repayment_id)
+            (repayment_from_item(i) for i in resp["Items"]),
+            key=lambda r: (r.created_at, r.repayment_id),
         )
 
     def end_repayment(
         self, loan_id: str, repayment_id: str, status: str, failure: str | None, at: str
     ) -> Repayment:
-        return repayment_from_item(self._end(repayment_key(loan_id, repayment_id), status, failure, at))
+        return repayment_from_item(
+            self._end(repayment_key(loan_id, repayment_id), status, failure, at)
+        )
 
 
 class InMemoryMoneyRequests:

@@ -59,7 +59,9 @@ class BorrowingService:
                 field="amount",
             )
         now = self.now()
-        draw = Draw(new_id("loan"), user_id, amount_fen, term_months, method, self.today().isoformat(), now)
+        draw = Draw(
+            new_id("loan"), user_id, amount_fen, term_months, method, self.today().isoformat(), now
+        )
         self.requests.add_draw(draw)
         try:
             # Execution name = loan id (a second start of the same name is refused by Step
@@ -67,7 +69,9 @@ class BorrowingService:
             self.workflows.start(self.disbursement_arn, draw.loan_id, {"loanId": draw.loan_id})
         except Exception as exc:
             self.requests.end_draw(draw.loan_id, FAILED, "WorkflowUnavailable", self.now())
-            raise ServiceUnavailable("the lending service is unavailable; retry with the same Idempotency-Key") from exc
+            raise ServiceUnavailable(
+                "the lending service is unavailable; retry with the same Idempotency-Key"
+            ) from exc
         return draw
 
     def _owned(self, user_id: str, loan_id: str) -> tuple[Draw, LoanRecord | None]:
@@ -88,7 +92,11 @@ class BorrowingService:
         loans = {loan.loan_id: loan for loan in self.loans.for_user(user_id)}
         today = self.today()
         views = []
-        for d in sorted(self.requests.draws_for_user(user_id), key=lambda d: (d.created_at, d.loan_id), reverse=True):
+        for d in sorted(
+            self.requests.draws_for_user(user_id),
+            key=lambda d: (d.created_at, d.loan_id),
+            reverse=True,
+        ):
             view = loan_view(d, loans.get(d.loan_id), [], today)
             del view["repayments"]  # one query per loan; GET /v1/loans/{id} has them
             views.append(view)
@@ -120,7 +128,9 @@ class BorrowingService:
             if day < earliest:
                 raise InvalidRequest(f"date must be {earliest.isoformat()} or later", field="date")
             if day > loan.due_dates[-1] + timedelta(days=366):
-                raise InvalidRequest("date is more than a year after the last due date", field="date")
+                raise InvalidRequest(
+                    "date is more than a year after the last due date", field="date"
+                )
         pos = position(loan.servicing(), day)
         return {
             "loanId": loan_id,
@@ -143,7 +153,12 @@ class BorrowingService:
         # Admission: reserve the amount against the loan, one conditional write. Reserved and
         # not yet booked never exceeds the payoff, however many requests race (422 if it would).
         reserve_repayment(
-            self.loans, loan_id=loan_id, repayment_id=rep.repayment_id, amount_fen=amount_fen, on=rep.on, read=loan
+            self.loans,
+            loan_id=loan_id,
+            repayment_id=rep.repayment_id,
+            amount_fen=amount_fen,
+            on=rep.on,
+            read=loan,
         )
         try:
             self.requests.add_repayment(rep)
@@ -152,12 +167,18 @@ class BorrowingService:
             raise
         try:
             self.workflows.start(
-                self.repayment_arn, rep.repayment_id, {"loanId": loan_id, "repaymentId": rep.repayment_id}
+                self.repayment_arn,
+                rep.repayment_id,
+                {"loanId": loan_id, "repaymentId": rep.repayment_id},
             )
         except Exception as exc:
             self.loans.release_repayment(loan_id, rep.repayment_id)
-            self.requests.end_repayment(loan_id, rep.repayment_id, FAILED, "WorkflowUnavailable", self.now())
-            raise ServiceUnavailable("the lending service is unavailable; retry with the same Idempotency-Key") from exc
+            self.requests.end_repayment(
+                loan_id, rep.repayment_id, FAILED, "WorkflowUnavailable", self.now()
+            )
+            raise ServiceUnavailable(
+                "the lending service is unavailable; retry with the same Idempotency-Key"
+            ) from exc
         return rep
 
     def get_repayment(self, user_id: str, loan_id: str, repayment_id: str) -> dict[str, Any]:

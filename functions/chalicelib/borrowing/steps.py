@@ -50,8 +50,14 @@ class MoneySteps:
     def create_contract(self, loan_id: str) -> dict[str, Any]:
         d = self._draw(loan_id)
         out = svc.create_contract(
-            self.ports, loan_id=loan_id, user_id=d.user_id, amount_fen=d.amount_fen,
-            months=d.term_months, start=d.start, account_ref=account_ref(d.user_id), method=d.method,
+            self.ports,
+            loan_id=loan_id,
+            user_id=d.user_id,
+            amount_fen=d.amount_fen,
+            months=d.term_months,
+            start=d.start,
+            account_ref=account_ref(d.user_id),
+            method=d.method,
         )
         return {"loanId": loan_id, "status": out["status"]}
 
@@ -63,10 +69,16 @@ class MoneySteps:
         return {"loanId": loan_id, "status": svc.post_ledger(self.ports, loan_id=loan_id)["status"]}
 
     def activate_loan(self, loan_id: str) -> dict[str, Any]:
-        return {"loanId": loan_id, "status": svc.activate_loan(self.ports, loan_id=loan_id)["status"]}
+        return {
+            "loanId": loan_id,
+            "status": svc.activate_loan(self.ports, loan_id=loan_id)["status"],
+        }
 
     def void_contract(self, loan_id: str) -> dict[str, Any]:
-        return {"loanId": loan_id, "status": svc.void_contract(self.ports, loan_id=loan_id)["status"]}
+        return {
+            "loanId": loan_id,
+            "status": svc.void_contract(self.ports, loan_id=loan_id)["status"],
+        }
 
     def release_line(self, loan_id: str) -> dict[str, Any]:
         d = self._draw(loan_id)
@@ -85,27 +97,36 @@ class MoneySteps:
     def quote_repayment(self, loan_id: str, repayment_id: str) -> dict[str, Any]:
         r = self._repayment(loan_id, repayment_id)
         q = svc.quote_repayment(self.ports, loan_id=loan_id, amount_fen=r.amount_fen, on=r.on)
-        return {k: q[k] for k in ("loanId", "amountFen", "penaltyFen", "interestFen", "principalFen")} | {
-            "repaymentId": repayment_id
-        }
+        return {
+            k: q[k] for k in ("loanId", "amountFen", "penaltyFen", "interestFen", "principalFen")
+        } | {"repaymentId": repayment_id}
 
     def collect_repayment(self, loan_id: str, repayment_id: str) -> dict[str, Any]:
         r = self._repayment(loan_id, repayment_id)
-        out = svc.collect_repayment(self.ports, loan_id=loan_id, repayment_id=repayment_id, amount_fen=r.amount_fen)
+        out = svc.collect_repayment(
+            self.ports, loan_id=loan_id, repayment_id=repayment_id, amount_fen=r.amount_fen
+        )
         return {"loanId": loan_id, "repaymentId": repayment_id, "collect": out["collect"]}
 
     def post_repayment(self, loan_id: str, repayment_id: str) -> dict[str, Any]:
         r = self._repayment(loan_id, repayment_id)
         out = svc.post_repayment(self.ports, loan_id=loan_id, repayment_id=repayment_id, on=r.on)
-        return {"loanId": loan_id, "repaymentId": repayment_id, "status": out["status"],
-                "principalFen": out["principalFen"], "interestFen": out["interestFen"]}
+        return {
+            "loanId": loan_id,
+            "repaymentId": repayment_id,
+            "status": out["status"],
+            "principalFen": out["principalFen"],
+            "interestFen": out["interestFen"],
+        }
 
     def restore_line(self, loan_id: str, repayment_id: str) -> dict[str, Any]:
         out = svc.restore_line(self.ports, loan_id=loan_id, repayment_id=repayment_id)
         self.requests.end_repayment(loan_id, repayment_id, SUCCEEDED, None, self.now())
         return {"loanId": loan_id, "repaymentId": repayment_id, "restoredFen": out["restoredFen"]}
 
-    def record_repayment_failure(self, loan_id: str, repayment_id: str, error: str | None) -> dict[str, Any]:
+    def record_repayment_failure(
+        self, loan_id: str, repayment_id: str, error: str | None
+    ) -> dict[str, Any]:
         """FAILED when no money was taken, and its reservation released; STUCK (an operator
         books it, which releases the reservation) when it was."""
         taken = self.ports.rail.status(svc.collect_key(repayment_id))
@@ -114,5 +135,12 @@ class MoneySteps:
             # Nothing was taken: the amount reserved at admission is free again. A STUCK
             # repayment keeps it (the money is at our side; booking it drops the reservation).
             svc.release_repayment(self.ports, loan_id=loan_id, repayment_id=repayment_id)
-        r = self.requests.end_repayment(loan_id, repayment_id, status, error or "Unknown", self.now())
-        return {"loanId": loan_id, "repaymentId": repayment_id, "status": r.status, "failure": r.failure}
+        r = self.requests.end_repayment(
+            loan_id, repayment_id, status, error or "Unknown", self.now()
+        )
+        return {
+            "loanId": loan_id,
+            "repaymentId": repayment_id,
+            "status": r.status,
+            "failure": r.failure,
+        }

@@ -16,10 +16,16 @@ from .requests import FAILED, STUCK, Draw, Repayment
 
 FAILURES = {
     "Unprocessable": Reason("DRAW_EXCEEDS_LINE", "Not enough available credit for this amount."),
-    "PayoutDeclined": Reason("PAYOUT_DECLINED", "Your bank refused the transfer. Nothing was lent."),
-    "CollectionDeclined": Reason("COLLECTION_DECLINED", "Your bank refused the debit. Nothing was taken."),
+    "PayoutDeclined": Reason(
+        "PAYOUT_DECLINED", "Your bank refused the transfer. Nothing was lent."
+    ),
+    "CollectionDeclined": Reason(
+        "COLLECTION_DECLINED", "Your bank refused the debit. Nothing was taken."
+    ),
 }
-SYSTEM = Reason("SYSTEM_ERROR", "We could not complete this. Nothing was lent or taken; please retry.")
+SYSTEM = Reason(
+    "SYSTEM_ERROR", "We could not complete this. Nothing was lent or taken; please retry."
+)
 
 
 def rates(apr: Decimal) -> dict[str, str]:
@@ -116,10 +122,20 @@ def loan_view(
     if loan is None:
         return out
     balance, contract_rows = loan.principal_fen, []
-    for n, (d, p, i) in enumerate(zip(loan.due_dates, loan.scheduled_principal, loan.scheduled_interest), 1):
+    for n, (d, p, i) in enumerate(
+        zip(loan.due_dates, loan.scheduled_principal, loan.scheduled_interest, strict=False), 1
+    ):
         balance -= p
-        contract_rows.append({"n": n, "dueDate": d.isoformat(), "principal": fen_to_yuan(p),
-                              "interest": fen_to_yuan(i), "total": fen_to_yuan(p + i), "balance": fen_to_yuan(balance)})
+        contract_rows.append(
+            {
+                "n": n,
+                "dueDate": d.isoformat(),
+                "principal": fen_to_yuan(p),
+                "interest": fen_to_yuan(i),
+                "total": fen_to_yuan(p + i),
+                "balance": fen_to_yuan(balance),
+            }
+        )
     out["contractSchedule"] = contract_rows
     # The schedule the borrower pays from now on: re-amortised after prepayments, with paid rows
     # showing what was paid; the same replay as `outstanding` and `nextDue`, so they agree.
@@ -163,6 +179,10 @@ def loan_view(
     # what is paid next: the plan's first row ahead (servicing.next_due), as the schedule shows it
     nxt = next_row(rows)
     if nxt is not None:
-        out["nextDue"] = {"date": nxt.due_date.isoformat(), "principal": fen_to_yuan(nxt.principal_fen),
-                          "interest": fen_to_yuan(nxt.interest_fen), "total": fen_to_yuan(nxt.total_fen)}
+        out["nextDue"] = {
+            "date": nxt.due_date.isoformat(),
+            "principal": fen_to_yuan(nxt.principal_fen),
+            "interest": fen_to_yuan(nxt.interest_fen),
+            "total": fen_to_yuan(nxt.total_fen),
+        }
     return out

@@ -24,7 +24,9 @@ _BATCH_GET_LIMIT = 100
 _ATTEMPTS = 4
 
 
-def add_members_request(table: str, adds: Sequence[MemberAdd], max_members: int) -> list[dict[str, Any]]:
+def add_members_request(
+    table: str, adds: Sequence[MemberAdd], max_members: int
+) -> list[dict[str, Any]]:
     """TransactItems adding every member; one Update per (series, bucket), as a transaction may
     name an item only once."""
     members: dict[tuple[str, str], set[str]] = {}
@@ -43,7 +45,11 @@ def add_members_request(table: str, adds: Sequence[MemberAdd], max_members: int)
                 "UpdateExpression": "ADD #m :m SET #e = :e",
                 "ConditionExpression": "attribute_not_exists(#m) OR size(#m) < :cap",
                 "ExpressionAttributeNames": {"#m": "members", "#e": "expiresAt"},
-                "ExpressionAttributeValues": {":m": added, ":e": expires[(series, bucket)], ":cap": max_members},
+                "ExpressionAttributeValues": {
+                    ":m": added,
+                    ":e": expires[(series, bucket)],
+                    ":cap": max_members,
+                },
             }
         }
         for (series, bucket), added in members.items()
@@ -60,7 +66,9 @@ def blacklist_item(entry: BlacklistEntry) -> dict[str, Any]:
     }
 
 
-def batch_get(table: Any, keys_: Sequence[dict[str, str]], attributes: Sequence[str]) -> list[dict[str, Any]]:
+def batch_get(
+    table: Any, keys_: Sequence[dict[str, str]], attributes: Sequence[str]
+) -> list[dict[str, Any]]:
     """Every item of `keys_` that exists (strongly consistent), 100 keys a request, with
     unprocessed keys retried; raises rather than answer for keys it could not read."""
     client = table.meta.client  # the resource's client: speaks plain Python types
@@ -107,13 +115,18 @@ class DynamoDBFraudCounters:
                     raise
                 codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
             if len(codes) != len(items):
-                raise RuntimeError("fraud counters: transaction cancelled without a reason per item")
-            if any(code not in ("None", "ConditionalCheckFailed", "TransactionConflict") for code in codes):
+                raise RuntimeError(
+                    "fraud counters: transaction cancelled without a reason per item"
+                )
+            if any(
+                code not in ("None", "ConditionalCheckFailed", "TransactionConflict")
+                for code in codes
+            ):
                 raise RuntimeError(f"fraud counters: transaction cancelled: {codes}")
             # A full bucket fails its condition: this application is past every threshold there
             # anyway, so the others go ahead without it. A conflict with a concurrent screening
             # (TransactionConflict) is tried again; nothing of a cancelled transaction was written.
-            items = [item for item, code in zip(items, codes) if code != "ConditionalCheckFailed"]
+            items = [item for item, code in zip(items, codes, strict=False) if code != "ConditionalCheckFailed"]
             if "TransactionConflict" in codes:
                 time.sleep(0.01 * 2**attempt)
         # Still conflicting: a hot bucket, e.g. many applicants behind one carrier IP. The adds
@@ -128,7 +141,9 @@ class DynamoDBFraudCounters:
 
     def members(self, wanted: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str]]:
         out: dict[str, set[str]] = {series: set() for series in wanted}
-        requested = [{"PK": series, "SK": bucket} for series, buckets in wanted.items() for bucket in buckets]
+        requested = [
+            {"PK": series, "SK": bucket} for series, buckets in wanted.items() for bucket in buckets
+        ]
         for item in batch_get(self._table, requested, ("PK", "members")):
             out[item["PK"]] |= set(item.get("members", ()))
         return {series: frozenset(m) for series, m in out.items()}

@@ -23,7 +23,7 @@ distinct values, so it still counts once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from chalicelib.fraud.model import Sighting
 

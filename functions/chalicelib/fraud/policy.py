@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
-from collections.abc import Mapping
 
 Action = Literal["DECLINE", "REVIEW"]
 

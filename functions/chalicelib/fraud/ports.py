@@ -11,7 +11,6 @@ from typing import Protocol
 
 from chalicelib.fraud.model import BlacklistEntry
 
-
 MAX_MEMBERS_PER_BUCKET = 1000
 """A bucket stops growing here: the count is far past every threshold by then, and the item
 stays well under DynamoDB's 400 KB limit even when a bot farm hammers one IP."""

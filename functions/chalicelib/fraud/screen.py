@@ -21,7 +21,14 @@ REASON_TEXT = {
     p.IMPOSSIBLE_TRAVEL: "Applications came from places too far apart for the time between them.",
     p.IDENTITY_SHARED: "This identity has already been used to apply from another account.",
 }
-_ORDER = (p.BLACKLIST, p.DEVICE_SHARED, p.IMPOSSIBLE_TRAVEL, p.IDENTITY_SHARED, p.VELOCITY, p.LOCATION)
+_ORDER = (
+    p.BLACKLIST,
+    p.DEVICE_SHARED,
+    p.IMPOSSIBLE_TRAVEL,
+    p.IDENTITY_SHARED,
+    p.VELOCITY,
+    p.LOCATION,
+)
 
 
 def screen(
@@ -65,19 +72,31 @@ def screen(
     acc_s = policy.identity_window_days * 86400
     acc_series = keys.accounts_series(inp.id_hash)
     # What each series records for this application, and over which window it counts.
-    recorded = {series: (vel_s, keys.stamped(now_s, inp.application_id)) for series in velocity_series.values()}
+    recorded = {
+        series: (vel_s, keys.stamped(now_s, inp.application_id))
+        for series in velocity_series.values()
+    }
     recorded[dev_series] = (dev_s, keys.stamped(now_s, inp.id_hash))
     recorded[acc_series] = (acc_s, keys.stamped(now_s, inp.user_id))
-    travel_series = (keys.sightings_series("USR", inp.user_id), keys.sightings_series("DEV", device))
+    travel_series = (
+        keys.sightings_series("USR", inp.user_id),
+        keys.sightings_series("DEV", device),
+    )
     if inp.lat is not None and inp.lon is not None:
         # Where this application came from, per user and per device (for impossible travel).
         here = keys.sighting_member(Sighting(inp.application_id, now_s, inp.lat, inp.lon))
-        recorded.update({series: (policy.travel_lookback_hours * 3600, here) for series in travel_series})
+        recorded.update(
+            {series: (policy.travel_lookback_hours * 3600, here) for series in travel_series}
+        )
     counters.add_members(
-        [MemberAdd(series, keys.window_bucket(now_s, w), member, keys.window_expiry(now_s, w))
-         for series, (w, member) in recorded.items()]
+        [
+            MemberAdd(series, keys.window_bucket(now_s, w), member, keys.window_expiry(now_s, w))
+            for series, (w, member) in recorded.items()
+        ]
     )
-    counted = counters.members({series: keys.window_buckets(now_s, w) for series, (w, _) in recorded.items()})
+    counted = counters.members(
+        {series: keys.window_buckets(now_s, w) for series, (w, _) in recorded.items()}
+    )
 
     limits = {
         "device": policy.velocity_max_per_device,
@@ -131,7 +150,9 @@ def screen(
     )
 
 
-def _max_travel_kmh(inp: FraudInput, sightings: list[Sighting], policy: p.FraudPolicy) -> int | None:
+def _max_travel_kmh(
+    inp: FraudInput, sightings: list[Sighting], policy: p.FraudPolicy
+) -> int | None:
     """Fastest implied speed between this application and a recent one of the same user or
     device. None when there is nothing to compare."""
     assert inp.lat is not None and inp.lon is not None

@@ -121,7 +121,11 @@ def reconcile_rail(items: Iterable[dict[str, Any]]) -> list[str]:
     """Money the (sandbox) bank moved that our books do not show, as rail keys: a settled
     payout whose loan never became ACTIVE, or a settled collection not booked on its loan."""
     items = list(items)
-    loans = {i["PK"].removeprefix("LOAN#"): i for i in items if i["SK"] == "LOAN" and i["PK"].startswith("LOAN#")}
+    loans = {
+        i["PK"].removeprefix("LOAN#"): i
+        for i in items
+        if i["SK"] == "LOAN" and i["PK"].startswith("LOAN#")
+    }
     booked = {p["key"] for loan in loans.values() for p in loan.get("payments", [])}
     repayments = {i["repaymentId"]: i["loanId"] for i in items if i.get("type") == "REPAYMENT"}
     out = []
@@ -161,7 +165,10 @@ def check_ledger_main(table: Any) -> int:
     out["ok"] = report.ok and not stuck and not unbooked
     print(json.dumps(out, indent=2))
     if out["ok"]:
-        print(f"ledger check: OK ({report.entries} entries, {report.debits_fen} fen each side)", file=sys.stderr)
+        print(
+            f"ledger check: OK ({report.entries} entries, {report.debits_fen} fen each side)",
+            file=sys.stderr,
+        )
         return 0
     bad = [*report.unbalanced_entries, *report.loans, *report.lines, *stuck, *unbooked]
     print(f"ledger check: FAILED for {', '.join(bad) or 'debits != credits'}", file=sys.stderr)

@@ -43,7 +43,13 @@ def move_line_tx(table_name: str, user_id: str, to_drawn_fen: int, at: str) -> d
 
     The condition keeps both sides non-negative, so concurrent moves can never overdraw."""
     a = abs(to_drawn_fen)
-    names = {"#av": "availableFen", "#dr": "drawnFen", "#ver": "version", "#upd": "updatedAt", "#pk": "PK"}
+    names = {
+        "#av": "availableFen",
+        "#dr": "drawnFen",
+        "#ver": "version",
+        "#upd": "updatedAt",
+        "#pk": "PK",
+    }
     values: dict[str, Any] = {":a": a, ":one": 1, ":at": at}
     if to_drawn_fen > 0:
         update = "SET #av = #av - :a, #dr = #dr + :a, #ver = #ver + :one, #upd = :at"

@@ -48,7 +48,7 @@ def parse_apr(apr: Decimal | str | int) -> Decimal:
     """An APR as a Decimal fraction in [0, 0.24]; floats are refused (they are not exact)."""
     if isinstance(apr, float):
         # ValueError, not TypeError: callers handle one error class for "not a valid APR"
-        raise ValueError("APR must be a Decimal or a decimal string, not a float")  # noqa: TRY004
+        raise ValueError("APR must be a Decimal or a decimal string, not a float")
     try:
         value = apr if isinstance(apr, Decimal) else Decimal(str(apr))
     except InvalidOperation as exc:
@@ -189,7 +189,7 @@ class Schedule(NamedTuple):
         return [
             Installment(i + 1, d, p, it, t, b)
             for i, (d, p, it, t, b) in enumerate(
-                zip(self.due_dates, self.principal, self.interest, self.total, self.balance)
+                zip(self.due_dates, self.principal, self.interest, self.total, self.balance, strict=False)
             )
         ]
 

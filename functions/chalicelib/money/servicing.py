@@ -261,7 +261,7 @@ class _Replay:
             loan.day_count,
             loan.rounding,
         ).principal
-        for i, p in zip(future, parts):
+        for i, p in zip(future, parts, strict=False):
             i[1] = p
 
 
@@ -276,7 +276,7 @@ def _start(loan: Loan) -> _Replay:
         pn * k,
         loan.start,
         loan.principal_fen,
-        inst=[[d, p, 0, 0, 0] for d, p in zip(loan.due_dates, loan.scheduled_principal)],
+        inst=[[d, p, 0, 0, 0] for d, p in zip(loan.due_dates, loan.scheduled_principal, strict=False)],
     )
 
 
@@ -419,7 +419,7 @@ def _settled(loan: Loan, st: _Replay, rows: list[list[Any]]) -> None:
     for r in rows[st.settled_from :]:
         r[1] = PREPAID
     ahead_p = sum(x.principal_fen for x in loan.payments) - sum(r[4] for r in rows)
-    for r, contract in zip(rows, loan.scheduled_principal):
+    for r, contract in zip(rows, loan.scheduled_principal, strict=False):
         take = min(ahead_p, max(0, contract - r[4]))
         r[2] += take
         r[4] += take

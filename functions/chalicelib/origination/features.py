@@ -82,7 +82,12 @@ def residence_since(years: int) -> int:
 
 # What reason texts quote for the applicant's own answers: their words, not the training data's.
 HOUSING_WORDS = {"own": "own home", "rent": "renting", "family": "living with family"}
-PROPERTY_WORDS = {"real_estate": "real estate", "insurance": "insurance", "car": "car", "none": "none declared"}
+PROPERTY_WORDS = {
+    "real_estate": "real estate",
+    "insurance": "insurance",
+    "car": "car",
+    "none": "none declared",
+}
 
 
 def _years(n: int) -> str:
@@ -93,7 +98,9 @@ def _words(code: str) -> str:
     return code.replace("_", " ") if code != "self_employed" else "self-employed"
 
 
-def applicant_terms(*, amount_fen: int, term_months: int, purpose: str, profile: dict[str, Any]) -> dict[str, str]:
+def applicant_terms(
+    *, amount_fen: int, term_months: int, purpose: str, profile: dict[str, Any]
+) -> dict[str, str]:
     """For each model input built from the applicant's answers, the words a reason should quote.
 
     The model sees a halved, clamped amount and German categories; the applicant and the analyst
@@ -114,7 +121,9 @@ def applicant_terms(*, amount_fen: int, term_months: int, purpose: str, profile:
         "purpose": _words(purpose),
         "credit_amount": yuan_display(amount_fen),
         "present_employment_since": (
-            _words(employment) if employment in {"unemployed", "student"} else _years(int(profile["employmentYears"]))
+            _words(employment)
+            if employment in {"unemployed", "student"}
+            else _years(int(profile["employmentYears"]))
         ),
         "installment_rate_in_percentage_of_disposable_income": burden,
         "present_residence_since": _years(int(profile["residenceYears"])),
@@ -128,7 +137,13 @@ def applicant_terms(*, amount_fen: int, term_months: int, purpose: str, profile:
 
 
 def model_features(
-    *, amount_fen: int, term_months: int, purpose: str, profile: dict[str, Any], age: int, bureau: dict[str, Any]
+    *,
+    amount_fen: int,
+    term_months: int,
+    purpose: str,
+    profile: dict[str, Any],
+    age: int,
+    bureau: dict[str, Any],
 ) -> dict[str, Any]:
     """`bureau` is BureauReport.model_features(): checking, history, savings, debtors, other plans, credits."""
     amount = min(max(amount_fen // 100 // AMOUNT_DIVISOR, AMOUNT_RANGE[0]), AMOUNT_RANGE[1])
@@ -137,7 +152,9 @@ def model_features(
         "duration_in_month": term_months,
         "purpose": PURPOSE[purpose],
         "credit_amount": amount,
-        "present_employment_since": employment_since(profile["employment"], int(profile["employmentYears"])),
+        "present_employment_since": employment_since(
+            profile["employment"], int(profile["employmentYears"])
+        ),
         "installment_rate_in_percentage_of_disposable_income": installment_rate(
             amount_fen, term_months, int(profile["monthlyIncomeFen"])
         ),
@@ -147,7 +164,9 @@ def model_features(
         "age_in_years": age,
         "housing": HOUSING[profile["housing"]],
         "job": JOB[profile["employment"]],
-        "number_of_people_being_liable_to_provide_maintenance_for": 1 if int(profile["dependants"]) <= 2 else 2,
+        "number_of_people_being_liable_to_provide_maintenance_for": 1
+        if int(profile["dependants"]) <= 2
+        else 2,
         # The phone number is verified by the app's SMS login.
         "telephone": "yes, registered under the customers name",
     }

@@ -25,7 +25,9 @@ class ScoredInputs:
     table: Any  # boto3 DynamoDB Table
 
     def record(self, application_id: str, features: dict[str, Any], day: dt.date) -> None:
-        expires = int(dt.datetime.combine(day + dt.timedelta(days=RETENTION_DAYS), dt.time()).timestamp())
+        expires = int(
+            dt.datetime.combine(day + dt.timedelta(days=RETENTION_DAYS), dt.time()).timestamp()
+        )
         self.table.put_item(
             Item={
                 "PK": f"SCORED#{day.isoformat()}",
@@ -41,7 +43,9 @@ class ScoredInputs:
 
         day = first_day
         while day <= last_day:
-            kwargs: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(f"SCORED#{day.isoformat()}")}
+            kwargs: dict[str, Any] = {
+                "KeyConditionExpression": Key("PK").eq(f"SCORED#{day.isoformat()}")
+            }
             while True:
                 page = self.table.query(**kwargs)
                 for item in page.get("Items", []):
@@ -52,7 +56,9 @@ class ScoredInputs:
             day += dt.timedelta(days=1)
 
 
-def record_drift(scorer: Any, inputs: ScoredInputs, today: dt.date, window_days: int = 30) -> dict[str, Any]:
+def record_drift(
+    scorer: Any, inputs: ScoredInputs, today: dt.date, window_days: int = 30
+) -> dict[str, Any]:
     """PSI of the last `window_days` of production inputs against the training baseline, stored."""
     from ..scoring.drift import drift_report
 

@@ -17,7 +17,9 @@ class Workflows(Protocol):
 class CreditLines(Protocol):
     """The revolving line, owned by the money domain."""
 
-    def open_line(self, user_id: str, limit_fen: int, apr: str, grade: str, application_id: str) -> CreditLine: ...
+    def open_line(
+        self, user_id: str, limit_fen: int, apr: str, grade: str, application_id: str
+    ) -> CreditLine: ...
 
     def get_line(self, user_id: str) -> CreditLine | None: ...
 
@@ -30,9 +32,9 @@ class StepFunctionsWorkflows:
         import json
 
         try:
-            return self._sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload))[
-                "executionArn"
-            ]
+            return self._sfn.start_execution(
+                stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
+            )["executionArn"]
         except self._sfn.exceptions.ExecutionAlreadyExists:
             # A retried request after a lost response: the execution is already under way.
             return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"

@@ -68,5 +68,10 @@ class DocumentReader:
             status = DocumentStatus.READ if readable else DocumentStatus.UNREADABLE
             self.documents.save_reading(document_id, status, data, time.perf_counter() - started)
             results[document_id] = status.value
-            log.info("document %s read: %s in %.2fs", document_id, status.value, time.perf_counter() - started)
+            log.info(
+                "document %s read: %s in %.2fs",
+                document_id,
+                status.value,
+                time.perf_counter() - started,
+            )
         return {"documents": results}

@@ -37,23 +37,33 @@ class ReviewService:
             out.append(review_view(app, review["openedAt"]))
         return out
 
-    def decide(self, who: Principal, application_id: str, decision: str, note: str = "") -> dict[str, Any]:
+    def decide(
+        self, who: Principal, application_id: str, decision: str, note: str = ""
+    ) -> dict[str, Any]:
         self._require_ops(who)
         review = self.applications.get_review(application_id)
         if review is None:
             raise NotFound(f"no review for application {application_id}")
         if review.get("state") != "PENDING":
-            raise Conflict(f"the review of {application_id} is already closed ({review.get('outcome')})")
+            raise Conflict(
+                f"the review of {application_id} is already closed ({review.get('outcome')})"
+            )
         app = self.applications.get(application_id, with_steps=False)
         if app is not None and app.user_id == who.user_id:
             # Four eyes: nobody decides their own credit.
-            raise Forbidden(f"application {application_id} is your own; another analyst must decide it")
+            raise Forbidden(
+                f"application {application_id} is your own; another analyst must decide it"
+            )
         outcome = "APPROVE" if decision == "approve" else "DECLINE"
         self.applications.close_review(application_id, outcome, iso(utcnow()))
         try:
-            self.workflows.send_success(review["taskToken"], {"outcome": outcome, "reviewer": who.user_id})
-        except Exception as exc:  # noqa: BLE001 - the token timed out or the execution ended
-            raise Conflict(f"the review of {application_id} can no longer be decided (timed out)") from exc
+            self.workflows.send_success(
+                review["taskToken"], {"outcome": outcome, "reviewer": who.user_id}
+            )
+        except Exception as exc:
+            raise Conflict(
+                f"the review of {application_id} can no longer be decided (timed out)"
+            ) from exc
         log.info("review of %s decided %s by %s", application_id, outcome, who.user_id)
         return {"applicationId": application_id, "outcome": outcome}
 

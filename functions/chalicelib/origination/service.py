@@ -11,17 +11,26 @@ from ..amounts import yuan_to_fen
 from ..api.models import ApplicationRequest
 from ..applications.records import ApplicantPii, Application, Status
 from ..applications.repository import ApplicationRepository
+from ..borrowing.views import credit_line_view
 from ..clock import iso, parse_iso, utcnow
-from ..documents import CONTENT_TYPES, BlobStore, Document, DocumentRepository, DocumentStatus, object_key
+from ..documents import (
+    CONTENT_TYPES,
+    BlobStore,
+    Document,
+    DocumentRepository,
+    DocumentStatus,
+    object_key,
+)
 from ..errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from ..ids import new_id
 from ..reasons import Reason
-from ..borrowing.views import credit_line_view
 from .ports import CreditLines, Workflows
 
 UPLOAD_URL_SECONDS = 900
 
-WORKFLOW_UNAVAILABLE = Reason("SYSTEM_UNAVAILABLE", "We could not start the credit check. Please try again.")
+WORKFLOW_UNAVAILABLE = Reason(
+    "SYSTEM_UNAVAILABLE", "We could not start the credit check. Please try again."
+)
 
 
 def still_open(app: Application, now: str) -> str | None:
@@ -29,11 +38,19 @@ def still_open(app: Application, now: str) -> str | None:
     if app.status in (Status.PENDING, Status.IN_REVIEW):
         return f"application {app.application_id} is still being decided; wait for its decision"
     if app.status is Status.APPROVED and app.accepted_at is not None:
-        return (f"you already have a credit line (application {app.application_id}); "
-                "its limit is reviewed periodically, so there is no need to apply again")
-    if app.status is Status.APPROVED and app.offer is not None and parse_iso(app.offer.expires_at) > parse_iso(now):
-        return (f"application {app.application_id} has an offer open until {app.offer.expires_at}; "
-                "accept it, or apply again once it has expired")
+        return (
+            f"you already have a credit line (application {app.application_id}); "
+            "its limit is reviewed periodically, so there is no need to apply again"
+        )
+    if (
+        app.status is Status.APPROVED
+        and app.offer is not None
+        and parse_iso(app.offer.expires_at) > parse_iso(now)
+    ):
+        return (
+            f"application {app.application_id} has an offer open until {app.offer.expires_at}; "
+            "accept it, or apply again once it has expired"
+        )
     return None
 
 
@@ -48,7 +65,9 @@ class OriginationService:
 
     def create_document(self, user_id: str, content_type: str) -> dict[str, Any]:
         if content_type not in CONTENT_TYPES:
-            raise Unprocessable(f"contentType must be one of {sorted(CONTENT_TYPES)}", field="contentType")
+            raise Unprocessable(
+                f"contentType must be one of {sorted(CONTENT_TYPES)}", field="contentType"
+            )
         doc = Document(
             document_id=new_id("doc"),
             user_id=user_id,
@@ -57,7 +76,9 @@ class OriginationService:
             created_at=iso(utcnow()),
         )
         self.documents.create(doc)
-        url = self.blobs.presigned_put(object_key(doc.document_id), content_type, UPLOAD_URL_SECONDS)
+        url = self.blobs.presigned_put(
+            object_key(doc.document_id), content_type, UPLOAD_URL_SECONDS
+        )
         return {
             "documentId": doc.document_id,
             "uploadUrl": url,
@@ -72,8 +93,13 @@ class OriginationService:
             raise NotFound(f"document {req.documentId} not found", field="documentId")
         # A photo still being read is fine (Verify Identity waits for it); no photo at all
         # would only fail the application half a minute later.
-        if doc.status is DocumentStatus.AWAITING_UPLOAD and not self.blobs.exists(object_key(doc.document_id)):
-            raise Conflict(f"document {req.documentId} has no photo yet: PUT it to its uploadUrl first", field="documentId")
+        if doc.status is DocumentStatus.AWAITING_UPLOAD and not self.blobs.exists(
+            object_key(doc.document_id)
+        ):
+            raise Conflict(
+                f"document {req.documentId} has no photo yet: PUT it to its uploadUrl first",
+                field="documentId",
+            )
         now = iso(utcnow())
         # One application at a time: an open one is decided, accepted or left to expire first.
         latest_id = self.applications.latest_for_user(user_id)
@@ -102,7 +128,11 @@ class OriginationService:
             },
             device={"fingerprint": req.device.fingerprint, "ip": str(req.device.ip)},
             location={"lat": str(req.location.lat), "lon": str(req.location.lon)},
-            consent={"creditReport": "granted", "textVersion": req.consent.textVersion, "recordedAt": now},
+            consent={
+                "creditReport": "granted",
+                "textVersion": req.consent.textVersion,
+                "recordedAt": now,
+            },
             created_at=now,
             updated_at=now,
         )
@@ -111,9 +141,13 @@ class OriginationService:
         try:
             # Execution name = application id; the payload carries ids only.
             self.workflows.start(self.origination_arn, app_id, {"applicationId": app_id})
-        except Exception as exc:  # noqa: BLE001 - any failure to start leaves a visible FAILED status
-            self.applications.move(app_id, Status.FAILED, iso(utcnow()), reasons=(WORKFLOW_UNAVAILABLE.as_dict(),))
-            raise ServiceUnavailable("the decision service is unavailable; retry with the same Idempotency-Key") from exc
+        except Exception as exc:
+            self.applications.move(
+                app_id, Status.FAILED, iso(utcnow()), reasons=(WORKFLOW_UNAVAILABLE.as_dict(),)
+            )
+            raise ServiceUnavailable(
+                "the decision service is unavailable; retry with the same Idempotency-Key"
+            ) from exc
         return app
 
     def get(self, user_id: str, application_id: str) -> Application:
@@ -125,7 +159,12 @@ class OriginationService:
         return app
 
     def wait_for_change(
-        self, user_id: str, application_id: str, wait_seconds: float, first_poll: float = 0.025, max_poll: float = 0.2
+        self,
+        user_id: str,
+        application_id: str,
+        wait_seconds: float,
+        first_poll: float = 0.025,
+        max_poll: float = 0.2,
     ) -> Application:
         """Long-poll: return once the application leaves PENDING, or after `wait_seconds`.
 
@@ -152,7 +191,11 @@ class OriginationService:
         doc = self.documents.get(document_id)
         if doc is None or doc.user_id != user_id:
             raise NotFound(f"document {document_id} not found")
-        return {"documentId": doc.document_id, "status": doc.status.value, "createdAt": doc.created_at}
+        return {
+            "documentId": doc.document_id,
+            "status": doc.status.value,
+            "createdAt": doc.created_at,
+        }
 
     def list(self, user_id: str) -> list[Application]:
         return self.applications.list_for_user(user_id)
@@ -160,13 +203,19 @@ class OriginationService:
     def accept(self, user_id: str, application_id: str) -> dict[str, Any]:
         app = self.get(user_id, application_id)
         if app.status is not Status.APPROVED or app.offer is None:
-            raise Conflict(f"application {application_id} has no offer to accept (status {app.status.value})")
+            raise Conflict(
+                f"application {application_id} has no offer to accept (status {app.status.value})"
+            )
         if parse_iso(app.offer.expires_at) < utcnow():
-            raise Conflict(f"the offer of application {application_id} expired at {app.offer.expires_at}")
+            raise Conflict(
+                f"the offer of application {application_id} expired at {app.offer.expires_at}"
+            )
         # The line first: it refuses a user who already has one from another application, and
         # that refusal must leave this offer unaccepted. open_line is idempotent on the
         # application id, so a retried or concurrent accept of this offer opens one line.
-        line = self.lines().open_line(user_id, app.offer.limit_fen, app.offer.apr, app.offer.grade, application_id)
+        line = self.lines().open_line(
+            user_id, app.offer.limit_fen, app.offer.apr, app.offer.grade, application_id
+        )
         if app.accepted_at is None:
             try:
                 self.applications.mark_accepted(application_id, iso(utcnow()))

@@ -27,8 +27,12 @@ from .reading import fields_from_item
 log = logging.getLogger(__name__)
 
 REVIEW_TIMEOUT = Reason("REVIEW_TIMEOUT", "We could not complete a manual review in time.")
-REVIEW_DECLINED = Reason("REVIEW_DECLINED", "After review, we cannot offer you credit at this time.")
-SYSTEM_FAILURE = Reason("SYSTEM_ERROR", "Something went wrong on our side while deciding. Please apply again.")
+REVIEW_DECLINED = Reason(
+    "REVIEW_DECLINED", "After review, we cannot offer you credit at this time."
+)
+SYSTEM_FAILURE = Reason(
+    "SYSTEM_ERROR", "Something went wrong on our side while deciding. Please apply again."
+)
 
 
 def _reason_dicts(reasons: Any) -> list[dict[str, str]]:
@@ -74,7 +78,11 @@ class OriginationSteps:
             # OCR runs when the photo lands; the workflow waits a bounded while (ASL Retry).
             raise DocumentNotReady(f"document {app.document_id} has not been read yet")
         result = self.verify(fields_from_item(doc.fields), pii.name, pii.id_number, self.today())
-        summary = {"passed": bool(result.passed), "age": result.age, "reasons": _reason_dicts(result.reasons)}
+        summary = {
+            "passed": bool(result.passed),
+            "age": result.age,
+            "reasons": _reason_dicts(result.reasons),
+        }
         self.applications.record_step(application_id, "identity", summary)
         return {"passed": summary["passed"], "reasonCodes": [r["code"] for r in summary["reasons"]]}
 
@@ -102,7 +110,11 @@ class OriginationSteps:
             "reasons": _reason_dicts(result.reasons),
         }
         self.applications.record_step(application_id, "fraud", summary)
-        return {"decline": summary["decline"], "review": summary["review"], "reasonCodes": [r["code"] for r in summary["reasons"]]}
+        return {
+            "decline": summary["decline"],
+            "review": summary["review"],
+            "reasonCodes": [r["code"] for r in summary["reasons"]],
+        }
 
     # --- Pull Credit Report -------------------------------------------------------------
 
@@ -130,7 +142,10 @@ class OriginationSteps:
         )
         # Reasons quote what the applicant declared, not the model's translation of it.
         shown_as = applicant_terms(
-            amount_fen=app.amount_fen, term_months=app.term_months, purpose=app.purpose, profile=app.profile
+            amount_fen=app.amount_fen,
+            term_months=app.term_months,
+            purpose=app.purpose,
+            profile=app.profile,
         )
         result = self.scorer().score(features, shown_as)
         if self.record_inputs is not None:
@@ -222,7 +237,11 @@ class OriginationSteps:
         }
         self.applications.record_step(application_id, "offer", summary)
         # A zero line means affordability leaves less than the product's minimum: no offer.
-        return {"affordable": summary["limitFen"] > 0, "grade": offer.grade, "limitFen": summary["limitFen"]}
+        return {
+            "affordable": summary["limitFen"] > 0,
+            "grade": offer.grade,
+            "limitFen": summary["limitFen"],
+        }
 
     # --- Record the outcome --------------------------------------------------------------------
 
@@ -231,7 +250,9 @@ class OriginationSteps:
         if app.status is Status.APPROVED:
             return {"status": app.status.value}  # a retry after success
         offer = Offer.from_item(app.steps["offer"])
-        self.applications.move(application_id, Status.APPROVED, iso(self.now()), reasons=(), offer=offer)
+        self.applications.move(
+            application_id, Status.APPROVED, iso(self.now()), reasons=(), offer=offer
+        )
         return {"status": Status.APPROVED.value}
 
     def record_decline(self, application_id: str) -> dict[str, Any]:
@@ -239,7 +260,9 @@ class OriginationSteps:
         if app.status is Status.DECLINED:
             return {"status": app.status.value}
         reasons = self._decline_reasons(app)
-        self.applications.move(application_id, Status.DECLINED, iso(self.now()), reasons=tuple(reasons))
+        self.applications.move(
+            application_id, Status.DECLINED, iso(self.now()), reasons=tuple(reasons)
+        )
         return {"status": Status.DECLINED.value, "reasonCodes": [r["code"] for r in reasons]}
 
     def record_failure(self, application_id: str, error: str | None = None) -> dict[str, Any]:
@@ -250,7 +273,9 @@ class OriginationSteps:
             return {"status": app.status.value}
         log.error("origination of %s failed: %s", application_id, error)
         try:
-            self.applications.move(application_id, Status.FAILED, iso(self.now()), reasons=(SYSTEM_FAILURE.as_dict(),))
+            self.applications.move(
+                application_id, Status.FAILED, iso(self.now()), reasons=(SYSTEM_FAILURE.as_dict(),)
+            )
         except Conflict:
             pass  # already decided: a failure after the outcome was recorded changes nothing
         return {"status": Status.FAILED.value}
