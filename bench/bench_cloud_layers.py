@@ -35,6 +35,10 @@ _spent: dict[str, float] = defaultdict(float)
 _calls: dict[str, int] = defaultdict(int)
 _lock = threading.Lock()
 _inside = threading.local()
+# DynamoDB requests by (who made it, operation): who = the Lambda function running on this
+# thread, or "api" for the API's own requests (the long-poll's status reads among them)
+_requests: dict[tuple[str, str, str], int] = defaultdict(int)
+_phase = {"name": "decision"}
 
 
 def measure(
@@ -82,6 +86,26 @@ def instrument() -> None:
 
     measure(requests.Session, "request", CLIENT)
     measure(InProcessLambda, "call", LAYERS[0][0])
+    call = InProcessLambda.call
+
+    def named_call(self: Any, function_name: str, event: Any) -> Any:
+        _inside.function = self.resolve(function_name)[0]
+        try:
+            return call(self, function_name, event)
+        finally:
+            _inside.function = None
+
+    InProcessLambda.call = named_call  # type: ignore[method-assign]
+    make_api_call = BaseClient._make_api_call
+
+    def counted(client: Any, operation: str, params: Any) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            who = getattr(_inside, "function", None) or "api"
+            with _lock:
+                _requests[(_phase["name"], who, operation)] += 1
+        return make_api_call(client, operation, params)
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
     measure(
         BaseClient,
         "_make_api_call",
@@ -99,10 +123,59 @@ def instrument() -> None:
     measure(DynamoDBBackend, "transact_write_items", LAYERS[5][0])
 
 
+def run_draws(client: Any, cloud: LocalCloud, applicants: list[Any], most: int) -> int:
+    """Accept each approved offer, then draw once and wait for the disbursement workflow to
+    end, watching the execution (Step Functions), not the loan, so every DynamoDB request of
+    the draw phase is the API's POST or a workflow step's."""
+    import boto3
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    arn = cloud.physical["DisbursementStateMachine"]
+    done = 0
+    for a in applicants:
+        if done == most:
+            break
+        app_id = client.call("GET", "/v1/applications", a.user_id).json()["applications"][0]
+        if app_id["status"] != "APPROVED":
+            continue
+        done += 1
+        _phase["name"] = "accept"
+        ok = client.call("POST", f"/v1/applications/{app_id['applicationId']}/accept", a.user_id)
+        if ok.status_code != 201:
+            raise RuntimeError(f"accept -> {ok.status_code}: {ok.text}")
+        _phase["name"] = "draw"
+        r = requests.post(
+            f"{cloud.api_url}/v1/loans",
+            json={"amount": "100.00", "termMonths": 6, "method": "equal-installment"},
+            headers={
+                "Authorization": f"Bearer {cloud.token(a.user_id)}",
+                "Idempotency-Key": f"bench-{a.user_id}",
+            },
+            timeout=60,
+        )
+        if r.status_code != 202:
+            raise RuntimeError(f"POST /v1/loans -> {r.status_code}: {r.text}")
+        loan_id = r.json()["loanId"]
+        execution = f"{arn.replace(':stateMachine:', ':execution:')}:{loan_id}"
+        while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING":
+            time.sleep(0.01)
+        _phase["name"] = "idle"
+    return done
+
+
+def print_requests(phase: str, per: int) -> None:
+    rows = {(who, op): n for (ph, who, op), n in _requests.items() if ph == phase}
+    total = sum(rows.values())
+    print(f"\nDynamoDB requests per {phase}: {total / max(per, 1):.1f} ({per} {phase}s)")
+    for (who, op), n in sorted(rows.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {who:28}{op:22}{n / max(per, 1):>6.2f}")
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--applications", type=int, default=80)
     p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--draws", type=int, default=10, help="approved applicants who then draw")
     args = p.parse_args()
 
     cloud = LocalCloud.start()
@@ -133,6 +206,7 @@ def main() -> int:
         lat, wall, statuses = run_ours(Client, applicants[warm:], docs, args.concurrency)
         time.sleep(0.5)  # Record steps may still be running after the last status is visible
         process = time.process_time() - c0
+        draws = run_draws(Client, cloud, applicants[warm:], args.draws)
     finally:
         cloud.stop()
 
@@ -153,6 +227,8 @@ def main() -> int:
         print(
             f"{'  ' * indent + name:58}{_spent[name] / n * 1000:>8.1f}{_spent[name] / cloud_cpu:>8.0%}{calls:>8}"
         )
+    print_requests("decision", n)
+    print_requests("draw", draws)
     return 0
 
 

@@ -1,6 +1,6 @@
 """36-period schedules per second on one core: the exact engine vs numpy-financial ipmt/ppmt.
 
-Run: PYTHONPATH=functions python bench/bench_schedule.py [--runs 5] [--loans 20000]
+Run: .venv/bin/python bench/bench_schedule.py [--runs 5] [--loans 20000]
 
 Inputs are drawn once with a seeded RNG: principal ¥50-¥200,000 (to the fen), APR 7.20%-24.00%
 in 0.01% steps, start dates over 2024-2026. "warm" lets the engine's rate caches (annuity factor
@@ -20,12 +20,18 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import numpy_financial as npf
 
-from chalicelib.money import schedule as sch
-from chalicelib.money.batch import build_schedules
-from chalicelib.money.reference import reference_schedule
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
+
+from chalicelib.money import schedule as sch  # noqa: E402
+from tests.money.batch import build_schedules  # noqa: E402
+from tests.money.reference import reference_schedule  # noqa: E402
 
 MONTHS = 36
 

@@ -59,7 +59,7 @@ def main() -> None:
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    from chalicelib.scoring import Scorer
+    from chalicelib.scoring.scorer import Scorer
 
     df = pd.read_csv(DATA)
     y = (df["creditability"] == "bad").astype(int)
@@ -109,12 +109,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         joblib.dump(pipe, Path(tmp) / "pipe.joblib")
         cold_ours = cold(
-            "import time; t=time.perf_counter(); from chalicelib.scoring import Scorer; "
+            "import time; t=time.perf_counter(); from chalicelib.scoring.scorer import Scorer; "
             f"s=Scorer.load({args.model!r}); print(time.perf_counter()-t)",
             args.cold_runs,
         )
         cold_first = cold(
-            "import time; t=time.perf_counter(); from chalicelib.scoring import Scorer; "
+            "import time; t=time.perf_counter(); from chalicelib.scoring.scorer import Scorer; "
             f"s=Scorer.load({args.model!r}); "
             "s.score({'duration.in.month': 12}); print(time.perf_counter()-t)",
             args.cold_runs,

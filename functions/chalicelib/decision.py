@@ -25,11 +25,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from chalicelib.bureau.report import BureauReport
 from chalicelib.fraud.model import FraudResult
 from chalicelib.reasons import Reason
 
 Outcome = Literal["APPROVE", "DECLINE", "REVIEW"]
+
+
+class BureauFacts(Protocol):
+    """What the knockouts read from a bureau report (BureauReport has all of it)."""
+
+    @property
+    def blacklisted(self) -> bool: ...
+
+    @property
+    def court_judgment(self) -> bool: ...
+
+    @property
+    def max_dpd_24m(self) -> int: ...
+
+    @property
+    def recent_hard_inquiries(self) -> int: ...
+
+    @property
+    def thin_file(self) -> bool: ...
 
 
 class ScoreLike(Protocol):
@@ -97,7 +115,7 @@ def knockouts(
     kyc_passed: bool,
     kyc_reasons: Sequence[Reason],
     fraud: FraudResult | None,
-    bureau: BureauReport | None,
+    bureau: BureauFacts | None,
     policy: DecisionPolicy = DEFAULT_POLICY,
 ) -> list[Reason]:
     """Every knockout that applies, in table order."""
@@ -122,7 +140,7 @@ def decide(
     kyc_passed: bool,
     kyc_reasons: Sequence[Reason],
     fraud: FraudResult | None,
-    bureau: BureauReport | None,
+    bureau: BureauFacts | None,
     score: ScoreLike | None,
     cutoff_pd: float,
     policy: DecisionPolicy = DEFAULT_POLICY,

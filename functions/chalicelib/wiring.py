@@ -1,149 +1,113 @@
 """The one place where adapters are built: lazily, once per container (Lambda execution env).
 
-Nothing here runs at import time, so a cold start pays only for what the invoked
-function uses (the API never loads the model; the scoring step never builds an S3 client).
+Nothing here runs at import time, so a cold start pays only for what the invoked function uses
+(the API never loads the model; the scoring step never builds an S3 client). Every attribute is
+typed by its port, so a test swaps in a fake by assigning it before first use.
 """
 
 from __future__ import annotations
 
 import threading
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .config import Settings
+
+if TYPE_CHECKING:
+    from .applications.port import ApplicationRepository
+    from .auth import TokenVerifier
+    from .aws import Clients
+    from .borrowing.disbursement import DisbursementSteps
+    from .borrowing.repayment import RepaymentSteps
+    from .borrowing.requests.port import MoneyRequests
+    from .borrowing.service import BorrowingService
+    from .bureau.port import CreditBureau
+    from .documents.port import BlobStore, DocumentRepository
+    from .fraud.port import FraudStore
+    from .idempotency.port import IdempotencyStore
+    from .kyc.port import OcrEngine
+    from .lines.port import CreditLines
+    from .loans.port import Loans
+    from .origination.reading import DocumentReader
+    from .origination.reviews import ReviewService
+    from .origination.service import OriginationService
+    from .origination.steps import OriginationSteps
+    from .rail.port import Rail
+    from .scoring.port import ScoredInputs
+    from .scoring.scorer import Scorer
+    from .workflows.port import Workflows
 
 
 class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    # --- AWS clients (boto3 lives only behind this line and in adapters) ----------------
+    @cached_property
+    def clients(self) -> Clients:
+        from .aws import Clients
+
+        return Clients(self.settings.table_name)
+
+    # --- stores and ports -------------------------------------------------------------------
 
     @cached_property
-    def _session(self) -> Any:
-        import boto3
+    def applications(self) -> ApplicationRepository:
+        from .applications.dynamo import DynamoApplicationRepository
 
-        return boto3.session.Session()
-
-    @cached_property
-    def table(self) -> Any:
-        return self._session.resource("dynamodb").Table(self.settings.table_name)
+        return DynamoApplicationRepository(self.clients.table)
 
     @cached_property
-    def s3(self) -> Any:
-        from botocore.config import Config
+    def documents(self) -> DocumentRepository:
+        from .documents.dynamo import DynamoDocumentRepository
 
-        return self._session.client("s3", config=Config(signature_version="s3v4"))
-
-    @cached_property
-    def sfn(self) -> Any:
-        return self._session.client("stepfunctions")
-
-    # --- repositories and ports -----------------------------------------------------------
+        return DynamoDocumentRepository(self.clients.table)
 
     @cached_property
-    def applications(self) -> Any:
-        from .applications.repository import DynamoApplicationRepository
+    def blobs(self) -> BlobStore:
+        from .documents.s3 import S3BlobStore
 
-        return DynamoApplicationRepository(self.table)
-
-    @cached_property
-    def documents(self) -> Any:
-        from .documents import DynamoDocumentRepository
-
-        return DynamoDocumentRepository(self.table)
+        return S3BlobStore(self.clients.s3, self.settings.documents_bucket)
 
     @cached_property
-    def blobs(self) -> Any:
-        from .documents import S3BlobStore
+    def idempotency(self) -> IdempotencyStore:
+        from .idempotency.dynamo import DynamoIdempotencyStore
 
-        return S3BlobStore(self.s3, self.settings.documents_bucket)
-
-    @cached_property
-    def idempotency(self) -> Any:
-        from .idempotency import DynamoIdempotencyStore
-
-        return DynamoIdempotencyStore(self.table)
+        return DynamoIdempotencyStore(self.clients.table)
 
     @cached_property
-    def workflows(self) -> Any:
-        from .origination.ports import StepFunctionsWorkflows
+    def workflows(self) -> Workflows:
+        from .workflows.stepfunctions import StepFunctionsWorkflows
 
-        return StepFunctionsWorkflows(self.sfn)
+        return StepFunctionsWorkflows(self.clients.sfn)
 
     @cached_property
-    def verifier(self) -> Any:
+    def verifier(self) -> TokenVerifier:
         from .auth import TokenVerifier
 
         return TokenVerifier(self.settings)
 
     @cached_property
-    def scorer(self) -> Any:
-        from .scoring import Scorer
+    def scorer(self) -> Scorer:
+        from .scoring.scorer import Scorer
 
         return Scorer.load(self.settings.model_dir)
 
-    # --- services --------------------------------------------------------------------------
+    @cached_property
+    def scored_inputs(self) -> ScoredInputs:
+        from .scoring.dynamo import DynamoScoredInputs
+
+        return DynamoScoredInputs(self.clients.table)
 
     @cached_property
-    def origination(self) -> Any:
-        from .origination.service import OriginationService
+    def fraud_store(self) -> FraudStore:
+        from .fraud.dynamo import DynamoFraudStore
 
-        return OriginationService(
-            applications=self.applications,
-            documents=self.documents,
-            blobs=self.blobs,
-            workflows=self.workflows,
-            lines=lambda: self.credit_lines,
-            origination_arn=self.settings.origination_state_machine_arn,
-        )
+        return DynamoFraudStore(self.clients.table)
 
     @cached_property
-    def origination_steps(self) -> Any:
-        from . import decision, pricing
-        from .fraud import FraudInput, screen
-        from .kyc.services import verify_identity
-        from .origination.steps import OriginationSteps
-
-        pepper = self.settings.pii_pepper.encode()
-        return OriginationSteps(
-            applications=self.applications,
-            documents=self.documents,
-            verify=verify_identity,
-            screen=lambda inp: screen(
-                inp, counters=self.fraud_counters, blacklist=self.blacklist, pepper=pepper
-            ),
-            fraud_input=FraudInput,
-            bureau=self.bureau,
-            scorer=lambda: self.scorer,
-            decide=decision.decide,
-            price=pricing.price,
-            pepper=pepper,
-            record_inputs=self.scored_inputs.record,
-        )
-
-    @cached_property
-    def scored_inputs(self) -> Any:
-        from .origination.monitoring import ScoredInputs
-
-        return ScoredInputs(self.table)
-
-    @cached_property
-    def fraud_counters(self) -> Any:
-        from .fraud import DynamoDBFraudCounters
-
-        return DynamoDBFraudCounters(self.table)
-
-    @cached_property
-    def blacklist(self) -> Any:
-        from .fraud import DynamoDBBlacklist
-
-        return DynamoDBBlacklist(self.table)
-
-    @cached_property
-    def bureau(self) -> Any:
+    def bureau(self) -> CreditBureau:
         # The only bureau adapter today is the sandbox; a real one plugs in here behind CreditBureau.
-        from .bureau import SandboxBureau
+        from .bureau.sandbox import SandboxBureau
 
         return SandboxBureau(
             latency_s=int(self.settings.bureau_sandbox_latency_ms) / 1000,
@@ -151,51 +115,37 @@ class Container:
         )
 
     @cached_property
-    def reviews(self) -> Any:
-        from .origination.reviews import ReviewService
-
-        return ReviewService(self.applications, self.workflows)
-
-    @cached_property
-    def ocr(self) -> Any:
+    def ocr(self) -> OcrEngine:
         from .kyc.rapid import OcrTuning, RapidOcrEngine
 
         return RapidOcrEngine(OcrTuning())
 
     @cached_property
-    def kyc(self) -> Any:
-        from .kyc.services import extract_document
-        from .origination.reading import DocumentReader
-
-        return DocumentReader(self.documents, self.blobs, lambda: self.ocr, extract_document)
-
-    # --- money: the line, loans, the bank, and the two money workflows ------------------------
-
-    @cached_property
-    def credit_lines(self) -> Any:
+    def credit_lines(self) -> CreditLines:
         from .lines.dynamo import DynamoCreditLines
 
-        return DynamoCreditLines(self.table)
+        return DynamoCreditLines(self.clients.table)
 
     @cached_property
-    def loans(self) -> Any:
+    def loans(self) -> Loans:
         from .loans.dynamo import DynamoLoans
 
-        return DynamoLoans(self.table)
+        return DynamoLoans(self.clients.table)
 
     @cached_property
-    def money_requests(self) -> Any:
-        from .borrowing.requests import DynamoMoneyRequests
+    def money_requests(self) -> MoneyRequests:
+        from .borrowing.requests.dynamo import DynamoMoneyRequests
 
-        return DynamoMoneyRequests(self.table)
+        return DynamoMoneyRequests(self.clients.table)
 
     @cached_property
-    def rail(self) -> Any:
+    def rail(self) -> Rail:
         # The only rail today is the sandbox bank. Its book lives in the table (RAIL# items),
         # so it behaves like an external bank across invocations and restarts.
         import secrets
 
-        from .rail.sandbox import DynamoRailState, Faults, SandboxRail
+        from .rail.dynamo import DynamoRailBook
+        from .rail.sandbox import Faults, SandboxRail
 
         s = self.settings
         latency = int(s.rail_sandbox_latency_ms) / 1000
@@ -208,23 +158,50 @@ class Container:
             latency_s=(latency / 2, latency),
             seed=int(s.rail_sandbox_seed) if s.rail_sandbox_seed else secrets.randbits(32),
         )
-        return SandboxRail(DynamoRailState(self.table), faults)
+        return SandboxRail(DynamoRailBook(self.clients.table), faults)
+
+    # --- services and workflow steps -----------------------------------------------------------
 
     @cached_property
-    def money_ports(self) -> Any:
-        from .money_services import MoneyPorts
+    def origination(self) -> OriginationService:
+        from .origination.service import OriginationService
 
-        return MoneyPorts(self.credit_lines, self.loans, self.rail)
+        return OriginationService(
+            applications=self.applications,
+            documents=self.documents,
+            blobs=self.blobs,
+            workflows=self.workflows,
+            lines=lambda: self.credit_lines,
+            origination_arn=self.settings.origination_state_machine_arn,
+        )
 
     @cached_property
-    def money_steps(self) -> Any:
-        from .borrowing.steps import MoneySteps
-        from .clock import utc_now_iso
+    def origination_steps(self) -> OriginationSteps:
+        from .origination.steps import OriginationSteps
 
-        return MoneySteps(self.money_ports, self.money_requests, utc_now_iso)
+        return OriginationSteps(
+            applications=self.applications,
+            documents=self.documents,
+            fraud_store=self.fraud_store,
+            bureau=self.bureau,
+            scorer=lambda: self.scorer,
+            pepper=self.settings.pii_pepper.encode(),
+        )
 
     @cached_property
-    def borrowing(self) -> Any:
+    def reviews(self) -> ReviewService:
+        from .origination.reviews import ReviewService
+
+        return ReviewService(self.applications, self.workflows)
+
+    @cached_property
+    def kyc(self) -> DocumentReader:
+        from .origination.reading import DocumentReader
+
+        return DocumentReader(self.documents, self.blobs, lambda: self.ocr)
+
+    @cached_property
+    def borrowing(self) -> BorrowingService:
         from .borrowing.service import BorrowingService
 
         return BorrowingService(
@@ -234,6 +211,24 @@ class Container:
             workflows=self.workflows,
             disbursement_arn=self.settings.disbursement_state_machine_arn,
             repayment_arn=self.settings.repayment_state_machine_arn,
+        )
+
+    @cached_property
+    def disbursement(self) -> DisbursementSteps:
+        from .borrowing.disbursement import DisbursementSteps
+        from .clock import utc_now_iso
+
+        return DisbursementSteps(
+            self.money_requests, self.credit_lines, self.loans, self.rail, utc_now_iso
+        )
+
+    @cached_property
+    def repayment(self) -> RepaymentSteps:
+        from .borrowing.repayment import RepaymentSteps
+        from .clock import utc_now_iso
+
+        return RepaymentSteps(
+            self.money_requests, self.credit_lines, self.loans, self.rail, utc_now_iso
         )
 
 

@@ -95,7 +95,7 @@ YOUNG = {
 
 @cache
 def _scorer() -> Any:
-    from chalicelib.scoring import Scorer
+    from chalicelib.scoring.scorer import Scorer
 
     return Scorer.load(MODEL_DIR)
 
@@ -110,13 +110,23 @@ def judge(
 ) -> tuple[str, Any]:
     """The decision our policy would reach for this person, and the bureau report behind it."""
     from chalicelib.amounts import yuan_to_fen
+    from chalicelib.applications.port import Profile
     from chalicelib.bureau.sandbox import sandbox_report
     from chalicelib.decision import decide
-    from chalicelib.fraud import FraudResult
+    from chalicelib.fraud.model import FraudResult
     from chalicelib.origination.features import model_features
 
     report = sandbox_report(person.id_number, "persona")
-    prof = {**profile, "monthlyIncomeFen": yuan_to_fen(profile["monthlyIncome"])}
+    prof = Profile(
+        employment=profile["employment"],
+        employment_years=profile["employmentYears"],
+        monthly_income_fen=yuan_to_fen(profile["monthlyIncome"]),
+        housing=profile["housing"],
+        dependants=profile["dependants"],
+        city=profile.get("city", "北京"),  # the model does not read the city
+        residence_years=profile["residenceYears"],
+        property=profile.get("property", "none"),
+    )
     age = (
         today.year
         - person.birth.year

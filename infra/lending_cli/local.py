@@ -137,7 +137,7 @@ def ledger_check() -> int:
 
     import boto3
 
-    from chalicelib.ledger.check import check_ledger_main
+    from .ledger import check_main
 
     s = state.load() if state.STATE_FILE.exists() else {}
     if s:
@@ -147,4 +147,4 @@ def ledger_check() -> int:
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     table_name = s.get("table") or os.environ["LENDING_TABLE"]
     table = boto3.resource("dynamodb").Table(table_name)
-    return check_ledger_main(table)
+    return check_main(table)

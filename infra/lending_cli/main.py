@@ -51,7 +51,7 @@ def _cmd_model(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def _cmd_schedule(rest: list[str]) -> int:
-    from chalicelib.money.cli import schedule_main
+    from .schedule import schedule_main
 
     return schedule_main(rest)
 

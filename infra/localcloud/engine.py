@@ -267,8 +267,11 @@ def _patch_signing() -> None:
 
     def handler(self: Any, operation_name: Any = None, request: Any = None, **kwargs: Any) -> Any:
         # The request-created hook only; generate_presigned_url signs on its own path.
-        # moto's S3 reads the caller from the signature, so S3 requests are still signed.
-        if self.signing_name == "s3":
+        # moto's S3 reads the caller from the signature, so S3 requests are still signed, and so
+        # is anything sent to a server over HTTP (a moto server tells services apart by the
+        # signature's scope): only requests moto's in-process stub answers go unsigned.
+        url = getattr(request, "url", "") or ""
+        if self.signing_name == "s3" or url.startswith(("http://127.0.0.1", "http://localhost")):
             return original(self, operation_name, request, **kwargs)
         return None
 

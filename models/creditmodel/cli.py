@@ -10,7 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chalicelib.scoring import Scorer, drift_report
+from chalicelib.scoring.drift import drift_report
+from chalicelib.scoring.scorer import Scorer
 
 __all__ = ["drift_main", "drift_report", "read_feature_rows", "score_main", "train_main"]
 

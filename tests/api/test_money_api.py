@@ -1,8 +1,6 @@
-"""Draws and repayments through the API (chalice's test client), the money ports over fakes.
-
-The workflow is played by `run_workflows`: the same step functions the ASL calls, in the
-ASL's order, with its compensation path; tests/workflow runs the real ASL.
-"""
+"""Draws and repayments through the API (chalice's test client) over in-memory stores, with the
+disbursement and repayment ASL running on moto's engine in this process (the `engine` fixture);
+tests/workflow runs the same against the whole local cloud."""
 
 from __future__ import annotations
 
@@ -16,98 +14,43 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import wiring
-from chalicelib.applications.repository import InMemoryApplicationRepository
-from chalicelib.borrowing.requests import InMemoryMoneyRequests
-from chalicelib.documents import InMemoryDocumentRepository
-from chalicelib.idempotency import InMemoryIdempotencyStore
-from chalicelib.ledger.check import check_ledger_items
-from chalicelib.lines.memory import InMemoryCreditLines
-from chalicelib.loans.memory import InMemoryLoans
-from chalicelib.rail.sandbox import Faults, InMemoryRailState, SandboxRail
-from localcloud.api_semantics import install_gateway_semantics
-from tests.api.test_origination_api import auth
-from tests.fakes import FakeBlobs, FakeWorkflows, make_settings
-
-DRAW_DAY = date(2026, 3, 2)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.today = DRAW_DAY
-
-    def __call__(self) -> date:
-        return self.today
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-def _container(clock: Clock, faults: Faults | None = None) -> wiring.Container:
-    c = wiring.Container(make_settings())
-    c.applications = InMemoryApplicationRepository()
-    c.documents = InMemoryDocumentRepository()
-    c.blobs = FakeBlobs()
-    c.workflows = FakeWorkflows()
-    c.idempotency = InMemoryIdempotencyStore()
-    c.credit_lines = InMemoryCreditLines()
-    c.loans = InMemoryLoans()
-    c.money_requests = InMemoryMoneyRequests()
-    c.rail = SandboxRail(InMemoryRailState(), faults or Faults())
-    c.borrowing.today = clock
-    return c
+from chalicelib.amounts import yuan_to_fen
+from chalicelib.borrowing.service import Borrow
+from chalicelib.ids import new_id
+from chalicelib.books.check import check_ledger_items
+from chalicelib.rail.memory import InMemoryRailBook
+from chalicelib.rail.sandbox import Faults, SandboxRail
+from localcloud.workflows_only import WorkflowsOnly
+from chalicelib.applications.port import Offer, Status
+from tests.api.conftest import Clock, auth, fakes, run_on_the_engine
+from tests.applications.test_contract import make_app
 
 
 @pytest.fixture
 def container(clock: Clock) -> Iterator[wiring.Container]:
-    c = _container(clock)
+    c = fakes(clock)
     wiring.use(c)
-    yield c
+    with WorkflowsOnly.start() as e:
+        run_on_the_engine(c, e)
+        c.borrowing.today = clock
+        c.engine = e  # type: ignore[attr-defined]
+        yield c
     wiring.use(None)
 
 
-@pytest.fixture
-def client(container: wiring.Container) -> Iterator[Client]:
-    install_gateway_semantics()
-    from app import app
-
-    with Client(app) as client:
-        yield client
+def run_workflows(c: wiring.Container) -> list[dict[str, Any]]:
+    """Wait until every execution the requests started has ended; return them."""
+    return c.engine.settle()  # type: ignore[attr-defined,no-any-return]
 
 
-def run_workflows(c: wiring.Container) -> None:
-    """Play every started execution through the step functions, as the ASL orders them."""
-    from app import app
-
-    def step(name: str, event: dict[str, Any]) -> dict[str, Any]:
-        fn = next(f for f in app.pure_lambda_functions if f.name == name)
-        return fn(event, None)
-
-    while c.workflows.started:
-        arn, _name, payload = c.workflows.started.pop(0)
-        assert set(payload) <= {"loanId", "repaymentId"}, "ids only"
-        if arn == c.settings.disbursement_state_machine_arn:
-            done = 0
-            try:
-                for done, s in enumerate(
-                    ("reserve_line", "create_contract", "pay_out", "post_ledger", "activate_loan")
-                ):
-                    step(s, payload)
-            except Exception as exc:
-                err = {"Error": type(exc).__name__}
-                if done < 3:  # before Post Ledger: compensate
-                    for s in ("void_contract", "release_line"):
-                        step(s, payload)
-                step("record_draw_failure", {**payload, "error": err})
-        else:
-            try:
-                for s in ("quote_repayment", "collect_repayment", "post_repayment", "restore_line"):
-                    step(s, payload)
-            except Exception as exc:
-                step(
-                    "record_repayment_failure", {**payload, "error": {"Error": type(exc).__name__}}
-                )
+def started(c: wiring.Container) -> list[tuple[str, str, dict[str, Any]]]:
+    """(state machine, execution name, input) of every execution started, oldest first."""
+    e = c.engine  # type: ignore[attr-defined]
+    out = []
+    for x in sorted(e.executions(), key=lambda x: x["startDate"]):
+        described = e.sfn.describe_execution(executionArn=x["executionArn"])
+        out.append((x["stateMachineArn"], x["name"], json.loads(described["input"])))
+    return out
 
 
 def open_line(
@@ -164,10 +107,9 @@ def test_a_draw_lands_and_shows_its_contract_and_schedule(
     )
     assert r.status_code == 202 and r.json_body["status"] == "PENDING"
     loan_id = r.json_body["loanId"]
-    ((arn, name, payload),) = container.workflows.started
+    ((arn, name, payload),) = started(container)
     assert arn == container.settings.disbursement_state_machine_arn
     assert name == loan_id and payload == {"loanId": loan_id}
-    assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "PENDING"
     run_workflows(container)
     # THEN the loan is ACTIVE with disclosed rates, a 6-row schedule, and the line is drawn
     loan = get(client, container, f"/v1/loans/{loan_id}").json_body
@@ -197,7 +139,7 @@ def test_a_repeated_key_draws_once(client: Client, container: wiring.Container) 
     open_line(container)
     first = draw(client, container)
     assert draw(client, container) == first
-    assert len(container.workflows.started) == 1
+    assert len(started(container)) == 1
 
 
 def test_an_early_partial_repayment_pays_interest_to_that_day_and_restores_the_line(
@@ -223,8 +165,7 @@ def test_an_early_partial_repayment_pays_interest_to_that_day_and_restores_the_l
     )
     assert r.status_code == 202, r.body
     rep_id = r.json_body["repaymentId"]
-    pending = get(client, container, f"/v1/loans/{loan_id}/repayments/{rep_id}").json_body
-    assert pending["status"] == "PENDING" and pending["allocation"] is None
+    assert r.json_body["status"] == "PENDING"
     run_workflows(container)
     # THEN ¥27 pays interest, ¥1,000 principal, and the line gets ¥1,000 back
     done = get(client, container, f"/v1/loans/{loan_id}/repayments/{rep_id}").json_body
@@ -289,8 +230,8 @@ def test_overpayment_is_refused_up_front(
         client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "2000.01"}, "repay-000005"
     )
     assert r.status_code == 422 and r.json_body["field"] == "amount"
-    assert container.workflows.started[-1][2]["repaymentId"]  # only the first started
-    assert len(container.workflows.started) == 1
+    repayments = [x for x in started(container) if "repaymentId" in x[2]]
+    assert len(repayments) == 1  # only the first started
 
 
 def test_a_draw_above_the_available_line_is_refused_up_front(
@@ -305,7 +246,7 @@ def test_a_draw_above_the_available_line_is_refused_up_front(
         "draw-0000002",
     )
     assert r.status_code == 422 and r.json_body["field"] == "amount"
-    assert not container.workflows.started
+    assert not started(container)
 
 
 def test_no_line_no_draw(client: Client, container: wiring.Container) -> None:
@@ -321,12 +262,24 @@ def test_no_line_no_draw(client: Client, container: wiring.Container) -> None:
 
 
 def test_a_race_past_the_up_front_check_is_stopped_by_the_reservation(
-    client: Client, container: wiring.Container
+    client: Client, container: wiring.Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Two draws of ¥15,000 both pass the check (nothing reserved yet); the workflow lends one.
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Two draws of ¥15,000 both pass the check (each reads the line before either is reserved);
+    # the workflow lends one.
     open_line(container)
-    a = draw(client, container, "15000.00", key="draw-race-01")
-    b = draw(client, container, "15000.00", key="draw-race-02")
+    monkeypatch.setattr(
+        container.credit_lines, "get_line", _SyncFirstCall(container.credit_lines.get_line, 2)
+    )
+
+    def borrow(_: int) -> str:
+        cmd = Borrow(1_500_000, 6, "equal-installment")
+        return container.borrowing.draw("user-1", cmd, new_id("loan")).loan_id
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(borrow, range(2))
+    monkeypatch.undo()
     run_workflows(container)
     statuses = sorted(get(client, container, f"/v1/loans/{x}").json_body["status"] for x in (a, b))
     assert statuses == ["ACTIVE", "FAILED"]
@@ -340,25 +293,20 @@ def test_a_race_past_the_up_front_check_is_stopped_by_the_reservation(
     assert books_clean(container)
 
 
-def test_a_declined_payout_voids_the_contract_and_releases_the_line(clock: Clock) -> None:
-    c = _container(clock, Faults(decline=1.0))
-    wiring.use(c)
-    try:
-        install_gateway_semantics()
-        from app import app
-
-        with Client(app) as client:
-            open_line(c)
-            loan_id = draw(client, c)
-            run_workflows(c)
-            loan = get(client, c, f"/v1/loans/{loan_id}").json_body
-            assert loan["status"] == "FAILED" and loan["failure"]["code"] == "PAYOUT_DECLINED"
-            assert c.loans.get(loan_id).status == "VOID"
-            assert get(client, c, "/v1/credit-line").json_body["available"] == "20000.00"
-            assert c.rail.moved() == {"payout": 0, "collect": 0}
-            assert books_clean(c)
-    finally:
-        wiring.use(None)
+def test_a_declined_payout_voids_the_contract_and_releases_the_line(
+    client: Client, container: wiring.Container
+) -> None:
+    c = container
+    c.rail = SandboxRail(InMemoryRailBook(), Faults(decline=1.0))  # before any step is built
+    open_line(c)
+    loan_id = draw(client, c)
+    run_workflows(c)
+    loan = get(client, c, f"/v1/loans/{loan_id}").json_body
+    assert loan["status"] == "FAILED" and loan["failure"]["code"] == "PAYOUT_DECLINED"
+    assert c.loans.get(loan_id).status == "VOID"
+    assert get(client, c, "/v1/credit-line").json_body["available"] == "20000.00"
+    assert c.rail.moved() == {"payout": 0, "collect": 0}
+    assert books_clean(c)
 
 
 def test_another_users_loan_is_not_found(client: Client, container: wiring.Container) -> None:
@@ -491,19 +439,8 @@ def test_accepting_an_offer_shows_the_line_in_yuan_and_percent(
 def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
     client: Client, container: wiring.Container
 ) -> None:
-    from chalicelib.applications.records import Offer, Status
-    from tests.api.test_origination_api import application_body, new_document, post_application
-
     # GIVEN an application the workflow approved with a ¥20,000 line at 10.80%
-    app_id = post_application(
-        client, container, application_body(new_document(client, container))
-    ).json_body["applicationId"]
-    container.applications.move(
-        app_id,
-        Status.APPROVED,
-        "2026-03-01T00:00:00.000Z",
-        offer=Offer("B", "0.1080", "0.0003", 2_000_000, "2099-01-01T00:00:00.000Z"),
-    )
+    app_id = _approved(client, container)
     # WHEN it is accepted (twice: a retried tap)
     first = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
     again = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
@@ -519,7 +456,6 @@ def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
         "status": "ACTIVE",
         "applicationId": app_id,
     }
-    container.workflows.started.clear()
     loan_id = draw(client, container)
     run_workflows(container)
     assert get(client, container, f"/v1/loans/{loan_id}").json_body["status"] == "ACTIVE"
@@ -527,11 +463,10 @@ def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
 
 
 def _approved(client: Client, container: wiring.Container, limit_fen: int = 2_000_000) -> str:
-    from chalicelib.applications.records import Offer, Status
-    from tests.api.test_origination_api import application_body, new_document, post_application
-
-    body = application_body(new_document(client, container))
-    app_id = post_application(client, container, body).json_body["applicationId"]
+    """An application the workflow approved, written straight to the store."""
+    app, pii = make_app("user-1", "2026-03-01T00:00:00.000Z")
+    container.applications.create(app, pii, after=container.applications.latest_for_user("user-1"))
+    app_id = app.application_id
     container.applications.move(
         app_id,
         Status.APPROVED,
@@ -544,9 +479,6 @@ def _approved(client: Client, container: wiring.Container, limit_fen: int = 2_00
 def test_an_accept_refused_for_a_second_line_leaves_that_offer_unaccepted(
     client: Client, container: wiring.Container
 ) -> None:
-    from chalicelib.applications.records import Offer, Status
-    from tests.unit.test_application_repository_contract import make_app
-
     # GIVEN a user whose line came from one offer, and a second approved offer (written straight
     # to the store: submissions are one at a time now, but data from before that rule remains)
     first = _approved(client, container)
@@ -626,7 +558,7 @@ def test_parallel_payoffs_are_admitted_once_and_collected_once(
     # GIVEN an active loan whose payoff today is P
     open_line(container)
     c = container
-    loan_id = c.borrowing.draw("user-1", "6000.00", 6, "equal-installment").loan_id
+    loan_id = c.borrowing.draw("user-1", Borrow(600_000, 6, "equal-installment"), new_id("loan")).loan_id
     run_workflows(c)
     clock.today = date(2026, 3, 17)
     payoff = c.borrowing.payoff_quote("user-1", loan_id, None)["payoff"]
@@ -638,7 +570,7 @@ def test_parallel_payoffs_are_admitted_once_and_collected_once(
 
     def repay(_: int) -> int:
         try:
-            c.borrowing.repay("user-1", loan_id, payoff)
+            c.borrowing.repay("user-1", loan_id, yuan_to_fen(payoff), new_id("rep"))
             return 202
         except DomainError as exc:
             return exc.status

@@ -11,44 +11,13 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import wiring
-from chalicelib.applications.repository import InMemoryApplicationRepository
+from chalicelib.applications.port import Status
 from chalicelib.auth import issue_local_token
-from chalicelib.documents import InMemoryDocumentRepository, object_key
-from chalicelib.idempotency import InMemoryIdempotencyStore
-from localcloud.api_semantics import install_gateway_semantics
-from tests.fakes import FakeBlobs, FakeWorkflows, make_settings
+from chalicelib.documents.port import DocumentStatus, object_key
+from localcloud.workflows_only import WorkflowsOnly
+from tests.api.conftest import auth
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def container() -> Iterator[wiring.Container]:
-    c = wiring.Container(make_settings())
-    c.applications = InMemoryApplicationRepository()
-    c.documents = InMemoryDocumentRepository()
-    c.blobs = FakeBlobs()
-    c.workflows = FakeWorkflows()
-    c.idempotency = InMemoryIdempotencyStore()
-    wiring.use(c)
-    yield c
-    wiring.use(None)
-
-
-@pytest.fixture
-def client(container: wiring.Container) -> Iterator[Client]:
-    install_gateway_semantics()
-    from app import app
-
-    with Client(app) as client:
-        yield client
-
-
-def auth(c: wiring.Container, user: str = "user-1", **extra: str) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {issue_local_token(c.settings, user)}",
-        "Content-Type": "application/json",
-        **extra,
-    }
 
 
 def new_document(
@@ -312,7 +281,7 @@ def test_applying_before_the_photo_is_uploaded_is_409_naming_the_document(
 
 
 def test_one_application_at_a_time(client: Client, container: wiring.Container) -> None:
-    from chalicelib.applications.records import Offer, Status
+    from chalicelib.applications.port import Offer
 
     def submit(key: str) -> Any:
         return post_application(
@@ -437,7 +406,7 @@ def test_workflow_outage_is_a_503_and_a_visible_failed_application(
 
 
 def test_openapi_is_served_and_the_committed_copy_is_current(client: Client) -> None:
-    from chalicelib.openapi import openapi_document
+    from chalicelib.api.openapi import openapi_document
 
     r = client.http.get("/v1/openapi.json")
     assert r.status_code == 200 and r.json_body["openapi"].startswith("3.")
@@ -450,7 +419,7 @@ def test_openapi_is_served_and_the_committed_copy_is_current(client: Client) -> 
 def test_openapi_document_is_valid() -> None:
     from openapi_spec_validator import validate
 
-    from chalicelib.openapi import openapi_document
+    from chalicelib.api.openapi import openapi_document
 
     validate(openapi_document())
 
@@ -481,8 +450,6 @@ def test_a_long_poll_returns_when_the_status_moves(
     import threading
     import time
 
-    from chalicelib.applications.records import Status
-
     doc = new_document(client, container)
     app_id = post_application(client, container, application_body(doc)).json_body["applicationId"]
     mover = threading.Timer(
@@ -493,37 +460,6 @@ def test_a_long_poll_returns_when_the_status_moves(
     r = client.http.get(f"/v1/applications/{app_id}?waitSeconds=5", headers=auth(container))
     assert r.json_body["status"] == "DECLINED"
     assert 0.25 < time.monotonic() - started < 3
-
-
-def _decide_in_process(c: wiring.Container, app_id: str, *, age: int = 33) -> None:
-    """The workflow's scoring steps for real (sandbox bureau, committed model), identity and fraud passed."""
-    from chalicelib import decision, pricing
-    from chalicelib.bureau import SandboxBureau
-    from chalicelib.origination.steps import OriginationSteps
-    from chalicelib.scoring import Scorer
-
-    scorer = Scorer.load(ROOT / "models" / "german")
-    steps = OriginationSteps(
-        applications=c.applications,
-        documents=c.documents,
-        verify=None,
-        screen=None,
-        fraud_input=None,  # type: ignore[arg-type]
-        bureau=SandboxBureau(),
-        scorer=lambda: scorer,
-        decide=decision.decide,
-        price=pricing.price,
-        pepper=b"pepper",
-    )
-    c.applications.record_step(app_id, "identity", {"passed": True, "age": age, "reasons": []})
-    c.applications.record_step(app_id, "fraud", {"decline": False, "review": False, "reasons": []})
-    steps.pull_credit_report(app_id)
-    steps.score_application(app_id)
-    outcome = steps.decide_application(app_id)["outcome"]
-    if outcome == "DECLINE":
-        steps.record_decline(app_id)
-    elif outcome == "REVIEW":
-        steps.request_review(app_id, "token-1")
 
 
 def _assert_in_the_applicants_terms(texts: list[str]) -> None:
@@ -545,27 +481,36 @@ def _assert_in_the_applicants_terms(texts: list[str]) -> None:
     ],  # sandbox bureau files for these ID numbers
 )
 def test_reasons_quote_what_the_applicant_declared(
-    client: Client, container: wiring.Container, sequence: int, status: str
+    client: Client,
+    container: wiring.Container,
+    engine: WorkflowsOnly,
+    sequence: int,
+    status: str,
 ) -> None:
     import datetime as dt
 
+    from chalicelib.kyc.fields import ExtractedFields
     from chalicelib.kyc.idnumber import make_id_number
+    from chalicelib.origination.reading import fields_to_item
 
-    # GIVEN ¥8,000.00 requested for consumption
+    # GIVEN ¥8,000.00 requested for consumption, with an ID card OCR read as declared
+    id_number = make_id_number("110105", dt.date(1993, 3, 7), sequence)
     doc = new_document(client, container)
-    declared = dict(
-        application_body(doc)["declared"],
-        idNumber=make_id_number("110105", dt.date(1993, 3, 7), sequence),
+    card = ExtractedFields(
+        name="张三", id_number=id_number, long_term=True, name_confidence=0.99, id_confidence=0.99
     )
+    container.documents.save_reading(doc, DocumentStatus.READ, fields_to_item(card), 1.0)
+    declared = dict(application_body(doc)["declared"], idNumber=id_number)
     r = post_application(
         client, container, application_body(doc, amount="8000.00", declared=declared)
     )
     assert r.status_code == 202, r.body
     app_id = r.json_body["applicationId"]
-    # WHEN the workflow scores and decides it
-    _decide_in_process(container, app_id)
+    # WHEN the workflow (the real ASL) verifies, screens, scores and decides it
+    mine = client.http.get(
+        f"/v1/applications/{app_id}?waitSeconds=20", headers=auth(container)
+    ).json_body
     # THEN the applicant reads the amount and purpose they gave, and never age
-    mine = client.http.get(f"/v1/applications/{app_id}", headers=auth(container)).json_body
     assert mine["status"] == status
     if status == "DECLINED":
         by_code = {x["code"]: x["text"] for x in mine["reasons"]}

@@ -82,7 +82,7 @@ def test_the_model_loads_and_scores_from_the_package_alone(
     assert not {"pandas", "sklearn", "scipy"} & names
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import json, numpy; from chalicelib.scoring import Scorer;"
+        "import json, numpy; from chalicelib.scoring.scorer import Scorer;"
         "s = Scorer.load(sys.argv[1] + '/chalicelib/model');"
         "f = {k: (v[0] if isinstance(v, list) else 30) for k, v in s.feature_spec.items()};"
         "r = s.score(f); print(json.dumps({'numpy': numpy.__version__, 'pd': r.pd, 'grade': r.grade}))"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chalicelib.kyc.fakes import line
+from chalicelib.kyc.memory import line
 from chalicelib.kyc.fields import ExtractedFields, extract_fields
 from chalicelib.kyc.idnumber import make_id_number
 

@@ -11,9 +11,9 @@ from functools import cache
 
 import pytest
 
-from chalicelib.kyc.fakes import ScriptedOcrEngine, line
+from chalicelib.kyc.memory import ScriptedOcrEngine, line
 from chalicelib.kyc.fields import ExtractedFields
-from chalicelib.kyc.ports import OcrEngine
+from chalicelib.kyc.port import OcrEngine
 from chalicelib.kyc.services import extract_document, verify_identity
 
 idcard = pytest.importorskip("demo.idcard")

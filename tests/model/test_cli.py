@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from chalicelib.scoring import Scorer, drift_report
+from chalicelib.scoring.drift import drift_report
+from chalicelib.scoring.scorer import Scorer
 from creditmodel.cli import drift_main, score_main
 
 pytestmark = pytest.mark.slow

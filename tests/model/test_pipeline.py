@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from model_helpers import GERMAN_CSV, PROTECTED, train_args
 
-from chalicelib.scoring import Scorer
+from chalicelib.scoring.scorer import Scorer
 from creditmodel.cli import train_main
 from creditmodel.model import ModelConfig
 from creditmodel.train import TrainConfig, train

@@ -10,7 +10,7 @@ import pytest
 from model_helpers import REPO
 
 from chalicelib.reasons import Reason
-from chalicelib.scoring import Scorer, ScoreResult
+from chalicelib.scoring.scorer import Scorer, ScoreResult
 
 pytestmark = pytest.mark.slow
 
@@ -138,7 +138,7 @@ def test_runtime_needs_neither_pandas_nor_sklearn() -> None:
     import sys
 
     code = (
-        "import sys; from chalicelib.scoring import Scorer; "
+        "import sys; from chalicelib.scoring.scorer import Scorer; "
         f"s = Scorer.load({str(REPO / 'models' / 'german')!r}); "
         "s.score({'duration.in.month': 12, 'purpose': 'education'}); "
         "heavy = [m for m in ('pandas', 'sklearn', 'scipy') if m in sys.modules]; "

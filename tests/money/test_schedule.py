@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.money.cli import schedule_main
-from chalicelib.money.reference import reference_schedule
+from lending_cli.schedule import schedule_main
+from tests.money.reference import reference_schedule
 from chalicelib.money.schedule import (
     ACTUAL_360,
     EQUAL_INSTALLMENT,
@@ -184,7 +184,7 @@ def test_cli_refuses_apr_over_cap(capsys) -> None:
     roundings,
 )
 def test_batch_rows_equal_the_per_loan_engine(loans, n, method, dc, rounding) -> None:
-    from chalicelib.money.batch import build_schedules
+    from tests.money.batch import build_schedules
 
     b = build_schedules(
         [p for p, _, _ in loans],

@@ -15,10 +15,10 @@ import boto3
 import pytest
 import requests
 
-from chalicelib.ledger.dynamo import check_ledger
+from chalicelib.books.dynamo import check_ledger
 from chalicelib.lines.dynamo import DynamoCreditLines
 from chalicelib.loans.dynamo import DynamoLoans
-from chalicelib.rail.sandbox import DynamoRailState
+from chalicelib.rail.dynamo import DynamoRailBook
 from localcloud.client import RemoteCloud
 
 pytestmark = pytest.mark.slow
@@ -101,10 +101,9 @@ def test_a_draw_lands_once_and_an_early_repayment_restores_the_line(cloud: Remot
         "Create Contract",
         "Pay Out",
         "Post Ledger",
-        "Activate Loan",
         "Loan Active",
     ]
-    paid = DynamoRailState(table(cloud)).get(f"payout:{loan_id}")
+    paid = DynamoRailBook(table(cloud)).get(f"payout:{loan_id}")
     assert paid is not None and (paid.status, paid.amount_fen) == ("settled", 300_000)
     assert line(cloud, user)["available"] == "7000.00"
     # WHEN ¥1,000 is repaid early, the same day
@@ -164,7 +163,7 @@ def test_fifty_concurrent_draws_never_exceed_the_line(cloud: RemoteCloud) -> Non
     # The bank's book covers any loan, seen by the test or not: it paid exactly what is ACTIVE.
     bank = sum(
         r.amount_fen
-        for r in DynamoRailState(table(cloud)).all()
+        for r in DynamoRailBook(table(cloud)).all()
         if r.kind == "payout" and r.status == "settled" and r.account_ref == f"card-{user}"
     )
     assert bank == lent
@@ -195,7 +194,7 @@ def test_parallel_payoffs_are_collected_once(cloud: RemoteCloud) -> None:
     # the bank collected the payoff once, the loan closed, nothing sits in suspense
     collected = [
         r
-        for r in DynamoRailState(table(cloud)).all()
+        for r in DynamoRailBook(table(cloud)).all()
         if r.kind == "collect" and r.account_ref == f"card-{user}"
     ]
     assert [(r.status, r.amount_fen) for r in collected] == [
@@ -235,7 +234,7 @@ def test_a_refused_payout_voids_the_contract_and_releases_the_line(
     ]
     assert DynamoLoans(table(cloud)).get(loan_id).status == "VOID"
     assert line(cloud, user)["available"] == "5000.00"
-    assert DynamoRailState(table(cloud)).get(f"payout:{loan_id}").status == "declined"
+    assert DynamoRailBook(table(cloud)).get(f"payout:{loan_id}").status == "declined"
     assert check_ledger(table(cloud)).ok
 
 
@@ -286,7 +285,7 @@ def test_a_flaky_bank_moves_money_exactly_once(flaky_bank_cloud: RemoteCloud) ->
     assert all(r["status"] in {"SUCCEEDED", "FAILED"} for r in repaid), repaid
     # THEN the bank's book and ours agree to the fen: each loan paid out once, each collection
     # booked once, and the line holds exactly what is still lent
-    bank = DynamoRailState(table(cloud)).all()
+    bank = DynamoRailBook(table(cloud)).all()
     paid_out = {
         r.key.removeprefix("payout:"): r.amount_fen
         for r in bank

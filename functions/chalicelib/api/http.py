@@ -1,15 +1,28 @@
-"""Request parsing and error bodies: every refusal is a 4xx problem body naming the field."""
+"""The HTTP edge: routes that turn refusals into 4xx problem bodies naming the field (and never
+leak a trace), request parsing, and `Idempotency-Key`."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
+import time
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+from chalice import Chalice, Response
 from pydantic import BaseModel, ValidationError
 
-from ..errors import DomainError, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from ..errors import (
+    Conflict,
+    DomainError,
+    InvalidRequest,
+    PayloadTooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
+)
+from ..idempotency.port import ABANDONED_AFTER_SECONDS, Claim, IdempotencyStore, request_hash
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +133,99 @@ def wait_seconds(query: Any) -> float:
             f"waitSeconds must be between 0 and {MAX_WAIT_SECONDS}", field="waitSeconds"
         )
     return value
+
+
+# --- responses and routes ------------------------------------------------------------------
+
+View = Callable[..., Response]
+
+
+def json_response(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(body, status_code=status, headers={"Content-Type": "application/json"})
+
+
+def problem_response(status: int, body: dict[str, Any]) -> Response:
+    return Response(body, status_code=status, headers={"Content-Type": "application/problem+json"})
+
+
+def router(app: Chalice) -> Callable[..., Callable[[View], View]]:
+    """`app.route` whose views' DomainErrors become 4xx problem bodies; anything else is a 500
+    problem body, logged, and no stack trace ever reaches a client."""
+
+    def route(path: str, **kwargs: Any) -> Callable[[View], View]:
+        def decorate(view: View) -> View:
+            @functools.wraps(view)
+            def guarded(*args: Any, **kw: Any) -> Response:
+                try:
+                    req = app.current_request
+                    require_json(req.method, req.headers, req.raw_body)
+                    return view(*args, **kw)
+                except DomainError as exc:
+                    return problem_response(exc.status, problem_for(exc))
+                except Exception:  # noqa: BLE001 - the last line of defence
+                    log.exception("unhandled error on %s", path)
+                    return problem_response(
+                        500, problem(500, "internal-error", "something went wrong on our side")
+                    )
+
+            registered: View = app.route(path, **{"content_types": ["*/*"], **kwargs})(guarded)
+            return registered
+
+        return decorate
+
+    return route
+
+
+# --- Idempotency-Key ---------------------------------------------------------------------------
+
+
+def idempotent(
+    store: IdempotencyStore,
+    user_id: str,
+    headers: Any,
+    route: str,
+    raw_body: bytes | None,
+    new_resource_id: Callable[[], str],
+    create: Callable[[str], None],
+    exists: Callable[[str], bool],
+    respond: Callable[[str], tuple[int, dict[str, Any]]],
+) -> Response:
+    """Run `create(id)` at most once per (user, Idempotency-Key); answer `respond(id)`.
+
+    The key is claimed for a new resource id before anything is written; a repeat with the same
+    body answers with that id once its resource exists (409 while the first request is still
+    writing it); a claim whose request died before writing is taken over after a while, with
+    the same id, so a resource is never created twice."""
+    key = idempotency_key(headers)
+    digest = request_hash(route, raw_body or b"")
+    now = int(time.time())
+    rid = new_resource_id()
+    held = store.claim(user_id, key, Claim(digest, rid, now))
+    if held is not None:
+        if held.request_hash != digest:
+            raise Unprocessable(
+                "Idempotency-Key was already used with a different request",
+                field="Idempotency-Key",
+            )
+        rid = held.resource_id
+        if exists(rid):
+            return _answer(respond(rid))
+        busy = Conflict(
+            "a request with this Idempotency-Key is still in progress; retry shortly",
+            field="Idempotency-Key",
+        )
+        if now - held.claimed_at < ABANDONED_AFTER_SECONDS:
+            raise busy
+        if not store.take_over(user_id, key, held, Claim(digest, rid, now)):
+            raise busy
+    try:
+        create(rid)
+    except BaseException:
+        store.release(user_id, key, rid)
+        raise
+    return _answer(respond(rid))
+
+
+def _answer(status_body: tuple[int, dict[str, Any]]) -> Response:
+    status, body = status_body
+    return json_response(body, status)

@@ -7,11 +7,17 @@ silently.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints, field_validator
 
 from ..amounts import yuan_to_fen
+from ..applications.port import Device as DeviceRecord
+from ..applications.port import Location as LocationRecord
+from ..applications.port import Profile
+from ..borrowing.service import Borrow
+from ..origination.service import Apply
 
 Yuan = Annotated[
     str,
@@ -141,6 +147,34 @@ class ApplicationRequest(Strict):
             raise ValueError("amount must be between 50.00 and 200000.00 yuan")
         return v
 
+    def command(self) -> Apply:
+        d = self.declared
+        return Apply(
+            document_id=self.documentId,
+            amount_fen=yuan_to_fen(self.amount),
+            term_months=self.termMonths,
+            purpose=self.purpose,
+            profile=Profile(
+                employment=d.employment,
+                employment_years=d.employmentYears,
+                monthly_income_fen=yuan_to_fen(d.monthlyIncome),
+                housing=d.housing,
+                dependants=d.dependants,
+                city=d.city,
+                residence_years=d.residenceYears,
+                property=d.property,
+            ),
+            device=DeviceRecord(self.device.fingerprint, str(self.device.ip)),
+            # repr: the degrees as the phone sent them, exactly, as a Decimal
+            location=LocationRecord(
+                Decimal(repr(self.location.lat)), Decimal(repr(self.location.lon))
+            ),
+            consent_version=self.consent.textVersion,
+            name=d.name,
+            id_number=d.idNumber,
+            phone=d.phone,
+        )
+
 
 class ReasonOut(Strict):
     code: str
@@ -258,6 +292,9 @@ class LoanRequest(Strict):
         if not MIN_DRAW_FEN <= yuan_to_fen(v) <= MAX_LINE_FEN:
             raise ValueError("amount must be between 50.00 and 200000.00 yuan")
         return v
+
+    def command(self) -> Borrow:
+        return Borrow(yuan_to_fen(self.amount), self.termMonths, self.method)
 
 
 class LoanAccepted(Strict):
@@ -398,6 +435,9 @@ class RepaymentRequest(Strict):
         if yuan_to_fen(v) <= 0:
             raise ValueError("amount must be at least 0.01 yuan")
         return v
+
+    def amount_fen(self) -> int:
+        return yuan_to_fen(self.amount)
 
 
 class RepaymentAccepted(Strict):

@@ -15,22 +15,30 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from ..amounts import fen_to_yuan, yuan_to_fen
+from ..amounts import fen_to_yuan
 from ..clock import business_today, iso, utcnow
 from ..errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable, Unprocessable
-from ..ids import new_id
 from ..lines.port import ACTIVE as LINE_ACTIVE
 from ..lines.port import CreditLines
 from ..loans.port import ACTIVE, LoanRecord, Loans
 from ..money.servicing import position
-from ..money_services import reserve_repayment
-from ..origination.ports import Workflows
-from .requests import FAILED, Draw, MoneyRequests, Repayment
+from ..workflows.port import Workflows
+from .repayment import admit
+from .requests.port import FAILED, Draw, MoneyRequests, Repayment
 from .views import loan_view, repayment_view
 
 
 def _now() -> str:
     return iso(utcnow())
+
+
+@dataclass(frozen=True)
+class Borrow:
+    """A draw as the API received it, in the domain's terms."""
+
+    amount_fen: int
+    term_months: int
+    method: str
 
 
 @dataclass
@@ -46,26 +54,35 @@ class BorrowingService:
 
     # --- draws -----------------------------------------------------------------------------
 
-    def draw(self, user_id: str, amount: str, term_months: int, method: str) -> Draw:
-        amount_fen = yuan_to_fen(amount)
+    def draw(self, user_id: str, cmd: Borrow, loan_id: str) -> Draw:
+        """Record the draw request (the id comes from the Idempotency-Key's claim, so a repeat
+        creates nothing new) and start its disbursement."""
         line = self.lines.get_line(user_id)
         if line is None:
             raise Conflict("no credit line yet: accept an offer first")
         if line.status != LINE_ACTIVE:
             raise Conflict(f"your credit line is {line.status}")
-        if amount_fen > line.available_fen:
+        if cmd.amount_fen > line.available_fen:
             raise Unprocessable(
-                f"amount {amount} exceeds the available credit {fen_to_yuan(line.available_fen)}",
+                f"amount {fen_to_yuan(cmd.amount_fen)} exceeds the available credit "
+                f"{fen_to_yuan(line.available_fen)}",
                 field="amount",
             )
-        now = self.now()
         draw = Draw(
-            new_id("loan"), user_id, amount_fen, term_months, method, self.today().isoformat(), now
+            loan_id=loan_id,
+            user_id=user_id,
+            amount_fen=cmd.amount_fen,
+            term_months=cmd.term_months,
+            method=cmd.method,
+            start=self.today().isoformat(),
+            # the rate the borrower sees on their line now is the rate of this contract
+            apr=line.apr,
+            created_at=self.now(),
         )
         self.requests.add_draw(draw)
         try:
             # Execution name = loan id (a second start of the same name is refused by Step
-            # Functions); the input carries ids only, the steps read the terms.
+            # Functions); the input carries ids only, Reserve Line reads the terms.
             self.workflows.start(self.disbursement_arn, draw.loan_id, {"loanId": draw.loan_id})
         except Exception as exc:
             self.requests.end_draw(draw.loan_id, FAILED, "WorkflowUnavailable", self.now())
@@ -143,16 +160,24 @@ class BorrowingService:
 
     # --- repayments ------------------------------------------------------------------------
 
-    def repay(self, user_id: str, loan_id: str, amount: str) -> Repayment:
-        amount_fen = yuan_to_fen(amount)
+    def exists(self, user_id: str, loan_id: str) -> bool:
+        d = self.requests.get_draw(loan_id)
+        return d is not None and d.user_id == user_id
+
+    def repayment_exists(self, loan_id: str, repayment_id: str) -> bool:
+        return self.requests.get_repayment(loan_id, repayment_id) is not None
+
+    def repay(self, user_id: str, loan_id: str, amount_fen: int, repayment_id: str) -> Repayment:
+        """Admit and record the repayment (its id comes from the Idempotency-Key's claim) and
+        start its workflow."""
         if amount_fen <= 0:
             raise InvalidRequest("amount must be positive", field="amount")
         loan = self._active(user_id, loan_id)
         day = self._as_of(loan)
-        rep = Repayment(new_id("rep"), loan_id, user_id, amount_fen, day.isoformat(), self.now())
+        rep = Repayment(repayment_id, loan_id, user_id, amount_fen, day.isoformat(), self.now())
         # Admission: reserve the amount against the loan, one conditional write. Reserved and
         # not yet booked never exceeds the payoff, however many requests race (422 if it would).
-        reserve_repayment(
+        admit(
             self.loans,
             loan_id=loan_id,
             repayment_id=rep.repayment_id,

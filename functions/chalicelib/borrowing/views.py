@@ -12,7 +12,7 @@ from ..loans.port import ACTIVE, CLOSED, LoanRecord
 from ..money.servicing import PlanRow, next_row, penalty_rate, plan, position
 from ..pricing import daily_rate, daily_rate_percent
 from ..reasons import Reason
-from .requests import FAILED, STUCK, Draw, Repayment
+from .requests.port import FAILED, STUCK, Draw, Repayment
 
 FAILURES = {
     "Unprocessable": Reason("DRAW_EXCEEDS_LINE", "Not enough available credit for this amount."),

@@ -1,9 +1,9 @@
-"""What a credit bureau tells us about an applicant, and the port that fetches it."""
+"""What a credit bureau tells us about an applicant (pure)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib.bureau import categories as c
 
@@ -89,8 +89,3 @@ class BureauReport:
             values[f.name] = v
         return cls(**values)
 
-
-class CreditBureau(Protocol):
-    """Port to a credit bureau. Raises errors.BureauUnavailable when it does not answer."""
-
-    def pull(self, id_number: str, consent_id: str) -> BureauReport: ...

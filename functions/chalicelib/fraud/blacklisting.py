@@ -6,7 +6,7 @@ from datetime import datetime
 
 from chalicelib.fraud.identifiers import hash_identifier
 from chalicelib.fraud.model import BLACKLIST_KINDS, BlacklistEntry, BlacklistKind
-from chalicelib.fraud.ports import Blacklist
+from chalicelib.fraud.port import Blacklist
 
 
 def blacklist_value(

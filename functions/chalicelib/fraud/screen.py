@@ -10,7 +10,7 @@ from chalicelib.fraud import policy as p
 from chalicelib.fraud.geo import city_coordinates, haversine_km
 from chalicelib.fraud.identifiers import hash_identifier
 from chalicelib.fraud.model import FraudInput, FraudResult, Sighting
-from chalicelib.fraud.ports import Blacklist, FraudCounters, MemberAdd
+from chalicelib.fraud.port import FraudStore, MemberAdd
 from chalicelib.reasons import Reason
 
 REASON_TEXT = {
@@ -34,8 +34,7 @@ _ORDER = (
 def screen(
     inp: FraudInput,
     *,
-    counters: FraudCounters,
-    blacklist: Blacklist,
+    store: FraudStore,
     pepper: bytes,
     policy: p.FraudPolicy = p.DEFAULT_FRAUD_POLICY,
 ) -> FraudResult:
@@ -51,16 +50,12 @@ def screen(
     flagged: set[str] = set()
     signals: dict[str, Any] = {}
 
-    # Blacklist
     listed = [("ID", inp.id_hash), ("DEVICE", device)]
     if inp.phone_hash:
         listed.append(("PHONE", inp.phone_hash))
-    hits = blacklist.find(listed)
-    signals["blacklist_hits"] = sorted(kind for kind, _ in hits)
-    if hits:
-        flagged.add(p.BLACKLIST)
 
-    # Record, then count (the counts include this application): one write, one read.
+    # Record, then count (the counts include this application): one write, then one read of
+    # every window and the blacklist together.
     vel_s = policy.velocity_window_hours * 3600
     dev_s = policy.device_window_days * 86400
     velocity_series = {
@@ -88,15 +83,18 @@ def screen(
         recorded.update(
             {series: (policy.travel_lookback_hours * 3600, here) for series in travel_series}
         )
-    counters.add_members(
+    store.add_members(
         [
             MemberAdd(series, keys.window_bucket(now_s, w), member, keys.window_expiry(now_s, w))
             for series, (w, member) in recorded.items()
         ]
     )
-    counted = counters.members(
-        {series: keys.window_buckets(now_s, w) for series, (w, _) in recorded.items()}
+    counted, hits = store.lookup(
+        {series: keys.window_buckets(now_s, w) for series, (w, _) in recorded.items()}, listed
     )
+    signals["blacklist_hits"] = sorted(kind for kind, _ in hits)
+    if hits:
+        flagged.add(p.BLACKLIST)
 
     limits = {
         "device": policy.velocity_max_per_device,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from stdnum.cn import ric
 
 from chalicelib.kyc.idnumber import normalise_id_number
-from chalicelib.kyc.ports import OcrLine
+from chalicelib.kyc.port import OcrLine
 
 
 @dataclass(frozen=True)

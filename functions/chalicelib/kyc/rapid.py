@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from chalicelib.kyc.ports import OcrLine
+from chalicelib.kyc.port import OcrLine
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from chalicelib.kyc.fields import ExtractedFields, extract_fields
 from chalicelib.kyc.matching import KycResult, match_identity
-from chalicelib.kyc.ports import OcrEngine
+from chalicelib.kyc.port import OcrEngine
 
 
 def extract_document(ocr: OcrEngine, image_bytes: bytes) -> ExtractedFields:

@@ -1,5 +1,4 @@
-"""DynamoDB side of the ledger: the entry Put for a transaction, the transaction runner, and
-`check_ledger(table)`, which scans the table and proves the books (see ledger/check.py).
+"""DynamoDB side of the ledger: the entry Put for a transaction and the transaction runner.
 
 Keys: an entry lives in its owner's partition, PK `USER#{userId}` or `LOAN#{loanId}`,
 SK `ENTRY#{idempotencyKey}`. Its Put carries `attribute_not_exists(PK)`, so a retried
@@ -12,35 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.ledger.check import LedgerReport, check_ledger_items
 from chalicelib.ledger.entries import JournalEntry
-from chalicelib.ledger.records import ENTRY_PREFIX, entry_from_item, entry_item, entry_key
-
-__all__ = [
-    "ENTRY_PREFIX",
-    "LedgerReport",
-    "TransactionRefused",
-    "check_ledger",
-    "entry_from_item",
-    "entry_item",
-    "entry_key",
-    "put_entry_tx",
-    "scan_all",
-    "transact",
-]
-
-
-def put_entry_tx(table_name: str, e: JournalEntry) -> dict[str, Any]:
-    """TransactItems element: write the entry once (a repeat fails the whole transaction)."""
-    return {
-        "Put": {
-            "TableName": table_name,
-            "Item": entry_item(e),
-            "ConditionExpression": "attribute_not_exists(#pk)",
-            "ExpressionAttributeNames": {"#pk": "PK"},
-        }
-    }
-
+from chalicelib.ledger.records import entry_key
 
 class TransactionRefused(Exception):
     """A condition other than "entry already written" failed; `reasons` has one code per item."""
@@ -67,20 +39,3 @@ def transact(table: Any, items: list[dict[str, Any]], entry: JournalEntry) -> bo
         if table.get_item(Key=entry_key(entry), ConsistentRead=True).get("Item"):
             return False
         raise TransactionRefused(reasons) from exc
-
-
-def scan_all(table: Any, prefix_filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    kwargs: dict[str, Any] = dict(prefix_filter or {})
-    out: list[dict[str, Any]] = []
-    while True:
-        page = table.scan(**kwargs)
-        out.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return out
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def check_ledger(table: Any) -> LedgerReport:
-    """Scan the table (an operator check, not a request path) and prove the books.
-    Returns the report; `report.ok` is False and the offending ids are listed if anything is off."""
-    return check_ledger_items(scan_all(table))

@@ -44,3 +44,15 @@ def entry_from_item(item: dict[str, Any]) -> JournalEntry:
         user_id=item.get("userId", ""),
         loan_id=item.get("loanId", ""),
     )
+
+
+def put_entry_tx(table_name: str, e: JournalEntry) -> dict[str, Any]:
+    """TransactItems element: write the entry once (a repeat fails the whole transaction)."""
+    return {
+        "Put": {
+            "TableName": table_name,
+            "Item": entry_item(e),
+            "ConditionExpression": "attribute_not_exists(#pk)",
+            "ExpressionAttributeNames": {"#pk": "PK"},
+        }
+    }

@@ -16,13 +16,8 @@ from boto3.dynamodb.conditions import Key
 from chalicelib.clock import utc_now_iso
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.ledger import entries as le
-from chalicelib.ledger.dynamo import (
-    TransactionRefused,
-    entry_from_item,
-    entry_key,
-    put_entry_tx,
-    transact,
-)
+from chalicelib.ledger.dynamo import TransactionRefused, transact
+from chalicelib.ledger.records import entry_from_item, entry_key, put_entry_tx
 from chalicelib.lines.port import ACTIVE, CreditLine, validate_amount, validate_line_terms
 from chalicelib.lines.records import line_from_item, line_item, line_key
 
@@ -140,7 +135,7 @@ class DynamoCreditLines:
             )
         return existing
 
-    def reserve(self, user_id: str, loan_id: str, amount_fen: int) -> CreditLine:
+    def reserve(self, user_id: str, loan_id: str, amount_fen: int) -> None:
         validate_amount(amount_fen)
         e = le.reserve_entry(user_id, loan_id, amount_fen, self._clock())
         try:
@@ -161,7 +156,6 @@ class DynamoCreditLines:
             prior = self._entry(user_id, e.key)
             if prior is not None and prior.debits != amount_fen:
                 raise Conflict(f"loan {loan_id} reserved a different amount")
-        return self._must(user_id)
 
     def release(self, user_id: str, loan_id: str) -> CreditLine:
         reserved = self._entry(user_id, f"line-reserve:{loan_id}")

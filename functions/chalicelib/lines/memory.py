@@ -55,7 +55,7 @@ class InMemoryCreditLines:
             self._lines[user_id] = line
             return line
 
-    def reserve(self, user_id: str, loan_id: str, amount_fen: int) -> CreditLine:
+    def reserve(self, user_id: str, loan_id: str, amount_fen: int) -> None:
         validate_amount(amount_fen)
         with self._lock:
             line = self._line(user_id)
@@ -64,7 +64,7 @@ class InMemoryCreditLines:
             if prior is not None:
                 if prior.debits != amount_fen:
                     raise Conflict(f"loan {loan_id} reserved a different amount")
-                return line
+                return
             if line.status != ACTIVE:
                 raise Unprocessable(f"line of {user_id} is {line.status}")
             if line.available_fen < amount_fen:
@@ -80,7 +80,6 @@ class InMemoryCreditLines:
                 version=line.version + 1,
             )
             self._lines[user_id] = line
-            return line
 
     def release(self, user_id: str, loan_id: str) -> CreditLine:
         with self._lock:

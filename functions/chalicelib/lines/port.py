@@ -6,9 +6,10 @@ Every change is one balanced journal entry written atomically with the line (see
 - open_line(user_id, limit_fen, apr, grade, application_id) -> CreditLine
     idempotent on application_id; Conflict if the user has a line from another application;
     Unprocessable if the limit is outside ¥50-¥200,000 or the APR outside 0-24%.
-- reserve(user_id, loan_id, amount_fen) -> CreditLine
+- reserve(user_id, loan_id, amount_fen) -> None
     available -= amount, drawn += amount, only if available >= amount (a conditional update, so
-    concurrent reservations never exceed the line); idempotent on loan_id.
+    concurrent reservations never exceed the line); idempotent on loan_id. Returns nothing: the
+    write cannot return the line, and the one caller (Reserve Line) needs nothing back.
     NotFound without a line; Unprocessable if the line is not ACTIVE or has too little credit.
 - release(user_id, loan_id) -> CreditLine
     compensation: gives back the reservation of loan_id; a no-op if there is none or it was
@@ -82,7 +83,7 @@ class CreditLines(Protocol):
         self, user_id: str, limit_fen: int, apr: Decimal | str, grade: str, application_id: str
     ) -> CreditLine: ...
 
-    def reserve(self, user_id: str, loan_id: str, amount_fen: int) -> CreditLine: ...
+    def reserve(self, user_id: str, loan_id: str, amount_fen: int) -> None: ...
 
     def release(self, user_id: str, loan_id: str) -> CreditLine: ...
 

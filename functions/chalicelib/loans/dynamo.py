@@ -8,7 +8,9 @@ from boto3.dynamodb.conditions import Key
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.ledger import entries as le
-from chalicelib.ledger.dynamo import TransactionRefused, entry_from_item, put_entry_tx, transact
+from chalicelib.ledger.dynamo import TransactionRefused, transact
+from chalicelib.ledger.records import entry_from_item, put_entry_tx
+from chalicelib.loans import posting
 from chalicelib.loans.port import ACTIVE, CLOSED, PENDING, VOID, LoanRecord
 from chalicelib.loans.records import (
     RESERVATIONS,
@@ -182,23 +184,22 @@ class DynamoLoans:
         loan = self.get(loan_id)
         if loan.status in (ACTIVE, CLOSED):
             return loan
-        if loan.status != PENDING:
-            raise Conflict(f"loan {loan_id} is {loan.status}; it cannot be disbursed")
-        e = le.disbursement_entry(loan.user_id, loan_id, loan.principal_fen, at)
+        booked = posting.disburse(loan, at)
         try:
             transact(
                 self._table,
                 [
                     set_status_tx(self._name, loan_id, PENDING, ACTIVE, at, loan.principal_fen),
-                    put_entry_tx(self._name, e),
+                    put_entry_tx(self._name, booked.entry),
                 ],
-                e,
+                booked.entry,
             )
         except TransactionRefused:
             now = self.get(loan_id)
             if now.status not in (ACTIVE, CLOSED):
                 raise Conflict(f"loan {loan_id} is {now.status}; it cannot be disbursed") from None
-        return self.get(loan_id)
+            return now
+        return booked.loan
 
     def void(self, loan_id: str, at: str) -> LoanRecord:
         loan = self.get(loan_id)
@@ -224,18 +225,7 @@ class DynamoLoans:
         loan = self.get(loan_id)
         if loan.payment(payment.key) is not None:
             return loan
-        new_out = loan.outstanding_principal_fen - payment.principal_fen
-        closes = _pays_off(loan, payment)
-        e = le.repayment_entry(
-            loan.user_id,
-            loan_id,
-            payment.key,
-            payment.principal_fen,
-            payment.interest_fen,
-            payment.penalty_fen,
-            at,
-            suspense_fen=suspense_fen,
-        )
+        booked = posting.post_repayment(loan, payment, suspense_fen, at)
         try:
             transact(
                 self._table,
@@ -244,15 +234,15 @@ class DynamoLoans:
                         self._name,
                         loan_id,
                         payment,
-                        new_out,
-                        closes,
+                        booked.loan.outstanding_principal_fen,
+                        booked.loan.status == CLOSED,
                         expected_version,
                         at,
                         loan.reservation(payment.key),
                     ),
-                    put_entry_tx(self._name, e),
+                    put_entry_tx(self._name, booked.entry),
                 ],
-                e,
+                booked.entry,
             )
         except TransactionRefused:
             raise Conflict(
@@ -307,9 +297,3 @@ class DynamoLoans:
             ConsistentRead=True,
         )
         return [entry_from_item(i) for i in resp["Items"]]
-
-
-def _pays_off(loan: LoanRecord, payment: Payment) -> bool:
-    from chalicelib.money.servicing import position
-
-    return position(loan.servicing().with_payment(payment), payment.on).payoff_fen == 0

@@ -11,7 +11,8 @@ from chalicelib.ledger import entries as le
 from chalicelib.ledger.records import entry_item
 from chalicelib.loans.port import ACTIVE, CLOSED, PENDING, VOID, LoanRecord
 from chalicelib.loans.records import loan_item
-from chalicelib.money.servicing import Payment, position
+from chalicelib.loans import posting
+from chalicelib.money.servicing import Payment
 
 
 class InMemoryLoans:
@@ -45,17 +46,10 @@ class InMemoryLoans:
             loan = self.get(loan_id)
             if loan.status in (ACTIVE, CLOSED):
                 return loan
-            if loan.status != PENDING:
-                raise Conflict(f"loan {loan_id} is {loan.status}; it cannot be disbursed")
-            self._post(loan, le.disbursement_entry(loan.user_id, loan_id, loan.principal_fen, at))
-            loan = replace(
-                loan,
-                status=ACTIVE,
-                outstanding_principal_fen=loan.principal_fen,
-                version=loan.version + 1,
-            )
-            self._loans[loan_id] = loan
-            return loan
+            booked = posting.disburse(loan, at)
+            self._post(loan, booked.entry)
+            self._loans[loan_id] = booked.loan
+            return booked.loan
 
     def void(self, loan_id: str, at: str) -> LoanRecord:
         with self._lock:
@@ -79,30 +73,10 @@ class InMemoryLoans:
                 return loan
             if loan.version != expected_version or loan.status not in (ACTIVE, CLOSED):
                 raise Conflict(f"loan {loan_id} changed while posting repayment {payment.key}")
-            self._post(
-                loan,
-                le.repayment_entry(
-                    loan.user_id,
-                    loan_id,
-                    payment.key,
-                    payment.principal_fen,
-                    payment.interest_fen,
-                    payment.penalty_fen,
-                    at,
-                    suspense_fen=suspense_fen,
-                ),
-            )
-            after = loan.servicing().with_payment(payment)
-            loan = replace(
-                loan,
-                payments=after.payments,
-                outstanding_principal_fen=loan.outstanding_principal_fen - payment.principal_fen,
-                status=CLOSED if position(after, payment.on).payoff_fen == 0 else ACTIVE,
-                version=loan.version + 1,
-                reservations=tuple(r for r in loan.reservations if r[0] != payment.key),
-            )
-            self._loans[loan_id] = loan
-            return loan
+            booked = posting.post_repayment(loan, payment, suspense_fen, at)
+            self._post(loan, booked.entry)
+            self._loans[loan_id] = booked.loan
+            return booked.loan
 
     def reserve_repayment(
         self,

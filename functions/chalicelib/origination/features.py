@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..amounts import yuan_display
+from ..applications.port import Profile
 
 # Our purposes onto the training data's purposes.
 PURPOSE = {
@@ -99,7 +100,7 @@ def _words(code: str) -> str:
 
 
 def applicant_terms(
-    *, amount_fen: int, term_months: int, purpose: str, profile: dict[str, Any]
+    *, amount_fen: int, term_months: int, purpose: str, profile: Profile
 ) -> dict[str, str]:
     """For each model input built from the applicant's answers, the words a reason should quote.
 
@@ -109,8 +110,8 @@ def applicant_terms(
     so is age, which is never given as a reason. No personal identifiers: this sees no name, ID
     number or phone. Keys are the model's (dotted) column names, as `model_features` returns.
     """
-    employment = profile["employment"]
-    income = int(profile["monthlyIncomeFen"])
+    employment = profile.employment
+    income = profile.monthly_income_fen
     if income > 0:
         share = round(100 * amount_fen / term_months / income)
         burden = f"about {share}% of your declared monthly income each month"
@@ -123,14 +124,14 @@ def applicant_terms(
         "present_employment_since": (
             _words(employment)
             if employment in {"unemployed", "student"}
-            else _years(int(profile["employmentYears"]))
+            else _years(profile.employment_years)
         ),
         "installment_rate_in_percentage_of_disposable_income": burden,
-        "present_residence_since": _years(int(profile["residenceYears"])),
-        "property": PROPERTY_WORDS[profile["property"]],
-        "housing": HOUSING_WORDS[profile["housing"]],
+        "present_residence_since": _years(profile.residence_years),
+        "property": PROPERTY_WORDS[profile.property],
+        "housing": HOUSING_WORDS[profile.housing],
         "job": _words(employment),
-        "number_of_people_being_liable_to_provide_maintenance_for": str(int(profile["dependants"])),
+        "number_of_people_being_liable_to_provide_maintenance_for": str(profile.dependants),
         "telephone": "verified mobile number",
     }
     return {name.replace("_", "."): value for name, value in terms.items()}
@@ -141,7 +142,7 @@ def model_features(
     amount_fen: int,
     term_months: int,
     purpose: str,
-    profile: dict[str, Any],
+    profile: Profile,
     age: int,
     bureau: dict[str, Any],
 ) -> dict[str, Any]:
@@ -153,19 +154,19 @@ def model_features(
         "purpose": PURPOSE[purpose],
         "credit_amount": amount,
         "present_employment_since": employment_since(
-            profile["employment"], int(profile["employmentYears"])
+            profile.employment, profile.employment_years
         ),
         "installment_rate_in_percentage_of_disposable_income": installment_rate(
-            amount_fen, term_months, int(profile["monthlyIncomeFen"])
+            amount_fen, term_months, profile.monthly_income_fen
         ),
-        "present_residence_since": residence_since(int(profile["residenceYears"])),
+        "present_residence_since": residence_since(profile.residence_years),
         # What the applicant declared owning; the bureau's property attribute is its view.
-        "property": PROPERTY[profile["property"]],
+        "property": PROPERTY[profile.property],
         "age_in_years": age,
-        "housing": HOUSING[profile["housing"]],
-        "job": JOB[profile["employment"]],
+        "housing": HOUSING[profile.housing],
+        "job": JOB[profile.employment],
         "number_of_people_being_liable_to_provide_maintenance_for": 1
-        if int(profile["dependants"]) <= 2
+        if profile.dependants <= 2
         else 2,
         # The phone number is verified by the app's SMS login.
         "telephone": "yes, registered under the customers name",

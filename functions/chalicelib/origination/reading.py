@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..documents import BlobStore, DocumentRepository, DocumentStatus, object_key
+from ..documents.port import BlobStore, DocumentRepository, DocumentStatus, object_key
 from ..kyc.fields import ExtractedFields
+from ..kyc.port import OcrEngine
+from ..kyc.services import extract_document
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,7 @@ def fields_from_item(item: dict[str, Any]) -> ExtractedFields:
 class DocumentReader:
     documents: DocumentRepository
     blobs: BlobStore
-    ocr: Callable[[], Any]  # lazily built OCR engine
-    extract: Callable[[Any, bytes], Any]  # chalicelib.kyc.extract_document
+    ocr: Callable[[], OcrEngine]  # built on first use: the model takes seconds to load
 
     def read_uploads(self, document_ids: list[str]) -> dict[str, Any]:
         results = {}
@@ -62,7 +63,7 @@ class DocumentReader:
                 continue
             started = time.perf_counter()
             image = self.blobs.get_bytes(object_key(document_id))
-            fields = self.extract(self.ocr(), image)
+            fields = extract_document(self.ocr(), image)
             data = fields_to_item(fields)
             readable = fields.name is not None and fields.id_number is not None
             status = DocumentStatus.READ if readable else DocumentStatus.UNREADABLE

@@ -7,13 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..amounts import yuan_to_fen
-from ..api.models import ApplicationRequest
-from ..applications.records import ApplicantPii, Application, Status
-from ..applications.repository import ApplicationRepository
-from ..borrowing.views import credit_line_view
+from ..applications.port import (
+    ApplicantPii,
+    Application,
+    ApplicationRepository,
+    Consent,
+    Device,
+    Location,
+    Profile,
+    Status,
+)
 from ..clock import iso, parse_iso, utcnow
-from ..documents import (
+from ..documents.port import (
     CONTENT_TYPES,
     BlobStore,
     Document,
@@ -23,14 +28,35 @@ from ..documents import (
 )
 from ..errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from ..ids import new_id
+from ..lines.port import CreditLine, CreditLines
 from ..reasons import Reason
-from .ports import CreditLines, Workflows
+from ..workflows.port import Workflows
 
 UPLOAD_URL_SECONDS = 900
 
 WORKFLOW_UNAVAILABLE = Reason(
     "SYSTEM_UNAVAILABLE", "We could not start the credit check. Please try again."
 )
+
+
+@dataclass(frozen=True)
+class Apply:
+    """An application as the API received it, in the domain's terms."""
+
+    document_id: str
+    amount_fen: int
+    term_months: int
+    purpose: str
+    profile: Profile
+    device: Device
+    location: Location | None
+    consent_version: str
+    name: str
+    id_number: str
+    phone: str
+
+    def __repr__(self) -> str:  # never print personal data, not even in a traceback
+        return f"Apply(document_id={self.document_id!r}, <redacted>)"
 
 
 def still_open(app: Application, now: str) -> str | None:
@@ -87,63 +113,58 @@ class OriginationService:
             "expiresInSeconds": UPLOAD_URL_SECONDS,
         }
 
-    def submit(self, user_id: str, req: ApplicationRequest) -> Application:
-        doc = self.documents.get(req.documentId)
+    def exists(self, application_id: str) -> bool:
+        return self.applications.get(application_id) is not None
+
+    def submit(self, user_id: str, cmd: Apply, application_id: str) -> Application:
+        """Write the application (the id comes from the Idempotency-Key's claim, so a repeat
+        creates nothing new) and start its decision."""
+        doc = self.documents.get(cmd.document_id)
         if doc is None or doc.user_id != user_id:
-            raise NotFound(f"document {req.documentId} not found", field="documentId")
+            raise NotFound(f"document {cmd.document_id} not found", field="documentId")
         # A photo still being read is fine (Verify Identity waits for it); no photo at all
         # would only fail the application half a minute later.
         if doc.status is DocumentStatus.AWAITING_UPLOAD and not self.blobs.exists(
             object_key(doc.document_id)
         ):
             raise Conflict(
-                f"document {req.documentId} has no photo yet: PUT it to its uploadUrl first",
+                f"document {cmd.document_id} has no photo yet: PUT it to its uploadUrl first",
                 field="documentId",
             )
         now = iso(utcnow())
         # One application at a time: an open one is decided, accepted or left to expire first.
         latest_id = self.applications.latest_for_user(user_id)
-        latest = self.applications.get(latest_id, with_steps=False) if latest_id else None
+        latest = self.applications.get(latest_id) if latest_id else None
         if latest is not None and (why := still_open(latest, now)):
             raise Conflict(why)
-        app_id = new_id("app")
-        d = req.declared
         app = Application(
-            application_id=app_id,
+            application_id=application_id,
             user_id=user_id,
-            document_id=req.documentId,
+            document_id=cmd.document_id,
             status=Status.PENDING,
-            amount_fen=yuan_to_fen(req.amount),
-            term_months=req.termMonths,
-            purpose=req.purpose,
-            profile={
-                "employment": d.employment,
-                "employmentYears": d.employmentYears,
-                "monthlyIncomeFen": yuan_to_fen(d.monthlyIncome),
-                "housing": d.housing,
-                "dependants": d.dependants,
-                "city": d.city,
-                "residenceYears": d.residenceYears,
-                "property": d.property,
-            },
-            device={"fingerprint": req.device.fingerprint, "ip": str(req.device.ip)},
-            location={"lat": str(req.location.lat), "lon": str(req.location.lon)},
-            consent={
-                "creditReport": "granted",
-                "textVersion": req.consent.textVersion,
-                "recordedAt": now,
-            },
+            amount_fen=cmd.amount_fen,
+            term_months=cmd.term_months,
+            purpose=cmd.purpose,
+            profile=cmd.profile,
+            device=cmd.device,
+            location=cmd.location,
+            consent=Consent(text_version=cmd.consent_version, recorded_at=now),
             created_at=now,
             updated_at=now,
         )
-        pii = ApplicantPii(app_id, d.name, d.idNumber.upper(), d.phone)
+        # What OCR read travels with the PII when it is there already: Verify Identity then
+        # reads the application and the card in one request.
+        card = doc.fields if doc.status is not DocumentStatus.AWAITING_UPLOAD else {}
+        pii = ApplicantPii(application_id, cmd.name, cmd.id_number.upper(), cmd.phone, card)
         self.applications.create(app, pii, after=latest_id)
         try:
             # Execution name = application id; the payload carries ids only.
-            self.workflows.start(self.origination_arn, app_id, {"applicationId": app_id})
-        except Exception as exc:
+            self.workflows.start(
+                self.origination_arn, application_id, {"applicationId": application_id}
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure to start leaves a visible FAILED status
             self.applications.move(
-                app_id, Status.FAILED, iso(utcnow()), reasons=(WORKFLOW_UNAVAILABLE.as_dict(),)
+                application_id, Status.FAILED, iso(utcnow()), reasons=(WORKFLOW_UNAVAILABLE,)
             )
             raise ServiceUnavailable(
                 "the decision service is unavailable; retry with the same Idempotency-Key"
@@ -151,8 +172,7 @@ class OriginationService:
         return app
 
     def get(self, user_id: str, application_id: str) -> Application:
-        # What the applicant sees has no step results: one item, not the application's partition.
-        app = self.applications.get(application_id, with_steps=False)
+        app = self.applications.get(application_id)
         # Another user's application is indistinguishable from a missing one.
         if app is None or app.user_id != user_id:
             raise NotFound(f"application {application_id} not found")
@@ -163,29 +183,25 @@ class OriginationService:
         user_id: str,
         application_id: str,
         wait_seconds: float,
-        first_poll: float = 0.025,
-        max_poll: float = 0.2,
+        first_poll: float = 0.1,
+        max_poll: float = 0.5,
     ) -> Application:
         """Long-poll: return once the application leaves PENDING, or after `wait_seconds`.
 
-        One request from the phone instead of a polling loop; the wait is capped by the
-        caller so it stays inside API Gateway's 29 s integration timeout.
+        One request from the phone instead of a polling loop; the wait is capped by the caller so
+        it stays inside API Gateway's 29 s integration timeout. A client asks right after it
+        submitted, and no decision is that fast, so the first read waits `first_poll`; later ones
+        back off (a decision takes a few hundred ms; a review, minutes). Each read is the
+        application itself (one small item), so the read that sees the decision is the answer.
         """
-        found = self.applications.status_of(application_id)
-        # Another user's application is indistinguishable from a missing one.
-        if found is None or found[0] != user_id:
-            raise NotFound(f"application {application_id} not found")
         deadline = time.monotonic() + wait_seconds
-        status = found[1]
-        # Poll the status alone, backing off (a decision takes a few hundred ms; a review,
-        # minutes), and read the whole record once, at the end.
-        poll = first_poll
-        while status is Status.PENDING and time.monotonic() < deadline:
-            time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+        poll = min(first_poll, wait_seconds)
+        while True:
+            time.sleep(max(0.0, min(poll, deadline - time.monotonic())))
+            app = self.get(user_id, application_id)
+            if app.status is not Status.PENDING or time.monotonic() >= deadline:
+                return app
             poll = min(poll * 1.5, max_poll)
-            found = self.applications.status_of(application_id)
-            status = found[1] if found else status
-        return self.get(user_id, application_id)
 
     def document_status(self, user_id: str, document_id: str) -> dict[str, Any]:
         doc = self.documents.get(document_id)
@@ -200,7 +216,7 @@ class OriginationService:
     def list(self, user_id: str) -> list[Application]:
         return self.applications.list_for_user(user_id)
 
-    def accept(self, user_id: str, application_id: str) -> dict[str, Any]:
+    def accept(self, user_id: str, application_id: str) -> CreditLine:
         app = self.get(user_id, application_id)
         if app.status is not Status.APPROVED or app.offer is None:
             raise Conflict(
@@ -223,10 +239,10 @@ class OriginationService:
                 # A concurrent accept of the same offer marked it first: the same outcome.
                 if self.get(user_id, application_id).accepted_at is None:
                     raise
-        return credit_line_view(line)
+        return line
 
-    def credit_line(self, user_id: str) -> dict[str, Any]:
+    def credit_line(self, user_id: str) -> CreditLine:
         line = self.lines().get_line(user_id)
         if line is None:
             raise NotFound("no credit line yet: apply and accept an offer first")
-        return credit_line_view(line)
+        return line

@@ -1,4 +1,4 @@
-"""Application records as the API shows them (yuan strings, percent rates)."""
+"""Applications as the API shows them (yuan strings, percent rates)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..amounts import fen_to_yuan, percent
-from ..applications.records import Application, Offer
+from ..applications.port import Application, Offer
 
 
 def offer_view(offer: Offer) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def application_view(app: Application) -> dict[str, Any]:
         "termMonths": app.term_months,
         "createdAt": app.created_at,
         "updatedAt": app.updated_at,
-        "reasons": [{"code": r["code"], "text": r["text"]} for r in app.reasons],
+        "reasons": [r.as_dict() for r in app.reasons],
         "offer": offer_view(app.offer) if app.offer else None,
         "accepted": app.accepted_at is not None,
     }

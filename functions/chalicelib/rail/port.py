@@ -28,3 +28,15 @@ class Rail(Protocol):
 
     def status(self, idempotency_key: str) -> RailResult | None:
         """What the bank did with this key: the result, or None if it never received it."""
+
+
+class RailBook(Protocol):
+    """The sandbox bank's own record of transfers (a real bank keeps this on its side)."""
+
+    def record(self, result: RailResult) -> RailResult:
+        """Store the result unless the key exists; return what is stored for the key."""
+        ...
+
+    def get(self, key: str) -> RailResult | None: ...
+
+    def all(self) -> list[RailResult]: ...

@@ -12,9 +12,9 @@ The adapter raises PayoutOutcomeUnknown / CollectionOutcomeUnknown for the last 
 cannot know whether money moved and must resolve with `status(key)`, never by paying again.
 An account_ref starting with "decline-" is always declined (deterministic hook for tests).
 
-State lives behind `RailState`: `InMemoryRailState` (one per name in the process, so Lambda
-invocations in one process share it) or `DynamoRailState` (items `RAIL#{key}` / `TXN` in the
-lending table, so the bank survives restarts as an external bank would).
+The bank's book lives behind `port.RailBook`: `memory.InMemoryRailBook` (one per name in the
+process, so Lambda invocations in one process share it) or `dynamo.DynamoRailBook` (items
+`RAIL#{key}` / `TXN` in the lending table, so the bank survives restarts as a real bank would).
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
 
 from chalicelib.errors import CollectionOutcomeUnknown, Conflict, PayoutOutcomeUnknown
-from chalicelib.rail.port import COLLECT, DECLINED, PAYOUT, SETTLED, RailResult
+from chalicelib.rail.port import COLLECT, DECLINED, PAYOUT, SETTLED, RailBook, RailResult
 
 
 @dataclass(frozen=True)
@@ -41,115 +40,10 @@ class Faults:
     seed: int = 0
 
 
-class RailState(Protocol):
-    def record(self, result: RailResult) -> RailResult:
-        """Store the result unless the key exists; return what is stored for the key."""
-
-    def get(self, key: str) -> RailResult | None: ...
-
-    def all(self) -> list[RailResult]: ...
-
-
-class InMemoryRailState:
-    _named: ClassVar[dict[str, InMemoryRailState]] = {}
-    _named_lock = threading.Lock()
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._txns: dict[str, RailResult] = {}
-
-    @classmethod
-    def shared(cls, name: str = "default") -> InMemoryRailState:
-        """The process-wide state for `name`: every Lambda invocation in the process sees it."""
-        with cls._named_lock:
-            if name not in cls._named:
-                cls._named[name] = cls()
-            return cls._named[name]
-
-    def record(self, result: RailResult) -> RailResult:
-        with self._lock:
-            return self._txns.setdefault(result.key, result)
-
-    def get(self, key: str) -> RailResult | None:
-        with self._lock:
-            return self._txns.get(key)
-
-    def all(self) -> list[RailResult]:
-        with self._lock:
-            return list(self._txns.values())
-
-
-def rail_txn_key(key: str) -> dict[str, str]:
-    return {"PK": f"RAIL#{key}", "SK": "TXN"}
-
-
-def put_rail_txn_request(result: RailResult) -> dict[str, Any]:
-    """Conditional put: the first write for a key wins, a repeat is refused by the condition."""
-    return {
-        "Item": {
-            **rail_txn_key(result.key),
-            "type": "RAIL_TXN",
-            "key": result.key,
-            "kind": result.kind,
-            "status": result.status,
-            "amountFen": result.amount_fen,
-            "accountRef": result.account_ref,
-            "reason": result.reason,
-        },
-        "ConditionExpression": "attribute_not_exists(#pk)",
-        "ExpressionAttributeNames": {"#pk": "PK"},
-    }
-
-
-def _from_item(item: dict[str, Any]) -> RailResult:
-    return RailResult(
-        item["key"],
-        item["kind"],
-        item["status"],
-        int(item["amountFen"]),
-        item["accountRef"],
-        item.get("reason", ""),
-    )
-
-
-class DynamoRailState:
-    """The sandbox bank's book in the lending table under its own prefix (`RAIL#`)."""
-
-    def __init__(self, table: Any) -> None:
-        self._table = table
-
-    def record(self, result: RailResult) -> RailResult:
-        try:
-            self._table.put_item(**put_rail_txn_request(result))
-            return result
-        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
-            stored = self.get(result.key)
-            assert stored is not None
-            return stored
-
-    def get(self, key: str) -> RailResult | None:
-        item = self._table.get_item(Key=rail_txn_key(key), ConsistentRead=True).get("Item")
-        return _from_item(item) if item else None
-
-    def all(self) -> list[RailResult]:
-        out: list[RailResult] = []
-        kwargs: dict[str, Any] = {
-            "FilterExpression": "begins_with(#pk, :p)",
-            "ExpressionAttributeNames": {"#pk": "PK"},
-            "ExpressionAttributeValues": {":p": "RAIL#"},
-        }
-        while True:
-            page = self._table.scan(**kwargs)
-            out.extend(_from_item(i) for i in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return out
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 class SandboxRail:
     """The sandbox bank seen through the `Rail` port."""
 
-    def __init__(self, state: RailState, faults: Faults = Faults()) -> None:
+    def __init__(self, state: RailBook, faults: Faults = Faults()) -> None:
         self.state = state
         self.faults = faults
         self._rng = random.Random(faults.seed)

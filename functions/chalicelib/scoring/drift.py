@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chalicelib.scoring import Scorer
+    from chalicelib.scoring.scorer import Scorer
 
 # Usual reading of PSI: < 0.1 stable, 0.1-0.25 watch, > 0.25 shifted.
 PSI_WATCH = 0.10
@@ -58,7 +58,7 @@ def drift_report(
     `artifact` is the loaded model.joblib dict or a Scorer; `rows` are feature mappings as the
     app records them (extra keys ignored). Rows with malformed features are counted and skipped.
     """
-    from chalicelib.scoring import Scorer
+    from chalicelib.scoring.scorer import Scorer
 
     scorer = artifact if isinstance(artifact, Scorer) else Scorer(artifact)
     baseline = scorer.artifact["baseline"]

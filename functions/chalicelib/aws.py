@@ -1,0 +1,34 @@
+"""AWS clients for the adapters: one boto3 session per container, clients built on first use.
+
+The one module besides the adapters that imports boto3 (import-linter checks it).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+
+class Clients:
+    def __init__(self, table_name: str) -> None:
+        self._table_name = table_name
+
+    @cached_property
+    def _session(self) -> Any:
+        return boto3.session.Session()
+
+    @cached_property
+    def table(self) -> Any:
+        """The lending table as a boto3 resource: its client speaks plain Python values."""
+        return self._session.resource("dynamodb").Table(self._table_name)
+
+    @cached_property
+    def s3(self) -> Any:
+        return self._session.client("s3", config=Config(signature_version="s3v4"))
+
+    @cached_property
+    def sfn(self) -> Any:
+        return self._session.client("stepfunctions")

@@ -1,0 +1,215 @@
+"""Repayments: admission (the API reserves the amount on the loan) and the steps of
+statemachines/repayment.asl.json, one method each.
+
+    Start Repayment -> Quote Repayment -> Collect Repayment -> Post Repayment -> Restore Line
+    any failure: Record Failure (FAILED and the reservation released when no money was taken;
+    STUCK, the reservation kept, when the bank took it)
+
+Quote Repayment reads the request and hands its terms on (handoffs.RepaymentState); each step is
+safe under retries and moves money at most once (rail key `collect:{repaymentId}`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from ..amounts import fen_to_yuan
+from ..errors import (
+    CollectionDeclined,
+    CollectionOutcomeUnknown,
+    Conflict,
+    NotFound,
+    Unprocessable,
+)
+from ..lines.port import CreditLines
+from ..loans.port import ACTIVE, CLOSED, LoanRecord, Loans
+from ..money.servicing import DEFAULT_ORDER, Payment, allocate, position
+from ..rail.port import DECLINED, SETTLED, Rail
+from .bank import account_ref, collect_key, settled, transfer_once
+from .handoffs import Ended, Posted, RepaymentState, RepaymentTerms, Transfer
+from .requests.port import FAILED, STUCK, SUCCEEDED, MoneyRequests
+
+
+def posting_day(loan: LoanRecord, on: date) -> date:
+    """A repayment is booked on its day, but never back-dated before one booked already."""
+    return max(on, loan.payments[-1].on) if loan.payments else on
+
+
+def admit(
+    loans: Loans,
+    *,
+    loan_id: str,
+    repayment_id: str,
+    amount_fen: int,
+    on: str,
+    read: LoanRecord | None = None,
+) -> LoanRecord:
+    """Admit a repayment: reserve its amount against the loan, so that what is reserved and not
+    yet booked never exceeds the payoff. The check is the condition of one DynamoDB write (see
+    `Loans.reserve_repayment`), so concurrent admissions cannot all pass it. Unprocessable when
+    the amount does not fit; idempotent on repayment_id. `read`: the loan as the caller just
+    read it, used for the first attempt instead of reading it again."""
+    if type(amount_fen) is not int or amount_fen <= 0:
+        raise Unprocessable("a repayment must be a positive integer of fen", field="amount")
+    for attempt in range(5):
+        loan = read if attempt == 0 and read is not None else loans.get(loan_id)
+        if loan.reservation(repayment_id) is not None or loan.payment(repayment_id) is not None:
+            return loan
+        if loan.status != ACTIVE:
+            raise Conflict(f"loan {loan_id} is {loan.status}")
+        payoff = position(loan.servicing(), posting_day(loan, date.fromisoformat(on))).payoff_fen
+        room = payoff - loan.reserved_fen
+        if amount_fen > room:
+            raise Unprocessable(
+                f"amount {fen_to_yuan(amount_fen)} is more than the {fen_to_yuan(max(room, 0))} "
+                "that pays the loan off today"
+                + (
+                    f" ({fen_to_yuan(loan.reserved_fen)} is being repaid already)"
+                    if loan.reserved_fen
+                    else ""
+                ),
+                field="amount",
+            )
+        try:
+            return loans.reserve_repayment(
+                loan_id, repayment_id, amount_fen, payoff - amount_fen, loan.version
+            )
+        except Conflict:
+            continue  # another repayment was reserved or booked since the read: look again
+    raise Conflict(f"loan {loan_id} is busy with other repayments; retry shortly")
+
+
+def _terms(state: RepaymentState) -> RepaymentTerms:
+    if state.quote is None:
+        raise Conflict(f"repayment {state.repaymentId}: its terms are not in the state")
+    return state.quote
+
+
+@dataclass
+class RepaymentSteps:
+    requests: MoneyRequests
+    lines: CreditLines
+    loans: Loans
+    rail: Rail
+    now: Callable[[], str]
+
+    def quote_repayment(self, state: RepaymentState) -> RepaymentTerms:
+        """The request's terms and how they would be allocated on its day. Unprocessable when
+        the loan is no longer ACTIVE."""
+        r = self.requests.get_repayment(state.loanId, state.repaymentId)
+        if r is None:
+            raise NotFound(f"no repayment request {state.repaymentId}")
+        loan = self.loans.get(state.loanId)
+        if loan.status != ACTIVE:
+            raise Unprocessable(f"loan {state.loanId} is {loan.status}")
+        a = allocate(loan.servicing(), date.fromisoformat(r.on), r.amount_fen, DEFAULT_ORDER)
+        return RepaymentTerms(
+            userId=r.user_id,
+            amountFen=r.amount_fen,
+            on=r.on,
+            penaltyFen=a.penalty_fen,
+            interestFen=a.interest_fen,
+            principalFen=a.principal_fen,
+        )
+
+    def collect_repayment(self, state: RepaymentState) -> Transfer:
+        """Debit the borrower. Raises CollectionDeclined or CollectionOutcomeUnknown (retry)."""
+        t = _terms(state)
+        key = collect_key(state.repaymentId)
+        r = transfer_once(
+            self.rail,
+            key,
+            lambda: self.rail.collect(key, account_ref(t.userId), t.amountFen),
+            CollectionOutcomeUnknown,
+        )
+        if r.status == DECLINED:
+            raise CollectionDeclined(f"collection {key} declined: {r.reason}")
+        return Transfer(status="settled", amountFen=r.amount_fen)
+
+    def post_repayment(self, state: RepaymentState) -> Posted:
+        """Book the collected money against the loan: allocation re-computed on the current loan
+        (optimistic, retried on a concurrent change); anything above the payoff by then goes to
+        the borrower's overpayment suspense account, so collected money is never lost."""
+        t = _terms(state)
+        collected = self.rail.status(collect_key(state.repaymentId))
+        if collected is None:
+            raise CollectionOutcomeUnknown(f"no collection known for {state.repaymentId}")
+        if collected.status != SETTLED:
+            raise CollectionDeclined(f"collection for {state.repaymentId} was declined")
+        for _ in range(5):
+            loan = self.loans.get(state.loanId)
+            booked = loan.payment(state.repaymentId)
+            if booked is not None:
+                return _posted(loan, booked)
+            if loan.status not in (ACTIVE, CLOSED):
+                raise Unprocessable(f"loan {state.loanId} is {loan.status}")
+            servicing = loan.servicing()
+            day = posting_day(loan, date.fromisoformat(t.on))
+            applied = min(collected.amount_fen, position(servicing, day).payoff_fen)
+            a = allocate(servicing, day, applied, DEFAULT_ORDER) if applied else None
+            payment = Payment(
+                state.repaymentId,
+                day,
+                collected.amount_fen,
+                a.penalty_fen if a else 0,
+                a.interest_fen if a else 0,
+                a.principal_fen if a else 0,
+            )
+            try:
+                loan = self.loans.post_repayment(
+                    state.loanId, payment, collected.amount_fen - applied, loan.version, self.now()
+                )
+                return _posted(loan, payment)
+            except Conflict:
+                continue
+        raise Conflict(
+            f"loan {state.loanId} kept changing; repayment {state.repaymentId} not posted yet"
+        )
+
+    def restore_line(self, state: RepaymentState) -> Ended:
+        """Give repaid principal back to the revolving line, then end the request SUCCEEDED.
+        Idempotent on the repayment id."""
+        if state.posted is None:
+            raise Conflict(f"repayment {state.repaymentId} is not posted")
+        if state.posted.principalFen:
+            user_id = _terms(state).userId
+            self.lines.restore(
+                user_id, state.posted.principalFen, state.repaymentId, state.loanId
+            )
+        r = self.requests.end_repayment(
+            state.loanId, state.repaymentId, SUCCEEDED, None, self.now()
+        )
+        return Ended(status=r.status, failure=r.failure)
+
+    def record_failure(self, state: RepaymentState) -> Ended:
+        """FAILED when no money was taken, and its reservation released; STUCK (an operator
+        books it, which releases the reservation) when it was."""
+        taken = settled(self.rail, collect_key(state.repaymentId))
+        if not taken:
+            # Nothing was taken: the amount reserved at admission is free again. A STUCK
+            # repayment keeps it (the money is at our side; booking it drops the reservation).
+            self.loans.release_repayment(state.loanId, state.repaymentId)
+        r = self.requests.end_repayment(
+            state.loanId,
+            state.repaymentId,
+            STUCK if taken else FAILED,
+            state.error_name() or "Unknown",
+            self.now(),
+        )
+        return Ended(status=r.status, failure=r.failure)
+
+
+def _posted(loan: LoanRecord, payment: Payment) -> Posted:
+    return Posted(
+        status=loan.status,
+        principalFen=payment.principal_fen,
+        interestFen=payment.interest_fen,
+        penaltyFen=payment.penalty_fen,
+        suspenseFen=payment.amount_fen
+        - payment.principal_fen
+        - payment.interest_fen
+        - payment.penalty_fen,
+    )
+

@@ -1,0 +1,1 @@
+"""What borrowers asked for (draws, repayments), kept until their workflows end."""

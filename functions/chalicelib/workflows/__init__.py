@@ -1,0 +1,1 @@
+"""Starting and completing workflow executions (Step Functions)."""

@@ -1,0 +1,116 @@
+"""Our ASL on moto's Step Functions engine, in this process, with the Lambda steps routed to
+the Chalice app: the workflow tier without the rest of the local cloud.
+
+Tests of the API over in-memory stores use it so that what runs after a request is the real
+state machine (its retries, catches and compensations), not a re-coding of it:
+
+    with WorkflowsOnly.start() as engine:
+        container.workflows = engine.workflows
+        container.settings = engine.settings_for(container.settings)
+        ...   # API calls start executions; the steps run against the container's fakes
+        engine.settle()   # wait until every execution has ended
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import engine
+from .cloud import load_chalice_app
+from .lambda_router import InProcessLambda
+from .provision import (
+    ACCOUNT,
+    REGION,
+    LocalNames,
+    chalice_function_ids,
+    image_function_handlers,
+    render_definition,
+)
+from .template import load_resources
+
+STACK = "weili-wf"
+MACHINES = {
+    "OriginationStateMachine": "origination_state_machine_arn",
+    "DisbursementStateMachine": "disbursement_state_machine_arn",
+    "RepaymentStateMachine": "repayment_state_machine_arn",
+}
+
+
+@dataclass
+class WorkflowsOnly:
+    sfn: Any
+    arns: dict[str, str]  # settings field -> state machine ARN
+    _mock: Any
+
+    @classmethod
+    def start(cls, review_timeout_seconds: int = 60) -> WorkflowsOnly:
+        import boto3
+        from moto import mock_aws
+
+        mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        mock.start()
+        engine.enable_state_machine_execution()
+        app = load_chalice_app()
+        engine.install(InProcessLambda.from_chalice(app, name_prefix=f"{STACK}-"))
+        names = LocalNames(
+            stack=STACK,
+            functions=chalice_function_ids(app) | set(image_function_handlers()),
+            parameters={"ReviewTimeoutSeconds": str(review_timeout_seconds)},
+        )
+        names.resources = load_resources()
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arns = {}
+        for logical, setting in MACHINES.items():
+            props = names.resources[logical]["Properties"]
+            arns[setting] = sfn.create_state_machine(
+                name=names.resolve(props["Name"]),
+                definition=render_definition(names, props),
+                roleArn=f"arn:aws:iam::{ACCOUNT}:role/{STACK}",
+            )["stateMachineArn"]
+        return cls(sfn, arns, mock)
+
+    @property
+    def workflows(self) -> Any:
+        from chalicelib.workflows.stepfunctions import StepFunctionsWorkflows
+
+        return StepFunctionsWorkflows(self.sfn)
+
+    def settings_for(self, settings: Any) -> Any:
+        """The container's settings, pointed at these state machines."""
+        return replace(settings, **self.arns)
+
+    def executions(self) -> list[dict[str, Any]]:
+        out = []
+        for arn in self.arns.values():
+            pages = self.sfn.get_paginator("list_executions").paginate(stateMachineArn=arn)
+            out += [e for page in pages for e in page["executions"]]
+        return out
+
+    def settle(self, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Wait until no execution is running; return them all, ended."""
+        deadline = time.monotonic() + timeout
+        while True:
+            executions = self.executions()
+            if all(e["status"] != "RUNNING" for e in executions):
+                return executions
+            if time.monotonic() > deadline:
+                running = [e["name"] for e in executions if e["status"] == "RUNNING"]
+                raise TimeoutError(f"executions still running: {running}")
+            time.sleep(0.01)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = self.sfn.get_execution_history(
+            executionArn=execution_arn, maxResults=1000
+        )["events"]
+        return events
+
+    def stop(self) -> None:
+        self._mock.stop()
+
+    def __enter__(self) -> WorkflowsOnly:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
