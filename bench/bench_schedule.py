@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-
-import sys
 from pathlib import Path
 
 import numpy as np

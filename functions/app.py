@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from chalice import AuthResponse, Chalice, Rate, Response
+from chalice.app import AuthResponse, Chalice, Rate, Response
 
 from chalicelib import wiring
 from chalicelib.api import http
@@ -56,7 +56,7 @@ def bearer_jwt(auth_request: Any) -> AuthResponse:
 
 
 def principal() -> Principal:
-    ctx = app.current_request.context.get("authorizer") or {}
+    ctx = http.current(app).context.get("authorizer") or {}
     groups = tuple(g for g in str(ctx.get("groups", "")).split(",") if g)
     return Principal(user_id=ctx["principalId"], groups=groups)
 
@@ -73,7 +73,7 @@ def idempotent(
     exists: Any,
     respond: Any,
 ) -> Response:
-    req = app.current_request
+    req = http.current(app)
     return http.idempotent(
         c().idempotency,
         principal().user_id,
@@ -97,13 +97,15 @@ def openapi() -> Response:
 
 @route("/v1/documents", methods=["POST"], authorizer=bearer_jwt)
 def create_document() -> Response:
-    body = http.parse_body(DocumentRequest, app.current_request.raw_body)
-    return json_response(c().origination.create_document(principal().user_id, body.contentType), 201)
+    body = http.parse_body(DocumentRequest, http.current(app).raw_body)
+    return json_response(
+        c().origination.create_document(principal().user_id, body.contentType), 201
+    )
 
 
 @route("/v1/applications", methods=["POST"], authorizer=bearer_jwt)
 def submit_application() -> Response:
-    cmd = http.parse_body(ApplicationRequest, app.current_request.raw_body).command()
+    cmd = http.parse_body(ApplicationRequest, http.current(app).raw_body).command()
     user = principal().user_id
     return idempotent(
         "POST /v1/applications",
@@ -127,7 +129,7 @@ def document_status(document_id: str) -> Response:
 
 @route("/v1/applications/{application_id}", methods=["GET"], authorizer=bearer_jwt)
 def get_application(application_id: str) -> Response:
-    wait = http.wait_seconds(app.current_request.query_params)
+    wait = http.wait_seconds(http.current(app).query_params)
     service, user = c().origination, principal().user_id
     found = (
         service.wait_for_change(user, application_id, wait)
@@ -153,7 +155,7 @@ def credit_line() -> Response:
 
 @route("/v1/loans", methods=["POST"], authorizer=bearer_jwt)
 def draw_loan() -> Response:
-    cmd = http.parse_body(LoanRequest, app.current_request.raw_body).command()
+    cmd = http.parse_body(LoanRequest, http.current(app).raw_body).command()
     user = principal().user_id
     return idempotent(
         "POST /v1/loans",
@@ -176,13 +178,14 @@ def get_loan(loan_id: str) -> Response:
 
 @route("/v1/loans/{loan_id}/payoff-quote", methods=["GET"], authorizer=bearer_jwt)
 def payoff_quote(loan_id: str) -> Response:
-    on = (app.current_request.query_params or {}).get("date")
+    query = http.current(app).query_params
+    on = query.get("date") if query else None
     return json_response(c().borrowing.payoff_quote(principal().user_id, loan_id, on))
 
 
 @route("/v1/loans/{loan_id}/repayments", methods=["POST"], authorizer=bearer_jwt)
 def repay_loan(loan_id: str) -> Response:
-    amount_fen = http.parse_body(RepaymentRequest, app.current_request.raw_body).amount_fen()
+    amount_fen = http.parse_body(RepaymentRequest, http.current(app).raw_body).amount_fen()
     user = principal().user_id
     return idempotent(
         f"POST /v1/loans/{loan_id}/repayments",
@@ -195,9 +198,7 @@ def repay_loan(loan_id: str) -> Response:
 
 @route("/v1/loans/{loan_id}/repayments/{repayment_id}", methods=["GET"], authorizer=bearer_jwt)
 def get_repayment(loan_id: str, repayment_id: str) -> Response:
-    return json_response(
-        c().borrowing.get_repayment(principal().user_id, loan_id, repayment_id)
-    )
+    return json_response(c().borrowing.get_repayment(principal().user_id, loan_id, repayment_id))
 
 
 # --- ops ------------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ def list_reviews() -> Response:
 
 @route("/v1/ops/reviews/{application_id}", methods=["POST"], authorizer=bearer_jwt)
 def decide_review(application_id: str) -> Response:
-    body = http.parse_body(ReviewDecision, app.current_request.raw_body)
+    body = http.parse_body(ReviewDecision, http.current(app).raw_body)
     return json_response(c().reviews.decide(analyst(), application_id, body.decision, body.note))
 
 

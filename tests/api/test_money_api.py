@@ -15,13 +15,13 @@ from chalice.test import Client
 
 from chalicelib import wiring
 from chalicelib.amounts import yuan_to_fen
+from chalicelib.applications.port import Offer, Status
+from chalicelib.books.check import check_ledger_items
 from chalicelib.borrowing.service import Borrow
 from chalicelib.ids import new_id
-from chalicelib.books.check import check_ledger_items
 from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.sandbox import Faults, SandboxRail
 from localcloud.workflows_only import WorkflowsOnly
-from chalicelib.applications.port import Offer, Status
 from tests.api.conftest import Clock, auth, fakes, run_on_the_engine
 from tests.applications.test_contract import make_app
 
@@ -558,7 +558,9 @@ def test_parallel_payoffs_are_admitted_once_and_collected_once(
     # GIVEN an active loan whose payoff today is P
     open_line(container)
     c = container
-    loan_id = c.borrowing.draw("user-1", Borrow(600_000, 6, "equal-installment"), new_id("loan")).loan_id
+    loan_id = c.borrowing.draw(
+        "user-1", Borrow(600_000, 6, "equal-installment"), new_id("loan")
+    ).loan_id
     run_workflows(c)
     clock.today = date(2026, 3, 17)
     payoff = c.borrowing.payoff_quote("user-1", loan_id, None)["payoff"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -181,10 +180,8 @@ def test_bad_input_gets_a_4xx_naming_the_field(
 ) -> None:
     doc = new_document(client, container)
     body: Any = raw
-    if (
-        (isinstance(raw, str)
-        and raw.isupper())
-        or (isinstance(raw, str) and ":" in raw and raw.split(":")[0].isupper())
+    if (isinstance(raw, str) and raw.isupper()) or (
+        isinstance(raw, str) and ":" in raw and raw.split(":")[0].isupper()
     ):
         b = application_body(doc)
         kind, _, value = raw.partition(":")

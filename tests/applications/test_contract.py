@@ -171,7 +171,10 @@ def test_reviews_open_list_and_close_once(repo) -> None:
     app, pii = make_app()
     repo.create(app, pii)
     review = Review(
-        app.application_id, "token-1", "2026-01-01T00:00:00.000Z", (Reason("SCORE_BORDERLINE", "t"),)
+        app.application_id,
+        "token-1",
+        "2026-01-01T00:00:00.000Z",
+        (Reason("SCORE_BORDERLINE", "t"),),
     )
     repo.put_review(review)
     assert repo.list_reviews() == [review] and repo.get_review(app.application_id) == review

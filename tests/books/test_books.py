@@ -7,11 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.ledger import entries as le
 from chalicelib.books.check import check_ledger_items
 from chalicelib.books.dynamo import check_ledger
-from chalicelib.ledger.records import put_entry_tx
-from chalicelib.ledger.records import entry_from_item, entry_item
+from chalicelib.ledger import entries as le
+from chalicelib.ledger.records import entry_from_item, entry_item, put_entry_tx
 from chalicelib.lines.dynamo import move_line_tx, set_limit_tx
 from chalicelib.lines.memory import InMemoryCreditLines
 from chalicelib.loans.dynamo import post_repayment_tx, set_status_tx

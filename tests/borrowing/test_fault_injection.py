@@ -147,7 +147,9 @@ def _run(requests, lines, loans, rail, check, *, draws: int, repayments: int, se
             method = rng.choice(["equal-installment", "equal-principal"])
             apr = lines.get_line(user).apr
             requests.add_draw(
-                Draw(loan_id, user, amount, rng.randint(1, 36), method, today.isoformat(), apr, now())
+                Draw(
+                    loan_id, user, amount, rng.randint(1, 36), method, today.isoformat(), apr, now()
+                )
             )
             state = DrawState(loanId=loan_id)
             try:
@@ -186,11 +188,19 @@ def _run(requests, lines, loans, rail, check, *, draws: int, repayments: int, se
                 amount = max(1, min(pos.payoff_fen, rng.randint(1_000, 150_000)))
             rid = _rep(i)
             try:
-                admit(loans, loan_id=loan_id, repayment_id=rid, amount_fen=amount, on=today.isoformat())
+                admit(
+                    loans,
+                    loan_id=loan_id,
+                    repayment_id=rid,
+                    amount_fen=amount,
+                    on=today.isoformat(),
+                )
             except Unprocessable:
                 outcome["repayment refused: over payoff"] += 1
                 continue
-            requests.add_repayment(Repayment(rid, loan_id, loan.user_id, amount, today.isoformat(), now()))
+            requests.add_repayment(
+                Repayment(rid, loan_id, loan.user_id, amount, today.isoformat(), now())
+            )
             state = RepaymentState(loanId=loan_id, repaymentId=rid)
             state = state.model_copy(update={"quote": wf.step(repayment.quote_repayment, state)})
             try:

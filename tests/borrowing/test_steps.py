@@ -68,7 +68,9 @@ def money(faults: Faults | None = None, user: str = "u") -> Money:
 
 def contract(m: Money, user: str = "u", amount: int = 300_000) -> DrawState:
     """Reserve Line and Create Contract, as the workflow runs them; the state after."""
-    m.requests.add_draw(Draw(LOAN, user, amount, 6, "equal-installment", START, Decimal("0.12"), "t"))
+    m.requests.add_draw(
+        Draw(LOAN, user, amount, 6, "equal-installment", START, Decimal("0.12"), "t")
+    )
     state = DrawState(loanId=LOAN)
     state = state.model_copy(update={"draw": m.disbursement.reserve_line(state)})
     assert m.disbursement.create_contract(state).status == "PENDING"
@@ -122,7 +124,9 @@ def test_declined_payout_is_compensated_and_never_paid() -> None:
     m.disbursement.void_contract(state)
     m.disbursement.release_line(state)
     assert m.lines.get_line("u").available_fen == 1_000_000
-    failed = m.disbursement.record_failure(state.model_copy(update={"error": {"Error": "PayoutDeclined"}}))
+    failed = m.disbursement.record_failure(
+        state.model_copy(update={"error": {"Error": "PayoutDeclined"}})
+    )
     assert (failed.status, failed.failure) == ("FAILED", "PayoutDeclined")
     assert m.rail.moved()[PAYOUT] == 0 and m.clean()
 
@@ -151,7 +155,9 @@ def test_bank_never_reached_stays_unknown_and_nothing_is_booked() -> None:
 
 def test_reservation_beyond_the_line_is_unprocessable() -> None:
     m = money()
-    m.requests.add_draw(Draw(LOAN, "u", 1_000_001, 6, "equal-installment", START, Decimal("0.12"), "t"))
+    m.requests.add_draw(
+        Draw(LOAN, "u", 1_000_001, 6, "equal-installment", START, Decimal("0.12"), "t")
+    )
     with pytest.raises(Unprocessable):
         m.disbursement.reserve_line(DrawState(loanId=LOAN))
 
@@ -207,6 +213,8 @@ def test_a_failed_repayment_with_no_money_taken_frees_its_reservation() -> None:
     disbursed(m)
     r = repayment(m, 1, 10_000, "2024-06-05")
     assert m.loans.get(LOAN).reserved_fen == 10_000
-    ended = m.repayment.record_failure(r.model_copy(update={"error": {"Error": "CollectionDeclined"}}))
+    ended = m.repayment.record_failure(
+        r.model_copy(update={"error": {"Error": "CollectionDeclined"}})
+    )
     assert (ended.status, ended.failure) == ("FAILED", "CollectionDeclined")
     assert m.loans.get(LOAN).reserved_fen == 0

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.bureau import categories as c
 from chalicelib.bureau.report import BureauReport
 from chalicelib.bureau.sandbox import SandboxBureau, sandbox_report
-from chalicelib.bureau import categories as c
 from chalicelib.errors import BureauUnavailable
-
 from tests.risk.build_german_rows import OUT, build, german_csv, german_rows
 from tests.risk.factories import bureau
 

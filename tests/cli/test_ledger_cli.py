@@ -28,7 +28,9 @@ def _paid_out(table) -> tuple[DisbursementSteps, DrawState]:
         requests, lines, DynamoLoans(table), SandboxRail(DynamoRailBook(table)), lambda: "t"
     )
     lines.open_line("u", 1_000_000, Decimal("0.12"), "B", "app")
-    requests.add_draw(Draw(LOAN, "u", 300_000, 6, "equal-installment", "2026-01-05", Decimal("0.12"), "t"))
+    requests.add_draw(
+        Draw(LOAN, "u", 300_000, 6, "equal-installment", "2026-01-05", Decimal("0.12"), "t")
+    )
     state = DrawState(loanId=LOAN)
     state = state.model_copy(update={"draw": steps.reserve_line(state)})
     steps.create_contract(state)

@@ -58,7 +58,11 @@ def test_a_document_is_created_once_and_its_reading_recorded(documents) -> None:
         documents.create(doc)
     documents.save_reading("doc_1", DocumentStatus.READ, {"name": "张三"}, 1.2345)
     read = documents.get("doc_1")
-    assert (read.status, read.fields, read.ocr_seconds) == (DocumentStatus.READ, {"name": "张三"}, 1.234)
+    assert (read.status, read.fields, read.ocr_seconds) == (
+        DocumentStatus.READ,
+        {"name": "张三"},
+        1.234,
+    )
     assert "张三" not in repr(read)
 
 

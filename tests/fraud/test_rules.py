@@ -9,14 +9,13 @@ import pytest
 
 from chalicelib.fraud import dynamo as req
 from chalicelib.fraud import keys
+from chalicelib.fraud.geo import CITIES, city_coordinates, haversine_km
 from chalicelib.fraud.identifiers import hash_identifier
 from chalicelib.fraud.memory import InMemoryFraudStore
+from chalicelib.fraud.model import FraudInput, FraudResult, Sighting
 from chalicelib.fraud.policy import DEFAULT_FRAUD_POLICY, FraudPolicy
 from chalicelib.fraud.port import MemberAdd
 from chalicelib.fraud.screen import screen
-from chalicelib.fraud.geo import CITIES, city_coordinates, haversine_km
-from chalicelib.fraud.model import FraudInput, FraudResult, Sighting
-
 from tests.risk.factories import BEIJING, NOW, SHANGHAI, application
 
 

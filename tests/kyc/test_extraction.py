@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chalicelib.kyc.memory import line
 from chalicelib.kyc.fields import ExtractedFields, extract_fields
 from chalicelib.kyc.idnumber import make_id_number
+from chalicelib.kyc.memory import line
 
 ID = make_id_number("330106", dt.date(1988, 7, 9), 246)
 

@@ -11,8 +11,8 @@ from functools import cache
 
 import pytest
 
-from chalicelib.kyc.memory import ScriptedOcrEngine, line
 from chalicelib.kyc.fields import ExtractedFields
+from chalicelib.kyc.memory import ScriptedOcrEngine, line
 from chalicelib.kyc.port import OcrEngine
 from chalicelib.kyc.services import extract_document, verify_identity
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.books.dynamo import check_ledger
+from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.ledger.entries import balances, line_available, line_commitment, line_drawn
 from chalicelib.lines.dynamo import DynamoCreditLines
 from chalicelib.lines.memory import InMemoryCreditLines

@@ -11,8 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lending_cli.schedule import schedule_main
-from tests.money.reference import reference_schedule
 from chalicelib.money.schedule import (
     ACTUAL_360,
     EQUAL_INSTALLMENT,
@@ -24,6 +22,8 @@ from chalicelib.money.schedule import (
     build_schedule,
     div_round,
 )
+from lending_cli.schedule import schedule_main
+from tests.money.reference import reference_schedule
 
 amounts = st.integers(min_value=5_000, max_value=20_000_000)  # ¥50 .. ¥200,000 in fen
 aprs = st.integers(min_value=0, max_value=2400).map(lambda bp: Decimal(bp).scaleb(-4))

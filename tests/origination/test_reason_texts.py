@@ -9,10 +9,10 @@ never given as a reason for an adverse decision.
 from __future__ import annotations
 
 import datetime as dt
-from itertools import product
-from pathlib import Path
 from dataclasses import replace
 from decimal import Decimal
+from itertools import product
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +31,6 @@ from chalicelib.bureau.sandbox import SandboxBureau, sandbox_report
 from chalicelib.documents.memory import InMemoryDocumentRepository
 from chalicelib.fraud.memory import InMemoryFraudStore
 from chalicelib.kyc.idnumber import make_id_number
-from chalicelib.origination.handoffs import FraudCheck, IdentityCheck, OriginationState
 from chalicelib.origination.features import (
     HOUSING,
     JOB,
@@ -40,6 +39,7 @@ from chalicelib.origination.features import (
     applicant_terms,
     model_features,
 )
+from chalicelib.origination.handoffs import FraudCheck, IdentityCheck, OriginationState
 from chalicelib.origination.steps import OriginationSteps
 from chalicelib.scoring.scorer import Scorer
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import Conflict, PayoutOutcomeUnknown
-from chalicelib.rail.port import COLLECT, DECLINED, PAYOUT, SETTLED
 from chalicelib.rail.dynamo import DynamoRailBook
 from chalicelib.rail.memory import InMemoryRailBook
+from chalicelib.rail.port import COLLECT, DECLINED, PAYOUT, SETTLED
 from chalicelib.rail.records import put_rail_txn_request
 from chalicelib.rail.sandbox import Faults, SandboxRail
 

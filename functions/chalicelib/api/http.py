@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from ..errors import (
@@ -51,8 +51,13 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "body"
 
 
-def parse_body(model: type[M], raw: bytes | None) -> M:
-    raw = raw or b""
+def as_bytes(raw: bytes | str | None) -> bytes:
+    """A request body as bytes (chalice gives str or bytes, by content type)."""
+    return raw.encode() if isinstance(raw, str) else raw or b""
+
+
+def parse_body(model: type[M], raw: bytes | str | None) -> M:
+    raw = as_bytes(raw)
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"request body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}")
     if not raw.strip():
@@ -70,7 +75,7 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def require_json(method: str, headers: Any, raw: bytes | None) -> None:
+def require_json(method: str, headers: Any, raw: bytes | str | None) -> None:
     """A body sent with POST must be JSON. Chalice checks this itself, but answers in a shape of
     its own ({"Code": ...}); routes accept any type so that the refusal is a problem body too."""
     if method not in ("POST", "PUT", "PATCH") or not raw:
@@ -103,7 +108,7 @@ IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 
 
 def idempotency_key(headers: Any) -> str:
-    key = headers.get("idempotency-key") or headers.get("Idempotency-Key")
+    key: str | None = headers.get("idempotency-key") or headers.get("Idempotency-Key")
     if not key:
         raise InvalidRequest("header Idempotency-Key is required", field="Idempotency-Key")
     if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
@@ -148,6 +153,14 @@ def problem_response(status: int, body: dict[str, Any]) -> Response:
     return Response(body, status_code=status, headers={"Content-Type": "application/problem+json"})
 
 
+def current(app: Chalice) -> Request:
+    """The request being served (chalice sets it before calling a view)."""
+    req = app.current_request
+    if req is None:
+        raise RuntimeError("no request is being served")
+    return req
+
+
 def router(app: Chalice) -> Callable[..., Callable[[View], View]]:
     """`app.route` whose views' DomainErrors become 4xx problem bodies; anything else is a 500
     problem body, logged, and no stack trace ever reaches a client."""
@@ -157,12 +170,12 @@ def router(app: Chalice) -> Callable[..., Callable[[View], View]]:
             @functools.wraps(view)
             def guarded(*args: Any, **kw: Any) -> Response:
                 try:
-                    req = app.current_request
+                    req = current(app)
                     require_json(req.method, req.headers, req.raw_body)
                     return view(*args, **kw)
                 except DomainError as exc:
                     return problem_response(exc.status, problem_for(exc))
-                except Exception:  # noqa: BLE001 - the last line of defence
+                except Exception:
                     log.exception("unhandled error on %s", path)
                     return problem_response(
                         500, problem(500, "internal-error", "something went wrong on our side")
@@ -184,7 +197,7 @@ def idempotent(
     user_id: str,
     headers: Any,
     route: str,
-    raw_body: bytes | None,
+    raw_body: bytes | str | None,
     new_resource_id: Callable[[], str],
     create: Callable[[str], None],
     exists: Callable[[str], bool],
@@ -197,7 +210,7 @@ def idempotent(
     writing it); a claim whose request died before writing is taken over after a while, with
     the same id, so a resource is never created twice."""
     key = idempotency_key(headers)
-    digest = request_hash(route, raw_body or b"")
+    digest = request_hash(route, as_bytes(raw_body))
     now = int(time.time())
     rid = new_resource_id()
     held = store.claim(user_id, key, Claim(digest, rid, now))

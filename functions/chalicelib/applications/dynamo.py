@@ -23,9 +23,9 @@ from .records import (
     app_key,
     close_review_request,
     create_request,
-    move_request,
     from_item,
     latest_key,
+    move_request,
     pii_from,
     review_from,
     review_item,
@@ -98,9 +98,7 @@ class DynamoApplicationRepository:
         offer: Offer | None = None,
         trail: dict[str, Any] | None = None,
     ) -> None:
-        req = move_request(
-            self._table.name, application_id, new, now, reasons, offer, trail
-        )
+        req = move_request(self._table.name, application_id, new, now, reasons, offer, trail)
         try:
             self._client.update_item(**req)
         except self._client.exceptions.ConditionalCheckFailedException as exc:
@@ -116,9 +114,7 @@ class DynamoApplicationRepository:
         self._table.put_item(Item=review_item(review))
 
     def get_review(self, application_id: str) -> Review | None:
-        item = self._table.get_item(Key=review_key(application_id), ConsistentRead=True).get(
-            "Item"
-        )
+        item = self._table.get_item(Key=review_key(application_id), ConsistentRead=True).get("Item")
         return review_from(item) if item else None
 
     def list_reviews(self) -> list[Review]:

@@ -194,7 +194,10 @@ def step_item(application_id: str, step: str, result: StepResult) -> dict[str, A
             "day": result.day.isoformat(),
         }
         # the drift check reads what was scored by day (scoring/records.py)
-        extra = {**scored_index(result.day, application_id), FEATURES: features_text(result.features)}
+        extra = {
+            **scored_index(result.day, application_id),
+            FEATURES: features_text(result.features),
+        }
     else:
         body = {"reasons": reasons_item(result)}
     return {

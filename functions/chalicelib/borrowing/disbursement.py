@@ -131,5 +131,7 @@ class DisbursementSteps:
     def record_failure(self, state: DrawState) -> Ended:
         """FAILED when no money left; STUCK (an operator books it) when the payout settled."""
         status = STUCK if settled(self.rail, payout_key(state.loanId)) else FAILED
-        d = self.requests.end_draw(state.loanId, status, state.error_name() or "Unknown", self.now())
+        d = self.requests.end_draw(
+            state.loanId, status, state.error_name() or "Unknown", self.now()
+        )
         return Ended(status=d.status, failure=d.failure)

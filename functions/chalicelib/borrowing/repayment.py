@@ -175,9 +175,7 @@ class RepaymentSteps:
             raise Conflict(f"repayment {state.repaymentId} is not posted")
         if state.posted.principalFen:
             user_id = _terms(state).userId
-            self.lines.restore(
-                user_id, state.posted.principalFen, state.repaymentId, state.loanId
-            )
+            self.lines.restore(user_id, state.posted.principalFen, state.repaymentId, state.loanId)
         r = self.requests.end_repayment(
             state.loanId, state.repaymentId, SUCCEEDED, None, self.now()
         )
@@ -212,4 +210,3 @@ def _posted(loan: LoanRecord, payment: Payment) -> Posted:
         - payment.interest_fen
         - payment.penalty_fen,
     )
-

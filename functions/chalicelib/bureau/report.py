@@ -88,4 +88,3 @@ class BureauReport:
                 v = bool(v)
             values[f.name] = v
         return cls(**values)
-

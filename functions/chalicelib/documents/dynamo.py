@@ -25,9 +25,7 @@ class DynamoDocumentRepository:
             raise Conflict(f"document {doc.document_id} already exists") from exc
 
     def get(self, document_id: str) -> Document | None:
-        item = self._table.get_item(Key=document_key(document_id), ConsistentRead=True).get(
-            "Item"
-        )
+        item = self._table.get_item(Key=document_key(document_id), ConsistentRead=True).get("Item")
         return from_item(item) if item else None
 
     def save_reading(

@@ -33,7 +33,10 @@ class InMemoryDocumentRepository:
                 raise Conflict(f"document {document_id} does not exist")
             self._docs[document_id] = replace(
                 # stored to the millisecond, as the DynamoDB item keeps it
-                doc, status=status, fields=dict(fields), ocr_seconds=float(f"{seconds:.3f}")
+                doc,
+                status=status,
+                fields=dict(fields),
+                ocr_seconds=float(f"{seconds:.3f}"),
             )
 
 

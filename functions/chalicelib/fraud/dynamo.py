@@ -126,7 +126,11 @@ class DynamoDBFraudCounters:
             # A full bucket fails its condition: this application is past every threshold there
             # anyway, so the others go ahead without it. A conflict with a concurrent screening
             # (TransactionConflict) is tried again; nothing of a cancelled transaction was written.
-            items = [item for item, code in zip(items, codes, strict=False) if code != "ConditionalCheckFailed"]
+            items = [
+                item
+                for item, code in zip(items, codes, strict=False)
+                if code != "ConditionalCheckFailed"
+            ]
             if "TransactionConflict" in codes:
                 time.sleep(0.01 * 2**attempt)
         # Still conflicting: a hot bucket, e.g. many applicants behind one carrier IP. The adds

@@ -9,7 +9,6 @@ from boto3.dynamodb.types import TypeDeserializer
 from .port import Claim
 from .records import claim_from, claim_request, release_request, take_over_request
 
-
 _deserialize = TypeDeserializer()
 
 

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from chalicelib.ledger.entries import JournalEntry
 from chalicelib.ledger.records import entry_key
 
+
 class TransactionRefused(Exception):
     """A condition other than "entry already written" failed; `reasons` has one code per item."""
 

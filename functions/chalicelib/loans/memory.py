@@ -9,9 +9,9 @@ from typing import Any
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.ledger import entries as le
 from chalicelib.ledger.records import entry_item
+from chalicelib.loans import posting
 from chalicelib.loans.port import ACTIVE, CLOSED, PENDING, VOID, LoanRecord
 from chalicelib.loans.records import loan_item
-from chalicelib.loans import posting
 from chalicelib.money.servicing import Payment
 
 

@@ -189,7 +189,14 @@ class Schedule(NamedTuple):
         return [
             Installment(i + 1, d, p, it, t, b)
             for i, (d, p, it, t, b) in enumerate(
-                zip(self.due_dates, self.principal, self.interest, self.total, self.balance, strict=False)
+                zip(
+                    self.due_dates,
+                    self.principal,
+                    self.interest,
+                    self.total,
+                    self.balance,
+                    strict=False,
+                )
             )
         ]
 

@@ -276,7 +276,9 @@ def _start(loan: Loan) -> _Replay:
         pn * k,
         loan.start,
         loan.principal_fen,
-        inst=[[d, p, 0, 0, 0] for d, p in zip(loan.due_dates, loan.scheduled_principal, strict=False)],
+        inst=[
+            [d, p, 0, 0, 0] for d, p in zip(loan.due_dates, loan.scheduled_principal, strict=False)
+        ],
     )
 
 

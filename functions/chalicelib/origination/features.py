@@ -153,9 +153,7 @@ def model_features(
         "duration_in_month": term_months,
         "purpose": PURPOSE[purpose],
         "credit_amount": amount,
-        "present_employment_since": employment_since(
-            profile.employment, profile.employment_years
-        ),
+        "present_employment_since": employment_since(profile.employment, profile.employment_years),
         "installment_rate_in_percentage_of_disposable_income": installment_rate(
             amount_fen, term_months, profile.monthly_income_fen
         ),

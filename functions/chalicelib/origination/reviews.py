@@ -50,9 +50,7 @@ class ReviewService:
         if review is None:
             raise NotFound(f"no review for application {application_id}")
         if review.state != "PENDING":
-            raise Conflict(
-                f"the review of {application_id} is already closed ({review.outcome})"
-            )
+            raise Conflict(f"the review of {application_id} is already closed ({review.outcome})")
         app = self.applications.get(application_id)
         if app is not None and app.user_id == who.user_id:
             # Four eyes: nobody decides their own credit.

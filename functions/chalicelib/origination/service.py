@@ -162,7 +162,7 @@ class OriginationService:
             self.workflows.start(
                 self.origination_arn, application_id, {"applicationId": application_id}
             )
-        except Exception as exc:  # noqa: BLE001 - any failure to start leaves a visible FAILED status
+        except Exception as exc:
             self.applications.move(
                 application_id, Status.FAILED, iso(utcnow()), reasons=(WORKFLOW_UNAVAILABLE,)
             )

@@ -52,7 +52,7 @@ def _status(value: float) -> str:
 
 def drift_report(
     artifact: Mapping[str, Any] | Scorer, rows: Iterable[Mapping[str, object]]
-) -> dict:
+) -> dict[str, Any]:
     """PSI of score bands and of each feature's bins, production rows vs training baseline.
 
     `artifact` is the loaded model.joblib dict or a Scorer; `rows` are feature mappings as the

@@ -202,7 +202,7 @@ class Scorer:
         xd = x.astype(np.float64)
         goes_left = xd.take(self._t_feature) <= self._t_threshold
         nxt = self._t_right + goes_left * self._t_delta
-        node = self._t_roots
+        node: np.ndarray = self._t_roots
         for _ in range(self._t_depth):
             node = nxt[node]
         return float(self._t_value[node].mean())

@@ -32,7 +32,9 @@ class DynamoMoneyRequests:
         except self._client.exceptions.ConditionalCheckFailedException:
             raise Conflict(f"{what} exists already") from None
 
-    def _end(self, key: dict[str, str], status: str, failure: str | None, at: str) -> dict[str, Any]:
+    def _end(
+        self, key: dict[str, str], status: str, failure: str | None, at: str
+    ) -> dict[str, Any]:
         try:
             attributes: dict[str, Any] = self._client.update_item(
                 **end_request(self._name, key, status, failure, at)
@@ -81,7 +83,8 @@ class DynamoMoneyRequests:
 
     def repayments(self, loan_id: str) -> list[Repayment]:
         resp = self._table.query(
-            KeyConditionExpression=Key("PK").eq(f"LOAN#{loan_id}") & Key("SK").begins_with("REPAY#"),
+            KeyConditionExpression=Key("PK").eq(f"LOAN#{loan_id}")
+            & Key("SK").begins_with("REPAY#"),
             ConsistentRead=True,
         )
         return sorted(
@@ -92,4 +95,6 @@ class DynamoMoneyRequests:
     def end_repayment(
         self, loan_id: str, repayment_id: str, status: str, failure: str | None, at: str
     ) -> Repayment:
-        return repayment_from_item(self._end(repayment_key(loan_id, repayment_id), status, failure, at))
+        return repayment_from_item(
+            self._end(repayment_key(loan_id, repayment_id), status, failure, at)
+        )
