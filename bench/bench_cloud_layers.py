@@ -203,7 +203,7 @@ def main() -> int:
         time.sleep(1)  # let the warm-up's last steps finish
         instrument()
         c0 = time.process_time()
-        lat, wall, statuses = run_ours(Client, applicants[warm:], docs, args.concurrency)
+        lat, wall, statuses, _ = run_ours(Client, applicants[warm:], docs, args.concurrency)
         time.sleep(0.5)  # Record steps may still be running after the last status is visible
         process = time.process_time() - c0
         draws = run_draws(Client, cloud, applicants[warm:], args.draws)
