@@ -116,8 +116,8 @@ def check_receivables(
     if expected is not None:
         for loan_id in set(flows) | set(expected):
             want = tuple(expected.get(loan_id, (0, 0)))
-            parts = flows.get(loan_id)
-            have = (parts[INTEREST].balance_fen, parts[PENALTY].balance_fen) if parts else (0, 0)
+            got = flows.get(loan_id)
+            have = (got[INTEREST].balance_fen, got[PENALTY].balance_fen) if got else (0, 0)
             if have != want:
                 bad.add(loan_id)
     report.loans = sorted(bad)
