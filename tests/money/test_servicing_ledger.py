@@ -124,3 +124,13 @@ def test_the_rule_names_the_loans_that_disagree() -> None:
     stray = entry_item(accrual_entry("u", "d", DAY, 5, 0, AT)) | {"kind": "line-limit"}
     assert check_receivables([stray]).loans == ["d"]  # only accruals, repayments, write-offs
     assert check_receivables([], {"e": (1, 0)}).loans == ["e"]  # a record with no books
+
+
+def test_a_write_off_empties_a_receivable_whatever_its_sign() -> None:
+    # a collection that ran ahead of a close can leave a receivable briefly below zero
+    w = write_off_entry("u", "l", 100_000, -500, 0, AT)
+    assert legs(w) == {
+        (CREDIT_LOSS, 99_500, 0),
+        (loan_principal("l"), 0, 100_000),
+        (interest_receivable("l"), 500, 0),
+    }

@@ -266,17 +266,15 @@ def accrual_entry(
     was accrued) and is posted the other way round. Raises Unbalanced when both are zero: a day
     that accrues nothing writes no entry."""
 
-    def legs(receivable: str, income: str, fen: int) -> tuple[tuple[str, int, int], ...]:
-        d, c = (fen, 0) if fen >= 0 else (0, -fen)
-        return ((receivable, d, c), (income, c, d))
-
     return entry(
         accrual_key(loan_id, day),
         "accrual",
         f"LOAN#{loan_id}",
         at,
-        *legs(interest_receivable(loan_id), INTEREST_INCOME, interest_fen),
-        *legs(penalty_receivable(loan_id), PENALTY_INCOME, penalty_fen),
+        _debit(interest_receivable(loan_id), interest_fen),
+        _debit(INTEREST_INCOME, -interest_fen),
+        _debit(penalty_receivable(loan_id), penalty_fen),
+        _debit(PENALTY_INCOME, -penalty_fen),
         user_id=user_id,
         loan_id=loan_id,
     )
@@ -291,19 +289,25 @@ def write_off_entry(
     at: str,
 ) -> JournalEntry:
     """Principal and receivables to loss. Keyed by the loan alone: a loan is written off once,
-    whichever day's close (or re-run) gets there."""
+    whichever day's close (or re-run) gets there. Each account is emptied whatever the sign of
+    its balance (a receivable can be briefly negative when a collection ran ahead of a close)."""
     return entry(
         f"write-off:{loan_id}",
         "write-off",
         f"LOAN#{loan_id}",
         at,
-        (CREDIT_LOSS, principal_fen + interest_fen + penalty_fen, 0),
-        (loan_principal(loan_id), 0, principal_fen),
-        (interest_receivable(loan_id), 0, interest_fen),
-        (penalty_receivable(loan_id), 0, penalty_fen),
+        _debit(CREDIT_LOSS, principal_fen + interest_fen + penalty_fen),
+        _debit(loan_principal(loan_id), -principal_fen),
+        _debit(interest_receivable(loan_id), -interest_fen),
+        _debit(penalty_receivable(loan_id), -penalty_fen),
         user_id=user_id,
         loan_id=loan_id,
     )
+
+
+def _debit(account: str, fen: int) -> tuple[str, int, int]:
+    """A leg debiting `fen`, or crediting `-fen` when it is negative."""
+    return (account, fen, 0) if fen >= 0 else (account, 0, -fen)
 
 
 def recovery_entry(user_id: str, loan_id: str, key: str, amount_fen: int, at: str) -> JournalEntry:
