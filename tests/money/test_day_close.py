@@ -266,8 +266,11 @@ def test_180_dpd_writes_principal_and_receivables_off_once_and_recoveries_still_
 
 # -- properties -----------------------------------------------------------------------------
 
+# (days after the previous payment, how much, posted after that day's close ran)
 payments = st.lists(
-    st.tuples(st.integers(0, 75), st.sampled_from(["due", "part", "payoff", "tiny"])),
+    st.tuples(
+        st.integers(0, 75), st.sampled_from(["due", "part", "payoff", "tiny"]), st.booleans()
+    ),
     max_size=6,
 )
 
@@ -287,24 +290,33 @@ def _amount(state: LoanState, on: date, how: str) -> int:
     )
 
 
-def _live(loan: Loan, plan: list[tuple[int, str]], horizon: int, closes: set[int] | None):
-    """Run a borrower's life: payments on given days (after the inline close), closes at the
-    end of the days in `closes` (None: every day), and a final close through the horizon."""
+def _live(loan: Loan, plan: list[tuple[int, str, bool]], horizon: int, closes: set[int] | None):
+    """Run a borrower's life: payments on given days, posted before that day's close (after
+    the inline close of the days before) or after it (admitted late in the day, posted once the
+    close ran); closes at the end of the days in `closes` (None: every day; a day with a payment
+    posted after its close is closed in every variant), and a final close through the horizon."""
     ledger = _ledger(loan.principal_fen)
     state = LoanState(LOAN_ID, USER_ID, loan)
-    by_day: dict[int, list[str]] = {}
+    by_day: dict[int, list[tuple[str, bool]]] = {}
     day_no = 0
-    for gap, how in plan:
+    for gap, how, late in plan:
         day_no += gap
-        by_day.setdefault(day_no, []).append(how)
+        by_day.setdefault(day_no, []).append((how, late))
+    if closes is not None:
+        closes = closes | {t for t, pays in by_day.items() if any(late for _, late in pays)}
     snapshots = []
-    for t in range(horizon + 1):
-        on = loan.start + timedelta(days=t)
-        for i, how in enumerate(by_day.get(t, [])):
-            amount = _amount(state, on, how)
+
+    def pay(t: int, on: date, late: bool) -> None:
+        nonlocal state
+        for i, (how, is_late) in enumerate(by_day.get(t, [])):
+            amount = _amount(state, on, how) if is_late == late else 0
             if amount:
                 state = _pay(state, f"r{t}-{i}", on, amount, ledger)
                 snapshots.append(state)
+
+    for t in range(horizon + 1):
+        on = loan.start + timedelta(days=t)
+        pay(t, on, late=False)
         if closes is None or t in closes:
             c = close_through(state, on, AT)
             ledger.write(c.entries)
@@ -318,6 +330,7 @@ def _live(loan: Loan, plan: list[tuple[int, str]], horizon: int, closes: set[int
                     assert 0 < d.collection.amount_fen <= d.standing.payoff_fen
             state = c.state
             snapshots.append(state)
+        pay(t, on, late=True)
     state = _close(state, loan.start + timedelta(days=horizon), ledger)
     return state, ledger, snapshots
 
@@ -330,8 +343,10 @@ def _live(loan: Loan, plan: list[tuple[int, str]], horizon: int, closes: set[int
     st.one_of(st.integers(0, 90), st.integers(200, 260)),
     st.sets(st.integers(0, 260)),
 )
-@example(make_loan(5_000, "0.2399", 1), [(31, "tiny"), (1, "due")], 60, set())
-@example(make_loan(1_000_000, "0.15", 2), [(230, "part"), (5, "payoff")], 240, {100, 220})
+@example(make_loan(5_000, "0.2399", 1), [(31, "tiny", False), (1, "due", True)], 60, set())
+@example(
+    make_loan(1_000_000, "0.15", 2), [(230, "part", True), (5, "payoff", False)], 240, {100, 220}
+)
 def test_any_life_keeps_the_books_to_the_fen_and_catching_up_equals_closing_daily(
     loan, plan, horizon, closes
 ) -> None:
@@ -360,6 +375,23 @@ def test_any_life_keeps_the_books_to_the_fen_and_catching_up_equals_closing_dail
         assert daily.written_off_on is not None
     else:
         assert pos.dpd < 180
+
+
+def test_a_collection_dated_on_the_day_just_closed_is_exact_at_once() -> None:
+    # admitted at 23:59 on L, posted after L's close ran: it pays interest through L, which is
+    # exactly what L's close accrued, so nothing needs truing up
+    ledger = _ledger()
+    loan = make_loan()
+    last = loan.due_dates[0] + timedelta(days=3)
+    state = _close(_state(loan), last, ledger)
+    pos = position(state.loan, last)
+    for key, amount in (("part", pos.interest_fen // 2), ("rest", 500_000)):
+        state = _pay(state, key, last, amount, ledger)
+        _assert_books(state, ledger)
+    c = close_through(state, last + DAY, AT)
+    assert c.accrual.interest_fen >= 0 and c.accrual.penalty_fen >= 0
+    ledger.write(c.entries)
+    _assert_books(c.state, ledger)
 
 
 def test_a_collection_back_dated_into_a_closed_day_is_trued_up_by_the_next_close() -> None:

@@ -15,13 +15,14 @@ was posted without closing the days before it; the next close trues it up). A co
 settles the receivable first (what was accrued) and is income at once for the rest (the days
 since the last close): `settle`. So, per loan and in total:
 
-    accrued - settled - written off = receivable = owed at the last close - collected since
+    accrued - settled - written off = receivable = max(0, owed at the last close - collected since)
 
-to the fen (`expected_receivables`), whatever the order of closes and collections: a re-run
-accrues nothing, a catch-up of several days accrues their sum, and interest a collection
-already recognised is never accrued again. Accruals are never negative unless a collection is
-dated into a day already closed and earned less than was accrued (then it is a correction).
-Written-off loans accrue nothing more.
+to the fen (`expected_receivables`), as long as each collection is posted once the days before
+it are closed (`day_close.post_collection` does that); a collection posted ahead of a close, or
+dated into a day already closed, is trued up by the next close that reaches its day, with a
+negative accrual (a correction) if it earned less than was accrued: the only negative accruals.
+A re-run accrues nothing, a catch-up of several days accrues their sum, and interest a
+collection already recognised is never accrued again. Written-off loans accrue nothing more.
 """
 
 from __future__ import annotations
