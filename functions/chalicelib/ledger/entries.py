@@ -6,7 +6,11 @@ Accounts (a balance is debits minus credits):
 - line_commitment:{userId}  the limit granted (credit-normal contra of the two above)
 - loan_principal:{loanId}   principal the borrower owes (debit-normal)
 - cash_clearing             money in flight through the rail (bank side)
-- interest_income, penalty_income   earned on collection (cash basis in phase 1)
+- interest_income, penalty_income   earned: accrued day by day (servicing), or on collection
+  for what was not accrued yet
+- interest_receivable:{loanId}, penalty_receivable:{loanId}   accrued and not yet collected
+- credit_loss               principal and receivables written off (expense)
+- loss_recovery             money collected on a loan after its write-off (income)
 - overpayment_suspense:{userId}     collected beyond what was owed (owed back to the user)
 
 So for a line, available + drawn == limit, and for a loan, the loan_principal balance is its
@@ -18,11 +22,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 CASH_CLEARING = "cash_clearing"
 INTEREST_INCOME = "interest_income"
 PENALTY_INCOME = "penalty_income"
+CREDIT_LOSS = "credit_loss"
+LOSS_RECOVERY = "loss_recovery"
 
 
 def line_available(user_id: str) -> str:
@@ -43,6 +50,14 @@ def overpayment_suspense(user_id: str) -> str:
 
 def loan_principal(loan_id: str) -> str:
     return f"loan_principal:{loan_id}"
+
+
+def interest_receivable(loan_id: str) -> str:
+    return f"interest_receivable:{loan_id}"
+
+
+def penalty_receivable(loan_id: str) -> str:
+    return f"penalty_receivable:{loan_id}"
 
 
 @dataclass(frozen=True)
@@ -205,9 +220,19 @@ def repayment_entry(
     penalty_fen: int,
     at: str,
     suspense_fen: int = 0,
+    interest_receivable_fen: int = 0,
+    penalty_receivable_fen: int = 0,
 ) -> JournalEntry:
     """Money collected for a loan. `suspense_fen` is money collected beyond what the loan owed
-    when it was posted (a race with another repayment): held for refund, never lost."""
+    when it was posted (a race with another repayment): held for refund, never lost.
+
+    Of the interest (penalty) collected, `interest_receivable_fen` (`penalty_receivable_fen`)
+    settles what the close of business had accrued; the rest is income earned on collection
+    (interest for the days since the last close). `money.accrual.settle` decides the split."""
+    if not 0 <= interest_receivable_fen <= interest_fen:
+        raise ValueError("the interest settling receivables is part of the interest collected")
+    if not 0 <= penalty_receivable_fen <= penalty_fen:
+        raise ValueError("the penalty settling receivables is part of the penalty collected")
     total = principal_fen + interest_fen + penalty_fen + suspense_fen
     return entry(
         f"repay:{key}",
@@ -216,9 +241,85 @@ def repayment_entry(
         at,
         (CASH_CLEARING, total, 0),
         (loan_principal(loan_id), 0, principal_fen),
-        (INTEREST_INCOME, 0, interest_fen),
-        (PENALTY_INCOME, 0, penalty_fen),
+        (interest_receivable(loan_id), 0, interest_receivable_fen),
+        (INTEREST_INCOME, 0, interest_fen - interest_receivable_fen),
+        (penalty_receivable(loan_id), 0, penalty_receivable_fen),
+        (PENALTY_INCOME, 0, penalty_fen - penalty_receivable_fen),
         (overpayment_suspense(user_id), 0, suspense_fen),
+        user_id=user_id,
+        loan_id=loan_id,
+    )
+
+
+# -- Servicing: accrual, write-off, recovery (see money/accrual.py for the amounts) ----------
+
+
+def accrual_key(loan_id: str, day: date) -> str:
+    return f"accrue:{loan_id}:{day.isoformat()}"
+
+
+def accrual_entry(
+    user_id: str, loan_id: str, day: date, interest_fen: int, penalty_fen: int, at: str
+) -> JournalEntry:
+    """One business day's accrual for a loan (keyed by loan and day): Dr receivable / Cr income.
+    A negative amount is a correction (a repayment back-dated into a closed day earned less than
+    was accrued) and is posted the other way round. Raises Unbalanced when both are zero: a day
+    that accrues nothing writes no entry."""
+
+    return entry(
+        accrual_key(loan_id, day),
+        "accrual",
+        f"LOAN#{loan_id}",
+        at,
+        _debit(interest_receivable(loan_id), interest_fen),
+        _debit(INTEREST_INCOME, -interest_fen),
+        _debit(penalty_receivable(loan_id), penalty_fen),
+        _debit(PENALTY_INCOME, -penalty_fen),
+        user_id=user_id,
+        loan_id=loan_id,
+    )
+
+
+def write_off_entry(
+    user_id: str,
+    loan_id: str,
+    principal_fen: int,
+    interest_fen: int,
+    penalty_fen: int,
+    at: str,
+) -> JournalEntry:
+    """Principal and receivables to loss. Keyed by the loan alone: a loan is written off once,
+    whichever day's close (or re-run) gets there. Each account is emptied whatever the sign of
+    its balance (a receivable can be briefly negative when a collection ran ahead of a close)."""
+    return entry(
+        f"write-off:{loan_id}",
+        "write-off",
+        f"LOAN#{loan_id}",
+        at,
+        _debit(CREDIT_LOSS, principal_fen + interest_fen + penalty_fen),
+        _debit(loan_principal(loan_id), -principal_fen),
+        _debit(interest_receivable(loan_id), -interest_fen),
+        _debit(penalty_receivable(loan_id), -penalty_fen),
+        user_id=user_id,
+        loan_id=loan_id,
+    )
+
+
+def _debit(account: str, fen: int) -> tuple[str, int, int]:
+    """A leg debiting `fen`, or crediting `-fen` when it is negative."""
+    return (account, fen, 0) if fen >= 0 else (account, 0, -fen)
+
+
+def recovery_entry(user_id: str, loan_id: str, key: str, amount_fen: int, at: str) -> JournalEntry:
+    """Money collected on a written-off loan: nothing is left on its accounts, so all of it is
+    a recovery. Keyed like a repayment (`repay:{key}`), so a collection posts once either way."""
+    return entry(
+        f"repay:{key}",
+        "recovery",
+        f"LOAN#{loan_id}",
+        at,
+        (CASH_CLEARING, amount_fen, 0),
+        (LOSS_RECOVERY, 0, amount_fen),
         user_id=user_id,
         loan_id=loan_id,
     )

@@ -158,6 +158,10 @@ class Position:
     payoff_fen: int
     next_due_date: date | None
     next_due_principal_fen: int
+    # principal and billed interest of the installments due on or before `as_of` and unpaid
+    # (today's included): what must be paid today, or be overdue tomorrow
+    due_principal_fen: int = 0
+    due_interest_fen: int = 0
 
     @property
     def overdue_fen(self) -> int:
@@ -320,7 +324,35 @@ def _replay(loan: Loan, as_of: date) -> _Replay:
 
 def position(loan: Loan, as_of: date) -> Position:
     """The loan as of the end of `as_of` (payments on that day included)."""
-    st = _replay(loan, as_of)
+    return _position_of(_replay(loan, as_of), as_of)
+
+
+def positions(loan: Loan, days: list[date] | tuple[date, ...]) -> list[Position]:
+    """`position` on each of `days` (ascending) from ONE replay, each counting only the payments
+    made on or before it: what a close of business needs for a run of days, at the cost of one.
+    Unlike `position`, payments after a day are allowed (they are simply not yet made)."""
+    if list(days) != sorted(days):
+        raise ValueError("days must be in ascending order")
+    if days and days[0] < loan.start:
+        raise Unprocessable(f"{days[0]} is before the draw date {loan.start}", field="date")
+    st = _start(loan)
+    out, pays = [], iter(loan.payments)
+    pending = next(pays, None)
+    for day in days:
+        while pending is not None and pending.on <= day:
+            st.bill_due_dates(pending.on)
+            _apply(
+                st,
+                Allocation(pending.penalty_fen, pending.interest_fen, pending.principal_fen),
+                pending.on,
+            )
+            pending = next(pays, None)
+        st.bill_due_dates(day)
+        out.append(_position_of(st, day))
+    return out
+
+
+def _position_of(st: _Replay, as_of: date) -> Position:
     pen, intr = st.owed()
     overdue_p = sum(i[1] for i in st.inst[: st.next_bill] if i[0] < as_of)
     overdue_i = div_round(sum(i[2] for i in st.inst[: st.next_bill] if i[0] < as_of), st.den)
@@ -340,6 +372,8 @@ def position(loan: Loan, as_of: date) -> Position:
         st.bal + intr + pen,
         upcoming[0][0] if upcoming else None,
         upcoming[0][1] if upcoming else 0,
+        sum(i[1] for i in st.inst[: st.next_bill]),
+        div_round(sum(i[2] for i in st.inst[: st.next_bill]), st.den),
     )
 
 
@@ -500,4 +534,5 @@ __all__ = [
     "payoff_quote",
     "plan",
     "position",
+    "positions",
 ]
