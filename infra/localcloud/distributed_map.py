@@ -15,9 +15,11 @@ ASL file that is valid on AWS could not run locally, and some of what did run wa
 - Each worker thread ran its next child by recursing, so 1,000 children per worker overflowed
   Python's stack (10,000 items at MaxConcurrency 10: RecursionError). Workers now loop.
   Without a MaxConcurrency moto started one thread per item; here at most LOCAL_WORKERS.
-- `ResultWriter` wrote an empty manifest. It now writes SUCCEEDED_0.json, FAILED_0.json and
-  PENDING_0.json (each child's input, and its output or error and cause) and a manifest that
-  lists them, in the shape AWS writes; also when the Map Run fails, so failures are recorded.
+- `ResultWriter` wrote an empty manifest, and read the paths of its Parameters (`Bucket.$`)
+  from the children's outputs instead of the Map's input. It now writes SUCCEEDED_0.json,
+  FAILED_0.json and PENDING_0.json (each child's input, and its output or error and cause)
+  and a manifest listing them, in the shape AWS writes; also when the Map Run fails, so
+  failures are recorded.
 
 What a definition says is not changed: tests/workflow/test_distributed_map.py runs a file that
 is also checked against AWS's rules offline (tests/unit/test_asl_static.py).
@@ -423,6 +425,7 @@ def _map_run(self: Any, env: Any, eval_input: Any) -> None:
     record.execution_counter.total.count(len(children))
     record._local_run = run
     env._local_map_run_record = record
+    env._local_map_input = map_input
 
     program = self._get_iteration_program()
     limit = record.max_concurrency or LOCAL_WORKERS
@@ -565,6 +568,18 @@ def _put_results(env: Any, resource_runtime_part: Any, state_credentials: Any) -
     )
 
 
+def _write_results(self: Any, env: Any) -> None:
+    """ResultWriter._eval_body: its Parameters' paths read the Map state's input, as on AWS
+    (moto read them from the children's outputs: "$.bucket could not be found")."""
+    outputs = env.stack[-1]
+    env.stack.append(getattr(env, "_local_map_input", outputs))
+    self.parargs.eval(env=env)
+    parameters = env.stack.pop()
+    env.stack.pop()
+    env.stack.append(parameters)
+    self.resource_eval.eval_resource(env=env)
+
+
 def install() -> None:
     """Patch moto's Distributed Map at run time (parsing goes through `parse`, see engine.py)."""
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
@@ -573,5 +588,10 @@ def install() -> None:
 
     s3_writer = importlib.import_module(_RESULT_WRITER_S3)
 
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import (
+        result_writer_decl,
+    )
+
     distributed.DistributedIterationComponent._map_run = _map_run
+    result_writer_decl.ResultWriter._eval_body = _write_results
     s3_writer.ResourceEvalS3._handle_put_object = staticmethod(_put_results)
