@@ -6,7 +6,7 @@ ASL file that is valid on AWS could not run locally, and some of what did run wa
 - Its grammar has no `ItemBatcher`, no `ExecutionType: EXPRESS` and only a decimal
   `ToleratedFailurePercentage` (5.0; AWS's own schema, cfn-lint's and statelint's want an
   integer). Before parsing, `rewrite` takes out what the grammar cannot hold and keeps it per
-  Map state (`MapSettings`); after parsing, `attach` hangs it on that state's iteration
+  Map state (`MapSettings`); after parsing, `parse` hangs it on that state's iteration
   component. Express children run like moto's Standard ones: in this process, once each.
 - `ToleratedFailureCount`/`ToleratedFailurePercentage` were parsed and ignored, so a Map whose
   every child failed still succeeded. The Map Run now fails with
@@ -64,11 +64,10 @@ class MapSettings:
     """What moto's grammar cannot hold for one Map state, kept beside its parsed form."""
 
     batcher: Batcher | None = None
-    express: bool = False
     declares_count: bool = False
     declares_percentage: bool = False
-    batch_input: Any = None  # moto's Parargs for Batcher.batch_input, set by attach()
-    result_writer: Any = None  # the state's ResultWriter component, set by attach()
+    batch_input: Any = None  # moto's Parargs for Batcher.batch_input, set by parse()
+    result_writer: Any = None  # the state's ResultWriter component, set by parse()
 
 
 # --- before and after moto's parser -------------------------------------------------------
@@ -127,12 +126,13 @@ def rewrite(definition: str) -> tuple[str, dict[tuple[Any, ...], MapSettings]]:
                 raise InvalidMapDefinition(f"{where}: MaxInputBytesPerBatch is at most 256 KiB")
         config = (state.get("ItemProcessor") or {}).get("ProcessorConfig", {})
         if config.get("ExecutionType") == "EXPRESS":
-            config["ExecutionType"] = "STANDARD"
-            mine.express = True
+            config["ExecutionType"] = "STANDARD"  # children run in this process either way
         percentage = state.get("ToleratedFailurePercentage")
         if isinstance(percentage, int) and not isinstance(percentage, bool):
             state["ToleratedFailurePercentage"] = float(percentage)
         settings[path] = mine
+    if not settings:
+        return definition, settings  # no Map: moto parses the text as it was given
     return json.dumps(doc), settings
 
 
@@ -304,19 +304,18 @@ def batches(
         max_bytes = MAX_BATCH_BYTES
     out: list[dict[str, Any]] = []
     current: list[Any] = []
-    # {"Items":[]} plus BatchInput and its comma; each item adds its size and a comma.
     empty = _size({**head, "Items": []})
-    size = empty
+    size = empty  # of the batch's compact JSON: each item after the first adds a comma too
     for item in items:
-        item_size = _size(item) + 1 if max_bytes is not None else 0
+        item_size = _size(item) if max_bytes is not None else 0
         full = (max_items is not None and len(current) >= max_items) or (
-            max_bytes is not None and current and size + item_size > max_bytes
+            max_bytes is not None and current and size + 1 + item_size > max_bytes
         )
         if full:
             out.append({**head, "Items": current})
             current, size = [], empty
+        size += item_size + (1 if current else 0)
         current.append(item)
-        size += item_size
     if current:
         out.append({**head, "Items": current})
     return out
