@@ -157,11 +157,10 @@ def _payload_template(template: Any) -> Any:
     """moto's evaluator for a payload template (`"key.$": "$.path"`): a Pass state's Parameters."""
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
-    program, _ = AmazonStateLanguageParser.parse(
-        json.dumps(
-            {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": template, "End": True}}}
-        )
-    )
+    pass_state = {"Type": "Pass", "Parameters": template, "End": True}
+    program: Any = AmazonStateLanguageParser.parse(
+        json.dumps({"StartAt": "P", "States": {"P": pass_state}})
+    )[0]
     return program.states.states["P"].parameters
 
 
@@ -173,10 +172,10 @@ def parse(definition: str) -> Any:
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
     text, settings = rewrite(definition)
-    program, _ = AmazonStateLanguageParser.parse(text)
+    program: Any = AmazonStateLanguageParser.parse(text)[0]
     for path, state in _map_components(program.states):
         mine = settings[path]
-        component = state.iteration_component
+        component: Any = state.iteration_component
         if not isinstance(component, distributed.DistributedIterationComponent):
             continue
         if mine.batcher is not None and isinstance(mine.batcher.batch_input, dict):
