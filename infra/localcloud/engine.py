@@ -182,7 +182,7 @@ class _NotPlainJson(Exception):
 
 
 def _plain(value: Any) -> Any:
-    """The wire form of a DynamoDB item result; None members are left out, as moto's serializer does."""
+    """The wire form of a DynamoDB item result; None members left out, as moto's serializer does."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, (list, tuple)):

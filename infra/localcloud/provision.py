@@ -114,7 +114,7 @@ class LocalNames:
 
 
 def image_function_handlers() -> dict[str, str]:
-    """Functions the template declares itself (container images): logical id -> handler in app.py."""
+    """Functions the template declares itself (container images): logical id -> app.py handler."""
     out = {}
     for logical, res in load_resources().items():
         if res["Type"] == "AWS::Serverless::Function":
@@ -173,7 +173,7 @@ def substitute(definition: str, substitutions: dict[str, str]) -> str:
 
 
 def provision(session: Any, names: LocalNames) -> dict[str, str]:
-    """Create every resource of the template in the (local) account; return logical id -> physical."""
+    """Create every resource of the template in the (local) account: logical id -> physical."""
     resources = load_resources()
     names.resources = resources
     defaults = {k: str(v.get("Default", "")) for k, v in load_parameters().items()}
