@@ -25,7 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--with-floor",
         action="store_true",
-        help="also create the no-op workflow bench/ compares against",
+        help="also create the no-op workflows bench/ compares against",
+    )
+    p.add_argument(
+        "--handlers",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="register MODULE.HANDLERS (name -> handler) as Lambda functions (tests only)",
     )
     args = p.parse_args(argv)
 
@@ -36,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         review_timeout_seconds=args.review_timeout,
         model_dir=args.model_dir or DEFAULT_MODEL_DIR,
         with_floor=args.with_floor,
+        handler_modules=args.handlers,
     )
     cloud.serve_api(port=args.port)
     engine.settle_heap()

@@ -40,6 +40,7 @@ class RemoteCloud:
         extra_env: dict[str, str] | None = None,
         timeout: float = 90,
         with_floor: bool = False,
+        handlers: tuple[str, ...] = (),
     ) -> RemoteCloud:
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
         env = {**os.environ, **(extra_env or {})}
@@ -56,7 +57,8 @@ class RemoteCloud:
                 "--review-timeout",
                 str(review_timeout),
             ]
-            + (["--with-floor"] if with_floor else []),
+            + (["--with-floor"] if with_floor else [])
+            + [arg for module in handlers for arg in ("--handlers", module)],
             cwd=ROOT,
             env=env,
         )

@@ -79,6 +79,59 @@ def _create_floor_workflow(session: Any, names: LocalNames, router: InProcessLam
     )["stateMachineArn"]
 
 
+COB_FLOOR_WORK_LIST = "floor_cob_work_list"
+
+
+def work_list_location(bucket: str, business_date: str) -> dict[str, str]:
+    """Where the COB floor finds its day's work list, and where its results go."""
+    prefix = f"close-of-business/floor/{business_date}"
+    return {
+        "bucket": bucket,
+        "key": f"{prefix}/work-list.json",
+        "resultsPrefix": f"{prefix}/results",
+    }
+
+
+def _create_close_of_business_floor(
+    session: Any, names: LocalNames, router: InProcessLambda
+) -> str:
+    """The COB ASL with no-op functions: the same Distributed Map over a work list already in S3.
+
+    Its "Write Work List" only points at `work_list_location` (bench/ puts the list there), so
+    the floor times the engine: reading the list, batching, children, results. bench/ may
+    create variants of it (another batch size) from its definition.
+    """
+    from .provision import ACCOUNT, render_definition
+
+    bucket = names.ref("DocumentsBucket")
+
+    def floor_work_list(event: Any, context: Any) -> dict[str, str]:
+        return work_list_location(bucket, event["businessDate"])
+
+    router.register(FLOOR_FUNCTION, _floor_noop)
+    router.register(COB_FLOOR_WORK_LIST, floor_work_list)
+    prefix = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{STACK}-"
+    props = names.resources["CloseOfBusinessStateMachine"]["Properties"]
+    text = render_definition(
+        names,
+        props,
+        function_arn=prefix + FLOOR_FUNCTION,
+        overrides={"WriteWorkListFunctionArn": prefix + COB_FLOOR_WORK_LIST},
+    )
+    return session.client("stepfunctions").create_state_machine(
+        name=f"{STACK}-close-of-business-floor",
+        definition=text,
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/floor",
+    )["stateMachineArn"]
+
+
+def register_handler_modules(router: InProcessLambda, modules: list[str]) -> None:
+    """Tests' own Lambda functions: each module's HANDLERS (name -> handler), by name."""
+    for name in modules:
+        for function, handler in importlib.import_module(name).HANDLERS.items():
+            router.register(function, handler)
+
+
 def _quiet_handler_cls() -> Any:
     from chalice.local import ChaliceRequestHandler
 
@@ -119,6 +172,7 @@ class LocalCloud:
         model_dir: Path = DEFAULT_MODEL_DIR,
         local_key: str | None = None,
         with_floor: bool = False,
+        handler_modules: list[str] | None = None,
     ) -> LocalCloud:
         from moto import mock_aws
         from moto.server import ThreadedMotoServer
@@ -166,6 +220,7 @@ class LocalCloud:
         module = sys.modules["app"]
         for logical, handler in images.items():
             router.register(camel_to_snake(logical), getattr(module, handler))
+        register_handler_modules(router, handler_modules or [])
         engine.install(router)
 
         import boto3
@@ -174,6 +229,9 @@ class LocalCloud:
         physical = provision(session, names)
         if with_floor:
             physical["OriginationFloor"] = _create_floor_workflow(session, names, router)
+            physical["CloseOfBusinessFloor"] = _create_close_of_business_floor(
+                session, names, router
+            )
         env = {**function_environment(names), **local_only}
         os.environ.update(env)
         from chalicelib import wiring

@@ -38,6 +38,10 @@
 12. moto projects an item (ProjectionExpression) by converting all of it to plain JSON and back,
     so reading two attributes of an application cost more than reading the whole item. A
     projection of top-level attributes takes them as they are; nested paths still go to moto.
+13. A Distributed Map as AWS runs it (ItemBatcher, Express children, tolerated failures that
+    fail the Map Run, ResultWriter files, no recursion per child): distributed_map.py. Its
+    parse goes through the cache of 2, and so does create_state_machine's validation, which
+    parsed every definition again with ANTLR (and refused ItemBatcher).
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -54,6 +58,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from . import distributed_map
 from .lambda_router import InProcessLambda
 
 log = logging.getLogger("localcloud.engine")
@@ -82,6 +87,7 @@ def install(router: InProcessLambda) -> None:
         _patch_action_lookup()
         _patch_condition_builder()
         _patch_projection()
+        distributed_map.install()
         _installed = True
 
 
@@ -112,19 +118,33 @@ def _patch_clients() -> None:
 
 
 def _patch_parsing() -> None:
+    from moto.stepfunctions.parser.api import InvalidDefinition
     from moto.stepfunctions.parser.asl.component.common.path import result_path
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException
     from moto.stepfunctions.parser.asl.utils import json_path
     from moto.stepfunctions.parser.backend import execution_worker
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     @functools.lru_cache(maxsize=256)
     def parse_program(definition: str) -> Any:
-        return AmazonStateLanguageParser.parse(definition)[0]
+        return distributed_map.parse(definition)
 
     def entrypoint(self: Any) -> Any:
         return parse_program(self._evaluation_details.state_machine_details.definition)
 
+    def validate_definition(definition: str) -> None:
+        # moto's own check, answered the same way, through the cache its executions use.
+        try:
+            parse_program(definition)
+        except ASLParserException as exc:
+            raise InvalidDefinition(message=repr(exc)) from None
+        except Exception as exc:
+            raise InvalidDefinition(
+                message=f"Error={type(exc).__name__} Args={list(exc.args)}"
+            ) from None
+
     execution_worker.ExecutionWorker._get_evaluation_entrypoint = entrypoint
+    StepFunctionsParserBackend._validate_definition = staticmethod(validate_definition)
     json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)
     result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)
 
@@ -162,7 +182,7 @@ class _NotPlainJson(Exception):
 
 
 def _plain(value: Any) -> Any:
-    """The wire form of a DynamoDB item result; None members are left out, as moto's serializer does."""
+    """The wire form of a DynamoDB item result; None members left out, as moto's serializer does."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, (list, tuple)):

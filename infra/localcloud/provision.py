@@ -114,7 +114,7 @@ class LocalNames:
 
 
 def image_function_handlers() -> dict[str, str]:
-    """Functions the template declares itself (container images): logical id -> handler in app.py."""
+    """Functions the template declares itself (container images): logical id -> app.py handler."""
     out = {}
     for logical, res in load_resources().items():
         if res["Type"] == "AWS::Serverless::Function":
@@ -134,14 +134,23 @@ def function_environment(names: LocalNames) -> dict[str, str]:
 
 
 def render_definition(
-    names: LocalNames, props: dict[str, Any], function_arn: str | None = None
+    names: LocalNames,
+    props: dict[str, Any],
+    function_arn: str | None = None,
+    overrides: dict[str, str] | None = None,
 ) -> str:
     """A state machine's ASL with its DefinitionSubstitutions applied, as Step Functions does.
 
-    `function_arn`, if given, stands in for every `...FunctionArn` token (the bench's floor).
+    `function_arn`, if given, stands in for every `...FunctionArn` token and `overrides` for
+    the tokens it names (the bench's floors).
     """
+    overrides = overrides or {}
     subs = {
-        k: function_arn if function_arn and k.endswith("FunctionArn") else str(names.resolve(v))
+        k: overrides[k]
+        if k in overrides
+        else function_arn
+        if function_arn and k.endswith("FunctionArn")
+        else str(names.resolve(v))
         for k, v in props.get("DefinitionSubstitutions", {}).items()
     }
     definition = substitute(
@@ -164,7 +173,7 @@ def substitute(definition: str, substitutions: dict[str, str]) -> str:
 
 
 def provision(session: Any, names: LocalNames) -> dict[str, str]:
-    """Create every resource of the template in the (local) account; return logical id -> physical."""
+    """Create every resource of the template in the (local) account: logical id -> physical."""
     resources = load_resources()
     names.resources = resources
     defaults = {k: str(v.get("Default", "")) for k, v in load_parameters().items()}
