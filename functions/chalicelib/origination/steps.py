@@ -186,7 +186,7 @@ class OriginationSteps:
             fraud=fraud,
             bureau=BureauReport.from_dict(steps["bureau"]),
             score=score,
-            cutoff_pd=self.scorer().cutoff_pd,
+            amount_fen=app.amount_fen,
         )
         summary = {"outcome": decision.outcome, "reasons": _reason_dicts(decision.reasons)}
         self.applications.record_step(application_id, "decision", summary)
@@ -220,8 +220,7 @@ class OriginationSteps:
         app = self._app(application_id)
         steps = app.steps
         offer = self.price(
-            grade=steps["score"]["grade"],
-            score=int(steps["score"]["score"]),
+            pd=float(steps["score"]["pd"]),
             monthly_income_fen=int(app.profile["monthlyIncomeFen"]),
             bureau_report=BureauReport.from_dict(steps["bureau"]),
             requested_amount_fen=app.amount_fen,
