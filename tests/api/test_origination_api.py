@@ -212,10 +212,8 @@ def test_bad_input_gets_a_4xx_naming_the_field(
 ) -> None:
     doc = new_document(client, container)
     body: Any = raw
-    if (
-        (isinstance(raw, str)
-        and raw.isupper())
-        or (isinstance(raw, str) and ":" in raw and raw.split(":")[0].isupper())
+    if (isinstance(raw, str) and raw.isupper()) or (
+        isinstance(raw, str) and ":" in raw and raw.split(":")[0].isupper()
     ):
         b = application_body(doc)
         kind, _, value = raw.partition(":")
@@ -496,7 +494,8 @@ def test_a_long_poll_returns_when_the_status_moves(
 
 
 def _decide_in_process(c: wiring.Container, app_id: str, *, age: int = 33) -> None:
-    """The workflow's scoring steps for real (sandbox bureau, committed model), identity and fraud passed."""
+    """The workflow's scoring steps for real (sandbox bureau, committed model), identity and
+    fraud passed."""
     from chalicelib import decision, pricing
     from chalicelib.bureau import SandboxBureau
     from chalicelib.origination.steps import OriginationSteps

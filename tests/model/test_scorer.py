@@ -128,6 +128,11 @@ def test_committed_default_artifact_loads_and_scores(german_df: pd.DataFrame) ->
     assert card["cv"]["auc"]["mean"] >= card["auc_floor"]
     r = scorer.score(_row(german_df, 1))
     assert r.grade in "ABCDE"
+    # its grades are the pricing model's tiers: change the economics, retrain the artifact
+    from chalicelib.pricing_model import grade_pd_edges
+
+    assert scorer.artifact["grades"]["pd_edges"] == grade_pd_edges()
+    assert "age.in.years" not in scorer.feature_spec
 
 
 def test_runtime_needs_neither_pandas_nor_sklearn() -> None:

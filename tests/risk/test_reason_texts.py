@@ -64,7 +64,8 @@ def scorer() -> Scorer:
 
 
 def _forbidden(scorer: Scorer) -> set[str]:
-    """Model category labels an applicant never gave: German wording of what they declared, DM bands."""
+    """Model category labels an applicant never gave: German wording of what they declared, DM
+    bands."""
     ours = {v.replace("_", " ") for v in (*PURPOSE, *JOB, *HOUSING, *PROPERTY)}
     spec = scorer.feature_spec
     german = {str(v) for name in APPLICANT_FEATURES for v in spec[name]}
