@@ -1,4 +1,4 @@
-"""The credit decision: knockouts first, then the model's PD against its cutoff.
+"""The credit decision: knockouts first, then whether the price the risk needs is one we offer.
 
 | step | rule                                             | outcome | code                        |
 |------|--------------------------------------------------|---------|-----------------------------|
@@ -8,13 +8,15 @@
 | 1    | unpaid court judgment                            | DECLINE | KO_COURT_JUDGMENT           |
 | 1    | max days past due in 24 months > 90              | DECLINE | KO_SERIOUS_DELINQUENCY      |
 | 1    | hard inquiries in 6 months > 6                   | DECLINE | KO_TOO_MANY_INQUIRIES       |
-| 2    | pd > cutoff + margin                             | DECLINE | SCORE_BELOW_CUTOFF + model  |
-| 3    | cutoff - margin < pd <= cutoff + margin          | REVIEW  | SCORE_BORDERLINE + model    |
-| 3    | fraud screening asks for review                  | REVIEW  | fraud reasons               |
-| 4    | otherwise                                        | APPROVE | THIN_FILE note if thin      |
+| 2    | a review is worth its cost on the amount asked   | REVIEW  | SCORE_BORDERLINE + model    |
+| 3    | APR* above the top rate step (24 % cap)          | DECLINE | PRICE_ABOVE_CAP + model     |
+| 4    | fraud screening asks for review                  | REVIEW  | fraud reasons               |
+| 5    | otherwise                                        | APPROVE | THIN_FILE note if thin      |
 
-All knockouts are reported, not just the first. A thin file is never a knockout: pricing gives
-a lower line. Age outside 18-60 arrives as a KYC reason.
+APR* is the pricing model's lowest APR that earns our target at the model's PD; the review band
+is where an analyst's look is expected to save more than it costs (`pricing_model`: both come
+from the same economics). All knockouts are reported, not just the first. A thin file is never a
+knockout: pricing gives a lower line. Age outside 18-60 arrives as a KYC reason.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from chalicelib.fraud.model import FraudResult
+from chalicelib.pricing_model import DEFAULT_ECONOMICS, Economics, quote, worth_review
 from chalicelib.reasons import Reason
 
 Outcome = Literal["APPROVE", "DECLINE", "REVIEW"]
@@ -65,8 +67,6 @@ class ScoreLike(Protocol):
 
 @dataclass(frozen=True)
 class DecisionPolicy:
-    borderline_margin: float = 0.02
-    """Half-width of the REVIEW band around the model card's PD cutoff."""
     max_dpd_days: int = 90
     max_hard_inquiries: int = 6
     max_model_reasons: int = 4
@@ -81,8 +81,9 @@ KO_TEXT = {
     "KO_TOO_MANY_INQUIRIES": "Many lenders have checked your credit recently.",
     "KYC_FAILED": "We could not verify your identity.",
 }
-SCORE_DECLINE = Reason(
-    "SCORE_BELOW_CUTOFF", "Your credit score does not meet our lending standard."
+PRICE_ABOVE_CAP = Reason(
+    "PRICE_ABOVE_CAP",
+    "The rate your credit risk would need is above the highest rate we offer (24% a year).",
 )
 SCORE_BORDERLINE = Reason(
     "SCORE_BORDERLINE", "Your application needs a closer look by our credit team."
@@ -142,13 +143,15 @@ def decide(
     fraud: FraudResult | None,
     bureau: BureauFacts | None,
     score: ScoreLike | None,
-    cutoff_pd: float,
+    amount_fen: int,
     policy: DecisionPolicy = DEFAULT_POLICY,
+    economics: Economics = DEFAULT_ECONOMICS,
 ) -> Decision:
-    """Decide one application. fraud, bureau and score may be None only when an earlier
-    knockout made the workflow skip that step; without a knockout they are required."""
-    if not 0.0 < cutoff_pd < 1.0:
-        raise ValueError(f"cutoff_pd must be within (0, 1), not {cutoff_pd}")
+    """Decide one application for `amount_fen` (the amount asked for: what a review could save
+    is in proportion to it). fraud, bureau and score may be None only when an earlier knockout
+    made the workflow skip that step; without a knockout they are required."""
+    if amount_fen < 0:
+        raise ValueError(f"amount must be non-negative fen, not {amount_fen}")
     model_reasons = _model_reasons(score, policy.max_model_reasons)
     ko = knockouts(kyc_passed, kyc_reasons, fraud, bureau, policy)
     if ko:
@@ -159,13 +162,11 @@ def decide(
     if math.isnan(pd) or not 0.0 <= pd <= 1.0:
         raise ValueError(f"pd must be within [0, 1], not {score.pd}")
 
-    # Compare in Decimal so that a band edge written as 0.28 is 0.28 (0.30 - 0.02 is not, in float).
-    pd_d, cut, margin = (Decimal(str(x)) for x in (pd, cutoff_pd, policy.borderline_margin))
-    if pd_d > cut + margin:
-        return Decision("DECLINE", _dedupe([SCORE_DECLINE, *model_reasons]))
     review: list[Reason] = []
-    if pd_d > cut - margin:
+    if worth_review(pd, amount_fen, economics):
         review += [SCORE_BORDERLINE, *model_reasons]
+    elif not quote(pd, economics).within_cap:
+        return Decision("DECLINE", _dedupe([PRICE_ABOVE_CAP, *model_reasons]))
     if fraud.review:
         review += fraud.reasons
     if review:

@@ -1,45 +1,72 @@
 """Price an approved applicant and set the credit line; review lines periodically.
 
-Rules live in the tables below, readable by a credit officer. Rates are Decimal fractions
-(Decimal("0.1825") is 18.25 % a year); money is integer fen. Rounding is stated once here:
-the daily rate is APR / 360 rounded half-up to 10 decimal places, lines round DOWN to ¥100.
+The price and the line come from the pricing model (`pricing_model.py`: every assumption named
+there); this module turns them into an offer under the product's rules. Rates are Decimal
+fractions (Decimal("0.1825") is 18.25 % a year); money is integer fen. Rounding is stated once
+here: the daily rate is APR / 360 rounded half-up to 10 decimal places, lines round DOWN to ¥100.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from chalicelib.amounts import percent
 from chalicelib.bureau.report import BureauReport
+from chalicelib.pricing_model import (
+    APR_CAP,
+    APR_FLOOR,
+    DAY_COUNT,
+    DEFAULT_ECONOMICS,
+    GRADES,
+    RATE_STEPS,
+    Economics,
+    as_pd,
+    capped_quote,
+    daily_rate,
+    risk_line_fen,
+)
 from chalicelib.reasons import Reason
 
-GRADES = ("A", "B", "C", "D", "E")
-APR_FLOOR = Decimal("0.072")
-APR_CAP = Decimal("0.24")
-"""Hard legal cap (PBoC / Supreme People's Court guidance); checked by guard_apr on every offer."""
-DAY_COUNT = 360
-_DAILY_PLACES = Decimal("1e-10")
+__all__ = [
+    "APR_CAP",
+    "APR_FLOOR",
+    "DAY_COUNT",
+    "GRADES",
+    "RATE_TABLE",
+    "AprCapExceeded",
+    "GradeTerms",
+    "LinePolicy",
+    "Offer",
+    "affordable_line_fen",
+    "daily_rate",
+    "daily_rate_percent",
+    "guard_apr",
+    "price",
+    "review_line",
+]
 
 
 @dataclass(frozen=True)
 class GradeTerms:
     apr: Decimal
-    income_multiple: Decimal
-    """Line = monthly income x this, before affordability and clamps."""
     review_step_up: Decimal
     """Periodic review: raise by this share when the line is used and repaid on time."""
 
 
-# grade: APR (daily rate shown)      line = k x monthly income   review step-up
+# Review step-ups per grade; the grade's APR is the pricing model's rate step, and which PDs
+# get which grade is the pricing model's output (`pricing_model.tier_table`, docs/risk.md).
+_REVIEW_STEP_UP = {
+    "A": Decimal("0.20"),
+    "B": Decimal("0.15"),
+    "C": Decimal("0.10"),
+    "D": Decimal("0.00"),
+    "E": Decimal("0.00"),
+}
 RATE_TABLE: dict[str, GradeTerms] = {
-    "A": GradeTerms(Decimal("0.0720"), Decimal("3.0"), Decimal("0.20")),  # 0.0200 %/day
-    "B": GradeTerms(Decimal("0.1080"), Decimal("2.5"), Decimal("0.15")),  # 0.0300 %/day
-    "C": GradeTerms(Decimal("0.1440"), Decimal("2.0"), Decimal("0.10")),  # 0.0400 %/day
-    "D": GradeTerms(Decimal("0.1825"), Decimal("1.5"), Decimal("0.00")),  # 0.0507 %/day
-    "E": GradeTerms(Decimal("0.2376"), Decimal("1.0"), Decimal("0.00")),  # 0.0660 %/day
+    grade: GradeTerms(apr, _REVIEW_STEP_UP[grade]) for grade, apr in RATE_STEPS
 }
 
 
@@ -49,7 +76,7 @@ class LinePolicy:
     max_line_fen: int = 20_000_000  # ¥200,000
     step_fen: int = 10_000  # lines are whole ¥100
     thin_file_factor: Decimal = Decimal("0.5")
-    """Thin-file applicants get half the line: the model knows little about them."""
+    """Thin-file applicants get half the risk line: the model knows little about them."""
     max_debt_to_income: Decimal = Decimal("0.5")
     """All monthly repayments (existing debt + this line fully drawn) within 50 % of income."""
     repayment_months: int = 12
@@ -83,10 +110,6 @@ def guard_apr(apr: Decimal, daily_rate: Decimal) -> None:
         raise AprCapExceeded(f"daily rate {daily_rate} implies APR above {APR_CAP}")
 
 
-def daily_rate(apr: Decimal) -> Decimal:
-    return (apr / DAY_COUNT).quantize(_DAILY_PLACES, rounding=ROUND_HALF_UP)
-
-
 def daily_rate_percent(rate: Decimal) -> str:
     """The daily rate as shown to the customer: Decimal('0.000506944') -> '0.0507'."""
     return percent(rate, places=4)
@@ -103,7 +126,7 @@ class Offer:
     first_draw_fen: int = 0
     """The requested amount, capped by the line."""
     reasons: tuple[Reason, ...] = field(default=())
-    """Why the line is lower than the grade alone gives (thin file, affordability)."""
+    """Why the line is lower than the risk line alone gives (thin file, affordability)."""
 
     def as_dict(self) -> dict[str, Any]:
         """Workflow/DynamoDB-safe: rates as decimal strings, expiry as ISO-8601 UTC."""
@@ -141,34 +164,38 @@ def affordable_line_fen(
 
 
 def price(
-    grade: str,
-    score: int,
+    pd: float,
     monthly_income_fen: int,
     bureau_report: BureauReport,
     requested_amount_fen: int,
     *,
     now: datetime,
     policy: LinePolicy = DEFAULT_LINE_POLICY,
+    economics: Economics = DEFAULT_ECONOMICS,
 ) -> Offer:
-    """The offer for an approved applicant.
+    """The offer for an approved applicant with probability of default `pd`.
 
-    APR comes from the grade alone (`score` is accepted for the audit trail; the grade already
-    carries its band). Line = income x grade multiple, halved for a thin file, capped by
+    APR: the pricing model's APR* rounded up to the product's rate step, whose grade the offer
+    carries. The decision declines an APR* above the top step (PRICE_ABOVE_CAP); one an analyst
+    approved anyway is offered the top step, so no offer is ever above the cap.
+    Line: the risk line (the largest whose expected loss drawn in full stays within the price's
+    margin; it grows with income and shrinks with PD), halved for a thin file, capped by
     affordability, clamped to [¥50, ¥200,000], rounded down to ¥100. If affordability leaves less
-    than ¥50 the offer has limit 0 and a LINE_UNAFFORDABLE reason: no loan is better than a
-    loan the applicant cannot repay.
+    than ¥50 the offer has limit 0 and a LINE_UNAFFORDABLE reason: no loan is better than a loan
+    the applicant cannot repay.
     """
     if monthly_income_fen < 0 or requested_amount_fen < 0:
         raise ValueError("income and requested amount must be non-negative fen")
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    terms = _terms(grade)
-    apr = terms.apr
+    p = as_pd(pd)
+    grade, apr = capped_quote(p, economics)
     rate = daily_rate(apr)
     guard_apr(apr, rate)
 
     reasons: list[Reason] = []
-    line = Decimal(monthly_income_fen) * terms.income_multiple
+    risk_line = risk_line_fen(p, monthly_income_fen, economics)
+    line = Decimal("Infinity") if risk_line is None else risk_line  # PD 0: no risk limit
     if bureau_report.thin_file:
         line *= policy.thin_file_factor
         reasons.append(

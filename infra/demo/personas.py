@@ -107,8 +107,8 @@ def judge(
     term: int,
     purpose: str,
     today: dt.date,
-) -> tuple[str, Any]:
-    """The decision our policy would reach for this person, and the bureau report behind it."""
+) -> tuple[str, Any, float]:
+    """The decision our policy would reach for this person, the bureau report and the PD."""
     from chalicelib.amounts import yuan_to_fen
     from chalicelib.applications.port import Profile
     from chalicelib.bureau.sandbox import sandbox_report
@@ -149,9 +149,9 @@ def judge(
         fraud=FraudResult(False, False, (), {}),
         bureau=report,
         score=score,
-        cutoff_pd=scorer.cutoff_pd,
+        amount_fen=amount_fen,
     )
-    return decision.outcome, report
+    return decision.outcome, report, score.pd
 
 
 def find(
@@ -165,14 +165,19 @@ def find(
     purpose: str = "consumption",
     limit: int = 5000,
 ) -> tuple[int, Person]:
-    """First invented person from `start_seed` on whose sandbox file and score fit `kind`."""
+    """First invented person from `start_seed` on whose sandbox file and score fit `kind`:
+    "good", "thin", "borderline" (sent to review) or "grade X" (approved, offered grade X)."""
     from chalicelib.amounts import yuan_to_fen
+    from chalicelib.pricing_model import quote
 
     today = today or dt.date.today()
     profile = profile or (YOUNG if kind == "borderline" else STEADY)
     for seed in range(start_seed, start_seed + limit):
         person = fake_person(seed, today=today, age=random.Random(seed).randint(24, 50))
-        outcome, report = judge(person, profile, yuan_to_fen(amount), term, purpose, today)
+        outcome, report, pd = judge(person, profile, yuan_to_fen(amount), term, purpose, today)
+        if kind.startswith("grade ") and outcome == "APPROVE" and not report.thin_file:
+            if quote(pd).grade == kind.removeprefix("grade "):
+                return seed, person
         if kind == "good" and outcome == "APPROVE" and not report.thin_file:
             return seed, person
         if kind == "thin" and outcome == "APPROVE" and report.thin_file:

@@ -34,10 +34,32 @@ def train_main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--forest-trees", type=int, default=300, help="0 = scorecard only")
     ap.add_argument("--blend-weight", type=float, default=0.4, help="scorecard weight in the blend")
     ap.add_argument("--max-bins", type=int, default=6)
-    ap.add_argument("--grade-edges", default="0.05,0.10,0.20,0.35", help="PD edges of grades A..E")
     ap.add_argument("--sex-column", default="personal.status.and.sex")
     ap.add_argument("--age-column", default="age.in.years")
+    ap.add_argument(
+        "--fairness-min-ratio",
+        type=float,
+        default=0.8,
+        help="release gate: every sex and age group approved at this share of the best group",
+    )
+    ap.add_argument(
+        "--fairness-exception",
+        action="append",
+        default=[],
+        metavar="ATTR=RATIO",
+        help="accept a lower floor for one attribute (sex or age); recorded in the model card",
+    )
+    ap.add_argument(
+        "--no-age-comparison",
+        action="store_true",
+        help="skip cross-validating the model with/without age for the side-by-side report",
+    )
     args = ap.parse_args(argv)
+    try:
+        exceptions = _exceptions(args.fairness_exception)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     cfg = TrainConfig(
         target=args.target,
@@ -46,18 +68,17 @@ def train_main(argv: Sequence[str] | None = None) -> int:
         auc_floor=args.auc_floor,
         cv_folds=args.cv_folds,
         cv_repeats=args.cv_repeats,
-        grade_pd_edges=[float(e) for e in args.grade_edges.split(",")],
         sex_column=args.sex_column,
         age_column=args.age_column,
+        fairness_min_ratio=args.fairness_min_ratio,
+        fairness_exceptions=exceptions,
+        compare_age=not args.no_age_comparison,
     )
     cfg.model = ModelConfig(
         forest_trees=max(args.forest_trees, 1),
         blend_weight=1.0 if args.forest_trees <= 0 else args.blend_weight,
     )
     cfg.model.binning.max_bins = args.max_bins
-    if len(cfg.grade_pd_edges) != 4 or cfg.grade_pd_edges != sorted(cfg.grade_pd_edges):
-        print("--grade-edges needs four increasing PDs (A|B|C|D|E)", file=sys.stderr)
-        return 2
     try:
         train(args.data, args.out, cfg, log=lambda m: print(m, file=sys.stderr))
     except GateRefused as exc:
@@ -67,6 +88,22 @@ def train_main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _exceptions(raw: Sequence[str]) -> dict[str, float]:
+    out = {}
+    for item in raw:
+        attr, sep, ratio = item.partition("=")
+        if not sep or attr.strip() not in {"sex", "age"}:
+            raise ValueError(f"--fairness-exception {item!r}: expected sex=RATIO or age=RATIO")
+        try:
+            value = float(ratio)
+        except ValueError:
+            raise ValueError(f"--fairness-exception {item!r}: {ratio!r} is not a number") from None
+        if not 0 <= value <= 1:
+            raise ValueError(f"--fairness-exception {item!r}: the ratio must be within [0, 1]")
+        out[attr.strip()] = value
+    return out
 
 
 def read_feature_rows(path: str | Path, spec: Mapping[str, object]) -> Iterator[dict[str, object]]:

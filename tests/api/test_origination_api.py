@@ -472,7 +472,7 @@ def _assert_in_the_applicants_terms(texts: list[str]) -> None:
 @pytest.mark.parametrize(
     ("sequence", "status"),
     [
-        (240, "DECLINED"),
+        (10, "DECLINED"),
         (1, "DECLINED"),
         (19, "IN_REVIEW"),
     ],  # sandbox bureau files for these ID numbers

@@ -6,6 +6,8 @@ committed artifact in models/german/ uses the full settings (see its model card)
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +23,27 @@ def german_df() -> pd.DataFrame:
     return pd.read_csv(GERMAN_CSV)
 
 
+def trained_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, train: Callable[[Path], None]
+) -> Path:
+    """A model directory trained by whichever xdist worker asks first; the others wait and reuse
+    it (each worker has its own session, and xdist_group no longer keeps tests on one worker:
+    see tests/infra/test_package.py)."""
+    shared = tmp_path_factory.getbasetemp().parent  # this run's directory, common to its workers
+    out = shared / f"trained-{name}"
+    with open(shared / f"trained-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "model_card.json").exists():
+            train(out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def german_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("german") / "model"
-    assert train_main(train_args(GERMAN_CSV, out)) == 0
-    return out
+    def train(out: Path) -> None:
+        assert train_main(train_args(GERMAN_CSV, out)) == 0
+
+    return trained_once(tmp_path_factory, "german", train)
 
 
 @pytest.fixture(scope="session")

@@ -58,8 +58,8 @@ STEADY = Profile(
 )
 APP_ID = "app_" + "1" * 26
 # An ID whose sandbox bureau file, with ¥8,000 for consumption over 12 months at 33, is declined
-# and (today) names the amount, the purpose and age among the model's reasons.
-DECLINED_ID = make_id_number("110105", dt.date(1993, 3, 7), 240)
+# (PRICE_ABOVE_CAP) and names the amount and the purpose among the model's reasons.
+DECLINED_ID = make_id_number("110105", dt.date(1993, 3, 7), 10)
 APPLICANT_FEATURES = (
     "purpose",
     "present.employment.since",
@@ -76,7 +76,8 @@ def scorer() -> Scorer:
 
 
 def _forbidden(scorer: Scorer) -> set[str]:
-    """Model category labels an applicant never gave: German wording of what they declared, DM bands."""
+    """Model category labels an applicant never gave: German wording of what they declared, DM
+    bands."""
     ours = {v.replace("_", " ") for v in (*PURPOSE, *JOB, *HOUSING, *PROPERTY)}
     spec = scorer.feature_spec
     german = {str(v) for name in APPLICANT_FEATURES for v in spec[name]}
@@ -158,7 +159,8 @@ def test_a_declined_applicant_reads_the_amount_and_purpose_they_gave(scorer: Sco
 
 
 def test_age_is_never_a_reason_and_the_next_strongest_takes_its_place(scorer: Scorer) -> None:
-    # GIVEN an applicant of 33, whose age bin costs the model points (today: among the top four)
+    # GIVEN an applicant of 33 (the shipped model does not read age, docs/risk.md; one that did
+    # would still never name it, tests/model)
     app, model = run(scorer)
     assert "AGE" not in [r["code"] for r in model] + [r.code for r in app.reasons]
     assert all("age" not in t.lower().split(" (")[0] for t in texts(app, model))
@@ -226,11 +228,12 @@ def test_no_reason_quotes_a_model_internal_value(scorer: Scorer, seed: int) -> N
 
 def test_every_input_from_the_applicants_answers_has_their_words(scorer: Scorer) -> None:
     # Everything the model reads is either the bureau's (quoted in plain words), age (never a
-    # reason) or translated from the applicant's answers, for which the reason quotes their words.
+    # reason; the shipped model leaves it out) or translated from the applicant's answers, for
+    # which the reason quotes their words.
     bureau = {name.replace("_", ".") for name in categories.MODEL_FEATURES} - {"property"}
     words = applicant_terms(
         amount_fen=800_000, term_months=12, purpose="consumption", profile=STEADY
     )
-    assert set(scorer.feature_spec) == bureau | set(words) | {"age.in.years"}
+    assert set(scorer.feature_spec) - {"age.in.years"} == bureau | set(words)
     assert words["credit.amount"] == "¥8,000.00" and words["purpose"] == "consumption"
     assert words["housing"] == "renting" and words["job"] == "employed"

@@ -52,6 +52,60 @@ def test_a_good_applicant_is_approved_with_a_disclosed_risk_price(cloud: RemoteC
     assert Decimal(offer["dailyRate"]) == (apr / 360).quantize(Decimal("0.0001"))
 
 
+def test_offers_span_the_grades_the_economics_allow_up_to_24_percent(cloud: RemoteCloud) -> None:
+    from chalicelib.pricing_model import tier_table
+
+    # GIVEN one applicant per grade whose band the model's PDs reach (found by the same bureau,
+    # model and policy the workflow uses; a grade nobody here reaches is left out, not faked)
+    tiers = {t.grade: t for t in tier_table()}
+    cast = []
+    for i, grade in enumerate(tiers):
+        try:
+            _, person = find(f"grade {grade}", start_seed=20_000 + 1_000 * i, today=TODAY)
+        except LookupError:
+            continue
+        a = Applicant(
+            f"grade-{grade}",
+            person,
+            person.name,
+            STEADY,
+            "北京",
+            f"dev-grade-{grade}",
+            f"192.0.2.{i}",
+        )
+        a.user_id = f"wf-grade-{grade}"
+        cast.append((grade, a))
+    # the old policy never offered more than 14.4 %: the dear grades must be among them
+    assert {"D", "E"} <= {g for g, _ in cast} and len(cast) >= 4, [g for g, _ in cast]
+    offered = {}
+    for grade, a in cast:
+        # WHEN each applies through the real workflow
+        app = decided(cloud, a, apply(cloud, a, upload(cloud, a)))
+        assert app["status"] == "APPROVED", (grade, app["status"], codes(app))
+        # THEN the offer is that grade's rate, shown as APR and daily rate, never above 24 %
+        offer = app["offer"]
+        apr = Decimal(offer["apr"])
+        assert offer["grade"] == grade and apr == tiers[grade].apr * 100, (grade, offer)
+        assert apr <= Decimal("24")
+        assert Decimal(offer["dailyRate"]) == (apr / 360).quantize(Decimal("0.0001"))
+        # AND the accepted line shows the same rates
+        r = cloud.call(
+            "POST",
+            f"/v1/applications/{app['applicationId']}/accept",
+            a.user_id,
+            headers={"Idempotency-Key": f"accept-{a.user_id}"},
+        )
+        assert r.status_code == 201, r.text
+        line = cloud.call("GET", "/v1/credit-line", a.user_id).json()
+        assert (line["grade"], line["apr"], line["dailyRate"]) == (
+            grade,
+            offer["apr"],
+            offer["dailyRate"],
+        )
+        offered[grade] = apr
+    assert max(offered.values()) > Decimal("14.4")  # above what the fixed cutoff ever allowed
+
+
 def test_a_name_that_does_not_match_the_card_is_declined(cloud: RemoteCloud) -> None:
     a = applicant("mismatch", 5000, "wf-mismatch", declared_name="欧阳娜娜")
     app = decided(cloud, a, apply(cloud, a, upload(cloud, a)))

@@ -49,7 +49,9 @@ class ScoreCheck(Summary):
     pd: float
     score: int
     grade: str
-    cutoffPd: float
+    # the amount asked for, which the score and the review's worth are about (a figure of the
+    # credit asked for, like the offer's, not an identifier)
+    amountFen: int
     reasonCodes: Codes = ()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..applications.port import StepRecords
-from ..decision import KO_TEXT, SCORE_BORDERLINE, SCORE_DECLINE, THIN_FILE
+from ..decision import KO_TEXT, PRICE_ABOVE_CAP, SCORE_BORDERLINE, THIN_FILE
 from ..reasons import Reason
 
 REVIEW_TIMEOUT = Reason("REVIEW_TIMEOUT", "We could not complete a manual review in time.")
@@ -27,7 +27,7 @@ FIXED: dict[str, str] = {
     **{
         r.code: r.text
         for r in (
-            SCORE_DECLINE,
+            PRICE_ABOVE_CAP,
             SCORE_BORDERLINE,
             THIN_FILE,
             REVIEW_TIMEOUT,

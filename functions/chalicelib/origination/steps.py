@@ -170,8 +170,7 @@ class OriginationSteps:
             purpose=app.purpose,
             profile=app.profile,
         )
-        scorer = self.scorer()
-        result = scorer.score(features, shown_as)
+        result = self.scorer().score(features, shown_as)
         record = ScoreRecord(
             pd=round(float(result.pd), 6),
             score=int(result.score),
@@ -185,7 +184,7 @@ class OriginationSteps:
             pd=record.pd,
             score=record.score,
             grade=record.grade,
-            cutoffPd=scorer.cutoff_pd,
+            amountFen=app.amount_fen,
             reasonCodes=_codes(record.reasons),
         )
 
@@ -205,7 +204,7 @@ class OriginationSteps:
             ),
             bureau=_BureauFacts(bureau),
             score=_Score(score),
-            cutoff_pd=score.cutoffPd,
+            amount_fen=score.amountFen,
         )
         return DecisionOutcome(outcome=d.outcome, reasonCodes=_codes(d.reasons))
 
@@ -246,8 +245,7 @@ class OriginationSteps:
         if recorded.bureau is None:
             raise Conflict(f"application {app.application_id} has no credit report yet")
         offer = pricing.price(
-            grade=state.score.grade,
-            score=state.score.score,
+            pd=state.score.pd,
             monthly_income_fen=app.profile.monthly_income_fen,
             bureau_report=recorded.bureau,
             requested_amount_fen=app.amount_fen,
