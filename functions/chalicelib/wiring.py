@@ -39,6 +39,17 @@ class Container:
     def sfn(self) -> Any:
         return self._session.client("stepfunctions")
 
+    @cached_property
+    def pepper_source(self) -> Any:
+        from .parameters import SsmSecureString
+
+        return SsmSecureString(self.settings.pii_pepper_parameter, self._session.client("ssm"))
+
+    def pepper(self) -> bytes:
+        # Read when a step hashes an identifier (Screen Fraud), so no other function needs
+        # the secret or the right to read it; Powertools caches it for the container.
+        return self.pepper_source.value().encode()
+
     # --- repositories and ports -----------------------------------------------------------
 
     @cached_property
@@ -105,20 +116,19 @@ class Container:
         from .kyc.services import verify_identity
         from .origination.steps import OriginationSteps
 
-        pepper = self.settings.pii_pepper.encode()
         return OriginationSteps(
             applications=self.applications,
             documents=self.documents,
             verify=verify_identity,
             screen=lambda inp: screen(
-                inp, counters=self.fraud_counters, blacklist=self.blacklist, pepper=pepper
+                inp, counters=self.fraud_counters, blacklist=self.blacklist, pepper=self.pepper()
             ),
             fraud_input=FraudInput,
             bureau=self.bureau,
             scorer=lambda: self.scorer,
             decide=decision.decide,
             price=pricing.price,
-            pepper=pepper,
+            pepper=self.pepper,
             record_inputs=self.scored_inputs.record,
         )
 

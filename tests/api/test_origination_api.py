@@ -513,7 +513,7 @@ def _decide_in_process(c: wiring.Container, app_id: str, *, age: int = 33) -> No
         scorer=lambda: scorer,
         decide=decision.decide,
         price=pricing.price,
-        pepper=b"pepper",
+        pepper=lambda: b"pepper",
     )
     c.applications.record_step(app_id, "identity", {"passed": True, "age": age, "reasons": []})
     c.applications.record_step(app_id, "fraud", {"decline": False, "review": False, "reasons": []})

@@ -93,7 +93,7 @@ def run(
         scorer=lambda: scorer,  # type: ignore[arg-type]
         decide=decision.decide,
         price=pricing.price,
-        pepper=b"pepper",
+        pepper=lambda: b"pepper",
     )
     app = Application(
         application_id="app-1",

@@ -50,7 +50,8 @@ class OriginationSteps:
     scorer: Callable[[], Any]  # lazily loaded Scorer
     decide: Callable[..., Any]
     price: Callable[..., Any]
-    pepper: bytes
+    # The HMAC key, read only when a step hashes (Screen Fraud): other steps never fetch it.
+    pepper: Callable[[], bytes]
     # Keeps what was scored, for the daily drift check (monitoring.ScoredInputs.record).
     record_inputs: Callable[[str, dict[str, Any], date], None] | None = None
     today: Callable[[], date] = lambda: utcnow().date()
@@ -94,8 +95,8 @@ class OriginationSteps:
             self.fraud_input(
                 application_id=application_id,
                 user_id=app.user_id,
-                id_hash=hash_identifier(self.pepper, "ID", pii.id_number),
-                phone_hash=hash_identifier(self.pepper, "PHONE", pii.phone),
+                id_hash=hash_identifier(self.pepper(), "ID", pii.id_number),
+                phone_hash=hash_identifier(self.pepper(), "PHONE", pii.phone),
                 device_fingerprint=app.device["fingerprint"],
                 ip=app.device["ip"],
                 lat=float(app.location["lat"]),
