@@ -40,6 +40,8 @@ class RemoteCloud:
         extra_env: dict[str, str] | None = None,
         timeout: float = 90,
         with_floor: bool = False,
+        record_calls: Path | None = None,
+        log_to: Path | None = None,
     ) -> RemoteCloud:
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
         env = {**os.environ, **(extra_env or {})}
@@ -56,9 +58,12 @@ class RemoteCloud:
                 "--review-timeout",
                 str(review_timeout),
             ]
-            + (["--with-floor"] if with_floor else []),
+            + (["--with-floor"] if with_floor else [])
+            + (["--record-calls", str(record_calls)] if record_calls else []),
             cwd=ROOT,
             env=env,
+            # The functions' log lines (stdout), for a test that reads them.
+            stdout=log_to.open("wb") if log_to else None,
         )
         deadline = time.monotonic() + timeout
         while not ready.exists():
@@ -84,6 +89,7 @@ class RemoteCloud:
         now = int(time.time())
         claims = {
             "sub": user_id,
+            "token_use": "id",
             "aud": self.info["authAudience"],
             "iss": self.info["authIssuer"],
             "iat": now,
