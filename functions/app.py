@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice import AuthResponse, Chalice, Rate, Response
 
-from chalicelib import wiring
+from chalicelib import observability, wiring
 from chalicelib.api import http
 from chalicelib.api.models import (
     ApplicationRequest,
@@ -26,12 +26,13 @@ from chalicelib.steps_input import (
     LoanStepInput,
     RepaymentStepInput,
     ReviewRequest,
-    S3Event,
     StepInput,
 )
 
 app = Chalice(app_name="weili-lending")
 app.api.binary_types = []
+# JSON logs with correlation ids for every route, workflow step and scheduled job.
+app.register_middleware(observability.chalice_middleware, "all")
 log = logging.getLogger("weili")
 log.setLevel(logging.INFO)
 
@@ -233,11 +234,8 @@ def decide_review(application_id: str) -> Response:
 # --- workflow steps (statemachines/origination.asl.json) -------------------------------------
 
 
-# Not a Chalice function: OCR's libraries (onnxruntime, OpenCV) are ~370 MB, beyond a zip
-# Lambda's 250 MB, so this handler ships as a container image (infra/ocr-image/Dockerfile,
-# `ExtractDocument` in infra/resources.yaml). The local cloud routes it in-process alike.
-def extract_document(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return c().kyc.read_uploads(S3Event.model_validate(event).document_ids())
+# OCR on upload is not here: it runs in a container image without chalice
+# (chalicelib/ocr_entry.py, `ExtractDocument` in infra/resources.yaml).
 
 
 @app.lambda_function(name="verify_identity")
