@@ -27,6 +27,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also create the no-op workflow bench/ compares against",
     )
+    p.add_argument(
+        "--record-calls",
+        type=Path,
+        default=None,
+        help="record each function's AWS calls; written to this file (JSON) when stopped",
+    )
     args = p.parse_args(argv)
 
     from . import engine
@@ -36,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         review_timeout_seconds=args.review_timeout,
         model_dir=args.model_dir or DEFAULT_MODEL_DIR,
         with_floor=args.with_floor,
+        record_calls=args.record_calls is not None,
     )
     cloud.serve_api(port=args.port)
     engine.settle_heap()
@@ -57,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     cloud.stop()
+    if args.record_calls is not None:
+        from .calls import recorder
+
+        rec = recorder()
+        assert rec is not None
+        rec.save(args.record_calls)
     return 0
 
 

@@ -8,6 +8,7 @@ exactly as they do on AWS.
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import logging
@@ -18,9 +19,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import calls
+
 log = logging.getLogger("localcloud.lambda")
 
 Handler = Callable[[Any, Any], Any]
+
+
+def handler_for(handler_string: str) -> Handler:
+    """`module.attribute`, as Lambda resolves a function's Handler (or an image's CMD)."""
+    module, attribute = handler_string.rsplit(".", 1)
+    return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
 
 
 class FunctionNotFound(Exception):
@@ -65,7 +74,9 @@ class InProcessLambda:
 
     @classmethod
     def from_chalice(cls, app: Any, name_prefix: str) -> InProcessLambda:
-        handlers = {fn.name: fn for fn in app.pure_lambda_functions}
+        # What Lambda runs is the handler string's module attribute, which carries chalice's
+        # middleware; `pure_lambda_functions` keeps the bare function, without it.
+        handlers = {fn.name: handler_for(fn.handler_string) for fn in app.pure_lambda_functions}
         return cls(handlers, name_prefix)
 
     def register(self, name: str, handler: Handler) -> None:
@@ -91,8 +102,12 @@ class InProcessLambda:
         name, handler = self.resolve(function_name)
         started = time.perf_counter()
         error_type = None
+        rec = calls.recorder()
+        if rec is not None:
+            rec.invocation(name)
         try:
-            result = handler(event, LambdaContext(function_name=name))
+            with calls.running(name):
+                result = handler(event, LambdaContext(function_name=name))
             # Lambda serialises the result; do the same so nothing non-JSON leaks through.
             payload = json.loads(json.dumps(result))
         except Exception as exc:
