@@ -277,12 +277,11 @@ def _finish_state_machine(resources: dict[str, Any], logical: str) -> None:
         },
     }
     # Errors only, without execution data: payloads carry ids, and the history has the rest.
+    log_group = {"LogGroupArn": {"Fn::GetAtt": [f"{logical}LogGroup", "Arn"]}}
     props["Logging"] = {
         "Level": "ERROR",
         "IncludeExecutionData": False,
-        "Destinations": [
-            {"CloudWatchLogsLogGroup": {"LogGroupArn": {"Fn::GetAtt": [f"{logical}LogGroup", "Arn"]}}}
-        ],
+        "Destinations": [{"CloudWatchLogsLogGroup": log_group}],
     }
     props["Tracing"] = {"Enabled": True}
     props.setdefault("Policies", []).append(

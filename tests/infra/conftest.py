@@ -20,7 +20,7 @@ DEPLOY_PARAMETERS = {
     "CognitoAppClientIds": "4d1vq0kq3r0fd2ofg4mqbsgc1n",
     "PiiPepperVersion": "1",
     "AlarmEmail": "oncall@example.com",
-    "PiiPepperKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "PiiPepperKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890a",
 }
 
 
@@ -60,4 +60,3 @@ def package(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Package
 @pytest.fixture(scope="session")
 def template(package: Package) -> dict[str, Any]:
     return yaml.load(package.template.read_text(), Loader=_CfnLoader)
-

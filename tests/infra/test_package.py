@@ -15,7 +15,6 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
 from moto import mock_aws
 
 from lending_cli.package import LAMBDA_UNZIPPED_LIMIT, Package
