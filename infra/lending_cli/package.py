@@ -58,7 +58,7 @@ def copy_model() -> None:
         shutil.copy2(MODEL_SRC / name, MODEL_DST / name)
 
 
-def build(out: Path = BUILD, stage: str = "prod") -> Package:
+def build(out: Path = BUILD, stage: str = "prod", image_tag: str | None = None) -> Package:
     copy_model()
     out.mkdir(parents=True, exist_ok=True)
     chalice = Path(sys.executable).with_name("chalice")
@@ -80,7 +80,7 @@ def build(out: Path = BUILD, stage: str = "prod") -> Package:
         check=True,
     )
     template_path = out / "sam.yaml"
-    finish_template(template_path)
+    finish_template(template_path, image_tag)
     zip_path = out / "deployment.zip"
     return Package(template_path, zip_path, unzipped_size(zip_path))
 
@@ -90,12 +90,17 @@ class _NoAliases(yaml.SafeDumper):
         return True
 
 
-def finish_template(path: Path) -> None:
+def finish_template(path: Path, image_tag: str | None = None) -> None:
     from localcloud.template import _CfnLoader
 
     from .stack import finish
 
     template = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
+    if image_tag:
+        # `sam build` tags the image with this; `sam deploy` pushes it to ECR with it.
+        for res in template["Resources"].values():
+            if res.get("Properties", {}).get("PackageType") == "Image":
+                res["Metadata"]["DockerTag"] = image_tag
     path.write_text(
         yaml.dump(finish(template), Dumper=_NoAliases, sort_keys=False, width=100),
         encoding="utf-8",
@@ -103,7 +108,8 @@ def finish_template(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    pkg = build()
+    args = argv or []
+    pkg = build(image_tag=args[1] if args[:1] == ["--image-tag"] else None)
     mb = pkg.unzipped_bytes / 1024 / 1024
     print(f"template  {pkg.template.relative_to(ROOT)}")
     print(f"package   {pkg.zip_path.relative_to(ROOT)}: {mb:.1f} MB unzipped (limit 250 MB)")

@@ -335,4 +335,26 @@ def finish(template: dict[str, Any]) -> dict[str, Any]:
         STUCK_METRIC,
         [],
     )
+    resources["DeploymentHealthAlarm"] = deployment_health(resources)
     return template
+
+
+def deployment_health(resources: dict[str, Any]) -> dict[str, Any]:
+    """One alarm that is in ALARM when any error, failure, STUCK or 5xx alarm is: the deploy
+    workflow watches it after a deploy and rolls back if it fires (lending_cli/release.py)."""
+    watched = sorted(
+        logical
+        for logical, res in resources.items()
+        if res["Type"] == "AWS::CloudWatch::Alarm" and not logical.endswith("ThrottlesAlarm")
+    )
+    rule = " OR ".join(f'ALARM("${{{logical}.Arn}}")' for logical in watched)
+    return {
+        "Type": "AWS::CloudWatch::CompositeAlarm",
+        "Properties": {
+            "AlarmName": {"Fn::Sub": "${AWS::StackName}-deployment-health"},
+            "AlarmDescription": "any error, failed execution, STUCK item or 5xx alarm "
+            "(docs/deploy.md#alarms)",
+            "AlarmRule": {"Fn::Sub": rule},
+            "AlarmActions": [{"Ref": "AlarmTopic"}],
+        },
+    }

@@ -113,6 +113,7 @@ def _split_api(cfn_template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
 
 MOTO_CANNOT_CREATE = {
     "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::CompositeAlarm",
     "AWS::Logs::MetricFilter",
     "AWS::S3::BucketPolicy",
     "AWS::Lambda::EventInvokeConfig",
