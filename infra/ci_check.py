@@ -30,8 +30,7 @@ def check(workflows: Path = ROOT / ".github" / "workflows") -> int:
     )
     config = str(ROOT / ".github" / "zizmor.yml")
     audit = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--min-severity", "medium", "--no-progress"]
-        + ["--config", config, str(workflows)]
+        [str(BIN / "zizmor"), "--offline", "--min-severity", "medium", "--no-progress", "--config", config, str(workflows)]
     )
     return 1 if schema.returncode or audit.returncode else 0
 

@@ -212,10 +212,8 @@ def test_bad_input_gets_a_4xx_naming_the_field(
 ) -> None:
     doc = new_document(client, container)
     body: Any = raw
-    if (
-        (isinstance(raw, str)
-        and raw.isupper())
-        or (isinstance(raw, str) and ":" in raw and raw.split(":")[0].isupper())
+    if (isinstance(raw, str) and raw.isupper()) or (
+        isinstance(raw, str) and ":" in raw and raw.split(":")[0].isupper()
     ):
         b = application_body(doc)
         kind, _, value = raw.partition(":")

@@ -47,8 +47,7 @@ def test_a_finding_not_accepted_or_an_entry_without_a_finding_fails_the_scan() -
 
 def test_sam_validate_lint_passes(package: Package) -> None:
     out = subprocess.run(
-        [str(SAM), "validate", "--lint", "--template", str(package.template)]
-        + ["--region", "us-east-1"],
+        [str(SAM), "validate", "--lint", "--template", str(package.template), "--region", "us-east-1"],
         capture_output=True,
         text=True,
         env={**os.environ, "SAM_CLI_TELEMETRY": "0"},

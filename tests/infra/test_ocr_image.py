@@ -52,10 +52,7 @@ def image_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheels = where / "wheels"
     platform_args = [a for p in PLATFORMS for a in ("--platform", p)]
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
-        + ["--no-deps", "--only-binary=:all:", "--python-version", "3.11"]
-        + ["--implementation", "cp", *platform_args]
-        + ["-d", str(wheels), "-r", str(IMAGE / "requirements.txt")],
+        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp", *platform_args, "-d", str(wheels), "-r", str(IMAGE / "requirements.txt")],
         check=True,
         timeout=900,
     )
