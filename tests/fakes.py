@@ -16,7 +16,7 @@ def make_settings(**overrides: str) -> Settings:
         auth_mode="local",
         auth_audience="weili-mobile",
         auth_issuer="https://auth.test",
-        pii_pepper="pepper",
+        pii_pepper_parameter="/weili/pii-pepper",
         auth_local_key="k" * 32,
     )
     values.update(overrides)

@@ -23,8 +23,10 @@ class Settings:
     auth_mode: str
     auth_audience: str
     auth_issuer: str
-    # HMAC key for hashing identifiers (ID number, device, phone) used as keys by fraud checks.
-    pii_pepper: str
+    # The SSM SecureString holding the HMAC key for hashing identifiers (ID number, device,
+    # phone) that fraud checks key on; its name, optionally pinned to a version (`name:3`).
+    # The value is read at run time (chalicelib/secrets/ssm.py), never from the environment.
+    pii_pepper_parameter: str
     auth_local_key: str = ""
     auth_jwks_url: str = ""
     # The sandbox bureau behaves like a real one: it takes time and sometimes fails.
@@ -48,7 +50,7 @@ class Settings:
         "auth_mode": "AUTH_MODE",
         "auth_audience": "AUTH_AUDIENCE",
         "auth_issuer": "AUTH_ISSUER",
-        "pii_pepper": "PII_PEPPER",
+        "pii_pepper_parameter": "PII_PEPPER_PARAMETER",
         "auth_local_key": "AUTH_LOCAL_KEY",
         "auth_jwks_url": "AUTH_JWKS_URL",
         "bureau_sandbox_latency_ms": "BUREAU_SANDBOX_LATENCY_MS",

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .rail.port import Rail
     from .scoring.port import ScoredInputs
     from .scoring.scorer import Scorer
+    from .secrets.port import Secret
     from .workflows.port import Workflows
 
 
@@ -79,6 +80,17 @@ class Container:
         from .workflows.stepfunctions import StepFunctionsWorkflows
 
         return StepFunctionsWorkflows(self.clients.sfn)
+
+    @cached_property
+    def pepper_source(self) -> Secret:
+        from .secrets.ssm import SsmSecureString
+
+        return SsmSecureString(self.settings.pii_pepper_parameter, self.clients.ssm)
+
+    def pepper(self) -> bytes:
+        # Read when a step hashes an identifier (Screen Fraud), so no other function reads the
+        # secret or needs the right to; the adapter caches it for the container's life.
+        return self.pepper_source.value().encode()
 
     @cached_property
     def verifier(self) -> TokenVerifier:
@@ -185,7 +197,7 @@ class Container:
             fraud_store=self.fraud_store,
             bureau=self.bureau,
             scorer=lambda: self.scorer,
-            pepper=self.settings.pii_pepper.encode(),
+            pepper=self.pepper,
         )
 
     @cached_property

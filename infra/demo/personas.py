@@ -166,8 +166,11 @@ def find(
     limit: int = 5000,
 ) -> tuple[int, Person]:
     """First invented person from `start_seed` on whose sandbox file and score fit `kind`:
-    "good", "thin", "borderline" (sent to review) or "grade X" (approved, offered grade X)."""
+    "good", "thin", "borderline" (sent to review), "grade X" (approved, offered grade X) or
+    "unaffordable" (approved by the policy, but their debts leave no line to offer)."""
     from chalicelib.amounts import yuan_to_fen
+    from chalicelib.clock import utcnow
+    from chalicelib.pricing import price
     from chalicelib.pricing_model import quote
 
     today = today or dt.date.today()
@@ -184,6 +187,11 @@ def find(
             return seed, person
         if kind == "borderline" and outcome == "REVIEW":
             return seed, person
+        if kind == "unaffordable" and outcome == "APPROVE":
+            income = yuan_to_fen(profile["monthlyIncome"])
+            offer = price(pd, income, report, yuan_to_fen(amount), now=utcnow())
+            if offer.limit_fen == 0:
+                return seed, person
     raise LookupError(f"no {kind} persona within {limit} seeds of {start_seed}")
 
 

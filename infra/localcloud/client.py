@@ -41,6 +41,9 @@ class RemoteCloud:
         timeout: float = 90,
         with_floor: bool = False,
         handlers: tuple[str, ...] = (),
+        record_calls: Path | None = None,
+        log_to: Path | None = None,
+        lose_first_responses: bool = False,
     ) -> RemoteCloud:
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
         env = {**os.environ, **(extra_env or {})}
@@ -58,9 +61,13 @@ class RemoteCloud:
                 str(review_timeout),
             ]
             + (["--with-floor"] if with_floor else [])
-            + [arg for module in handlers for arg in ("--handlers", module)],
+            + [arg for module in handlers for arg in ("--handlers", module)]
+            + (["--record-calls", str(record_calls)] if record_calls else [])
+            + (["--lose-first-responses"] if lose_first_responses else []),
             cwd=ROOT,
             env=env,
+            # The functions' log lines (stdout), for a test that reads them.
+            stdout=log_to.open("wb") if log_to else None,
         )
         deadline = time.monotonic() + timeout
         while not ready.exists():
@@ -86,6 +93,7 @@ class RemoteCloud:
         now = int(time.time())
         claims = {
             "sub": user_id,
+            "token_use": "id",
             "aud": self.info["authAudience"],
             "iss": self.info["authIssuer"],
             "iat": now,

@@ -42,6 +42,8 @@
     fail the Map Run, ResultWriter files, no recursion per child): distributed_map.py. Its
     parse goes through the cache of 2, and so does create_state_machine's validation, which
     parsed every definition again with ANTLR (and refused ItemBatcher).
+14. A Lambda Invoke from outside the process (a test, `aws lambda invoke` against the local
+    endpoint) reaches the same router, so a scheduled job can be run by hand as on AWS.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -88,6 +90,7 @@ def install(router: InProcessLambda) -> None:
         _patch_condition_builder()
         _patch_projection()
         distributed_map.install()
+        _patch_lambda_invoke()
         _installed = True
 
 
@@ -338,6 +341,34 @@ def _patch_projection() -> None:
         return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
 
     Item.project = project
+
+
+def _patch_lambda_invoke() -> None:
+    from urllib.parse import unquote
+
+    from moto.awslambda.responses import LambdaResponse
+
+    from .lambda_router import FunctionNotFound
+
+    original = LambdaResponse.invoke
+
+    def invoke(self: Any) -> Any:
+        router = _router
+        name = unquote(self.path.rsplit("/", 2)[-2])
+        try:
+            if router is None:
+                raise FunctionNotFound(name)
+            router.resolve(name)
+        except FunctionNotFound:
+            return original(self)
+        event = json.loads(self.body or b"{}")
+        payload, error = router.call(name, event)
+        headers = {"content-type": "application/json", "x-amz-executed-version": "$LATEST"}
+        if error:
+            headers["x-amz-function-error"] = error
+        return 200, headers, json.dumps(payload)
+
+    LambdaResponse.invoke = invoke
 
 
 class _QueryView:

@@ -6,6 +6,7 @@ import pytest
 
 from localcloud.provision import (
     CREATED,
+    MONITORING_ONLY,
     PERMISSION_ONLY,
     SERVED_BY_CHALICE_LOCAL,
     LocalNames,
@@ -17,7 +18,7 @@ from localcloud.template import load_resources
 
 def test_every_template_resource_type_is_known_to_the_local_cloud() -> None:
     types = {r["Type"] for r in load_resources().values()}
-    assert types - CREATED - PERMISSION_ONLY - SERVED_BY_CHALICE_LOCAL == set()
+    assert types - CREATED - PERMISSION_ONLY - MONITORING_ONLY - SERVED_BY_CHALICE_LOCAL == set()
 
 
 def test_intrinsics_resolve_to_local_names() -> None:
