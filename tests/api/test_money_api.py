@@ -593,11 +593,13 @@ def test_parallel_payoffs_are_admitted_once_and_collected_once(
 def test_a_failed_repayment_gives_its_reservation_back(
     client: Client, container: wiring.Container, clock: Clock
 ) -> None:
-    # GIVEN a payoff under way whose collection the bank then refuses
+    # GIVEN a payoff under way whose collection the bank refuses (slowly: the workflow runs
+    # beside this test, and the second request below must find the first still in flight)
     open_line(container)
     loan_id = draw(client, container)
     run_workflows(container)
     payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
+    container.rail.faults = Faults(decline=1.0, latency_s=(1.0, 1.0))
     first = post(
         client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-01"
     )
@@ -613,7 +615,6 @@ def test_a_failed_repayment_gives_its_reservation_back(
         ).status_code
         == 422
     )
-    container.rail.faults = Faults(decline=1.0)
     run_workflows(container)
     rep = get(
         client, container, f"/v1/loans/{loan_id}/repayments/{first.json_body['repaymentId']}"
