@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,12 @@ def _unaffordable() -> Applicant:
 
 
 def run_tour(record_to: Path, log_to: Path) -> dict[str, Any]:
-    """Walk every function; return the recorded calls. The functions' INFO logs go to `log_to`."""
+    """Walk every function; return the recorded calls. The functions' INFO logs go to `log_to`.
+
+    After the first approval (which the other legs need: its line, and its person for the
+    second account), the legs run side by side, so their waits (OCR, the review timeout, each
+    step's retry) overlap; each leg's own steps stay in order.
+    """
     cloud = RemoteCloud.spawn(
         review_timeout=REVIEW_TIMEOUT_SECONDS,
         record_calls=record_to,
@@ -77,32 +83,27 @@ def run_tour(record_to: Path, log_to: Path) -> dict[str, Any]:
         extra_env={"RAIL_SANDBOX_DECLINE_RATE": "0.5", "POWERTOOLS_LOG_LEVEL": "INFO"},
     )
     try:
-        _origination(cloud, applicants())
-        _money(cloud)
-        _close_of_business(cloud)
-        invoke(
-            cloud,
-            "model_drift",
-            {
-                "version": "0",
-                "id": str(uuid.uuid4()),
-                "detail-type": "Scheduled Event",
-                "source": "aws.events",
-                "account": "123456789012",
-                "time": "2026-01-01T00:00:00Z",
-                "region": "us-east-1",
-                "resources": [],
-                "detail": {},
-            },
-        )
+        people = applicants()
+        _approved(cloud, people["good"])
+        legs = [
+            lambda: _declined(cloud, people["mismatch"]),
+            lambda: _unaffordable_declined(cloud, people["unaffordable"]),
+            lambda: _reviewed(cloud, people["border"]),
+            lambda: _review_timed_out(cloud, people["shared"]),
+            lambda: _money(cloud, people["good"].user_id),
+            lambda: _close_of_business(cloud),
+            lambda: _model_drift(cloud),
+        ]
+        with ThreadPoolExecutor(max_workers=len(legs)) as pool:
+            for done in [pool.submit(leg) for leg in legs]:
+                done.result()
     finally:
         cloud.stop()
-    return json.loads(record_to.read_text())
+    return dict(json.loads(record_to.read_text()))
 
 
-def _origination(cloud: RemoteCloud, people: dict[str, Applicant]) -> None:
+def _approved(cloud: RemoteCloud, good: Applicant) -> None:
     assert cloud.call("GET", "/v1/openapi.json", "anyone").status_code == 200
-    good = people["good"]
     # A document slot with no photo: the API asks S3 (404) and refuses the application, and
     # the refused request gives its Idempotency-Key back.
     empty = cloud.call("POST", "/v1/documents", good.user_id, {"contentType": "image/jpeg"})
@@ -117,23 +118,29 @@ def _origination(cloud: RemoteCloud, people: dict[str, Applicant]) -> None:
     good_app = apply(cloud, good, upload(cloud, good))
     assert cloud.wait_for_decision(good.user_id, good_app)["status"] == "APPROVED"
     assert cloud.call("GET", "/v1/applications", good.user_id).status_code == 200
+    r = cloud.call("POST", f"/v1/applications/{good_app}/accept", good.user_id)
+    assert r.status_code == 201, r.text
+    assert cloud.call("GET", "/v1/credit-line", good.user_id).status_code == 200
 
-    mismatch = people["mismatch"]
+
+def _declined(cloud: RemoteCloud, mismatch: Applicant) -> None:
     declined = apply(cloud, mismatch, upload(cloud, mismatch))
     assert cloud.wait_for_decision(mismatch.user_id, declined)["status"] == "DECLINED"
     # Record Failure, as the workflow's Catch invokes it (here on a decided application:
     # the same reads and the same refused write as on a pending one).
     invoke(cloud, "record_failure", {"applicationId": declined, "error": {"Error": "Tour"}})
 
-    # Sent at once after the upload: Verify Identity reads the card from the document, which
-    # OCR (about a second) has written by then or not yet (the step is retried until it has).
-    # Its debts leave no line: Price and Set Line records why, and the application is declined.
-    poor = people["unaffordable"]
-    unaffordable = apply(cloud, poor, upload(cloud, poor, wait_for_ocr=False))
-    final = cloud.wait_for_status(poor.user_id, unaffordable, {"DECLINED"}, timeout=40)
+
+def _unaffordable_declined(cloud: RemoteCloud, poor: Applicant) -> None:
+    """Sent at once after the upload: Verify Identity reads the card from the document, which
+    OCR (about a second) has written by then or not yet (the step is retried until it has).
+    Its debts leave no line: Price and Set Line records why, and the application is declined."""
+    app_id = apply(cloud, poor, upload(cloud, poor, wait_for_ocr=False))
+    final = cloud.wait_for_status(poor.user_id, app_id, {"DECLINED"}, timeout=60)
     assert "LINE_UNAFFORDABLE" in codes(final), final
 
-    border = people["border"]
+
+def _reviewed(cloud: RemoteCloud, border: Applicant) -> None:
     reviewed = apply(cloud, border, upload(cloud, border))
     assert cloud.wait_for_decision(border.user_id, reviewed)["status"] == "IN_REVIEW"
     pending = cloud.call("GET", "/v1/ops/reviews", "tour-analyst", ops=True).json()["reviews"]
@@ -143,19 +150,34 @@ def _origination(cloud: RemoteCloud, people: dict[str, Applicant]) -> None:
     )
     assert r.status_code == 200, r.text
 
-    # Screen Fraud records why it flags a second account of one person; nobody reviews it.
-    shared = people["shared"]
-    timed_out = apply(cloud, shared, upload(cloud, shared))
-    final = cloud.wait_for_status(shared.user_id, timed_out, {"DECLINED"}, timeout=40)
+
+def _review_timed_out(cloud: RemoteCloud, shared: Applicant) -> None:
+    """Screen Fraud records why it flags a second account of one person; nobody reviews it."""
+    app_id = apply(cloud, shared, upload(cloud, shared))
+    final = cloud.wait_for_status(shared.user_id, app_id, {"DECLINED"}, timeout=60)
     assert "REVIEW_TIMEOUT" in codes(final), final
 
-    r = cloud.call("POST", f"/v1/applications/{good_app}/accept", good.user_id)
-    assert r.status_code == 201, r.text
-    assert cloud.call("GET", "/v1/credit-line", good.user_id).status_code == 200
+
+def _model_drift(cloud: RemoteCloud) -> None:
+    invoke(
+        cloud,
+        "model_drift",
+        {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": "2026-01-01T00:00:00Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {},
+        },
+    )
 
 
-def _money(cloud: RemoteCloud) -> None:
-    user = "tour-good"
+def _money(cloud: RemoteCloud, user: str) -> None:
+    """Draws until one lands and one is refused (compensated); repayments likewise."""
     outcomes: dict[str, str] = {}
     for _ in range(TRIES):
         r = draw(cloud, user, "100.00")
