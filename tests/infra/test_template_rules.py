@@ -241,6 +241,7 @@ def test_the_outputs_name_what_an_operator_needs(template: dict[str, Any]) -> No
         "OriginationStateMachineArn",
         "DisbursementStateMachineArn",
         "RepaymentStateMachineArn",
+        "CloseOfBusinessStateMachineArn",
         "AlarmTopicArn",
         "TokenIssuer",
     } <= outputs
