@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -47,11 +48,11 @@ def test_a_secret_that_does_not_exist_is_unavailable_by_name(make_secret: MakeSe
 
 
 @pytest.fixture
-def ssm(moto_aws: None) -> boto3.client:
+def ssm(moto_aws: None) -> Any:
     return boto3.client("ssm", region_name="us-east-1")
 
 
-def test_a_pinned_version_is_read_decrypted(ssm: boto3.client) -> None:
+def test_a_pinned_version_is_read_decrypted(ssm: Any) -> None:
     ssm.put_parameter(Name=NAME, Value="first", Type="SecureString")
     ssm.put_parameter(Name=NAME, Value="second", Type="SecureString", Overwrite=True)
     assert SsmSecureString(f"{NAME}:1", ssm).value() == "first"
@@ -59,7 +60,7 @@ def test_a_pinned_version_is_read_decrypted(ssm: boto3.client) -> None:
     assert SsmSecureString(NAME, ssm).value() == "second"
 
 
-def test_the_value_is_read_once_per_container(ssm: boto3.client) -> None:
+def test_the_value_is_read_once_per_container(ssm: Any) -> None:
     """A new version is picked up by a deploy (new containers), never inside one."""
     ssm.put_parameter(Name=NAME, Value="first", Type="SecureString")
     secret = SsmSecureString(f"{NAME}:1", ssm)
@@ -68,7 +69,7 @@ def test_the_value_is_read_once_per_container(ssm: boto3.client) -> None:
     assert secret.value() == "first"
 
 
-def test_the_unavailable_error_never_carries_the_value(ssm: boto3.client) -> None:
+def test_the_unavailable_error_never_carries_the_value(ssm: Any) -> None:
     ssm.put_parameter(Name=NAME, Value="do-not-show-me", Type="SecureString")
     with pytest.raises(SecretUnavailable) as refused:
         SsmSecureString(f"{NAME}:7", ssm).value()  # no such version
