@@ -17,6 +17,7 @@ from chalicelib.api.models import (
     LoanRequest,
     RepaymentRequest,
     ReviewDecision,
+    StuckResolution,
 )
 from chalicelib.api.openapi import openapi_document
 from chalicelib.auth import InvalidToken, Principal
@@ -213,6 +214,16 @@ def list_reviews() -> Response:
 def decide_review(application_id: str) -> Response:
     body = http.parse_body(ReviewDecision, http.current(app).raw_body)
     return json_response(c().reviews.decide(analyst(), application_id, body.decision, body.note))
+
+
+@route("/v1/ops/stuck/resolve", methods=["POST"], authorizer=bearer_jwt)
+def resolve_stuck() -> Response:
+    http.require_ops(analyst().is_ops)
+    body = http.parse_body(StuckResolution, http.current(app).raw_body)
+    stuck = c().stuck
+    if body.repaymentId is None:
+        return json_response(stuck.resolve_draw(body.loanId))
+    return json_response(stuck.resolve_repayment(body.loanId, body.repaymentId))
 
 
 # --- OCR on upload ----------------------------------------------------------------------------

@@ -32,3 +32,20 @@ class Clients:
     @cached_property
     def sfn(self) -> Any:
         return self._session.client("stepfunctions")
+
+
+# A transaction DynamoDB cancels for these reasons wrote nothing and would succeed if tried again
+# (a concurrent transaction on the same item, throttling); anything else is a real refusal.
+RETRYABLE_CANCELLATIONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+)
+
+
+def cancellation_codes(exc: Exception) -> list[str]:
+    """The per-item reasons of a TransactionCanceledException ("None" where an item was fine)."""
+    response = getattr(exc, "response", {}) or {}
+    return [r.get("Code", "None") for r in response.get("CancellationReasons", [])]
+
+
+def retryable(codes: list[str]) -> bool:
+    return any(code in RETRYABLE_CANCELLATIONS for code in codes)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .borrowing.repayment import RepaymentSteps
     from .borrowing.requests.port import MoneyRequests
     from .borrowing.service import BorrowingService
+    from .borrowing.stuck import StuckResolver
     from .bureau.port import CreditBureau
     from .documents.port import BlobStore, DocumentRepository
     from .fraud.port import FraudStore
@@ -229,6 +230,15 @@ class Container:
 
         return RepaymentSteps(
             self.money_requests, self.credit_lines, self.loans, self.rail, utc_now_iso
+        )
+
+    @cached_property
+    def stuck(self) -> StuckResolver:
+        from .borrowing.stuck import StuckResolver
+        from .clock import utc_now_iso
+
+        return StuckResolver(
+            self.money_requests, self.rail, self.disbursement, self.repayment, utc_now_iso
         )
 
 

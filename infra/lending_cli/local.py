@@ -132,12 +132,11 @@ def review(action: str, application_id: str | None, note: str) -> int:
     return 0 if status < 400 else 1
 
 
-def ledger_check() -> int:
+def _table() -> Any:
+    """The running local cloud's table (or LENDING_TABLE against AWS's defaults)."""
     import os
 
     import boto3
-
-    from .ledger import check_main
 
     s = state.load() if state.STATE_FILE.exists() else {}
     if s:
@@ -146,5 +145,28 @@ def ledger_check() -> int:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     table_name = s.get("table") or os.environ["LENDING_TABLE"]
-    table = boto3.resource("dynamodb").Table(table_name)
-    return check_main(table)
+    return boto3.resource("dynamodb").Table(table_name)
+
+
+def ledger_check() -> int:
+    from .ledger import check_main
+
+    return check_main(_table())
+
+
+def resolve_stuck() -> int:
+    """Finish every STUCK draw and repayment the books check finds, through the ops API (the
+    same service the ops route runs on AWS), then check the books again."""
+    from chalicelib.books.dynamo import check_table
+
+    report = check_table(_table())
+    if not report.stuck:
+        print("nothing is stuck")
+        return 0
+    token = token_for("ops-cli", ops=True)
+    failed = 0
+    for item in (report.refs[i] for i in report.stuck):
+        status, body = _call("POST", "/v1/ops/stuck/resolve", token, item)
+        print(json.dumps(body, ensure_ascii=False))
+        failed += status >= 400
+    return 1 if failed else ledger_check()

@@ -140,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("ledger", help="prove the ledger balances and agrees with loans and lines")
     s.add_argument("action", choices=["check"])
+
+    s = sub.add_parser("ops", help="operator jobs on the running local cloud")
+    s.add_argument(
+        "action",
+        choices=["resolve-stuck"],
+        help="resolve-stuck: book every draw or repayment the bank settled but a step left STUCK",
+    )
     return p
 
 
@@ -159,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         "token": _cmd_token,
         "review": _cmd_review,
         "ledger": _cmd_ledger,
+        "ops": lambda _args: __import__("lending_cli.local", fromlist=["x"]).resolve_stuck(),
         "sample": lambda a: __import__("lending_cli.sample", fromlist=["main"]).main(
             a.what, a.kind, a.seed, a.document_id
         ),

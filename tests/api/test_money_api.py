@@ -806,3 +806,93 @@ def test_after_a_prepayment_installments_are_level_and_after_payoff_rows_show_wh
         )
         assert sum(Decimal(x["paidInterest"]) for x in rows) == Decimal(closed["paid"]["interest"])
     assert books_clean(container)
+
+
+def test_a_missed_installment_makes_the_loan_overdue_and_freezes_the_line_until_cured(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
+    # GIVEN a loan drawn on 2026-03-02 whose first installment falls due on 2026-04-02
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    # WHEN the due date passes unpaid
+    clock.today = date(2026, 4, 12)
+    loan = get(client, container, f"/v1/loans/{loan_id}").json_body
+    # THEN the loan is OVERDUE, 10 days past due (M1), and accrues penalty interest
+    assert (loan["status"], loan["daysPastDue"], loan["bucket"]) == ("OVERDUE", 10, "M1")
+    assert Decimal(loan["outstanding"]["penalty"]) > 0
+    # AND the line refuses a draw, naming why
+    r = post(
+        client,
+        container,
+        "/v1/loans",
+        {"amount": "100.00", "termMonths": 3, "method": "equal-principal"},
+        "draw-frozen-01",
+    )
+    assert r.status_code == 409 and r.json_body["code"] == "LINE_FROZEN", r.body
+    assert loan_id in r.json_body["detail"] and "10 days past due" in r.json_body["detail"]
+    # WHEN what is due is repaid (an overdue loan still takes money)
+    due = Decimal(loan["outstanding"]["interest"]) + Decimal(loan["outstanding"]["penalty"])
+    due += Decimal(loan["schedule"][0]["principal"]) - Decimal(loan["schedule"][0]["paidPrincipal"])
+    paid = post(
+        client,
+        container,
+        f"/v1/loans/{loan_id}/repayments",
+        {"amount": f"{due:.2f}"},
+        "cure-0000001",
+    )
+    assert paid.status_code == 202, paid.body
+    run_workflows(container)
+    # THEN the loan is current again and the line thaws
+    cured = get(client, container, f"/v1/loans/{loan_id}").json_body
+    assert (cured["status"], cured["daysPastDue"], cured["bucket"]) == ("ACTIVE", 0, "CURRENT")
+    assert draw(client, container, "100.00", key="draw-thawed-01")
+    run_workflows(container)
+    assert books_clean(container)
+
+
+def test_a_stuck_repayment_is_finished_by_the_ops_route_once(
+    client: Client, container: wiring.Container, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.auth import issue_local_token
+
+    # GIVEN a repayment the bank collected but whose booking failed for good (STUCK)
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    clock.today = date(2026, 3, 17)
+
+    def down(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("the table is down")
+
+    monkeypatch.setattr(container.loans, "post_repayment", down)
+    r = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1027.00"}, "stuck-01"
+    )
+    rep_id = r.json_body["repaymentId"]
+    run_workflows(container)
+    monkeypatch.undo()
+    assert container.money_requests.get_repayment(loan_id, rep_id).status == "STUCK"
+    assert container.rail.moved()["collect"] == 102_700
+    assert (
+        get(client, container, f"/v1/loans/{loan_id}/repayments/{rep_id}").json_body["status"]
+        == "PENDING"
+    )  # the borrower's money is on its way to the loan, not lost
+    # WHEN an analyst without the ops group tries, and then an operator does, twice
+    body = {"loanId": loan_id, "repaymentId": rep_id}
+    denied = post(client, container, "/v1/ops/stuck/resolve", body, "unused-key-1")
+    assert denied.status_code == 403
+    ops = {
+        "Authorization": f"Bearer {issue_local_token(container.settings, 'ops-1', groups=('ops',))}",
+        "Content-Type": "application/json",
+    }
+    first = client.http.post("/v1/ops/stuck/resolve", headers=ops, body=json.dumps(body))
+    again = client.http.post("/v1/ops/stuck/resolve", headers=ops, body=json.dumps(body))
+    # THEN the money is booked once, the line restored, the repayment SUCCEEDED, books clean
+    assert first.json_body == {"repaymentId": rep_id, "status": "SUCCEEDED", "resolved": True}
+    assert again.json_body["resolved"] is False
+    done = get(client, container, f"/v1/loans/{loan_id}/repayments/{rep_id}").json_body
+    assert done["status"] == "SUCCEEDED"
+    assert done["allocation"] == {"principal": "1000.00", "interest": "27.00", "penalty": "0.00"}
+    assert get(client, container, "/v1/credit-line").json_body["available"] == "15000.00"
+    assert books_clean(container)

@@ -409,7 +409,7 @@ def test_openapi_is_served_and_the_committed_copy_is_current(client: Client) -> 
     assert r.status_code == 200 and r.json_body["openapi"].startswith("3.")
     committed = json.loads((ROOT / "docs" / "openapi.json").read_text())
     assert committed == json.loads(json.dumps(openapi_document())), (
-        "run: python -m chalicelib.openapi > docs/openapi.json"
+        "run: PYTHONPATH=functions python -m chalicelib.api.openapi > docs/openapi.json"
     )
 
 

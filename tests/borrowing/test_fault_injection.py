@@ -34,7 +34,7 @@ from chalicelib.lines.dynamo import DynamoCreditLines
 from chalicelib.lines.memory import InMemoryCreditLines
 from chalicelib.loans.dynamo import DynamoLoans
 from chalicelib.loans.memory import InMemoryLoans
-from chalicelib.loans.port import ACTIVE, CLOSED, VOID
+from chalicelib.loans.port import DISBURSED, REPAYABLE, VOID
 from chalicelib.money.servicing import position
 from chalicelib.rail.dynamo import DynamoRailBook
 from chalicelib.rail.memory import InMemoryRailBook
@@ -174,7 +174,7 @@ def _run(requests, lines, loans, rail, check, *, draws: int, repayments: int, se
                 continue
             loan_id = rng.choice(active)
             loan = loans.get(loan_id)
-            if loan.status != ACTIVE:
+            if loan.status not in REPAYABLE:
                 continue
             if loan.payments and today < loan.payments[-1].on:
                 continue
@@ -223,7 +223,7 @@ def _run(requests, lines, loans, rail, check, *, draws: int, repayments: int, se
             loan = loans.get(lid)
         except NotFound:  # refused before the contract was written
             continue
-        if loan.status in (ACTIVE, CLOSED):
+        if loan.status in DISBURSED:
             assert settled_payouts[payout_key(lid)] == 1
             paid_out_principal += loan.principal_fen
         else:

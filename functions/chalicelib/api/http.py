@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import (
     Conflict,
     DomainError,
+    Forbidden,
     InvalidRequest,
     PayloadTooLarge,
     Unprocessable,
@@ -31,7 +32,9 @@ M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 16 * 1024
 
 
-def problem(status: int, code: str, detail: str, field: str | None = None) -> dict[str, Any]:
+def problem(
+    status: int, code: str, detail: str, field: str | None = None, reason: str | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"https://errors.weili.dev/{code}",
         "title": code.replace("-", " "),
@@ -40,11 +43,13 @@ def problem(status: int, code: str, detail: str, field: str | None = None) -> di
     }
     if field:
         body["field"] = field
+    if reason:
+        body["code"] = reason
     return body
 
 
 def problem_for(exc: DomainError) -> dict[str, Any]:
-    return problem(exc.status, exc.code, exc.detail, exc.field)
+    return problem(exc.status, exc.code, exc.detail, exc.field, exc.reason)
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -151,6 +156,11 @@ def json_response(body: dict[str, Any], status: int = 200) -> Response:
 
 def problem_response(status: int, body: dict[str, Any]) -> Response:
     return Response(body, status_code=status, headers={"Content-Type": "application/problem+json"})
+
+
+def require_ops(is_ops: bool) -> None:
+    if not is_ops:
+        raise Forbidden("this endpoint is for the operations team")
 
 
 def current(app: Chalice) -> Request:

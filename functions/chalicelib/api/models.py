@@ -261,6 +261,9 @@ class Problem(Strict):
     status: int
     detail: str
     field: str | None = None
+    code: str | None = Field(
+        default=None, description="A stable reason a client can act on, e.g. LINE_FROZEN"
+    )
 
 
 # --- money: the credit line, draws (loans) and repayments -----------------------------------
@@ -391,7 +394,16 @@ class RepaymentOut(Strict):
 
 class LoanOut(Strict):
     loanId: str
-    status: Literal["PENDING", "ACTIVE", "CLOSED", "FAILED"]
+    status: Literal["PENDING", "ACTIVE", "OVERDUE", "CLOSED", "WRITTEN_OFF", "FAILED"] = Field(
+        description="OVERDUE from the day after a due date left unpaid, until what is due is "
+        "repaid; WRITTEN_OFF after 180 days past due (still owed, repayments still taken)"
+    )
+    daysPastDue: int | None = Field(
+        default=None, description="As of today; null until the money has landed"
+    )
+    bucket: Literal["CURRENT", "M1", "M2", "M3", "M4+"] | None = Field(
+        default=None, description="CURRENT, M1 (1-30 days past due), M2 (31-60), M3 (61-90), M4+"
+    )
     amount: Yuan
     termMonths: int
     method: str
@@ -443,3 +455,17 @@ class RepaymentRequest(Strict):
 class RepaymentAccepted(Strict):
     repaymentId: str
     status: str
+
+
+class StuckResolution(Strict):
+    """Finish a draw (loanId alone) or a repayment (loanId and repaymentId) left STUCK."""
+
+    loanId: Annotated[str, StringConstraints(pattern=r"^loan_[0-9a-z]{26}$")]
+    repaymentId: Annotated[str, StringConstraints(pattern=r"^rep_[0-9a-z]{26}$")] | None = None
+
+
+class StuckResolved(Strict):
+    loanId: str | None = None
+    repaymentId: str | None = None
+    status: str
+    resolved: bool = Field(description="false when there was nothing to finish")

@@ -115,6 +115,8 @@ MODELS: list[type[BaseModel]] = [
     m.ApplicationList,
     m.ReviewDecision,
     m.ReviewList,
+    m.StuckResolution,
+    m.StuckResolved,
     m.Problem,
 ]
 
@@ -274,6 +276,16 @@ def openapi_document() -> dict[str, Any]:
                 {**_resp(200, None, "Decided"), **_errors(400, 401, 403, 404, 409)},
                 m.ReviewDecision,
                 [app_id],
+            )
+        },
+        "/v1/ops/stuck/resolve": {
+            "post": _op(
+                "Finish a draw or repayment the bank settled but the books do not show (ops)",
+                {
+                    **_resp(200, m.StuckResolved, "Booked, or nothing to finish"),
+                    **_errors(400, 401, 403, 404, 409),
+                },
+                m.StuckResolution,
             )
         },
         "/v1/openapi.json": {

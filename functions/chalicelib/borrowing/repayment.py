@@ -11,6 +11,8 @@ safe under retries and moves money at most once (rail key `collect:{repaymentId}
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -21,15 +23,25 @@ from ..errors import (
     CollectionOutcomeUnknown,
     Conflict,
     NotFound,
+    PostingContention,
     Unprocessable,
 )
 from ..lines.port import CreditLines
-from ..loans.port import ACTIVE, CLOSED, LoanRecord, Loans
+from ..loans.port import DISBURSED, REPAYABLE, LoanRecord, Loans
 from ..money.servicing import DEFAULT_ORDER, Payment, allocate, position
 from ..rail.port import DECLINED, SETTLED, Rail
 from .bank import account_ref, collect_key, settled, transfer_once
 from .handoffs import Ended, Posted, RepaymentState, RepaymentTerms, Transfer
 from .requests.port import FAILED, STUCK, SUCCEEDED, MoneyRequests
+
+ADMIT_ATTEMPTS = 8
+POST_ATTEMPTS = 12  # then PostingContention, which the ASL retries with backoff
+
+
+def backoff(attempt: int, base: float = 0.01, cap: float = 0.5) -> None:
+    """Full jitter (AWS's advice for optimistic retries): racing writers spread out instead of
+    colliding again in step."""
+    time.sleep(random.uniform(0, min(cap, base * 2**attempt)))
 
 
 def posting_day(loan: LoanRecord, on: date) -> date:
@@ -53,11 +65,11 @@ def admit(
     read it, used for the first attempt instead of reading it again."""
     if type(amount_fen) is not int or amount_fen <= 0:
         raise Unprocessable("a repayment must be a positive integer of fen", field="amount")
-    for attempt in range(5):
+    for attempt in range(ADMIT_ATTEMPTS):
         loan = read if attempt == 0 and read is not None else loans.get(loan_id)
         if loan.reservation(repayment_id) is not None or loan.payment(repayment_id) is not None:
             return loan
-        if loan.status != ACTIVE:
+        if loan.status not in REPAYABLE:
             raise Conflict(f"loan {loan_id} is {loan.status}")
         payoff = position(loan.servicing(), posting_day(loan, date.fromisoformat(on))).payoff_fen
         room = payoff - loan.reserved_fen
@@ -77,7 +89,8 @@ def admit(
                 loan_id, repayment_id, amount_fen, payoff - amount_fen, loan.version
             )
         except Conflict:
-            continue  # another repayment was reserved or booked since the read: look again
+            # another repayment was reserved or booked since the read: look again, a little later
+            backoff(attempt)
     raise Conflict(f"loan {loan_id} is busy with other repayments; retry shortly")
 
 
@@ -102,7 +115,7 @@ class RepaymentSteps:
         if r is None:
             raise NotFound(f"no repayment request {state.repaymentId}")
         loan = self.loans.get(state.loanId)
-        if loan.status != ACTIVE:
+        if loan.status not in REPAYABLE:
             raise Unprocessable(f"loan {state.loanId} is {loan.status}")
         a = allocate(loan.servicing(), date.fromisoformat(r.on), r.amount_fen, DEFAULT_ORDER)
         return RepaymentTerms(
@@ -129,21 +142,23 @@ class RepaymentSteps:
         return Transfer(status="settled", amountFen=r.amount_fen)
 
     def post_repayment(self, state: RepaymentState) -> Posted:
-        """Book the collected money against the loan: allocation re-computed on the current loan
-        (optimistic, retried on a concurrent change); anything above the payoff by then goes to
-        the borrower's overpayment suspense account, so collected money is never lost."""
+        """Book the collected money against the loan: allocated on the loan as it is when booked
+        (re-read and re-allocated when another posting or a close got there first, with jittered
+        backoff; PostingContention, which the workflow retries, if it keeps losing); anything
+        above the payoff by then goes to the borrower's overpayment suspense account, so
+        collected money is never lost and never booked twice (the payment key)."""
         t = _terms(state)
         collected = self.rail.status(collect_key(state.repaymentId))
         if collected is None:
             raise CollectionOutcomeUnknown(f"no collection known for {state.repaymentId}")
         if collected.status != SETTLED:
             raise CollectionDeclined(f"collection for {state.repaymentId} was declined")
-        for _ in range(5):
+        for attempt in range(POST_ATTEMPTS):
             loan = self.loans.get(state.loanId)
             booked = loan.payment(state.repaymentId)
             if booked is not None:
                 return _posted(loan, booked)
-            if loan.status not in (ACTIVE, CLOSED):
+            if loan.status not in DISBURSED:
                 raise Unprocessable(f"loan {state.loanId} is {loan.status}")
             servicing = loan.servicing()
             day = posting_day(loan, date.fromisoformat(t.on))
@@ -158,13 +173,11 @@ class RepaymentSteps:
                 a.principal_fen if a else 0,
             )
             try:
-                loan = self.loans.post_repayment(
-                    state.loanId, payment, collected.amount_fen - applied, loan.version, self.now()
-                )
+                loan = self.loans.post_repayment(state.loanId, payment, loan.version, self.now())
                 return _posted(loan, payment)
             except Conflict:
-                continue
-        raise Conflict(
+                backoff(attempt)
+        raise PostingContention(
             f"loan {state.loanId} kept changing; repayment {state.repaymentId} not posted yet"
         )
 

@@ -18,9 +18,10 @@ from typing import Any
 from ..amounts import fen_to_yuan
 from ..clock import business_today, iso, utcnow
 from ..errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable, Unprocessable
-from ..lines.port import ACTIVE as LINE_ACTIVE
+from ..lines.freeze import LINE_ACTIVE, LINE_FROZEN, LoanStatus, line_effect
 from ..lines.port import CreditLines
-from ..loans.port import ACTIVE, LoanRecord, Loans
+from ..loans.port import REPAYABLE, LoanRecord, Loans
+from ..loans.standing import standing_on
 from ..money.servicing import position
 from ..workflows.port import Workflows
 from .repayment import admit
@@ -60,7 +61,23 @@ class BorrowingService:
         line = self.lines.get_line(user_id)
         if line is None:
             raise Conflict("no credit line yet: accept an offer first")
-        if line.status != LINE_ACTIVE:
+        # Frozen while any loan is overdue, as of today: the close of business freezes the
+        # line overnight, and a borrower who fell behind at midnight cannot draw before it runs.
+        today = self.today()
+        effect = line_effect(
+            line.status,
+            (
+                LoanStatus(loan.loan_id, st.status, st.dpd)
+                for loan in self.loans.for_user(user_id)
+                if (st := standing_on(loan, today)) is not None
+            ),
+        )
+        if effect.status == LINE_FROZEN:
+            raise Conflict(
+                "your credit line is frozen: " + " ".join(r.text for r in effect.reasons),
+                reason="LINE_FROZEN",
+            )
+        if effect.status != LINE_ACTIVE:
             raise Conflict(f"your credit line is {line.status}")
         if cmd.amount_fen > line.available_fen:
             raise Unprocessable(
@@ -74,7 +91,7 @@ class BorrowingService:
             amount_fen=cmd.amount_fen,
             term_months=cmd.term_months,
             method=cmd.method,
-            start=self.today().isoformat(),
+            start=today.isoformat(),
             # the rate the borrower sees on their line now is the rate of this contract
             apr=line.apr,
             created_at=self.now(),
@@ -120,8 +137,10 @@ class BorrowingService:
         return views
 
     def _active(self, user_id: str, loan_id: str) -> LoanRecord:
+        """A loan money can still be paid into: lent and not closed (an overdue or written-off
+        loan is still owed)."""
         _, loan = self._owned(user_id, loan_id)
-        if loan is None or loan.status != ACTIVE:
+        if loan is None or loan.status not in REPAYABLE:
             raise Conflict(f"loan {loan_id} is not active")
         return loan
 

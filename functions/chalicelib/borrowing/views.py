@@ -8,7 +8,8 @@ from typing import Any
 
 from ..amounts import fen_to_yuan, percent
 from ..lines.port import CreditLine
-from ..loans.port import ACTIVE, CLOSED, LoanRecord
+from ..loans.port import DISBURSED, LoanRecord
+from ..loans.standing import standing_on
 from ..money.servicing import PlanRow, next_row, penalty_rate, plan, position
 from ..pricing import daily_rate, daily_rate_percent
 from ..reasons import Reason
@@ -49,10 +50,12 @@ def _failure(code: str | None) -> dict[str, str]:
     return {"code": reason.code, "text": reason.text}
 
 
-def loan_status(draw: Draw, loan: LoanRecord | None) -> str:
-    """PENDING until the money lands (ACTIVE), then CLOSED; FAILED when nothing was lent."""
-    if loan is not None and loan.status in (ACTIVE, CLOSED):
-        return loan.status
+def loan_status(draw: Draw, loan: LoanRecord | None, today: date) -> str:
+    """PENDING until the money lands; then ACTIVE, OVERDUE (from the day after an unpaid due
+    date, as of today), CLOSED, WRITTEN_OFF; FAILED when nothing was lent."""
+    st = standing_on(loan, today) if loan is not None else None
+    if st is not None:
+        return st.status
     if draw.status == FAILED:
         return "FAILED"
     # A VOID contract whose draw is not recorded FAILED yet is still compensating (the line
@@ -102,10 +105,13 @@ def repayment_view(r: Repayment, loan: LoanRecord | None) -> dict[str, Any]:
 def loan_view(
     draw: Draw, loan: LoanRecord | None, repayments: list[Repayment], today: date
 ) -> dict[str, Any]:
-    status = loan_status(draw, loan)
+    status = loan_status(draw, loan, today)
+    st = standing_on(loan, today) if loan is not None else None
     out: dict[str, Any] = {
         "loanId": draw.loan_id,
         "status": status,
+        "daysPastDue": st.dpd if st else None,
+        "bucket": st.bucket if st else None,
         "amount": fen_to_yuan(draw.amount_fen),
         "termMonths": draw.term_months,
         "method": draw.method,
@@ -139,7 +145,8 @@ def loan_view(
     out["contractSchedule"] = contract_rows
     # The schedule the borrower pays from now on: re-amortised after prepayments, with paid rows
     # showing what was paid; the same replay as `outstanding` and `nextDue`, so they agree.
-    if status in (ACTIVE, CLOSED):
+    lent = loan.status in DISBURSED
+    if lent:
         as_of = max(today, loan.start, *(x.on for x in loan.payments[-1:]))
     else:
         as_of = loan.start  # nothing lent (yet): the contract as it would run
@@ -159,7 +166,7 @@ def loan_view(
         "penaltyApr": penalty["apr"],
         "penaltyDailyRate": penalty["dailyRate"],
     }
-    if status not in (ACTIVE, CLOSED):
+    if not lent:
         return out
     paid = loan.payments
     out["paid"] = {
