@@ -11,6 +11,9 @@ class MissingSetting(RuntimeError):
     """A required environment variable is not set; the message names it."""
 
 
+BUSINESS_CLOCKS = ("wall", "table")
+
+
 @dataclass(frozen=True)
 class Settings:
     table_name: str
@@ -25,6 +28,9 @@ class Settings:
     auth_issuer: str
     # HMAC key for hashing identifiers (ID number, device, phone) used as keys by fraud checks.
     pii_pepper: str
+    # Which business date "today" is: "wall" on AWS (the wall clock in Asia/Shanghai), "table"
+    # in the local cloud (a date in the table that `lending clock set/advance` moves).
+    business_clock: str
     auth_local_key: str = ""
     auth_jwks_url: str = ""
     # The sandbox bureau behaves like a real one: it takes time and sometimes fails.
@@ -49,6 +55,7 @@ class Settings:
         "auth_audience": "AUTH_AUDIENCE",
         "auth_issuer": "AUTH_ISSUER",
         "pii_pepper": "PII_PEPPER",
+        "business_clock": "BUSINESS_CLOCK",
         "auth_local_key": "AUTH_LOCAL_KEY",
         "auth_jwks_url": "AUTH_JWKS_URL",
         "bureau_sandbox_latency_ms": "BUREAU_SANDBOX_LATENCY_MS",
@@ -90,6 +97,10 @@ class Settings:
         if settings.auth_mode not in {"local", "cognito"}:
             raise MissingSetting(
                 f"AUTH_MODE must be 'local' or 'cognito', not {settings.auth_mode!r}"
+            )
+        if settings.business_clock not in BUSINESS_CLOCKS:
+            raise MissingSetting(
+                f"BUSINESS_CLOCK must be 'wall' or 'table', not {settings.business_clock!r}"
             )
         if settings.auth_mode == "local" and not settings.auth_local_key:
             raise MissingSetting("environment variable AUTH_LOCAL_KEY is not set (AUTH_MODE=local)")

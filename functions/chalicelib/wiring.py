@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .borrowing.requests.port import MoneyRequests
     from .borrowing.service import BorrowingService
     from .bureau.port import CreditBureau
+    from .clock import BusinessClock
     from .documents.port import BlobStore, DocumentRepository
     from .fraud.port import FraudStore
     from .idempotency.port import IdempotencyStore
@@ -47,6 +48,23 @@ class Container:
         from .aws import Clients
 
         return Clients(self.settings.table_name)
+
+    @cached_property
+    def clock(self) -> BusinessClock:
+        # One business date for every function in the container: the wall clock on AWS, the
+        # table's settable date in the local cloud (read on every call, so `lending clock set`
+        # takes effect at once). Audit timestamps are always the wall clock (clock.utc_now_iso).
+        if self.settings.business_clock == "table":
+            from .businessclock.dynamo import DynamoBusinessClock
+
+            return DynamoBusinessClock(self.clients.table)
+        if self.settings.business_clock == "wall":
+            from .clock import WallClock
+
+            return WallClock()
+        raise ValueError(
+            f"BUSINESS_CLOCK must be 'wall' or 'table', not {self.settings.business_clock!r}"
+        )
 
     # --- stores and ports -------------------------------------------------------------------
 
@@ -186,6 +204,7 @@ class Container:
             bureau=self.bureau,
             scorer=lambda: self.scorer,
             pepper=self.settings.pii_pepper.encode(),
+            today=self.clock.today,
         )
 
     @cached_property
@@ -211,6 +230,7 @@ class Container:
             workflows=self.workflows,
             disbursement_arn=self.settings.disbursement_state_machine_arn,
             repayment_arn=self.settings.repayment_state_machine_arn,
+            today=self.clock.today,
         )
 
     @cached_property
