@@ -1,6 +1,6 @@
 """Settings the wiring reads. Which business date "today" is: one setting chooses the clock, the
 wiring hands its `today` to every service and step, and the settable clock is read on every
-call."""
+call. The sandbox bank's opening balance: money, or a failure at start naming the setting."""
 
 from __future__ import annotations
 
@@ -65,3 +65,14 @@ def test_table_setting_reads_the_table_on_every_call(dynamodb_table) -> None:
     # THEN the same built services see the new date at once (no per-container cache)
     assert borrowing.today() == origination.today() == date(2026, 4, 1)
     assert c.clock.today() == date(2026, 3, 2) + timedelta(days=30)
+
+
+def test_the_sandbox_banks_opening_balance_is_money_or_fails_at_start(dynamodb_table) -> None:
+    assert Settings.from_env(_env()).opening_balance_fen() == 0
+    s = Settings.from_env(_env(RAIL_SANDBOX_OPENING_BALANCE="500.00"))
+    c = Container(s)
+    assert c.rail.collect("collect:r1", "card-new", 20_000).amount_fen == 20_000
+    assert c.rail.status("collect:r1").requested_fen == 20_000
+    for bad in ("-1", "1.005", "lots", "NaN"):
+        with pytest.raises(MissingSetting, match="RAIL_SANDBOX_OPENING_BALANCE"):
+            Settings.from_env(_env(RAIL_SANDBOX_OPENING_BALANCE=bad))

@@ -6,6 +6,8 @@ import os
 from dataclasses import MISSING, dataclass, fields
 from typing import ClassVar
 
+from .amounts import yuan_to_fen
+
 
 class MissingSetting(RuntimeError):
     """A required environment variable is not set; the message names it."""
@@ -43,6 +45,9 @@ class Settings:
     rail_sandbox_timeout_rate: str = "0"
     rail_sandbox_latency_ms: str = "0"
     rail_sandbox_seed: str = ""
+    # What an account the sandbox bank has not seen holds, in yuan: "0" (empty until money is
+    # deposited: `lending bank deposit`); a deployed sandbox stack may open cards with money.
+    rail_sandbox_opening_balance: str = "0"
 
     ENV: ClassVar[dict[str, str]] = {
         "table_name": "LENDING_TABLE",
@@ -65,6 +70,7 @@ class Settings:
         "rail_sandbox_timeout_rate": "RAIL_SANDBOX_TIMEOUT_RATE",
         "rail_sandbox_latency_ms": "RAIL_SANDBOX_LATENCY_MS",
         "rail_sandbox_seed": "RAIL_SANDBOX_SEED",
+        "rail_sandbox_opening_balance": "RAIL_SANDBOX_OPENING_BALANCE",
     }
     OPTIONAL = frozenset(
         {
@@ -80,7 +86,16 @@ class Settings:
         "rail_sandbox_timeout_rate",
         "rail_sandbox_latency_ms",
         "rail_sandbox_seed",
+        "rail_sandbox_opening_balance",
     }
+
+    def opening_balance_fen(self) -> int | None:
+        """The sandbox bank's opening balance in fen; None if the setting is not money."""
+        try:
+            fen = yuan_to_fen(self.rail_sandbox_opening_balance)
+        except ValueError:
+            return None
+        return fen if fen >= 0 else None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -101,6 +116,11 @@ class Settings:
         if settings.business_clock not in BUSINESS_CLOCKS:
             raise MissingSetting(
                 f"BUSINESS_CLOCK must be 'wall' or 'table', not {settings.business_clock!r}"
+            )
+        if settings.opening_balance_fen() is None:
+            raise MissingSetting(
+                "RAIL_SANDBOX_OPENING_BALANCE must be an amount in yuan >= 0 (e.g. 500.00), "
+                f"not {settings.rail_sandbox_opening_balance!r}"
             )
         if settings.auth_mode == "local" and not settings.auth_local_key:
             raise MissingSetting("environment variable AUTH_LOCAL_KEY is not set (AUTH_MODE=local)")

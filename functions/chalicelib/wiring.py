@@ -158,8 +158,8 @@ class Container:
 
     @cached_property
     def rail(self) -> Rail:
-        # The only rail today is the sandbox bank. Its book lives in the table (RAIL# items),
-        # so it behaves like an external bank across invocations and restarts.
+        # The only rail today is the sandbox bank. Its book lives in the table (RAIL# transfers,
+        # BANK# accounts), so it behaves like an external bank across invocations and restarts.
         import secrets
 
         from .rail.dynamo import DynamoRailBook
@@ -176,7 +176,10 @@ class Container:
             latency_s=(latency / 2, latency),
             seed=int(s.rail_sandbox_seed) if s.rail_sandbox_seed else secrets.randbits(32),
         )
-        return SandboxRail(DynamoRailBook(self.clients.table), faults)
+        opening = s.opening_balance_fen()
+        if opening is None:
+            raise ValueError("RAIL_SANDBOX_OPENING_BALANCE is not an amount in yuan >= 0")
+        return SandboxRail(DynamoRailBook(self.clients.table), faults, opening_fen=opening)
 
     # --- services and workflow steps -----------------------------------------------------------
 
