@@ -23,7 +23,6 @@ from chalicelib.api.openapi import openapi_document
 from chalicelib.auth import InvalidToken, Principal
 from chalicelib.borrowing.handoffs import DrawState, RepaymentState
 from chalicelib.borrowing.views import credit_line_view
-from chalicelib.clock import business_today
 from chalicelib.ids import new_id
 from chalicelib.origination.handoffs import OriginationState
 from chalicelib.origination.reviews import Analyst
@@ -377,4 +376,4 @@ def record_repayment_failure(event: dict[str, Any], context: Any) -> dict[str, A
 
 @app.schedule(Rate(1, unit=Rate.DAYS), name="model_drift")
 def model_drift(event: Any) -> dict[str, Any]:
-    return record_drift(c().scorer, c().scored_inputs, business_today())
+    return record_drift(c().scorer, c().scored_inputs, c().clock.today())

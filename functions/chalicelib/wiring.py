@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .borrowing.service import BorrowingService
     from .borrowing.stuck import StuckResolver
     from .bureau.port import CreditBureau
+    from .clock import BusinessClock
     from .documents.port import BlobStore, DocumentRepository
     from .fraud.port import FraudStore
     from .idempotency.port import IdempotencyStore
@@ -48,6 +49,23 @@ class Container:
         from .aws import Clients
 
         return Clients(self.settings.table_name)
+
+    @cached_property
+    def clock(self) -> BusinessClock:
+        # One business date for every function in the container: the wall clock on AWS, the
+        # table's settable date in the local cloud (read on every call, so `lending clock set`
+        # takes effect at once). Audit timestamps are always the wall clock (clock.utc_now_iso).
+        if self.settings.business_clock == "table":
+            from .businessclock.dynamo import DynamoBusinessClock
+
+            return DynamoBusinessClock(self.clients.table)
+        if self.settings.business_clock == "wall":
+            from .clock import WallClock
+
+            return WallClock()
+        raise ValueError(
+            f"BUSINESS_CLOCK must be 'wall' or 'table', not {self.settings.business_clock!r}"
+        )
 
     # --- stores and ports -------------------------------------------------------------------
 
@@ -141,8 +159,8 @@ class Container:
 
     @cached_property
     def rail(self) -> Rail:
-        # The only rail today is the sandbox bank. Its book lives in the table (RAIL# items),
-        # so it behaves like an external bank across invocations and restarts.
+        # The only rail today is the sandbox bank. Its book lives in the table (RAIL# transfers,
+        # BANK# accounts), so it behaves like an external bank across invocations and restarts.
         import secrets
 
         from .rail.dynamo import DynamoRailBook
@@ -159,7 +177,10 @@ class Container:
             latency_s=(latency / 2, latency),
             seed=int(s.rail_sandbox_seed) if s.rail_sandbox_seed else secrets.randbits(32),
         )
-        return SandboxRail(DynamoRailBook(self.clients.table), faults)
+        opening = s.opening_balance_fen()
+        if opening is None:
+            raise ValueError("RAIL_SANDBOX_OPENING_BALANCE is not an amount in yuan >= 0")
+        return SandboxRail(DynamoRailBook(self.clients.table), faults, opening_fen=opening)
 
     # --- services and workflow steps -----------------------------------------------------------
 
@@ -187,6 +208,7 @@ class Container:
             bureau=self.bureau,
             scorer=lambda: self.scorer,
             pepper=self.settings.pii_pepper.encode(),
+            today=self.clock.today,
         )
 
     @cached_property
@@ -212,6 +234,7 @@ class Container:
             workflows=self.workflows,
             disbursement_arn=self.settings.disbursement_state_machine_arn,
             repayment_arn=self.settings.repayment_state_machine_arn,
+            today=self.clock.today,
         )
 
     @cached_property

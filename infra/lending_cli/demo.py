@@ -125,4 +125,17 @@ def run(cloud: Any) -> bool:
 
     from . import demo_money
 
-    return demo_money.run(api, applicants, results) and ok
+    return demo_money.run(api, _bank(cloud), applicants, results) and ok
+
+
+def _bank(cloud: Any) -> Any:
+    """The sandbox bank over the cloud's table, reached in this process (the demo runs in it)."""
+    import boto3
+
+    from chalicelib import wiring
+
+    from .bank import Bank
+
+    table = boto3.resource("dynamodb").Table(cloud.env["LENDING_TABLE"])
+    opening = wiring.container().settings.opening_balance_fen() or 0
+    return Bank.over(table, opening)

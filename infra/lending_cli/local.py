@@ -6,23 +6,28 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from . import state
 
 
 @contextlib.contextmanager
-def running(port: int = 8000, review_timeout: int = 3600) -> Iterator[Any]:
+def running(
+    port: int = 8000, review_timeout: int = 3600, business_date: date | None = None
+) -> Iterator[Any]:
     from localcloud import engine
     from localcloud.cloud import LocalCloud
 
     print(
         "Starting the local cloud (moto server, Step Functions engine, DynamoDB, S3)...", flush=True
     )
-    cloud = LocalCloud.start(review_timeout_seconds=review_timeout)
+    cloud = LocalCloud.start(review_timeout_seconds=review_timeout, business_date=business_date)
     try:
         cloud.serve_api(port=port)
         engine.settle_heap()
+        from chalicelib import wiring
+
         state.save(
             {
                 "apiUrl": cloud.api_url,
@@ -31,6 +36,9 @@ def running(port: int = 8000, review_timeout: int = 3600) -> Iterator[Any]:
                 "authAudience": cloud.env["AUTH_AUDIENCE"],
                 "authIssuer": cloud.env["AUTH_ISSUER"],
                 "table": cloud.env["LENDING_TABLE"],
+                "physical": cloud.physical,
+                # `lending bank` opens a card the bank has not seen as the cloud's functions do
+                "railOpeningBalance": wiring.container().settings.rail_sandbox_opening_balance,
             }
         )
         yield cloud
@@ -132,6 +140,48 @@ def review(action: str, application_id: str | None, note: str) -> int:
     return 0 if status < 400 else 1
 
 
+def _aws_for(s: dict[str, Any]) -> None:
+    """Point boto3 at the running local cloud's moto server (unless the shell says otherwise)."""
+    import os
+
+    if s:
+        os.environ.setdefault("AWS_ENDPOINT_URL", s["awsEndpoint"])
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def local_table() -> Any:
+    """The running local cloud's lending table (SystemExit naming `lending up` if none runs)."""
+    import boto3
+
+    s = state.load()
+    _aws_for(s)
+    return boto3.resource("dynamodb").Table(s["table"])
+
+
+def clock(action: str, value: Any) -> int:
+    import boto3
+
+    from . import clock as commands
+
+    table = local_table()
+    cloud = commands.LocalCloud.over(
+        table, physical=state.load().get("physical", {}), client=boto3.client
+    )
+    return commands.main(cloud, action, value)
+
+
+def bank(action: str, user_id: str, fen: int | None) -> int:
+    from chalicelib.amounts import yuan_to_fen
+
+    from . import bank as commands
+
+    table = local_table()
+    opening = yuan_to_fen(state.load().get("railOpeningBalance", "0"))
+    return commands.main(commands.Bank.over(table, opening), action, user_id, fen)
+
+
 def _table() -> Any:
     """The running local cloud's table (or LENDING_TABLE against AWS's defaults)."""
     import os
@@ -139,11 +189,7 @@ def _table() -> Any:
     import boto3
 
     s = state.load() if state.STATE_FILE.exists() else {}
-    if s:
-        os.environ.setdefault("AWS_ENDPOINT_URL", s["awsEndpoint"])
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    _aws_for(s)
     table_name = s.get("table") or os.environ["LENDING_TABLE"]
     return boto3.resource("dynamodb").Table(table_name)
 

@@ -10,7 +10,9 @@ from typing import Any
 def _cmd_up(args: argparse.Namespace) -> int:
     from . import local
 
-    with local.running(port=args.port, review_timeout=args.review_timeout) as cloud:
+    with local.running(
+        port=args.port, review_timeout=args.review_timeout, business_date=args.business_date
+    ) as cloud:
         local.print_banner(cloud)
         local.serve_until_interrupted()
     return 0
@@ -19,7 +21,9 @@ def _cmd_up(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import demo, local
 
-    with local.running(port=args.port, review_timeout=args.review_timeout) as cloud:
+    with local.running(
+        port=args.port, review_timeout=args.review_timeout, business_date=args.business_date
+    ) as cloud:
         local.print_banner(cloud)
         ok = demo.run(cloud)
         if args.once:
@@ -62,7 +66,22 @@ def _cmd_ledger(args: argparse.Namespace) -> int:
     return local.ledger_check()
 
 
+def _cmd_clock(args: argparse.Namespace) -> int:
+    from . import local
+
+    return local.clock(args.action, getattr(args, "value", None))
+
+
+def _cmd_bank(args: argparse.Namespace) -> int:
+    from . import local
+
+    return local.bank(args.action, args.user_id, getattr(args, "amount", None))
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from . import bank as bank_types
+    from . import clock as clock_types
+
     p = argparse.ArgumentParser(
         prog="lending", description="Serverless micro-loan backend: local cloud and tools."
     )
@@ -79,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
             type=int,
             default=3600,
             help="seconds a manual review waits before declining",
+        )
+        s.add_argument(
+            "--business-date",
+            type=clock_types.business_date,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="the business date the local cloud opens on (default: today in Asia/Shanghai)",
         )
         if name == "demo":
             s.add_argument(
@@ -147,6 +173,31 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["resolve-stuck"],
         help="resolve-stuck: book every draw or repayment the bank settled but a step left STUCK",
     )
+    s = sub.add_parser("clock", help="show or move the running local cloud's business date")
+    acts = s.add_subparsers(dest="action", required=True)
+    acts.add_parser("show", help="print the business date (YYYY-MM-DD)")
+    a = acts.add_parser(
+        "set", help="move the business date forward to DATE (closes no day; never backwards)"
+    )
+    a.add_argument("value", metavar="YYYY-MM-DD", type=clock_types.business_date)
+    a = acts.add_parser(
+        "advance", help="close DAYS business days one by one (a progress bar, each day's summary)"
+    )
+    a.add_argument("value", metavar="DAYS", type=clock_types.days)
+
+    s = sub.add_parser(
+        "bank", help="the sandbox bank: a user's card balance, deposits and withdrawals"
+    )
+    acts = s.add_subparsers(dest="action", required=True)
+    a = acts.add_parser("balance", help="print what USER_ID's card holds, in yuan")
+    a.add_argument("user_id")
+    for action, text in (
+        ("deposit", "pay AMOUNT yuan into USER_ID's card"),
+        ("withdraw", "take AMOUNT yuan out of USER_ID's card (never more than it holds)"),
+    ):
+        a = acts.add_parser(action, help=text)
+        a.add_argument("user_id")
+        a.add_argument("amount", metavar="AMOUNT", type=bank_types.amount, help="yuan, e.g. 100.50")
     return p
 
 
@@ -167,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         "review": _cmd_review,
         "ledger": _cmd_ledger,
         "ops": lambda _args: __import__("lending_cli.local", fromlist=["x"]).resolve_stuck(),
+        "clock": _cmd_clock,
+        "bank": _cmd_bank,
         "sample": lambda a: __import__("lending_cli.sample", fromlist=["main"]).main(
             a.what, a.kind, a.seed, a.document_id
         ),

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 
 
@@ -34,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="MODULE",
         help="register MODULE.HANDLERS (name -> handler) as Lambda functions (tests only)",
     )
+    p.add_argument(
+        "--business-date",
+        type=date.fromisoformat,
+        default=None,
+        help="the business date the local cloud opens on (default: today in Asia/Shanghai)",
+    )
     args = p.parse_args(argv)
 
     from . import engine
@@ -44,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         model_dir=args.model_dir or DEFAULT_MODEL_DIR,
         with_floor=args.with_floor,
         handler_modules=args.handlers,
+        business_date=args.business_date,
     )
     cloud.serve_api(port=args.port)
     engine.settle_heap()

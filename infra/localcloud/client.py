@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ class RemoteCloud:
         timeout: float = 90,
         with_floor: bool = False,
         handlers: tuple[str, ...] = (),
+        business_date: date | None = None,
     ) -> RemoteCloud:
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
         env = {**os.environ, **(extra_env or {})}
@@ -58,7 +60,8 @@ class RemoteCloud:
                 str(review_timeout),
             ]
             + (["--with-floor"] if with_floor else [])
-            + [arg for module in handlers for arg in ("--handlers", module)],
+            + [arg for module in handlers for arg in ("--handlers", module)]
+            + (["--business-date", business_date.isoformat()] if business_date else []),
             cwd=ROOT,
             env=env,
         )

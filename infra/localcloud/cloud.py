@@ -16,6 +16,7 @@ import secrets
 import sys
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,15 @@ def _create_close_of_business_floor(
     )["stateMachineArn"]
 
 
+def _start_business_clock(session: Any, table_name: str, day: date | None) -> None:
+    """A new local cloud opens on `day`, by default today's business date (Asia/Shanghai)."""
+    from chalicelib.businessclock.dynamo import DynamoBusinessClock
+    from chalicelib.clock import business_today
+
+    table = session.resource("dynamodb").Table(table_name)
+    DynamoBusinessClock(table).set(day or business_today())
+
+
 def register_handler_modules(router: InProcessLambda, modules: list[str]) -> None:
     """Tests' own Lambda functions: each module's HANDLERS (name -> handler), by name."""
     for name in modules:
@@ -173,6 +183,7 @@ class LocalCloud:
         local_key: str | None = None,
         with_floor: bool = False,
         handler_modules: list[str] | None = None,
+        business_date: date | None = None,
     ) -> LocalCloud:
         from moto import mock_aws
         from moto.server import ThreadedMotoServer
@@ -214,6 +225,8 @@ class LocalCloud:
             "AUTH_JWKS_URL": "",
             "MODEL_DIR": str(model_dir),
             "PII_PEPPER": secrets.token_urlsafe(32),
+            # The business date is the table's, which `lending clock set/advance` moves.
+            "BUSINESS_CLOCK": "table",
         }
         names.ssm = {"{{resolve:ssm:/weili/pii-pepper}}": local_only["PII_PEPPER"]}
         router = InProcessLambda.from_chalice(app, name_prefix=f"{STACK}-")
@@ -234,6 +247,7 @@ class LocalCloud:
             )
         env = {**function_environment(names), **local_only}
         os.environ.update(env)
+        _start_business_clock(session, physical["LendingTable"], business_date)
         from chalicelib import wiring
 
         wiring.use(None)  # read the settings just written

@@ -17,6 +17,7 @@ from chalicelib import wiring
 from chalicelib.amounts import yuan_to_fen
 from chalicelib.applications.port import Offer, Status
 from chalicelib.books.check import check_ledger_items
+from chalicelib.borrowing.bank import account_ref
 from chalicelib.borrowing.service import Borrow
 from chalicelib.ids import new_id
 from chalicelib.rail.memory import InMemoryRailBook
@@ -86,6 +87,12 @@ def draw(
     )
     assert r.status_code == 202, r.body
     return str(r.json_body["loanId"])
+
+
+def deposit(c: wiring.Container, amount: str, user: str = "user-1") -> None:
+    """The borrower pays money into their card at the sandbox bank (`lending bank deposit`):
+    the card holds the payouts and what is deposited, so interest is paid from a deposit."""
+    c.rail.deposit(f"deposit:{new_id('dep')}", account_ref(user), yuan_to_fen(amount))
 
 
 def books_clean(c: wiring.Container) -> bool:
@@ -188,6 +195,7 @@ def test_a_full_early_repayment_closes_the_loan(
     clock.today = date(2026, 3, 12)
     payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
     assert payoff == "6018.00"
+    deposit(container, "18.00")  # the card holds the ¥6,000 paid out; the interest is paid in
     assert (
         post(
             client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-000002"
@@ -564,6 +572,7 @@ def test_parallel_payoffs_are_admitted_once_and_collected_once(
     run_workflows(c)
     clock.today = date(2026, 3, 17)
     payoff = c.borrowing.payoff_quote("user-1", loan_id, None)["payoff"]
+    deposit(c, "10000.00")  # the card could pay it off more than once
     # WHEN four payoffs of P arrive at once (each reads the loan before any writes)
     monkeypatch.setattr(c.loans, "get", _SyncFirstCall(c.loans.get, 4))
     monkeypatch.setattr(
@@ -776,6 +785,7 @@ def test_after_a_prepayment_installments_are_level_and_after_payoff_rows_show_wh
     # WHEN the loan is paid off three weeks later
     clock.today = date(2026, 12, 20)
     payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
+    deposit(container, payoff)
     assert (
         post(
             client,
@@ -896,3 +906,38 @@ def test_a_stuck_repayment_is_finished_by_the_ops_route_once(
     assert done["allocation"] == {"principal": "1000.00", "interest": "27.00", "penalty": "0.00"}
     assert get(client, container, "/v1/credit-line").json_body["available"] == "15000.00"
     assert books_clean(container)
+
+
+def test_a_repayment_from_an_empty_card_fails_and_a_deposit_makes_the_next_one_work(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
+    # GIVEN a loan whose payout the borrower has spent: the card is empty
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    card = account_ref("user-1")
+    container.rail.withdraw("withdraw:spent", card, container.rail.balance(card))
+    clock.today = date(2026, 3, 12)
+    # WHEN they repay ¥100
+    first = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "100.00"}, "repay-empty-1"
+    )
+    run_workflows(container)
+    # THEN the bank declines it for insufficient funds, nothing is taken, the amount is free again
+    rep = get(
+        client, container, f"/v1/loans/{loan_id}/repayments/{first.json_body['repaymentId']}"
+    ).json_body
+    assert rep["status"] == "FAILED" and rep["failure"]["code"] == "COLLECTION_DECLINED"
+    assert container.rail.status(f"collect:{rep['repaymentId']}").reason == "INSUFFICIENT_FUNDS"
+    assert container.loans.get(loan_id).reserved_fen == 0
+    # WHEN they deposit ¥100 and repay again THEN it is collected and booked
+    deposit(container, "100.00")
+    again = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "100.00"}, "repay-empty-2"
+    )
+    run_workflows(container)
+    rep = get(
+        client, container, f"/v1/loans/{loan_id}/repayments/{again.json_body['repaymentId']}"
+    ).json_body
+    assert rep["status"] == "SUCCEEDED" and container.rail.balance(card) == 0
+    assert container.rail.moved()["collect"] == 10_000 and books_clean(container)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..amounts import fen_to_yuan
-from ..clock import business_today, iso, utcnow
+from ..clock import iso, utcnow
 from ..errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable, Unprocessable
 from ..lines.freeze import LINE_ACTIVE, LINE_FROZEN, LoanStatus, line_effect
 from ..lines.port import CreditLines
@@ -50,7 +50,7 @@ class BorrowingService:
     workflows: Workflows
     disbursement_arn: str
     repayment_arn: str
-    today: Callable[[], date] = business_today
+    today: Callable[[], date]  # the business date (wiring: Container.clock)
     now: Callable[[], str] = field(default=_now)
 
     # --- draws -----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from ..applications.port import (
     StepRecords,
 )
 from ..bureau.port import CreditBureau
-from ..clock import business_today, iso, utcnow
+from ..clock import iso, utcnow
 from ..documents.port import DocumentRepository, DocumentStatus
 from ..errors import Conflict, DocumentNotReady, NotFound
 from ..fraud.identifiers import hash_identifier
@@ -73,7 +73,7 @@ class OriginationSteps:
     bureau: CreditBureau
     scorer: Callable[[], Scorer]  # loaded on first use: only Score Application needs the model
     pepper: bytes
-    today: Callable[[], date] = business_today
+    today: Callable[[], date]  # the business date (wiring: Container.clock)
     now: Callable[[], datetime] = utcnow
 
     def _read(self, application_id: str) -> tuple[Application, ApplicantPii, StepRecords]:
