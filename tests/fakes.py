@@ -17,6 +17,7 @@ def make_settings(**overrides: str) -> Settings:
         auth_audience="weili-mobile",
         auth_issuer="https://auth.test",
         pii_pepper="pepper",
+        event_bus_name="weili-test-notifications",
         auth_local_key="k" * 32,
     )
     values.update(overrides)

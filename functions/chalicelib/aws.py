@@ -32,3 +32,7 @@ class Clients:
     @cached_property
     def sfn(self) -> Any:
         return self._session.client("stepfunctions")
+
+    @cached_property
+    def events(self) -> Any:
+        return self._session.client("events")

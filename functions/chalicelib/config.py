@@ -25,6 +25,8 @@ class Settings:
     auth_issuer: str
     # HMAC key for hashing identifiers (ID number, device, phone) used as keys by fraud checks.
     pii_pepper: str
+    # The EventBridge bus every borrower notification is also published on.
+    event_bus_name: str
     auth_local_key: str = ""
     auth_jwks_url: str = ""
     # The sandbox bureau behaves like a real one: it takes time and sometimes fails.
@@ -49,6 +51,7 @@ class Settings:
         "auth_audience": "AUTH_AUDIENCE",
         "auth_issuer": "AUTH_ISSUER",
         "pii_pepper": "PII_PEPPER",
+        "event_bus_name": "EVENT_BUS_NAME",
         "auth_local_key": "AUTH_LOCAL_KEY",
         "auth_jwks_url": "AUTH_JWKS_URL",
         "bureau_sandbox_latency_ms": "BUREAU_SANDBOX_LATENCY_MS",

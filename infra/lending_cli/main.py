@@ -140,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("ledger", help="prove the ledger balances and agrees with loans and lines")
     s.add_argument("action", choices=["check"])
+
+    s = sub.add_parser(
+        "events", help="print the events on the local notifications bus (what SMS/push receive)"
+    )
+    s.add_argument("action", choices=["tail"])
+    s.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
+    s.add_argument("--json", action="store_true", help="each event whole, as JSON")
     return p
 
 
@@ -159,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         "token": _cmd_token,
         "review": _cmd_review,
         "ledger": _cmd_ledger,
+        "events": lambda a: __import__("lending_cli.events", fromlist=["main"]).main(
+            a.follow, a.json
+        ),
         "sample": lambda a: __import__("lending_cli.sample", fromlist=["main"]).main(
             a.what, a.kind, a.seed, a.document_id
         ),

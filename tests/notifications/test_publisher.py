@@ -73,11 +73,11 @@ def test_eventbridge_and_the_fake_publish_the_same_events_ten_a_call(bus_and_que
     events, sqs, url = bus_and_queue
     ns = [due(i) for i in range(23)]
     client = Recording(events)
-    assert EventBridgePublisher(client, BUS).publish(ns) == []
+    assert EventBridgePublisher(client, BUS).publish_events(ns) == []
     assert client.batches == [10, 10, 3]
     received = sorted(drain(sqs, url), key=lambda e: e["detail"]["key"])
     fake = InMemoryEventBus(BUS)
-    assert fake.publish(ns) == []
+    assert fake.publish_events(ns) == []
     assert [
         {"source": e["source"], "detail-type": e["detail-type"], "detail": e["detail"]}
         for e in received
@@ -96,7 +96,7 @@ def test_eventbridge_and_the_fake_publish_the_same_events_ten_a_call(bus_and_que
 def test_a_missing_bus_hands_everything_back_without_raising(moto_aws: None) -> None:
     events = boto3.client("events", region_name=REGION)
     ns = [due(i) for i in range(3)]
-    assert EventBridgePublisher(events, "no-such-bus").publish(ns) == ns
+    assert EventBridgePublisher(events, "no-such-bus").publish_events(ns) == ns
 
 
 def _stubbed() -> tuple[Any, Stubber]:
@@ -119,7 +119,7 @@ def test_refused_entries_alone_are_put_again() -> None:
     )
     pauses: list[float] = []
     with stub:
-        assert EventBridgePublisher(client, BUS, sleep=pauses.append).publish(ns) == []
+        assert EventBridgePublisher(client, BUS, sleep=pauses.append).publish_events(ns) == []
     stub.assert_no_pending_responses()
     assert pauses == [0.2]
 
@@ -140,7 +140,7 @@ def test_an_entry_refused_every_time_is_handed_back_after_the_last_attempt() -> 
         )
     pauses: list[float] = []
     with stub:
-        assert EventBridgePublisher(client, BUS, sleep=pauses.append).publish(ns) == [ns[0]]
+        assert EventBridgePublisher(client, BUS, sleep=pauses.append).publish_events(ns) == [ns[0]]
     stub.assert_no_pending_responses()
     assert pauses == [0.2, 0.4]
 
@@ -155,7 +155,7 @@ def test_a_failed_call_hands_back_its_batch_and_the_next_batch_still_goes() -> N
         {"Entries": [event_entry(n, BUS) for n in ns[10:]]},
     )
     with stub:
-        assert EventBridgePublisher(client, BUS, sleep=lambda s: None).publish(ns) == ns[:10]
+        assert EventBridgePublisher(client, BUS, sleep=lambda s: None).publish_events(ns) == ns[:10]
 
 
 def test_event_details_hold_ids_fen_and_dates_only() -> None:

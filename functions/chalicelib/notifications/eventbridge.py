@@ -33,7 +33,7 @@ class EventBridgePublisher:
         self._attempts = attempts
         self._sleep = sleep
 
-    def publish(self, notifications: list[Notification]) -> list[Notification]:
+    def publish_events(self, notifications: list[Notification]) -> list[Notification]:
         failed: list[Notification] = []
         for start in range(0, len(notifications), MAX_ENTRIES):
             failed += self._put(notifications[start : start + MAX_ENTRIES])

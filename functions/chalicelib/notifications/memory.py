@@ -61,7 +61,7 @@ class InMemoryEventBus:
         self.refuse = 0
         self._lock = threading.Lock()
 
-    def publish(self, notifications: list[Notification]) -> list[Notification]:
+    def publish_events(self, notifications: list[Notification]) -> list[Notification]:
         failed = []
         with self._lock:
             for n in notifications:

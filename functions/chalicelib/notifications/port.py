@@ -120,7 +120,7 @@ class NotificationStore(Protocol):
 
 
 class EventPublisher(Protocol):
-    def publish(self, notifications: list[Notification]) -> list[Notification]:
+    def publish_events(self, notifications: list[Notification]) -> list[Notification]:
         """Put each notification on the bus as an event. Returns those the bus did not take
         (after the adapter's own bounded retries); they stay unpublished for a later run."""
         ...

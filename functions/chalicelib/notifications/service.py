@@ -31,7 +31,8 @@ from .port import (
 log = logging.getLogger(__name__)
 
 DEFAULT_PAGE = 20
-SWEEP_BATCH = 500
+SWEEP_BATCH = 100  # read, put (10 calls), marked per batch
+SWEEP_LIMIT = 5_000  # per sweep: ~500 PutEvents calls, well inside a Lambda's time
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,19 @@ class NotificationService:
                 to_publish.append(record.notification)
         return Delivery(stored=stored) + self._publish(to_publish)
 
-    def publish_pending(self, limit: int = SWEEP_BATCH) -> Delivery:
-        """Publish up to `limit` of what was stored and never published, oldest first."""
-        waiting = self.store.unpublished(limit)
-        return self._publish([s.notification for s in waiting])
+    def publish_pending(self, limit: int = SWEEP_LIMIT) -> Delivery:
+        """Publish up to `limit` of what was stored and never published, oldest first, in
+        batches; stops early when the bus takes none of a batch (it is down: try later)."""
+        done = Delivery()
+        while done.published < limit:
+            waiting = self.store.unpublished(min(SWEEP_BATCH, limit - done.published))
+            if not waiting:
+                break
+            d = self._publish([s.notification for s in waiting])
+            done += d
+            if not d.published:
+                break
+        return done
 
     def inbox(self, user_id: str, cursor: str | None, limit: int = DEFAULT_PAGE) -> InboxPage:
         """A page of the user's notifications, newest first. InvalidRequest (naming the
@@ -104,7 +114,7 @@ class NotificationService:
     def _publish(self, notifications: list[Notification]) -> Delivery:
         if not notifications:
             return Delivery()
-        refused = self.publisher.publish(notifications)
+        refused = self.publisher.publish_events(notifications)
         refused_keys = {n.key for n in refused}
         at = self.now()
         published = 0
