@@ -380,6 +380,11 @@ def record_repayment_failure(event: dict[str, Any], context: Any) -> dict[str, A
     return c().repayment.record_failure(_repayment(event)).state()
 
 
+@app.lambda_function(name="notify_repayment")
+def notify_repayment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().repayment.notify_borrower(_repayment(event)).state()
+
+
 # --- model monitoring -------------------------------------------------------------------------
 
 

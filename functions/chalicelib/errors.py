@@ -99,6 +99,10 @@ class CollectionOutcomeUnknown(TransientError):
     """The rail timed out on a debit: resolve by status query, never by debiting again."""
 
 
+class NotificationsNotPublished(TransientError):
+    """Notifications are in the inbox but the event bus refused them; a retry publishes them."""
+
+
 class PayoutDeclined(WorkflowError):
     """The rail definitively refused the payout; compensate (release line, void contract)."""
 
@@ -117,6 +121,7 @@ WORKFLOW_ERRORS = {
         ScoringUnavailable,
         PayoutOutcomeUnknown,
         CollectionOutcomeUnknown,
+        NotificationsNotPublished,
         PayoutDeclined,
         CollectionDeclined,
     )

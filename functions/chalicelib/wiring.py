@@ -254,6 +254,7 @@ class Container:
             self.loans,
             self.rail,
             utc_now_iso,
+            self.notifications.notify,
         )
 
 

@@ -1,4 +1,6 @@
-"""GET /v1/notifications over in-memory stores: newest first, paged, 4xx for bad paging."""
+"""GET /v1/notifications over in-memory stores, and the repayment workflow telling the borrower
+(the real ASL on moto's engine in this process): newest first, paged, 4xx for bad paging,
+each notification stored once and put on the bus once."""
 
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from chalicelib.money.notifications import (
     line_change_notifications,
     repayment_notifications,
 )
-from tests.api.conftest import Clock, auth, fakes
+from chalicelib.rail.sandbox import Faults
+from localcloud.workflows_only import WorkflowsOnly
+from tests.api.conftest import Clock, auth, fakes, run_on_the_engine
 
 DAY = date(2026, 4, 2)
 LOAN = "loan_" + "2" * 26
@@ -129,3 +133,114 @@ def test_a_bad_cursor_is_400_naming_it(
 
 def test_the_inbox_needs_a_token(client: Client, container: wiring.Container) -> None:
     assert client.http.get("/v1/notifications").status_code == 401
+
+
+# --- the repayment workflow tells the borrower -------------------------------------------------
+
+
+@pytest.fixture
+def engine_container(clock: Clock) -> Iterator[wiring.Container]:
+    c = fakes(clock)
+    wiring.use(c)
+    with WorkflowsOnly.start() as e:
+        run_on_the_engine(c, e)
+        c.borrowing.today = clock
+        c.engine = e  # type: ignore[attr-defined]
+        yield c
+    wiring.use(None)
+
+
+def _states(c: wiring.Container, name: str) -> list[str]:
+    e = c.engine  # type: ignore[attr-defined]
+    (x,) = [x for x in e.executions() if x["name"] == name]
+    return [
+        h["stateEnteredEventDetails"]["name"]
+        for h in e.history(x["executionArn"])
+        if "stateEnteredEventDetails" in h
+    ]
+
+
+def _repay(client: Client, c: wiring.Container, loan_id: str, amount: str, key: str) -> str:
+    r = client.http.post(
+        f"/v1/loans/{loan_id}/repayments",
+        headers=auth(c, **{"Idempotency-Key": key}),
+        body=json.dumps({"amount": amount}),
+    )
+    assert r.status_code == 202, r.json_body
+    return str(r.json_body["repaymentId"])
+
+
+def _active_loan(client: Client, c: wiring.Container) -> str:
+    c.credit_lines.open_line("user-1", 2_000_000, Decimal("0.1080"), "B", "app-user-1")
+    r = client.http.post(
+        "/v1/loans",
+        headers=auth(c, **{"Idempotency-Key": "draw-notify-01"}),
+        body=json.dumps({"amount": "6000.00", "termMonths": 6, "method": "equal-installment"}),
+    )
+    assert r.status_code == 202, r.json_body
+    c.engine.settle()  # type: ignore[attr-defined]
+    return str(r.json_body["loanId"])
+
+
+def test_a_repayment_collected_is_in_the_inbox_and_on_the_bus_once(
+    client: Client, engine_container: wiring.Container
+) -> None:
+    c = engine_container
+    loan_id = _active_loan(client, c)
+    rep_id = _repay(client, c, loan_id, "1000.00", "repay-notify-1")
+    c.engine.settle()  # type: ignore[attr-defined]
+    assert _states(c, rep_id)[-3:] == ["Restore Line", "Notify Borrower", "Repaid"]
+    (n,) = inbox(client, c).json_body["notifications"]
+    assert (n["kind"], n["repaymentId"], n["loanId"], n["collected"]) == (
+        "COLLECTED",
+        rep_id,
+        loan_id,
+        "1000.00",
+    )
+    (event,) = c.event_publisher.entries  # type: ignore[attr-defined]
+    assert (
+        event["DetailType"] == "Collection Succeeded" and event["Source"] == "weili.notifications"
+    )
+    assert json.loads(event["Detail"])["key"] == n["notificationId"]
+
+
+def test_a_declined_collection_tells_the_borrower_and_the_repayment_stays_failed(
+    client: Client, engine_container: wiring.Container
+) -> None:
+    c = engine_container
+    loan_id = _active_loan(client, c)
+    c.rail.faults = Faults(decline=1.0)  # type: ignore[attr-defined]
+    rep_id = _repay(client, c, loan_id, "500.00", "repay-notify-2")
+    c.engine.settle()  # type: ignore[attr-defined]
+    assert _states(c, rep_id)[-3:] == [
+        "Record Failure",
+        "Notify Borrower of Failure",
+        "Repayment Failed",
+    ]
+    (n,) = inbox(client, c).json_body["notifications"]
+    assert (n["kind"], n["collected"], n["short"]) == ("COLLECTION_FAILED", "0.00", "500.00")
+    assert n["text"] == "We could not collect ¥500.00."
+
+
+@pytest.mark.slow  # the ASL's two retries wait 1 s and 2 s
+def test_a_bus_that_stays_down_never_fails_the_repayment_and_the_sweep_sends_it_later(
+    client: Client, engine_container: wiring.Container
+) -> None:
+    c = engine_container
+    loan_id = _active_loan(client, c)
+    bus = c.event_publisher
+    bus.refuse = 100  # type: ignore[attr-defined]
+    rep_id = _repay(client, c, loan_id, "1000.00", "repay-notify-3")
+    c.engine.settle(timeout=60)  # type: ignore[attr-defined]
+    r = client.http.get(f"/v1/loans/{loan_id}/repayments/{rep_id}", headers=auth(c))
+    assert r.json_body["status"] == "SUCCEEDED"
+    assert _states(c, rep_id)[-2:] == ["Notify Borrower", "Repaid"]
+    assert len(inbox(client, c).json_body["notifications"]) == 1  # in the inbox already
+    assert bus.entries == []  # type: ignore[attr-defined]
+    bus.refuse = 0  # type: ignore[attr-defined]
+    hourly = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [])
+    swept = client.lambda_.invoke("publish_missed_notifications", hourly)
+    assert swept.payload == {"published": 1, "unpublished": 0}
+    swept = client.lambda_.invoke("publish_missed_notifications", hourly)
+    assert swept.payload == {"published": 0, "unpublished": 0}
+    assert len(bus.entries) == 1  # type: ignore[attr-defined]
