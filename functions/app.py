@@ -24,6 +24,9 @@ from chalicelib.auth import InvalidToken, Principal
 from chalicelib.borrowing.handoffs import DrawState, RepaymentState
 from chalicelib.borrowing.views import credit_line_view
 from chalicelib.ids import new_id
+from chalicelib.notifications.port import MAX_PAGE
+from chalicelib.notifications.service import DEFAULT_PAGE
+from chalicelib.notifications.views import inbox_view
 from chalicelib.origination.handoffs import OriginationState
 from chalicelib.origination.reviews import Analyst
 from chalicelib.origination.views import application_view
@@ -201,6 +204,22 @@ def get_repayment(loan_id: str, repayment_id: str) -> Response:
     return json_response(c().borrowing.get_repayment(principal().user_id, loan_id, repayment_id))
 
 
+# --- the borrower's notifications --------------------------------------------------------
+
+
+@route("/v1/notifications", methods=["GET"], authorizer=bearer_jwt)
+def list_notifications() -> Response:
+    cursor, limit = http.page_params(http.current(app).query_params, DEFAULT_PAGE, MAX_PAGE)
+    return json_response(inbox_view(c().notifications.inbox(principal().user_id, cursor, limit)))
+
+
+# What the event bus refused and no retry came back for (stored, so in the inbox already).
+@app.schedule(Rate(1, unit=Rate.HOURS), name="publish_missed_notifications")
+def publish_missed_notifications(event: Any) -> dict[str, Any]:
+    d = c().notifications.publish_pending()
+    return {"published": d.published, "unpublished": len(d.unpublished)}
+
+
 # --- ops ------------------------------------------------------------------------------------
 
 
@@ -369,6 +388,11 @@ def restore_line(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @app.lambda_function(name="record_repayment_failure")
 def record_repayment_failure(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return c().repayment.record_failure(_repayment(event)).state()
+
+
+@app.lambda_function(name="notify_repayment")
+def notify_repayment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().repayment.notify_borrower(_repayment(event)).state()
 
 
 # --- model monitoring -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ def make_settings(**overrides: str) -> Settings:
         auth_issuer="https://auth.test",
         pii_pepper="pepper",
         business_clock="wall",
+        event_bus_name="weili-test-notifications",
         auth_local_key="k" * 32,
     )
     values.update(overrides)

@@ -33,6 +33,10 @@ class Clients:
     def sfn(self) -> Any:
         return self._session.client("stepfunctions")
 
+    @cached_property
+    def events(self) -> Any:
+        return self._session.client("events")
+
 
 # A transaction DynamoDB cancels for these reasons wrote nothing and would succeed if tried again
 # (a concurrent transaction on the same item, throttling); anything else is a real refusal.

@@ -33,6 +33,8 @@ class Settings:
     # Which business date "today" is: "wall" on AWS (the wall clock in Asia/Shanghai), "table"
     # in the local cloud (a date in the table that `lending clock set/advance` moves).
     business_clock: str
+    # The EventBridge bus every borrower notification is also published on.
+    event_bus_name: str
     auth_local_key: str = ""
     auth_jwks_url: str = ""
     # The sandbox bureau behaves like a real one: it takes time and sometimes fails.
@@ -61,6 +63,7 @@ class Settings:
         "auth_issuer": "AUTH_ISSUER",
         "pii_pepper": "PII_PEPPER",
         "business_clock": "BUSINESS_CLOCK",
+        "event_bus_name": "EVENT_BUS_NAME",
         "auth_local_key": "AUTH_LOCAL_KEY",
         "auth_jwks_url": "AUTH_JWKS_URL",
         "bureau_sandbox_latency_ms": "BUREAU_SANDBOX_LATENCY_MS",

@@ -111,6 +111,10 @@ class PostingContention(TransientError):
     between, faster than this step could re-read): nothing was written; the workflow retries."""
 
 
+class NotificationsNotPublished(TransientError):
+    """Notifications are in the inbox but the event bus refused them; a retry publishes them."""
+
+
 class PayoutDeclined(WorkflowError):
     """The rail definitively refused the payout; compensate (release line, void contract)."""
 
@@ -131,6 +135,7 @@ WORKFLOW_ERRORS = {
         CollectionOutcomeUnknown,
         StoreBusy,
         PostingContention,
+        NotificationsNotPublished,
         PayoutDeclined,
         CollectionDeclined,
     )

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from .kyc.port import OcrEngine
     from .lines.port import CreditLines
     from .loans.port import Loans
+    from .notifications.port import EventPublisher, NotificationStore
+    from .notifications.service import NotificationService
     from .origination.reading import DocumentReader
     from .origination.reviews import ReviewService
     from .origination.service import OriginationService
@@ -182,6 +184,18 @@ class Container:
             raise ValueError("RAIL_SANDBOX_OPENING_BALANCE is not an amount in yuan >= 0")
         return SandboxRail(DynamoRailBook(self.clients.table), faults, opening_fen=opening)
 
+    @cached_property
+    def notification_store(self) -> NotificationStore:
+        from .notifications.dynamo import DynamoNotificationStore
+
+        return DynamoNotificationStore(self.clients.table)
+
+    @cached_property
+    def event_publisher(self) -> EventPublisher:
+        from .notifications.eventbridge import EventBridgePublisher
+
+        return EventBridgePublisher(self.clients.events, self.settings.event_bus_name)
+
     # --- services and workflow steps -----------------------------------------------------------
 
     @cached_property
@@ -247,12 +261,24 @@ class Container:
         )
 
     @cached_property
+    def notifications(self) -> NotificationService:
+        from .clock import utc_now_iso
+        from .notifications.service import NotificationService
+
+        return NotificationService(self.notification_store, self.event_publisher, utc_now_iso)
+
+    @cached_property
     def repayment(self) -> RepaymentSteps:
         from .borrowing.repayment import RepaymentSteps
         from .clock import utc_now_iso
 
         return RepaymentSteps(
-            self.money_requests, self.credit_lines, self.loans, self.rail, utc_now_iso
+            self.money_requests,
+            self.credit_lines,
+            self.loans,
+            self.rail,
+            utc_now_iso,
+            self.notifications.notify,
         )
 
     @cached_property

@@ -70,6 +70,7 @@ Local cloud is up.
   AWS endpoint   {cloud.endpoint}   (moto: DynamoDB, S3, Step Functions executing statemachines/*.asl.json)
   State machines {", ".join(v.rsplit(":", 1)[-1] for k, v in cloud.physical.items() if "StateMachine" in k)}
   Get a token    {lending} token USER_ID        (add --ops for the review endpoints)
+  Events         {lending} events tail -f       (the notifications bus: what SMS and push receive)
   Try            curl -H "Authorization: Bearer $({lending} token u1)" {cloud.api_url}/v1/applications
 """,
         flush=True,

@@ -198,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
         a = acts.add_parser(action, help=text)
         a.add_argument("user_id")
         a.add_argument("amount", metavar="AMOUNT", type=bank_types.amount, help="yuan, e.g. 100.50")
+
+    s = sub.add_parser(
+        "events", help="print the events on the local notifications bus (what SMS/push receive)"
+    )
+    s.add_argument("action", choices=["tail"])
+    s.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
+    s.add_argument("--json", action="store_true", help="each event whole, as JSON")
     return p
 
 
@@ -220,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         "ops": lambda _args: __import__("lending_cli.local", fromlist=["x"]).resolve_stuck(),
         "clock": _cmd_clock,
         "bank": _cmd_bank,
+        "events": lambda a: __import__("lending_cli.events", fromlist=["main"]).main(
+            a.follow, a.json
+        ),
         "sample": lambda a: __import__("lending_cli.sample", fromlist=["main"]).main(
             a.what, a.kind, a.seed, a.document_id
         ),

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
+from .event_log import create_sink
 from .lambda_router import InProcessLambda
 from .provision import (
     REGION,
@@ -240,6 +241,7 @@ class LocalCloud:
 
         session = boto3.session.Session(region_name=REGION)
         physical = provision(session, names)
+        physical["EventLog"] = create_sink(session, names.ref("NotificationsBus"))
         if with_floor:
             physical["OriginationFloor"] = _create_floor_workflow(session, names, router)
             physical["CloseOfBusinessFloor"] = _create_close_of_business_floor(

@@ -607,6 +607,9 @@ def test_a_failed_repayment_gives_its_reservation_back(
     loan_id = draw(client, container)
     run_workflows(container)
     payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
+    # (the fault is set before the POST: the engine runs the execution at once, on its own
+    # thread; the bank's second of latency keeps the payoff in flight for the check below)
+    container.rail.faults = Faults(decline=1.0, latency_s=(1.0, 1.0))
     first = post(
         client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-01"
     )
@@ -622,7 +625,6 @@ def test_a_failed_repayment_gives_its_reservation_back(
         ).status_code
         == 422
     )
-    container.rail.faults = Faults(decline=1.0)
     run_workflows(container)
     rep = get(
         client, container, f"/v1/loans/{loan_id}/repayments/{first.json_body['repaymentId']}"

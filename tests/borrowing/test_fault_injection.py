@@ -36,6 +36,8 @@ from chalicelib.loans.dynamo import DynamoLoans
 from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.loans.port import DISBURSED, REPAYABLE, VOID
 from chalicelib.money.servicing import position
+from chalicelib.notifications.memory import InMemoryEventBus, InMemoryNotificationStore
+from chalicelib.notifications.service import NotificationService
 from chalicelib.rail.dynamo import DynamoRailBook
 from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.port import COLLECT, PAYOUT, SETTLED
@@ -121,7 +123,8 @@ def _run(requests, lines, loans, rail, check, *, draws: int, repayments: int, se
         return f"2024-06-01T00:00:{next(clock_n):09d}Z"
 
     disbursement = DisbursementSteps(requests, lines, loans, rail, now)
-    repayment = RepaymentSteps(requests, lines, loans, rail, now)
+    notices = NotificationService(InMemoryNotificationStore(), InMemoryEventBus(), now)
+    repayment = RepaymentSteps(requests, lines, loans, rail, now, notices.notify)
     wf = Workflow(rng)
     users = [f"u{i}" for i in range(12)]
     for i, u in enumerate(users):

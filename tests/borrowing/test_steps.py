@@ -13,7 +13,7 @@ import pytest
 from chalicelib.books.check import check_ledger_items
 from chalicelib.borrowing.bank import account_ref
 from chalicelib.borrowing.disbursement import DisbursementSteps
-from chalicelib.borrowing.handoffs import DrawState, RepaymentState
+from chalicelib.borrowing.handoffs import DrawState, Notified, RepaymentState
 from chalicelib.borrowing.repayment import RepaymentSteps, admit
 from chalicelib.borrowing.requests.memory import InMemoryMoneyRequests
 from chalicelib.borrowing.requests.port import Draw, Repayment
@@ -21,6 +21,7 @@ from chalicelib.errors import (
     CollectionDeclined,
     CollectionOutcomeUnknown,
     Conflict,
+    NotificationsNotPublished,
     PayoutDeclined,
     PayoutOutcomeUnknown,
     Unprocessable,
@@ -28,6 +29,8 @@ from chalicelib.errors import (
 from chalicelib.lines.memory import InMemoryCreditLines
 from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.money.servicing import position
+from chalicelib.notifications.memory import InMemoryEventBus, InMemoryNotificationStore
+from chalicelib.notifications.service import NotificationService
 from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.port import INSUFFICIENT_FUNDS, PAYOUT
 from chalicelib.rail.sandbox import Faults, SandboxRail
@@ -48,6 +51,8 @@ class Money:
     rail: SandboxRail
     disbursement: DisbursementSteps
     repayment: RepaymentSteps
+    notices: NotificationService
+    bus: InMemoryEventBus
 
     def clean(self) -> bool:
         return check_ledger_items([*self.lines.items(), *self.loans.items()]).ok
@@ -58,13 +63,17 @@ def money(faults: Faults | None = None, user: str = "u") -> Money:
     rail = SandboxRail(InMemoryRailBook(), faults or Faults())
     lines.open_line(user, 1_000_000, Decimal("0.12"), "B", "app")
     now = lambda: "2024-06-01T00:00:00.000Z"  # noqa: E731
+    bus = InMemoryEventBus()
+    notices = NotificationService(InMemoryNotificationStore(), bus, now)
     return Money(
         requests,
         lines,
         loans,
         rail,
         DisbursementSteps(requests, lines, loans, rail, now),
-        RepaymentSteps(requests, lines, loans, rail, now),
+        RepaymentSteps(requests, lines, loans, rail, now, notices.notify),
+        notices,
+        bus,
     )
 
 
@@ -266,3 +275,48 @@ def test_a_collection_from_an_empty_account_is_declined_for_insufficient_funds()
     with pytest.raises(CollectionDeclined):
         m.repayment.collect_repayment(r)
     assert m.rail.moved()["collect"] == 0 and m.clean()
+
+
+def test_a_repayment_collected_tells_the_borrower_once() -> None:
+    m = money()
+    disbursed(m)
+    r = collected(m, repayment(m, 1, 50_000, "2024-06-11"))
+    r = r.model_copy(update={"posted": m.repayment.post_repayment(r)})
+    r = r.model_copy(update={"restored": m.repayment.restore_line(r)})
+    told = m.repayment.notify_borrower(r)
+    assert (told.sent, told.stored, told.published) == (1, 1, 1)
+    assert m.repayment.notify_borrower(r) == Notified(sent=1, stored=0, published=0)  # a retry
+    (n,) = [s.notification for s in m.notices.inbox("u", None, 20).items]
+    assert (n.kind, n.subject, n.on) == ("COLLECTED", rep_id(1), dt.date(2024, 6, 11))
+    assert n.data == {"loanId": LOAN, "collectedFen": 50_000}
+    assert m.bus.keys() == [n.key]
+
+
+def test_a_declined_collection_tells_the_borrower_and_other_failures_do_not() -> None:
+    m = money()
+    disbursed(m)
+    r = repayment(m, 1, 10_000, "2024-06-05")
+    declined = r.model_copy(update={"error": {"Error": "CollectionDeclined"}})
+    declined = declined.model_copy(update={"result": m.repayment.record_failure(declined)})
+    assert m.repayment.notify_borrower(declined).sent == 1
+    (n,) = [s.notification for s in m.notices.inbox("u", None, 20).items]
+    assert n.kind == "COLLECTION_FAILED"
+    assert n.data == {"loanId": LOAN, "collectedFen": 0, "shortFen": 10_000}
+    r2 = repayment(m, 2, 10_000, "2024-06-05")
+    ours = r2.model_copy(update={"error": {"Error": "States.Timeout"}})
+    ours = ours.model_copy(update={"result": m.repayment.record_failure(ours)})
+    assert m.repayment.notify_borrower(ours) == Notified(sent=0, stored=0, published=0)
+    assert len(m.bus.keys()) == 1
+
+
+def test_a_bus_that_refuses_makes_the_step_retry_and_the_retry_sends_only_that() -> None:
+    m = money()
+    disbursed(m)
+    r = collected(m, repayment(m, 1, 50_000, "2024-06-11"))
+    r = r.model_copy(update={"posted": m.repayment.post_repayment(r)})
+    r = r.model_copy(update={"restored": m.repayment.restore_line(r)})
+    m.bus.refuse = 1
+    with pytest.raises(NotificationsNotPublished):
+        m.repayment.notify_borrower(r)
+    assert m.repayment.notify_borrower(r) == Notified(sent=1, stored=0, published=1)
+    assert len(m.bus.keys()) == 1

@@ -214,6 +214,7 @@ IAM_FOR_CALL = {
     "generate_presigned_url": ["s3:PutObject"],
     "start_execution": ["states:StartExecution"],
     "send_task_success": ["states:SendTaskSuccess"],
+    "put_events": ["events:PutEvents"],
 }
 
 

@@ -145,6 +145,21 @@ def wait_seconds(query: Any) -> float:
     return value
 
 
+PAGE_LIMIT_PATTERN = r"^[0-9]{1,3}$"
+
+
+def page_params(query: Any, default: int, maximum: int) -> tuple[str | None, int]:
+    """`?cursor=...&limit=N` of a paged list: the cursor as sent (its service knows what it
+    handed out), N a whole number from 1 to `maximum`."""
+    q = query or {}
+    raw = q.get("limit")
+    if raw is None:
+        return q.get("cursor"), default
+    if not re.fullmatch(PAGE_LIMIT_PATTERN, raw) or not 1 <= int(raw) <= maximum:
+        raise InvalidRequest(f"limit must be a whole number from 1 to {maximum}", field="limit")
+    return q.get("cursor"), int(raw)
+
+
 # --- responses and routes ------------------------------------------------------------------
 
 View = Callable[..., Response]

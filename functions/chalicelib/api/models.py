@@ -469,3 +469,53 @@ class StuckResolved(Strict):
     repaymentId: str | None = None
     status: str
     resolved: bool = Field(description="false when there was nothing to finish")
+
+
+# --- the borrower's notifications ------------------------------------------------------------
+
+NotificationKind = Literal[
+    "DUE_IN_3_DAYS",
+    "DUE_TODAY",
+    "OVERDUE_DAY_1",
+    "OVERDUE_DAY_7",
+    "COLLECTED",
+    "COLLECTION_FAILED",
+    "LIMIT_CHANGED",
+    "APR_CHANGED",
+]
+
+
+class NotificationOut(Strict):
+    """One message. The fields after `createdAt` are those of its kind: the loan's
+    (DUE_*, OVERDUE_*), the repayment's (COLLECTED, COLLECTION_FAILED) or the line review's
+    (LIMIT_CHANGED, APR_CHANGED)."""
+
+    notificationId: str = Field(description="Stable: the same message always has the same id")
+    kind: NotificationKind
+    title: str
+    text: str = Field(description="The message in a sentence, with its figures")
+    date: str = Field(description="The business day it is for (China Standard Time)")
+    createdAt: str
+    loanId: str | None = None
+    repaymentId: str | None = None
+    reviewId: str | None = None
+    dueDate: str | None = None
+    amount: Yuan | None = Field(None, description="DUE_*: the installment due")
+    daysPastDue: int | None = None
+    due: Yuan | None = Field(None, description="OVERDUE_*: what is due now")
+    penalty: Yuan | None = Field(None, description="OVERDUE_*: penalty interest accrued")
+    collected: Yuan | None = None
+    short: Yuan | None = Field(None, description="COLLECTION_FAILED: what was not collected")
+    nextAttempt: str | None = Field(None, description="COLLECTION_FAILED: the next debit's day")
+    creditLimitBefore: Yuan | None = None
+    creditLimit: Yuan | None = None
+    aprBefore: str | None = Field(None, description="APR for new draws before, in percent")
+    apr: str | None = Field(None, description="APR for new draws now, in percent")
+    reasons: list[str] | None = Field(None, description="The review's reason codes")
+
+
+class NotificationList(Strict):
+    notifications: list[NotificationOut] = Field(description="Newest first")
+    nextCursor: str | None = Field(
+        description="Pass as ?cursor= for the next (older) page; null on the last page"
+    )

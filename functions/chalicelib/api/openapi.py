@@ -7,8 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..notifications.port import MAX_PAGE
+from ..notifications.service import DEFAULT_PAGE
 from . import models as m
-from .http import IDEMPOTENCY_KEY_PATTERN, WAIT_SECONDS_PATTERN
+from .http import IDEMPOTENCY_KEY_PATTERN, PAGE_LIMIT_PATTERN, WAIT_SECONDS_PATTERN
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -131,6 +133,39 @@ MODELS += [
     m.RepaymentAccepted,
     m.RepaymentOut,
 ]
+
+MODELS += [m.NotificationList]
+
+PAGE = [
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "nextCursor of the page before; omit for the newest page",
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "pattern": PAGE_LIMIT_PATTERN, "examples": ["20"]},
+        "description": f"How many on a page, 1 to {MAX_PAGE}; default {DEFAULT_PAGE}",
+    },
+]
+
+
+def notification_paths() -> dict[str, Any]:
+    return {
+        "/v1/notifications": {
+            "get": _op(
+                "My notifications (due soon, due today, overdue, collected, collection failed, "
+                "limit or APR changed), newest first, a page at a time",
+                {**_resp(200, m.NotificationList, "A page"), **_errors(400, 401)},
+                params=PAGE,
+            )
+        }
+    }
+
 
 PAYOFF_DATE = {
     "name": "date",
@@ -293,6 +328,7 @@ def openapi_document() -> dict[str, Any]:
         },
     }
     paths.update(money_paths())
+    paths.update(notification_paths())
     return {
         "openapi": "3.1.0",
         "info": {

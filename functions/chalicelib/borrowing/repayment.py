@@ -2,8 +2,10 @@
 statemachines/repayment.asl.json, one method each.
 
     Start Repayment -> Quote Repayment -> Collect Repayment -> Post Repayment -> Restore Line
+      -> Notify Borrower ('collected')
     any failure: Record Failure (FAILED and the reservation released when no money was taken;
-    STUCK, the reservation kept, when the bank took it)
+    STUCK, the reservation kept, when the bank took it) -> Notify Borrower of Failure
+    ('collection failed' when the bank declined)
 
 Quote Repayment reads the request and hands its terms on (handoffs.RepaymentState); each step is
 safe under retries and moves money at most once (rail key `collect:{repaymentId}`).
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,15 +25,18 @@ from ..errors import (
     CollectionOutcomeUnknown,
     Conflict,
     NotFound,
+    NotificationsNotPublished,
     PostingContention,
     Unprocessable,
 )
 from ..lines.port import CreditLines
 from ..loans.port import DISBURSED, REPAYABLE, LoanRecord, Loans
+from ..money.notifications import Notification, repayment_notifications
 from ..money.servicing import DEFAULT_ORDER, Payment, allocate, position
+from ..notifications.service import Delivery
 from ..rail.port import DECLINED, SETTLED, Rail
 from .bank import account_ref, collect_key, settled, transfer_once
-from .handoffs import Ended, Posted, RepaymentState, RepaymentTerms, Transfer
+from .handoffs import Ended, Notified, Posted, RepaymentState, RepaymentTerms, Transfer
 from .requests.port import FAILED, STUCK, SUCCEEDED, MoneyRequests
 
 ADMIT_ATTEMPTS = 8
@@ -107,6 +112,7 @@ class RepaymentSteps:
     loans: Loans
     rail: Rail
     now: Callable[[], str]
+    notify: Callable[[Iterable[Notification]], Delivery]
 
     def quote_repayment(self, state: RepaymentState) -> RepaymentTerms:
         """The request's terms and how they would be allocated on its day. Unprocessable when
@@ -210,6 +216,32 @@ class RepaymentSteps:
             self.now(),
         )
         return Ended(status=r.status, failure=r.failure)
+
+    def notify_borrower(self, state: RepaymentState) -> Notified:
+        """Tell the borrower how the debit went, once its outcome is recorded: 'collected'
+        after Restore Line, 'collection failed' after Record Failure when the bank declined
+        (nothing for a failure of ours: the repayment shows FAILED or PENDING). Stored once
+        per repayment; NotificationsNotPublished while the bus refuses, so the retry sends
+        only what it refused."""
+        told = outcome_notifications(state)
+        d = self.notify(told)
+        if d.unpublished:
+            raise NotificationsNotPublished(f"not on the bus yet: {', '.join(d.unpublished)}")
+        return Notified(sent=len(told), stored=d.stored, published=d.published)
+
+
+def outcome_notifications(state: RepaymentState) -> tuple[Notification, ...]:
+    t = state.quote
+    if t is None:
+        return ()
+    told = (t.userId, state.loanId, state.repaymentId, date.fromisoformat(t.on), t.amountFen)
+    if state.restored is not None and state.restored.status == SUCCEEDED:
+        collected = state.collection.amountFen if state.collection else t.amountFen
+        return repayment_notifications(*told, collected)
+    declined = state.error_name() == "CollectionDeclined"
+    if state.result is not None and state.result.status == FAILED and declined:
+        return repayment_notifications(*told, 0)
+    return ()
 
 
 def _posted(loan: LoanRecord, payment: Payment) -> Posted:
