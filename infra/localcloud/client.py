@@ -18,6 +18,18 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def upload_photo(slot: dict[str, Any], photo: bytes, timeout: float = 30) -> requests.Response:
+    """Upload a photo as a phone does, with the slot POST /v1/documents returned: a form POST of
+    its fields, the file last (S3 reads the fields up to the file)."""
+    content_type = slot["uploadFields"].get("Content-Type", "application/octet-stream")
+    return requests.post(
+        slot["uploadUrl"],
+        data=slot["uploadFields"],
+        files={"file": ("id-card", photo, content_type)},
+        timeout=timeout,
+    )
+
+
 @dataclass
 class RemoteCloud:
     info: dict[str, Any]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import engine
+from . import engine, s3_post_policy
 from .lambda_router import InProcessLambda
 from .provision import (
     REGION,
@@ -222,6 +222,7 @@ class LocalCloud:
             router.register(camel_to_snake(logical), getattr(module, handler))
         register_handler_modules(router, handler_modules or [])
         engine.install(router)
+        s3_post_policy.install()
 
         import boto3
 

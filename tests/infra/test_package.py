@@ -211,7 +211,7 @@ IAM_FOR_CALL = {
     ],
     "get_object": ["s3:GetObject"],
     "head_object": ["s3:GetObject", "s3:ListBucket"],
-    "generate_presigned_url": ["s3:PutObject"],
+    "generate_presigned_post": ["s3:PutObject"],
     "start_execution": ["states:StartExecution"],
     "send_task_success": ["states:SendTaskSuccess"],
 }

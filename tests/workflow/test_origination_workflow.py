@@ -10,7 +10,7 @@ import pytest
 
 from demo.idcard import Distortion, fake_person
 from demo.personas import STEADY, YOUNG, Applicant, find
-from localcloud.client import RemoteCloud
+from localcloud.client import RemoteCloud, upload_photo
 from tests.workflow.helpers import apply, codes, decided, upload
 
 pytestmark = pytest.mark.slow
@@ -201,11 +201,7 @@ def test_the_workflow_waits_for_a_photo_still_being_read(cloud: RemoteCloud) -> 
         headers={"Idempotency-Key": f"early-{a.user_id}"},
     )
     assert early.status_code == 409 and early.json()["field"] == "documentId", early.text
-    import requests
-
-    requests.put(
-        doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30
-    ).raise_for_status()
+    upload_photo(doc, a.photo()).raise_for_status()
     app_id = apply(cloud, a, doc["documentId"])  # at once: OCR (about a second) is still reading it
     final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED", "FAILED"}, timeout=40)
     assert final["status"] == "APPROVED", (final, codes(final))

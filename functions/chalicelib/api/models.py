@@ -25,6 +25,7 @@ from ..applications.port import Device as DeviceRecord
 from ..applications.port import Location as LocationRecord
 from ..applications.port import Profile
 from ..borrowing.service import Borrow
+from ..documents.port import MAX_UPLOAD_BYTES
 from ..origination.service import Apply
 
 Yuan = Annotated[
@@ -82,16 +83,28 @@ class DocumentRequest(Strict):
 
 class DocumentResponse(Strict):
     documentId: str
-    uploadUrl: str
-    uploadMethod: Literal["PUT"] = "PUT"
-    uploadHeaders: dict[str, str]
+    uploadUrl: str = Field(description="POST the photo here as multipart/form-data")
+    uploadMethod: Literal["POST"] = "POST"
+    uploadFields: dict[str, str] = Field(
+        description="Form fields to send as they are, before the file (a field named `file`, "
+        "last); they carry the signed policy that fixes the key, the type and the size"
+    )
+    maxBytes: int = Field(
+        json_schema_extra={"const": MAX_UPLOAD_BYTES},
+        description=f"The largest photo taken, in bytes ({MAX_UPLOAD_BYTES // 2**20} MiB); "
+        "storage refuses a larger upload (400 EntityTooLarge)",
+    )
     expiresInSeconds: int
 
 
 class DocumentStatus(Strict):
     documentId: str
-    status: Literal["AWAITING_UPLOAD", "READ", "UNREADABLE"]
+    status: Literal["AWAITING_UPLOAD", "READ", "UNREADABLE", "REFUSED"] = Field(
+        description="REFUSED: not read at all (too large, or not a JPEG/PNG of the type asked "
+        "for); upload again under a new document"
+    )
     createdAt: str
+    refusal: ReasonOut | None = Field(default=None, description="Why it was REFUSED")
 
 
 class Declared(Strict):
