@@ -75,6 +75,24 @@ def _errors(*codes: int) -> dict[str, Any]:
     return out
 
 
+# Abuse limits (infra/resources.yaml: the stage's throttling and each caller's rate, the same
+# numbers locally). The stage's answer is a problem+json body; WAF's the same body, typed JSON.
+TOO_MANY = {
+    "description": "Too many requests: from this caller (by default over 120 a minute per "
+    "bearer token) or to the whole API; retry after Retry-After seconds",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {
+        "application/problem+json": {"schema": PROBLEM},
+        "application/json": {"schema": PROBLEM},
+    },
+}
+
+
 IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -101,12 +119,12 @@ def _op(
     secure: bool = True,
     description: str | None = None,
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    op: dict[str, Any] = {"summary": summary, "responses": {**responses, "429": TOO_MANY}}
     if description:
         op["description"] = description
     if body is not None:
         op["requestBody"] = _body(body)
-        op["responses"] = {**responses, **_errors(415)}
+        op["responses"] = {**op["responses"], **_errors(415)}
     if params:
         op["parameters"] = params
     if not secure:
