@@ -33,6 +33,7 @@ CONNECTION_LIMIT = 1000
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def _target(environ: dict[str, Any]) -> str:
@@ -56,6 +57,14 @@ def _status(code: int) -> str:
         return f"{code} {http.HTTPStatus(code).phrase}"
     except ValueError:
         return f"{code} Unknown"
+
+
+def _typed(headers: dict[str, Any]) -> dict[str, Any]:
+    """An answer's headers with a Content-Type: chalice local's handler, like API Gateway, says
+    application/json when the answer names none (its 401 and 403 do not)."""
+    if any(name.lower() == "content-type" for name in headers):
+        return dict(headers)
+    return {"Content-Type": "application/json", **headers}
 
 
 def _header_list(
@@ -92,25 +101,24 @@ class GatewayApp:
                 method=environ["REQUEST_METHOD"], path=_target(environ), headers=headers, body=body
             )
         except LocalGatewayException as error:
-            start_response(_status(error.CODE), _header_list(dict(error.headers or {})))
+            start_response(_status(error.CODE), _header_list(_typed(error.headers or {})))
             return [error.body or b""]
         out = response.get("body")
         if response.get("isBase64Encoded"):
             out = base64.b64decode(out)
         elif isinstance(out, str):
             out = out.encode("utf-8")
-        sent = {"Content-Type": "application/json", **response.get("headers", {})}
         start_response(
             _status(response["statusCode"]),
-            _header_list(sent, response.get("multiValueHeaders")),
+            _header_list(_typed(response.get("headers", {})), response.get("multiValueHeaders")),
         )
         return [out or b""]
 
 
 class ApiServer:
-    """waitress serving `GatewayApp` on a thread of its own."""
+    """waitress serving a WSGI app (`GatewayApp`) on a thread of its own."""
 
-    def __init__(self, app: GatewayApp, host: str, port: int, threads: int = THREADS) -> None:
+    def __init__(self, app: WsgiApp, host: str, port: int, threads: int = THREADS) -> None:
         from waitress.server import create_server
 
         self._server: Any = create_server(

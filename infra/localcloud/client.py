@@ -53,6 +53,7 @@ class RemoteCloud:
         timeout: float = 90,
         with_floor: bool = False,
         handlers: tuple[str, ...] = (),
+        bench_servers: bool = False,
     ) -> RemoteCloud:
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
         env = {**os.environ, **(extra_env or {})}
@@ -70,6 +71,7 @@ class RemoteCloud:
                 str(review_timeout),
             ]
             + (["--with-floor"] if with_floor else [])
+            + (["--bench-servers"] if bench_servers else [])
             + [arg for module in handlers for arg in ("--handlers", module)],
             cwd=ROOT,
             env=env,

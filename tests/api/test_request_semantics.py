@@ -156,3 +156,10 @@ def test_an_unknown_path_stays_a_404_problem_that_echoes_no_token(
     assert r.status_code == 404 and r.headers["Content-Type"] == "application/problem+json", r.body
     assert r.json_body["detail"] == f"no route for {method} {path}"
     assert headers["Authorization"].split()[1] not in r.body.decode()
+
+
+def test_a_caller_without_a_token_learns_only_401_of_a_path(client: Client) -> None:
+    assert client.http.request("DELETE", "/v1/loans", body=b"").status_code == 401
+    # the public document's path needs no token to say what it takes
+    r = client.http.request("POST", "/v1/openapi.json", body=b"")
+    assert r.status_code == 405 and r.headers["Allow"] == "GET"

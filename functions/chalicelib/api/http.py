@@ -230,7 +230,7 @@ def router(app: Chalice) -> Callable[..., Callable[[View], View]]:
                 if _is_not_allowed(app.routes[path].get(method)):
                     del app.routes[path][method]
             registered: View = app.route(path, **{"content_types": ["*/*"], **kwargs})(guarded)
-            _answer_other_methods(app, path)
+            _answer_other_methods(app, path, kwargs.get("authorizer"))
             return registered
 
         return decorate
@@ -249,9 +249,10 @@ def _is_not_allowed(entry: Any) -> bool:
     return entry is not None and entry.view_name == _NOT_ALLOWED
 
 
-def _answer_other_methods(app: Chalice, path: str) -> None:
+def _answer_other_methods(app: Chalice, path: str, authorizer: Any) -> None:
     """Give `path` a 405 view for each routable method no route takes (kept up to date as routes
-    on the same path are added: a real route replaces its placeholder)."""
+    on the same path are added: a real route replaces its placeholder), behind the path's
+    authorizer: whoever may not call the path learns nothing of it beyond the 401."""
 
     def method_not_allowed(**_params: str) -> Response:
         allowed = [m for m in ROUTABLE_METHODS if not _is_not_allowed(app.routes[path].get(m))]
@@ -269,9 +270,13 @@ def _answer_other_methods(app: Chalice, path: str) -> None:
 
     for method in ROUTABLE_METHODS:
         if method not in app.routes[path]:
-            app.route(path, methods=[method], content_types=["*/*"], name=_NOT_ALLOWED)(
-                method_not_allowed
-            )
+            app.route(
+                path,
+                methods=[method],
+                content_types=["*/*"],
+                authorizer=authorizer,
+                name=_NOT_ALLOWED,
+            )(method_not_allowed)
 
 
 # --- Idempotency-Key ---------------------------------------------------------------------------
