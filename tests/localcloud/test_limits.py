@@ -85,3 +85,26 @@ def test_the_openapi_document_states_the_callers_limit() -> None:
     params = {k: v["Default"] for k, v in load_parameters().items()}
     assert params["CallerWindowSeconds"] == 60
     assert f"over {params['CallerRequestLimit']} a minute" in TOO_MANY["description"]
+
+
+INTEGERS = {"Limit", "EvaluationWindowSec", "Priority", "ResponseCode"}
+
+
+def _as_api_call(value):  # type: ignore[no-untyped-def]
+    """Template properties as WAFv2's API takes them (CloudFormation turns "120" into 120)."""
+    if isinstance(value, dict):
+        return {k: int(v) if k in INTEGERS else _as_api_call(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_api_call(v) for v in value]
+    return value
+
+
+def test_the_web_acl_is_one_wafv2_takes(moto_aws: None) -> None:
+    # botocore checks every field's name and type against WAFv2's model before moto sees it.
+    import boto3
+
+    props = _resolved()(load_resources()["ApiLimits"]["Properties"])
+    waf = boto3.client("wafv2", region_name="us-east-1")
+    created = waf.create_web_acl(**_as_api_call(props))["Summary"]
+    acl = waf.get_web_acl(Name=created["Name"], Scope="REGIONAL", Id=created["Id"])["WebACL"]
+    assert [r["Name"] for r in acl["Rules"]] == ["per-caller", "per-address"]
