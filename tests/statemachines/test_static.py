@@ -14,7 +14,7 @@ from localcloud.template import load_resources
 ROOT = Path(__file__).resolve().parents[2]
 ASL_FILES = sorted((ROOT / "statemachines").glob("*.asl.json"))
 TOKEN = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-AWS_ERRORS = re.compile(r"^(States\.[A-Za-z]+|Lambda\.[A-Za-z]+)$")
+AWS_ERRORS = re.compile(r"^(States|Lambda|Runtime|Sandbox)\.[A-Za-z]+$")
 
 
 def _substitutions_for(path: Path) -> dict[str, object]:
