@@ -311,12 +311,15 @@ def _resumable(store: IdempotencyStore, user_id: str, key: str, claim: Claim) ->
     with the key takes it over with its resource id at once; best effort: a claim left as it
     was is taken over after ABANDONED_AFTER_SECONDS all the same."""
     abandoned = claim.claimed_at - ABANDONED_AFTER_SECONDS
-    try:
-        store.take_over(
-            user_id, key, claim, Claim(claim.request_hash, claim.resource_id, abandoned)
-        )
-    except Exception:
-        log.warning("idempotency claim %s left as it was", claim.resource_id)
+    for _ in range(3):  # the table that just failed the request may fail this write too
+        try:
+            store.take_over(
+                user_id, key, claim, Claim(claim.request_hash, claim.resource_id, abandoned)
+            )
+            return
+        except Exception:
+            time.sleep(0.05)
+    log.warning("idempotency claim %s left as it was", claim.resource_id)
 
 
 def _answer(status_body: tuple[int, dict[str, Any]]) -> Response:
