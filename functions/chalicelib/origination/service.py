@@ -117,7 +117,21 @@ class OriginationService:
         }
 
     def exists(self, application_id: str) -> bool:
-        return self.applications.get(application_id) is not None
+        """Whether the application is written. A PENDING one has its decision started (again:
+        the same execution, by name), since the attempt that wrote it may have lost its answer
+        or died before starting it: a repeated request finishes what its first attempt began."""
+        app = self.applications.get(application_id)
+        if app is None:
+            return False
+        if app.status is Status.PENDING:
+            self._start(application_id)
+        return True
+
+    def _start(self, application_id: str) -> None:
+        # Execution name = application id; the payload carries ids only.
+        self.workflows.start(
+            self.origination_arn, application_id, {"applicationId": application_id}
+        )
 
     def submit(self, user_id: str, cmd: Apply, application_id: str) -> Application:
         """Write the application (the id comes from the Idempotency-Key's claim, so a repeat
@@ -169,10 +183,7 @@ class OriginationService:
         pii = ApplicantPii(application_id, cmd.name, cmd.id_number.upper(), cmd.phone, card)
         self.applications.create(app, pii, after=latest_id)
         try:
-            # Execution name = application id; the payload carries ids only.
-            self.workflows.start(
-                self.origination_arn, application_id, {"applicationId": application_id}
-            )
+            self._start(application_id)
         except Exception as exc:
             self.applications.move(
                 application_id, Status.FAILED, iso(utcnow()), reasons=(WORKFLOW_UNAVAILABLE,)
