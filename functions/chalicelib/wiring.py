@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .idempotency.port import IdempotencyStore
     from .kyc.port import OcrEngine
     from .lines.port import CreditLines
+    from .lines.servicing import LineServicing
     from .loans.port import Loans
     from .notifications.port import EventPublisher, NotificationStore
     from .notifications.service import NotificationService
@@ -209,6 +210,7 @@ class Container:
             workflows=self.workflows,
             lines=lambda: self.credit_lines,
             origination_arn=self.settings.origination_state_machine_arn,
+            today=lambda: self.clock.today(),
         )
 
     @cached_property
@@ -280,6 +282,13 @@ class Container:
             utc_now_iso,
             self.notifications.notify,
         )
+
+    @cached_property
+    def line_servicing(self) -> LineServicing:
+        # The close of business calls close_line per line: freeze/thaw, the monthly review.
+        from .lines.servicing import LineServicing
+
+        return LineServicing(self.credit_lines, self.loans, self.notifications.notify)
 
     @cached_property
     def stuck(self) -> StuckResolver:
