@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from .origination.service import OriginationService
     from .origination.steps import OriginationSteps
     from .rail.port import Rail
+    from .reports.port import BureauReporter, LoanBook, ReportFiles
+    from .reports.service import Reports
     from .scoring.port import ScoredInputs
     from .scoring.scorer import Scorer
     from .workflows.port import Workflows
@@ -192,6 +194,26 @@ class Container:
         return DynamoNotificationStore(self.clients.table)
 
     @cached_property
+    def loan_book(self) -> LoanBook:
+        from .reports.dynamo import DynamoLoanBook
+
+        return DynamoLoanBook(self.clients.table)
+
+    @cached_property
+    def report_files(self) -> ReportFiles:
+        from .reports.s3 import S3ReportFiles
+
+        return S3ReportFiles(self.clients.s3, self.settings.documents_bucket)
+
+    @cached_property
+    def bureau_reporter(self) -> BureauReporter:
+        # The sandbox writes the month's file where a submission would pick it up; a real
+        # bureau's adapter plugs in here behind BureauReporter.
+        from .reports.sandbox import SandboxBureauReporter
+
+        return SandboxBureauReporter(self.report_files)
+
+    @cached_property
     def event_publisher(self) -> EventPublisher:
         from .notifications.eventbridge import EventBridgePublisher
 
@@ -289,6 +311,13 @@ class Container:
         from .lines.servicing import LineServicing
 
         return LineServicing(self.credit_lines, self.loans, self.notifications.notify)
+
+    @cached_property
+    def reports(self) -> Reports:
+        # The close of business's last step: after_close(day) writes the month's bureau file.
+        from .reports.service import Reports
+
+        return Reports(self.loan_book, self.bureau_reporter)
 
     @cached_property
     def stuck(self) -> StuckResolver:

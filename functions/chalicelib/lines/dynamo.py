@@ -347,7 +347,7 @@ class DynamoCreditLines:
                 items.append(put_entry_tx(self._name, e))
             try:
                 return self._change(items, user_id, review.review_id)
-            except TransactionRefused:
+            except TransactionRefused as refused:
                 now, now_seq = self._with_seq(user_id)
                 if (now.limit_fen, now.apr) != (review.limit_before_fen, review.apr_before):
                     raise Conflict(
@@ -359,7 +359,9 @@ class DynamoCreditLines:
                         f"reviewed limit {review.limit_fen}; review {review.review_id} not applied"
                     ) from None
                 if now_seq == seq:  # nothing that explains the refusal moved: do not spin
-                    raise
+                    raise Conflict(
+                        f"review {review.review_id} of {user_id} refused: {refused.reasons}"
+                    ) from None
                 # another change of the line's history (a status change) came first: again
         raise Conflict(f"line of {user_id} kept changing; review {review.review_id} not applied")
 
