@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .idempotency.port import IdempotencyStore
     from .kyc.port import OcrEngine
     from .lines.port import CreditLines
+    from .lines.servicing import LineServicing
     from .loans.port import Loans
     from .notifications.port import EventPublisher, NotificationStore
     from .notifications.service import NotificationService
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from .origination.service import OriginationService
     from .origination.steps import OriginationSteps
     from .rail.port import Rail
+    from .reports.port import BureauReporter, LoanBook, ReportFiles
+    from .reports.service import Reports
     from .scoring.port import ScoredInputs
     from .scoring.scorer import Scorer
     from .workflows.port import Workflows
@@ -191,6 +194,26 @@ class Container:
         return DynamoNotificationStore(self.clients.table)
 
     @cached_property
+    def loan_book(self) -> LoanBook:
+        from .reports.dynamo import DynamoLoanBook
+
+        return DynamoLoanBook(self.clients.table)
+
+    @cached_property
+    def report_files(self) -> ReportFiles:
+        from .reports.s3 import S3ReportFiles
+
+        return S3ReportFiles(self.clients.s3, self.settings.documents_bucket)
+
+    @cached_property
+    def bureau_reporter(self) -> BureauReporter:
+        # The sandbox writes the month's file where a submission would pick it up; a real
+        # bureau's adapter plugs in here behind BureauReporter.
+        from .reports.sandbox import SandboxBureauReporter
+
+        return SandboxBureauReporter(self.report_files)
+
+    @cached_property
     def event_publisher(self) -> EventPublisher:
         from .notifications.eventbridge import EventBridgePublisher
 
@@ -209,6 +232,7 @@ class Container:
             workflows=self.workflows,
             lines=lambda: self.credit_lines,
             origination_arn=self.settings.origination_state_machine_arn,
+            today=lambda: self.clock.today(),
         )
 
     @cached_property
@@ -280,6 +304,20 @@ class Container:
             utc_now_iso,
             self.notifications.notify,
         )
+
+    @cached_property
+    def line_servicing(self) -> LineServicing:
+        # The close of business calls close_line per line: freeze/thaw, the monthly review.
+        from .lines.servicing import LineServicing
+
+        return LineServicing(self.credit_lines, self.loans, self.notifications.notify)
+
+    @cached_property
+    def reports(self) -> Reports:
+        # The close of business's last step: after_close(day) writes the month's bureau file.
+        from .reports.service import Reports
+
+        return Reports(self.loan_book, self.bureau_reporter)
 
     @cached_property
     def stuck(self) -> StuckResolver:

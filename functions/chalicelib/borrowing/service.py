@@ -61,9 +61,20 @@ class BorrowingService:
         line = self.lines.get_line(user_id)
         if line is None:
             raise Conflict("no credit line yet: accept an offer first")
-        # Frozen while any loan is overdue, as of today: the close of business freezes the
-        # line overnight, and a borrower who fell behind at midnight cannot draw before it runs.
+        # Two checks, on purpose. The line's own status is what the close of business set
+        # (LineServicing): FROZEN stays until a close sees nothing overdue, and the Reserve
+        # Line step refuses a line that is not ACTIVE anyway, so it is refused here first with
+        # the reason the close recorded. The live standing of the loans catches what no close
+        # has seen yet: an installment unpaid at midnight is overdue this morning, before
+        # tonight's close freezes the line.
         today = self.today()
+        if line.status == LINE_FROZEN:
+            raise Conflict(
+                "your credit line is frozen: "
+                + (line.status_reason or "a loan is overdue.")
+                + " It reopens at the close of business after what is due is repaid.",
+                reason="LINE_FROZEN",
+            )
         effect = line_effect(
             line.status,
             (
