@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from chalice.app import AuthResponse, Chalice, Rate, Response
+from pydantic import BaseModel
 
 from chalicelib import wiring
 from chalicelib.api import http, middleware
@@ -16,15 +17,20 @@ from chalicelib.api.models import (
     LoanRequest,
     RepaymentRequest,
     ReviewDecision,
+    StuckResolution,
 )
 from chalicelib.api.openapi import openapi_document
 from chalicelib.auth import InvalidToken, Principal
 from chalicelib.borrowing.handoffs import DrawState, RepaymentState
-from chalicelib.borrowing.views import credit_line_view
-from chalicelib.clock import business_today
+from chalicelib.borrowing.views import credit_line_detail_view, credit_line_view
 from chalicelib.ids import new_id
+from chalicelib.lines.port import MAX_HISTORY_PAGE
+from chalicelib.notifications.port import MAX_PAGE
+from chalicelib.notifications.service import DEFAULT_PAGE
+from chalicelib.notifications.views import inbox_view
 from chalicelib.origination.handoffs import OriginationState
 from chalicelib.origination.reviews import Analyst
+from chalicelib.origination.service import DEFAULT_HISTORY_PAGE
 from chalicelib.origination.views import application_view
 from chalicelib.scoring.monitoring import record_drift
 
@@ -69,18 +75,18 @@ def analyst() -> Analyst:
 
 def idempotent(
     route_name: str,
+    request: BaseModel,
     prefix: str,
     create: Any,
     exists: Any,
     respond: Any,
 ) -> Response:
-    req = http.current(app)
     return http.idempotent(
         c().idempotency,
         principal().user_id,
-        req.headers,
+        http.current(app).headers,
         route_name,
-        req.raw_body,
+        request,
         lambda: new_id(prefix),
         create,
         exists,
@@ -106,10 +112,11 @@ def create_document() -> Response:
 
 @route("/v1/applications", methods=["POST"], authorizer=bearer_jwt)
 def submit_application() -> Response:
-    cmd = http.parse_body(ApplicationRequest, http.current(app).raw_body).command()
-    user = principal().user_id
+    body = http.parse_body(ApplicationRequest, http.current(app).raw_body)
+    cmd, user = body.command(), principal().user_id
     return idempotent(
         "POST /v1/applications",
+        body,
         "app",
         lambda app_id: c().origination.submit(user, cmd, app_id),
         c().origination.exists,
@@ -148,7 +155,11 @@ def accept_offer(application_id: str) -> Response:
 
 @route("/v1/credit-line", methods=["GET"], authorizer=bearer_jwt)
 def credit_line() -> Response:
-    return json_response(credit_line_view(c().origination.credit_line(principal().user_id)))
+    cursor, limit = http.page_params(
+        http.current(app).query_params, DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE
+    )
+    line, history = c().origination.credit_line_history(principal().user_id, cursor, limit)
+    return json_response(credit_line_detail_view(line, history))
 
 
 # --- borrowing on the line: draws (loans) and repayments --------------------------------------
@@ -156,10 +167,11 @@ def credit_line() -> Response:
 
 @route("/v1/loans", methods=["POST"], authorizer=bearer_jwt)
 def draw_loan() -> Response:
-    cmd = http.parse_body(LoanRequest, http.current(app).raw_body).command()
-    user = principal().user_id
+    body = http.parse_body(LoanRequest, http.current(app).raw_body)
+    cmd, user = body.command(), principal().user_id
     return idempotent(
         "POST /v1/loans",
+        body,
         "loan",
         lambda loan_id: c().borrowing.draw(user, cmd, loan_id),
         lambda loan_id: c().borrowing.exists(user, loan_id),
@@ -186,10 +198,11 @@ def payoff_quote(loan_id: str) -> Response:
 
 @route("/v1/loans/{loan_id}/repayments", methods=["POST"], authorizer=bearer_jwt)
 def repay_loan(loan_id: str) -> Response:
-    amount_fen = http.parse_body(RepaymentRequest, http.current(app).raw_body).amount_fen()
-    user = principal().user_id
+    body = http.parse_body(RepaymentRequest, http.current(app).raw_body)
+    amount_fen, user = body.amount_fen(), principal().user_id
     return idempotent(
         f"POST /v1/loans/{loan_id}/repayments",
+        body,
         "rep",
         lambda rep_id: c().borrowing.repay(user, loan_id, amount_fen, rep_id),
         lambda rep_id: c().borrowing.repayment_exists(loan_id, rep_id),
@@ -200,6 +213,22 @@ def repay_loan(loan_id: str) -> Response:
 @route("/v1/loans/{loan_id}/repayments/{repayment_id}", methods=["GET"], authorizer=bearer_jwt)
 def get_repayment(loan_id: str, repayment_id: str) -> Response:
     return json_response(c().borrowing.get_repayment(principal().user_id, loan_id, repayment_id))
+
+
+# --- the borrower's notifications --------------------------------------------------------
+
+
+@route("/v1/notifications", methods=["GET"], authorizer=bearer_jwt)
+def list_notifications() -> Response:
+    cursor, limit = http.page_params(http.current(app).query_params, DEFAULT_PAGE, MAX_PAGE)
+    return json_response(inbox_view(c().notifications.inbox(principal().user_id, cursor, limit)))
+
+
+# What the event bus refused and no retry came back for (stored, so in the inbox already).
+@app.schedule(Rate(1, unit=Rate.HOURS), name="publish_missed_notifications")
+def publish_missed_notifications(event: Any) -> dict[str, Any]:
+    d = c().notifications.publish_pending()
+    return {"published": d.published, "unpublished": len(d.unpublished)}
 
 
 # --- ops ------------------------------------------------------------------------------------
@@ -214,6 +243,16 @@ def list_reviews() -> Response:
 def decide_review(application_id: str) -> Response:
     body = http.parse_body(ReviewDecision, http.current(app).raw_body)
     return json_response(c().reviews.decide(analyst(), application_id, body.decision, body.note))
+
+
+@route("/v1/ops/stuck/resolve", methods=["POST"], authorizer=bearer_jwt)
+def resolve_stuck() -> Response:
+    http.require_ops(analyst().is_ops)
+    body = http.parse_body(StuckResolution, http.current(app).raw_body)
+    stuck = c().stuck
+    if body.repaymentId is None:
+        return json_response(stuck.resolve_draw(body.loanId))
+    return json_response(stuck.resolve_repayment(body.loanId, body.repaymentId))
 
 
 # OCR on upload is not here: OCR's libraries (onnxruntime, OpenCV, ~370 MB) are beyond a zip
@@ -357,9 +396,14 @@ def record_repayment_failure(event: dict[str, Any], context: Any) -> dict[str, A
     return c().repayment.record_failure(_repayment(event)).state()
 
 
+@app.lambda_function(name="notify_repayment")
+def notify_repayment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().repayment.notify_borrower(_repayment(event)).state()
+
+
 # --- model monitoring -------------------------------------------------------------------------
 
 
 @app.schedule(Rate(1, unit=Rate.DAYS), name="model_drift")
 def model_drift(event: Any) -> dict[str, Any]:
-    return record_drift(c().scorer, c().scored_inputs, business_today())
+    return record_drift(c().scorer, c().scored_inputs, c().clock.today())

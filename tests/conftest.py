@@ -41,3 +41,23 @@ def dynamodb_table(moto_aws: None):
             TableName=TABLE_NAME, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
         )
     return boto3.resource("dynamodb", region_name=REGION).Table(TABLE_NAME)
+
+
+@pytest.fixture
+def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies each request atomically; moto's in-process stub does not (a condition
+    checked by one thread can be overtaken by another's write before the update). For tests of
+    racing writers: one lock around each request, as the local cloud has (localcloud/engine.py),
+    so a race is decided by our conditions, not by moto's thread-safety."""
+    import threading
+
+    from moto.core import botocore_stubber
+
+    lock = threading.RLock()
+    original = botocore_stubber.BotocoreStubber.process_request
+
+    def process_request(self: object, request: object) -> object:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(botocore_stubber.BotocoreStubber, "process_request", process_request)

@@ -17,6 +17,8 @@ def make_settings(**overrides: str) -> Settings:
         auth_audience="weili-mobile",
         auth_issuer="https://auth.test",
         pii_pepper_parameter="/weili/pii-pepper",
+        business_clock="wall",
+        event_bus_name="weili-test-notifications",
         auth_local_key="k" * 32,
     )
     values.update(overrides)

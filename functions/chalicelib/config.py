@@ -6,9 +6,14 @@ import os
 from dataclasses import MISSING, dataclass, fields
 from typing import ClassVar
 
+from .amounts import yuan_to_fen
+
 
 class MissingSetting(RuntimeError):
     """A required environment variable is not set; the message names it."""
+
+
+BUSINESS_CLOCKS = ("wall", "table")
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,11 @@ class Settings:
     # phone) that fraud checks key on; its name, optionally pinned to a version (`name:3`).
     # The value is read at run time (chalicelib/secrets/ssm.py), never from the environment.
     pii_pepper_parameter: str
+    # Which business date "today" is: "wall" on AWS (the wall clock in Asia/Shanghai), "table"
+    # in the local cloud (a date in the table that `lending clock set/advance` moves).
+    business_clock: str
+    # The EventBridge bus every borrower notification is also published on.
+    event_bus_name: str
     auth_local_key: str = ""
     auth_jwks_url: str = ""
     # The sandbox bureau behaves like a real one: it takes time and sometimes fails.
@@ -39,6 +49,9 @@ class Settings:
     rail_sandbox_timeout_rate: str = "0"
     rail_sandbox_latency_ms: str = "0"
     rail_sandbox_seed: str = ""
+    # What an account the sandbox bank has not seen holds, in yuan: "0" (empty until money is
+    # deposited: `lending bank deposit`); a deployed sandbox stack may open cards with money.
+    rail_sandbox_opening_balance: str = "0"
 
     ENV: ClassVar[dict[str, str]] = {
         "table_name": "LENDING_TABLE",
@@ -51,6 +64,8 @@ class Settings:
         "auth_audience": "AUTH_AUDIENCE",
         "auth_issuer": "AUTH_ISSUER",
         "pii_pepper_parameter": "PII_PEPPER_PARAMETER",
+        "business_clock": "BUSINESS_CLOCK",
+        "event_bus_name": "EVENT_BUS_NAME",
         "auth_local_key": "AUTH_LOCAL_KEY",
         "auth_jwks_url": "AUTH_JWKS_URL",
         "bureau_sandbox_latency_ms": "BUREAU_SANDBOX_LATENCY_MS",
@@ -60,6 +75,7 @@ class Settings:
         "rail_sandbox_timeout_rate": "RAIL_SANDBOX_TIMEOUT_RATE",
         "rail_sandbox_latency_ms": "RAIL_SANDBOX_LATENCY_MS",
         "rail_sandbox_seed": "RAIL_SANDBOX_SEED",
+        "rail_sandbox_opening_balance": "RAIL_SANDBOX_OPENING_BALANCE",
     }
     OPTIONAL = frozenset(
         {
@@ -75,7 +91,16 @@ class Settings:
         "rail_sandbox_timeout_rate",
         "rail_sandbox_latency_ms",
         "rail_sandbox_seed",
+        "rail_sandbox_opening_balance",
     }
+
+    def opening_balance_fen(self) -> int | None:
+        """The sandbox bank's opening balance in fen; None if the setting is not money."""
+        try:
+            fen = yuan_to_fen(self.rail_sandbox_opening_balance)
+        except ValueError:
+            return None
+        return fen if fen >= 0 else None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -92,6 +117,15 @@ class Settings:
         if settings.auth_mode not in {"local", "cognito"}:
             raise MissingSetting(
                 f"AUTH_MODE must be 'local' or 'cognito', not {settings.auth_mode!r}"
+            )
+        if settings.business_clock not in BUSINESS_CLOCKS:
+            raise MissingSetting(
+                f"BUSINESS_CLOCK must be 'wall' or 'table', not {settings.business_clock!r}"
+            )
+        if settings.opening_balance_fen() is None:
+            raise MissingSetting(
+                "RAIL_SANDBOX_OPENING_BALANCE must be an amount in yuan >= 0 (e.g. 500.00), "
+                f"not {settings.rail_sandbox_opening_balance!r}"
             )
         if settings.auth_mode == "local" and not settings.auth_local_key:
             raise MissingSetting("environment variable AUTH_LOCAL_KEY is not set (AUTH_MODE=local)")

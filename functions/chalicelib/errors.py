@@ -15,10 +15,12 @@ class DomainError(Exception):
     status = 400
     code = "bad-request"
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, reason: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        # a stable code a client can act on (e.g. LINE_FROZEN), beside the HTTP-level `code`
+        self.reason = reason
 
 
 class InvalidRequest(DomainError):
@@ -99,6 +101,20 @@ class CollectionOutcomeUnknown(TransientError):
     """The rail timed out on a debit: resolve by status query, never by debiting again."""
 
 
+class StoreBusy(TransientError):
+    """The table refused a write for a moment (throttled, or a concurrent transaction on the same
+    item): nothing was written; trying again shortly succeeds."""
+
+
+class PostingContention(TransientError):
+    """A loan kept changing under a posting (other repayments or a close of business booked in
+    between, faster than this step could re-read): nothing was written; the workflow retries."""
+
+
+class NotificationsNotPublished(TransientError):
+    """Notifications are in the inbox but the event bus refused them; a retry publishes them."""
+
+
 class PayoutDeclined(WorkflowError):
     """The rail definitively refused the payout; compensate (release line, void contract)."""
 
@@ -117,6 +133,9 @@ WORKFLOW_ERRORS = {
         ScoringUnavailable,
         PayoutOutcomeUnknown,
         CollectionOutcomeUnknown,
+        StoreBusy,
+        PostingContention,
+        NotificationsNotPublished,
         PayoutDeclined,
         CollectionDeclined,
     )

@@ -21,18 +21,25 @@ if TYPE_CHECKING:
     from .borrowing.repayment import RepaymentSteps
     from .borrowing.requests.port import MoneyRequests
     from .borrowing.service import BorrowingService
+    from .borrowing.stuck import StuckResolver
     from .bureau.port import CreditBureau
+    from .clock import BusinessClock
     from .documents.port import BlobStore, DocumentRepository
     from .fraud.port import FraudStore
     from .idempotency.port import IdempotencyStore
     from .kyc.port import OcrEngine
     from .lines.port import CreditLines
+    from .lines.servicing import LineServicing
     from .loans.port import Loans
+    from .notifications.port import EventPublisher, NotificationStore
+    from .notifications.service import NotificationService
     from .origination.reading import DocumentReader
     from .origination.reviews import ReviewService
     from .origination.service import OriginationService
     from .origination.steps import OriginationSteps
     from .rail.port import Rail
+    from .reports.port import BureauReporter, LoanBook, ReportFiles
+    from .reports.service import Reports
     from .scoring.port import ScoredInputs
     from .scoring.scorer import Scorer
     from .secrets.port import Secret
@@ -48,6 +55,23 @@ class Container:
         from .aws import Clients
 
         return Clients(self.settings.table_name)
+
+    @cached_property
+    def clock(self) -> BusinessClock:
+        # One business date for every function in the container: the wall clock on AWS, the
+        # table's settable date in the local cloud (read on every call, so `lending clock set`
+        # takes effect at once). Audit timestamps are always the wall clock (clock.utc_now_iso).
+        if self.settings.business_clock == "table":
+            from .businessclock.dynamo import DynamoBusinessClock
+
+            return DynamoBusinessClock(self.clients.table)
+        if self.settings.business_clock == "wall":
+            from .clock import WallClock
+
+            return WallClock()
+        raise ValueError(
+            f"BUSINESS_CLOCK must be 'wall' or 'table', not {self.settings.business_clock!r}"
+        )
 
     # --- stores and ports -------------------------------------------------------------------
 
@@ -152,8 +176,8 @@ class Container:
 
     @cached_property
     def rail(self) -> Rail:
-        # The only rail today is the sandbox bank. Its book lives in the table (RAIL# items),
-        # so it behaves like an external bank across invocations and restarts.
+        # The only rail today is the sandbox bank. Its book lives in the table (RAIL# transfers,
+        # BANK# accounts), so it behaves like an external bank across invocations and restarts.
         import secrets
 
         from .rail.dynamo import DynamoRailBook
@@ -170,7 +194,42 @@ class Container:
             latency_s=(latency / 2, latency),
             seed=int(s.rail_sandbox_seed) if s.rail_sandbox_seed else secrets.randbits(32),
         )
-        return SandboxRail(DynamoRailBook(self.clients.table), faults)
+        opening = s.opening_balance_fen()
+        if opening is None:
+            raise ValueError("RAIL_SANDBOX_OPENING_BALANCE is not an amount in yuan >= 0")
+        return SandboxRail(DynamoRailBook(self.clients.table), faults, opening_fen=opening)
+
+    @cached_property
+    def notification_store(self) -> NotificationStore:
+        from .notifications.dynamo import DynamoNotificationStore
+
+        return DynamoNotificationStore(self.clients.table)
+
+    @cached_property
+    def loan_book(self) -> LoanBook:
+        from .reports.dynamo import DynamoLoanBook
+
+        return DynamoLoanBook(self.clients.table)
+
+    @cached_property
+    def report_files(self) -> ReportFiles:
+        from .reports.s3 import S3ReportFiles
+
+        return S3ReportFiles(self.clients.s3, self.settings.documents_bucket)
+
+    @cached_property
+    def bureau_reporter(self) -> BureauReporter:
+        # The sandbox writes the month's file where a submission would pick it up; a real
+        # bureau's adapter plugs in here behind BureauReporter.
+        from .reports.sandbox import SandboxBureauReporter
+
+        return SandboxBureauReporter(self.report_files)
+
+    @cached_property
+    def event_publisher(self) -> EventPublisher:
+        from .notifications.eventbridge import EventBridgePublisher
+
+        return EventBridgePublisher(self.clients.events, self.settings.event_bus_name)
 
     # --- services and workflow steps -----------------------------------------------------------
 
@@ -185,6 +244,7 @@ class Container:
             workflows=self.workflows,
             lines=lambda: self.credit_lines,
             origination_arn=self.settings.origination_state_machine_arn,
+            today=lambda: self.clock.today(),
         )
 
     @cached_property
@@ -198,6 +258,7 @@ class Container:
             bureau=self.bureau,
             scorer=lambda: self.scorer,
             pepper=self.pepper,
+            today=self.clock.today,
         )
 
     @cached_property
@@ -223,6 +284,7 @@ class Container:
             workflows=self.workflows,
             disbursement_arn=self.settings.disbursement_state_machine_arn,
             repayment_arn=self.settings.repayment_state_machine_arn,
+            today=self.clock.today,
         )
 
     @cached_property
@@ -235,12 +297,47 @@ class Container:
         )
 
     @cached_property
+    def notifications(self) -> NotificationService:
+        from .clock import utc_now_iso
+        from .notifications.service import NotificationService
+
+        return NotificationService(self.notification_store, self.event_publisher, utc_now_iso)
+
+    @cached_property
     def repayment(self) -> RepaymentSteps:
         from .borrowing.repayment import RepaymentSteps
         from .clock import utc_now_iso
 
         return RepaymentSteps(
-            self.money_requests, self.credit_lines, self.loans, self.rail, utc_now_iso
+            self.money_requests,
+            self.credit_lines,
+            self.loans,
+            self.rail,
+            utc_now_iso,
+            self.notifications.notify,
+        )
+
+    @cached_property
+    def line_servicing(self) -> LineServicing:
+        # The close of business calls close_line per line: freeze/thaw, the monthly review.
+        from .lines.servicing import LineServicing
+
+        return LineServicing(self.credit_lines, self.loans, self.notifications.notify)
+
+    @cached_property
+    def reports(self) -> Reports:
+        # The close of business's last step: after_close(day) writes the month's bureau file.
+        from .reports.service import Reports
+
+        return Reports(self.loan_book, self.bureau_reporter)
+
+    @cached_property
+    def stuck(self) -> StuckResolver:
+        from .borrowing.stuck import StuckResolver
+        from .clock import utc_now_iso
+
+        return StuckResolver(
+            self.money_requests, self.rail, self.disbursement, self.repayment, utc_now_iso
         )
 
 

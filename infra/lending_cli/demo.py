@@ -48,6 +48,7 @@ def _reasons(app: dict[str, Any]) -> str:
 
 def run(cloud: Any) -> bool:
     from demo.personas import cast
+    from localcloud.client import upload_photo
 
     api = Api(cloud)
     print(
@@ -63,10 +64,7 @@ def run(cloud: Any) -> bool:
     docs = {}
     for a in applicants:
         doc = api.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"})
-        put = requests.put(
-            doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30
-        )
-        put.raise_for_status()
+        upload_photo(doc, a.photo()).raise_for_status()
         docs[a.label] = doc["documentId"]
     for a in applicants:
         deadline = time.monotonic() + 60
@@ -125,4 +123,17 @@ def run(cloud: Any) -> bool:
 
     from . import demo_money
 
-    return demo_money.run(api, applicants, results) and ok
+    return demo_money.run(api, _bank(cloud), applicants, results) and ok
+
+
+def _bank(cloud: Any) -> Any:
+    """The sandbox bank over the cloud's table, reached in this process (the demo runs in it)."""
+    import boto3
+
+    from chalicelib import wiring
+
+    from .bank import Bank
+
+    table = boto3.resource("dynamodb").Table(cloud.env["LENDING_TABLE"])
+    opening = wiring.container().settings.opening_balance_fen() or 0
+    return Bank.over(table, opening)

@@ -1,4 +1,7 @@
-"""The demo's second half: an approved applicant accepts, draws, sees the schedule, repays early."""
+"""The demo's second half: an approved applicant accepts, draws, sees the schedule, repays early.
+
+The sandbox bank shows the borrower's side: the payout lands on their card, they spend it, and
+they pay in what they repay (a card is empty until money is paid in; `lending bank`)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,10 @@ import time
 import uuid
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
+
+from chalicelib.amounts import fen_to_yuan, yuan_to_fen
+
+from .bank import Bank
 
 
 def _wait(api: Any, path: str, user: str, timeout: float = 30) -> dict[str, Any]:
@@ -24,7 +31,7 @@ def _line(line: dict[str, Any]) -> str:
     )
 
 
-def run(api: Any, applicants: list[Any], results: dict[str, dict[str, Any]]) -> bool:
+def run(api: Any, bank: Bank, applicants: list[Any], results: dict[str, dict[str, Any]]) -> bool:
     approved = [a for a in applicants if results.get(a.label, {}).get("status") == "APPROVED"]
     if not approved:
         print("\nNo applicant was approved, so nobody borrows in this run.", flush=True)
@@ -71,12 +78,22 @@ def run(api: Any, applicants: list[Any], results: dict[str, dict[str, Any]]) -> 
             flush=True,
         )
 
+    held = bank.balance(a.user_id)
+    print(
+        f"\n   The money is on their card at the sandbox bank: ¥{fen_to_yuan(held)}. They spend "
+        "it (lending bank withdraw).",
+        flush=True,
+    )
+    bank.withdraw(a.user_id, held)
+
     before = api.call("GET", "/v1/credit-line", a.user_id)
     quote = api.call("GET", f"/v1/loans/{loan['loanId']}/payoff-quote", a.user_id)
     part = (Decimal(quote["payoff"]) / 3).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    on_card = bank.deposit(a.user_id, yuan_to_fen(part))
     print(
-        f"\n6. Early repayment of ¥{part} today (payoff today would be ¥{quote['payoff']}: "
-        f"interest only to today, ¥{quote['interest']}).",
+        f"\n6. They pay ¥{part} into their card (lending bank deposit; it holds "
+        f"¥{fen_to_yuan(on_card)}) and repay it early, today (payoff today would be "
+        f"¥{quote['payoff']}: interest only to today, ¥{quote['interest']}).",
         flush=True,
     )
     print(f"   line before: {_line(before)}", flush=True)
@@ -96,6 +113,7 @@ def run(api: Any, applicants: list[Any], results: dict[str, dict[str, Any]]) -> 
         flush=True,
     )
     print(f"   line after:  {_line(after)}", flush=True)
+    print(f"   card after:  ¥{fen_to_yuan(bank.balance(a.user_id))}", flush=True)
     now = api.call("GET", f"/v1/loans/{loan['loanId']}", a.user_id)
     print(
         f"   loan outstanding principal ¥{now['outstanding']['principal']}; next due "

@@ -6,23 +6,28 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from . import state
 
 
 @contextlib.contextmanager
-def running(port: int = 8000, review_timeout: int = 3600) -> Iterator[Any]:
+def running(
+    port: int = 8000, review_timeout: int = 3600, business_date: date | None = None
+) -> Iterator[Any]:
     from localcloud import engine
     from localcloud.cloud import LocalCloud
 
     print(
         "Starting the local cloud (moto server, Step Functions engine, DynamoDB, S3)...", flush=True
     )
-    cloud = LocalCloud.start(review_timeout_seconds=review_timeout)
+    cloud = LocalCloud.start(review_timeout_seconds=review_timeout, business_date=business_date)
     try:
         cloud.serve_api(port=port)
         engine.settle_heap()
+        from chalicelib import wiring
+
         state.save(
             {
                 "apiUrl": cloud.api_url,
@@ -31,6 +36,9 @@ def running(port: int = 8000, review_timeout: int = 3600) -> Iterator[Any]:
                 "authAudience": cloud.env["AUTH_AUDIENCE"],
                 "authIssuer": cloud.env["AUTH_ISSUER"],
                 "table": cloud.env["LENDING_TABLE"],
+                "physical": cloud.physical,
+                # `lending bank` opens a card the bank has not seen as the cloud's functions do
+                "railOpeningBalance": wiring.container().settings.rail_sandbox_opening_balance,
             }
         )
         yield cloud
@@ -62,6 +70,7 @@ Local cloud is up.
   AWS endpoint   {cloud.endpoint}   (moto: DynamoDB, S3, Step Functions executing statemachines/*.asl.json)
   State machines {", ".join(v.rsplit(":", 1)[-1] for k, v in cloud.physical.items() if "StateMachine" in k)}
   Get a token    {lending} token USER_ID        (add --ops for the review endpoints)
+  Events         {lending} events tail -f       (the notifications bus: what SMS and push receive)
   Try            curl -H "Authorization: Bearer $({lending} token u1)" {cloud.api_url}/v1/applications
 """,
         flush=True,
@@ -133,19 +142,124 @@ def review(action: str, application_id: str | None, note: str) -> int:
     return 0 if status < 400 else 1
 
 
-def ledger_check() -> int:
+def _aws_for(s: dict[str, Any]) -> None:
+    """Point boto3 at the running local cloud's moto server (unless the shell says otherwise)."""
     import os
 
-    import boto3
-
-    from .ledger import check_main
-
-    s = state.load() if state.STATE_FILE.exists() else {}
     if s:
         os.environ.setdefault("AWS_ENDPOINT_URL", s["awsEndpoint"])
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def local_table() -> Any:
+    """The running local cloud's lending table (SystemExit naming `lending up` if none runs)."""
+    import boto3
+
+    s = state.load()
+    _aws_for(s)
+    return boto3.resource("dynamodb").Table(s["table"])
+
+
+def clock(action: str, value: Any) -> int:
+    import boto3
+
+    from . import clock as commands
+
+    table = local_table()
+    cloud = commands.LocalCloud.over(
+        table, physical=state.load().get("physical", {}), client=boto3.client
+    )
+    return commands.main(cloud, action, value)
+
+
+def bank(action: str, user_id: str, fen: int | None) -> int:
+    from chalicelib.amounts import yuan_to_fen
+
+    from . import bank as commands
+
+    table = local_table()
+    opening = yuan_to_fen(state.load().get("railOpeningBalance", "0"))
+    return commands.main(commands.Bank.over(table, opening), action, user_id, fen)
+
+
+def _table() -> Any:
+    """The running local cloud's table (or LENDING_TABLE against AWS's defaults)."""
+    import os
+
+    import boto3
+
+    s = state.load() if state.STATE_FILE.exists() else {}
+    _aws_for(s)
     table_name = s.get("table") or os.environ["LENDING_TABLE"]
-    table = boto3.resource("dynamodb").Table(table_name)
-    return check_main(table)
+    return boto3.resource("dynamodb").Table(table_name)
+
+
+def ledger_check() -> int:
+    from .ledger import check_main
+
+    return check_main(_table())
+
+
+def resolve_stuck() -> int:
+    """Finish every STUCK draw and repayment the books check finds, through the ops API (the
+    same service the ops route runs on AWS), then check the books again."""
+    from chalicelib.books.dynamo import check_table
+
+    report = check_table(_table())
+    if not report.stuck:
+        print("nothing is stuck")
+        return 0
+    token = token_for("ops-cli", ops=True)
+    failed = 0
+    for item in (report.refs[i] for i in report.stuck):
+        status, body = _call("POST", "/v1/ops/stuck/resolve", token, item)
+        print(json.dumps(body, ensure_ascii=False))
+        failed += status >= 400
+    return 1 if failed else ledger_check()
+
+
+def portfolio(as_json: bool, plot: str | None, as_of: date | None) -> int:
+    """`lending portfolio report` on the running local cloud (exit 2, saying why, when it
+    cannot: nothing running, a bad plot path, a day after the business date)."""
+    import sys
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.businessclock.dynamo import DynamoBusinessClock
+    from chalicelib.businessclock.port import ClockNotSet
+    from chalicelib.clock import business_today
+    from chalicelib.reports.dynamo import DynamoLoanBook
+
+    from . import portfolio as commands
+
+    def refuse(why: str) -> int:
+        print(f"lending portfolio report: {why}", file=sys.stderr)
+        return commands.REFUSED
+
+    if not state.STATE_FILE.exists():
+        return refuse("no local cloud is running: start one with `lending up` (or `lending demo`)")
+    try:
+        plot_to = commands.plot_path(plot) if plot is not None else None
+    except commands.Refused as exc:
+        return refuse(str(exc))
+    table = local_table()
+    try:
+        try:
+            today = DynamoBusinessClock(table).today()
+        except ClockNotSet:
+            today = business_today()
+        day = as_of or today
+        if day > today:
+            return refuse(
+                f"--as-of {day.isoformat()} is after the business date {today.isoformat()}: "
+                "the book has not got there yet"
+            )
+        records = list(DynamoLoanBook(table).disbursed_loans())
+    except (BotoCoreError, ClientError) as exc:
+        return refuse(
+            f"the local cloud at {state.load().get('awsEndpoint')} does not answer ({exc}); "
+            "is `lending up` still running?"
+        )
+    return commands.main(records, day, as_json=as_json, plot_to=plot_to)

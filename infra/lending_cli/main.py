@@ -7,10 +7,21 @@ import sys
 from typing import Any
 
 
+def _sample_seed(text: str) -> int:
+    from .sample import SEEDS
+
+    seed = int(text)
+    if not 0 <= seed < SEEDS:
+        raise argparse.ArgumentTypeError(f"a seed is 0 to {SEEDS - 1}")
+    return seed
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
     from . import local
 
-    with local.running(port=args.port, review_timeout=args.review_timeout) as cloud:
+    with local.running(
+        port=args.port, review_timeout=args.review_timeout, business_date=args.business_date
+    ) as cloud:
         local.print_banner(cloud)
         local.serve_until_interrupted()
     return 0
@@ -19,7 +30,9 @@ def _cmd_up(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import demo, local
 
-    with local.running(port=args.port, review_timeout=args.review_timeout) as cloud:
+    with local.running(
+        port=args.port, review_timeout=args.review_timeout, business_date=args.business_date
+    ) as cloud:
         local.print_banner(cloud)
         ok = demo.run(cloud)
         if args.once:
@@ -62,7 +75,22 @@ def _cmd_ledger(args: argparse.Namespace) -> int:
     return local.ledger_check()
 
 
+def _cmd_clock(args: argparse.Namespace) -> int:
+    from . import local
+
+    return local.clock(args.action, getattr(args, "value", None))
+
+
+def _cmd_bank(args: argparse.Namespace) -> int:
+    from . import local
+
+    return local.bank(args.action, args.user_id, getattr(args, "amount", None))
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from . import bank as bank_types
+    from . import clock as clock_types
+
     p = argparse.ArgumentParser(
         prog="lending", description="Serverless micro-loan backend: local cloud and tools."
     )
@@ -79,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
             type=int,
             default=3600,
             help="seconds a manual review waits before declining",
+        )
+        s.add_argument(
+            "--business-date",
+            type=clock_types.business_date,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="the business date the local cloud opens on (default: today in Asia/Shanghai)",
         )
         if name == "demo":
             s.add_argument(
@@ -144,13 +179,66 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--seed",
-        type=int,
+        type=_sample_seed,
         default=7000,
-        help="another seed, another person (same seed and kind: same person)",
+        help="0 to 1000002: another seed, another person (same seed and kind: same person)",
     )
 
     s = sub.add_parser("ledger", help="prove the ledger balances and agrees with loans and lines")
     s.add_argument("action", choices=["check"])
+
+    s = sub.add_parser("ops", help="operator jobs on the running local cloud")
+    s.add_argument(
+        "action",
+        choices=["resolve-stuck"],
+        help="resolve-stuck: book every draw or repayment the bank settled but a step left STUCK",
+    )
+    s = sub.add_parser("clock", help="show or move the running local cloud's business date")
+    acts = s.add_subparsers(dest="action", required=True)
+    acts.add_parser("show", help="print the business date (YYYY-MM-DD)")
+    a = acts.add_parser(
+        "set", help="move the business date forward to DATE (closes no day; never backwards)"
+    )
+    a.add_argument("value", metavar="YYYY-MM-DD", type=clock_types.business_date)
+    a = acts.add_parser(
+        "advance", help="close DAYS business days one by one (a progress bar, each day's summary)"
+    )
+    a.add_argument("value", metavar="DAYS", type=clock_types.days)
+
+    s = sub.add_parser(
+        "bank", help="the sandbox bank: a user's card balance, deposits and withdrawals"
+    )
+    acts = s.add_subparsers(dest="action", required=True)
+    a = acts.add_parser("balance", help="print what USER_ID's card holds, in yuan")
+    a.add_argument("user_id")
+    for action, text in (
+        ("deposit", "pay AMOUNT yuan into USER_ID's card"),
+        ("withdraw", "take AMOUNT yuan out of USER_ID's card (never more than it holds)"),
+    ):
+        a = acts.add_parser(action, help=text)
+        a.add_argument("user_id")
+        a.add_argument("amount", metavar="AMOUNT", type=bank_types.amount, help="yuan, e.g. 100.50")
+
+    s = sub.add_parser("portfolio", help="the portfolio report of the running local cloud")
+    s.add_argument("action", choices=["report"])
+    s.add_argument("--json", action="store_true", help="the figures as JSON (fen, ratios)")
+    s.add_argument(
+        "--plot", metavar="FILE.png", help="draw the vintage curves and the buckets to a PNG"
+    )
+    s.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        type=clock_types.business_date,
+        default=None,
+        help="the day to report (default: the local cloud's business date; never after it)",
+    )
+
+    s = sub.add_parser(
+        "events", help="print the events on the local notifications bus (what SMS/push receive)"
+    )
+    s.add_argument("action", choices=["tail"])
+    s.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
+    s.add_argument("--json", action="store_true", help="each event whole, as JSON")
     return p
 
 
@@ -170,6 +258,15 @@ def main(argv: list[str] | None = None) -> int:
         "token": _cmd_token,
         "review": _cmd_review,
         "ledger": _cmd_ledger,
+        "ops": lambda _args: __import__("lending_cli.local", fromlist=["x"]).resolve_stuck(),
+        "clock": _cmd_clock,
+        "bank": _cmd_bank,
+        "portfolio": lambda a: __import__("lending_cli.local", fromlist=["x"]).portfolio(
+            a.json, a.plot, a.as_of
+        ),
+        "events": lambda a: __import__("lending_cli.events", fromlist=["main"]).main(
+            a.follow, a.json
+        ),
         "sample": lambda a: __import__("lending_cli.sample", fromlist=["main"]).main(
             a.what, a.kind, a.seed, a.document_id
         ),

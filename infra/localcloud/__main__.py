@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 
 
@@ -26,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
         "--with-floor",
         action="store_true",
         help="also create the no-op workflows bench/ compares against",
+    )
+    p.add_argument(
+        "--bench-servers",
+        action="store_true",
+        help="also serve the API as chalice local did, and a no-op server (bench_api_burst.py)",
     )
     p.add_argument(
         "--handlers",
@@ -46,6 +52,19 @@ def main(argv: list[str] | None = None) -> int:
         help="each function's first response to a workflow is lost, so the step is retried "
         "(tests/infra/tour.py)",
     )
+    p.add_argument(
+        "--business-date",
+        type=date.fromisoformat,
+        default=None,
+        help="the business date the local cloud opens on (default: today in Asia/Shanghai)",
+    )
+    p.add_argument(
+        "--faults",
+        type=Path,
+        default=None,
+        metavar="PLAN.json",
+        help="inject faults at every adapter as the plan says (localcloud/faults.py; chaos runs)",
+    )
     args = p.parse_args(argv)
 
     from . import engine
@@ -58,8 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         handler_modules=args.handlers,
         record_calls=args.record_calls is not None,
         lose_first_responses=args.lose_first_responses,
+        business_date=args.business_date,
     )
     cloud.serve_api(port=args.port)
+    injected = None
+    if args.faults is not None:
+        from .faults import FaultPlan, install
+
+        injected = install(cloud.router, FaultPlan.from_json(args.faults.read_text()))
     engine.settle_heap()
     info = {
         "apiUrl": cloud.api_url,
@@ -71,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         "physical": cloud.physical,
         "pid": os.getpid(),
     }
+    if args.bench_servers:
+        from .bench_servers import serve_bench_servers
+
+        info["benchUrls"] = serve_bench_servers(cloud)
     tmp = args.ready_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(info))
     tmp.replace(args.ready_file)
@@ -78,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
+    if injected is not None:
+        injected.stop()
     cloud.stop()
     if args.record_calls is not None:
         from .calls import recorder

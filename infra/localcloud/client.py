@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,18 @@ import jwt
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def upload_photo(slot: dict[str, Any], photo: bytes, timeout: float = 30) -> requests.Response:
+    """Upload a photo as a phone does, with the slot POST /v1/documents returned: a form POST of
+    its fields, the file last (S3 reads the fields up to the file)."""
+    content_type = slot["uploadFields"].get("Content-Type", "application/octet-stream")
+    return requests.post(
+        slot["uploadUrl"],
+        data=slot["uploadFields"],
+        files={"file": ("id-card", photo, content_type)},
+        timeout=timeout,
+    )
 
 
 @dataclass
@@ -44,8 +57,17 @@ class RemoteCloud:
         record_calls: Path | None = None,
         log_to: Path | None = None,
         lose_first_responses: bool = False,
+        business_date: date | None = None,
+        bench_servers: bool = False,
+        faults: Any = None,
     ) -> RemoteCloud:
+        """`faults`: a localcloud.faults.FaultPlan to inject (its `log` is where the counts go)."""
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
+        fault_args: list[str] = []
+        if faults is not None:
+            plan = ready.with_name("faults.json")
+            plan.write_text(faults.to_json())
+            fault_args = ["--faults", str(plan)]
         env = {**os.environ, **(extra_env or {})}
         env.pop("AWS_ENDPOINT_URL", None)
         proc = subprocess.Popen(
@@ -63,7 +85,10 @@ class RemoteCloud:
             + (["--with-floor"] if with_floor else [])
             + [arg for module in handlers for arg in ("--handlers", module)]
             + (["--record-calls", str(record_calls)] if record_calls else [])
-            + (["--lose-first-responses"] if lose_first_responses else []),
+            + (["--lose-first-responses"] if lose_first_responses else [])
+            + (["--business-date", business_date.isoformat()] if business_date else [])
+            + (["--bench-servers"] if bench_servers else [])
+            + fault_args,
             cwd=ROOT,
             env=env,
             # The functions' log lines (stdout), for a test that reads them.

@@ -15,13 +15,16 @@ import logging
 import os
 import secrets
 import sys
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import calls, engine
+from . import calls, engine, s3_post_policy
+from .api_server import ApiServer, GatewayApp
+from .event_log import create_sink
 from .lambda_router import InProcessLambda, handler_for
+from .limits import ApiLimits
 from .provision import (
     REGION,
     LocalNames,
@@ -92,8 +95,10 @@ def _recorder(names: LocalNames) -> calls.Recorder:
 
 
 def _quiet_servers() -> None:
-    for name in ("werkzeug", "botocore", "urllib3"):
+    for name in ("werkzeug", "botocore", "urllib3", "waitress"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # "Task queue depth is N": requests waiting for a worker in a burst, which is the point.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 FLOOR_FUNCTION = "floor_noop"
@@ -171,29 +176,20 @@ def _create_close_of_business_floor(
     )["stateMachineArn"]
 
 
+def _start_business_clock(session: Any, table_name: str, day: date | None) -> None:
+    """A new local cloud opens on `day`, by default today's business date (Asia/Shanghai)."""
+    from chalicelib.businessclock.dynamo import DynamoBusinessClock
+    from chalicelib.clock import business_today
+
+    table = session.resource("dynamodb").Table(table_name)
+    DynamoBusinessClock(table).set(day or business_today())
+
+
 def register_handler_modules(router: InProcessLambda, modules: list[str]) -> None:
     """Tests' own Lambda functions: each module's HANDLERS (name -> handler), by name."""
     for name in modules:
         for function, handler in importlib.import_module(name).HANDLERS.items():
             router.register(function, handler)
-
-
-def _quiet_handler_cls() -> Any:
-    from chalice.local import ChaliceRequestHandler
-
-    class QuietHandler(ChaliceRequestHandler):
-        # http.server answers a method it has no do_X for (TRACE, QUERY, anything) with a 501
-        # HTML page. API Gateway answers it like any request no route takes, with a 4xx JSON
-        # body; chalice routes every method the same way.
-        def __getattr__(self, name: str) -> Any:
-            if name.startswith("do_"):
-                return self._generic_handle
-            raise AttributeError(name)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return QuietHandler
 
 
 @dataclass
@@ -205,9 +201,9 @@ class LocalCloud:
     app: Any
     _moto: Any = None
     _mock: Any = None
-    _api: Any = None
+    limits: ApiLimits | None = None
+    _api: ApiServer | None = None
     api_url: str | None = None
-    _api_thread: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -221,6 +217,7 @@ class LocalCloud:
         handler_modules: list[str] | None = None,
         record_calls: bool = False,
         lose_first_responses: bool = False,
+        business_date: date | None = None,
     ) -> LocalCloud:
         from moto import mock_aws
         from moto.server import ThreadedMotoServer
@@ -271,6 +268,8 @@ class LocalCloud:
             "MODEL_DIR": str(model_dir),
             # Quiet by default, as before; a developer sets INFO to see every step's JSON lines.
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            # The business date is the table's, which `lending clock set/advance` moves.
+            "BUSINESS_CLOCK": "table",
         }
         router = InProcessLambda.from_chalice(app, name_prefix=f"{STACK}-")
         for config in app.event_sources:  # scheduled jobs (model_drift), invoked by name
@@ -281,12 +280,15 @@ class LocalCloud:
         if lose_first_responses:
             router.lose_first_responses()
         engine.install(router)
+        s3_post_policy.install()
 
         physical = provision(session, names)
         _put_pepper(session, names)
         if record_calls:
             calls.install(_recorder(names))
             calls.attribute_api_requests()
+        physical["EventLog"] = create_sink(session, names.ref("NotificationsBus"))
+        limits = ApiLimits.from_template(names.resources, names.resolve)
         if with_floor:
             physical["OriginationFloor"] = _create_floor_workflow(session, names, router)
             physical["CloseOfBusinessFloor"] = _create_close_of_business_floor(
@@ -294,6 +296,7 @@ class LocalCloud:
             )
         env = {**function_environment(names), **local_only}
         os.environ.update(env)
+        _start_business_clock(session, physical["LendingTable"], business_date)
         from chalicelib import wiring
 
         wiring.use(None)  # read the settings just written
@@ -303,15 +306,16 @@ class LocalCloud:
             router=router,
             physical=physical,
             app=app,
+            limits=limits,
             _moto=server,
             _mock=mock,
         )
 
-    # --- the API, as chalice local serves it ----------------------------------------------
+    # --- the API: chalice local's gateway, served to take bursts (api_server.py) -------------
 
     def serve_api(self, host: str = "127.0.0.1", port: int = 8000) -> str:
         from chalice.config import Config
-        from chalice.local import LocalDevServer
+        from chalice.local import LocalGateway
 
         from .api_semantics import give_each_thread_its_own_request, install_gateway_semantics
 
@@ -320,13 +324,11 @@ class LocalCloud:
         config = Config.create(
             chalice_stage="local", app_name=self.app.app_name, environment_variables=self.env
         )
-        self._api = LocalDevServer(self.app, config, host, port, handler_cls=_quiet_handler_cls())
-        bound_host, bound_port = self._api.server.server_address[:2]
+        gateway = LocalGateway(self.app, config)
+        self._api = ApiServer(GatewayApp(gateway, self.limits), host, port)
+        bound_host, bound_port = self._api.address
         self.api_url = f"http://{bound_host}:{bound_port}"
-        self._api_thread = threading.Thread(
-            target=self._api.server.serve_forever, name="chalice-local", daemon=True
-        )
-        self._api_thread.start()
+        self._api.start()
         return self.api_url
 
     def token(self, user_id: str, groups: tuple[str, ...] = ()) -> str:
@@ -337,7 +339,7 @@ class LocalCloud:
 
     def stop(self) -> None:
         if self._api is not None:
-            self._api.shutdown()
+            self._api.stop()
         if self._moto is not None:
             self._moto.stop()
         if self._mock is not None:

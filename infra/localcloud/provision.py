@@ -31,13 +31,19 @@ MONITORING_ONLY = {
     "AWS::SNS::Subscription",
     "AWS::SQS::Queue",
 }
-# Served locally by chalice local rather than created in moto.
-SERVED_BY_CHALICE_LOCAL = {"AWS::Serverless::Api"}
+# Served locally by the local API (localcloud/api_server.py) rather than created in moto; web
+# ACLs are enforced there too (localcloud/limits.py).
+SERVED_BY_CHALICE_LOCAL = {
+    "AWS::Serverless::Api",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
+}
 CREATED = {
     "AWS::DynamoDB::Table",
     "AWS::S3::Bucket",
     "AWS::Serverless::StateMachine",
     "AWS::Serverless::Function",
+    "AWS::Events::EventBus",
 }
 
 _SUB = re.compile(r"\$\{([A-Za-z0-9:._-]+)\}")
@@ -87,6 +93,8 @@ class LocalNames:
             )
         if kind == "AWS::Serverless::StateMachine":
             return self.get_att(name, "Arn")
+        if kind == "AWS::Events::EventBus":
+            return str(self.resolve(res["Properties"]["Name"]))
         raise KeyError(f"no local Ref for {name} ({kind})")
 
     def get_att(self, name: str, attribute: str) -> str:
@@ -100,6 +108,8 @@ class LocalNames:
             return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
         if res["Type"] == "AWS::DynamoDB::Table":
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{self.ref(name)}"
+        if res["Type"] == "AWS::Events::EventBus":
+            return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{self.ref(name)}"
         raise KeyError(f"no local GetAtt {name}.Arn")
 
     def resolve(self, value: Any) -> Any:
@@ -219,6 +229,7 @@ def provision(session: Any, names: LocalNames) -> dict[str, str]:
     ddb = session.client("dynamodb")
     s3 = session.client("s3")
     sfn = session.client("stepfunctions")
+    events = session.client("events")
     from .template import table_create_args
 
     for logical, res in resources.items():
@@ -236,6 +247,8 @@ def provision(session: Any, names: LocalNames) -> dict[str, str]:
                     },
                 )
             created[logical] = table
+        elif res["Type"] == "AWS::Events::EventBus":
+            created[logical] = events.create_event_bus(Name=names.ref(logical))["EventBusArn"]
     for logical, res in resources.items():
         props = res.get("Properties", {})
         if res["Type"] == "AWS::S3::Bucket":

@@ -21,6 +21,7 @@ from chalicelib.fraud.memory import InMemoryFraudStore
 from chalicelib.idempotency.memory import InMemoryIdempotencyStore
 from chalicelib.lines.memory import InMemoryCreditLines
 from chalicelib.loans.memory import InMemoryLoans
+from chalicelib.notifications.memory import InMemoryEventBus, InMemoryNotificationStore
 from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.sandbox import Faults, SandboxRail
 from chalicelib.scoring.memory import InMemoryScoredInputs
@@ -63,6 +64,8 @@ def fakes(clock: Clock, faults: Faults | None = None) -> wiring.Container:
     c.money_requests = InMemoryMoneyRequests()
     c.rail = SandboxRail(InMemoryRailBook(), faults or Faults())
     c.pepper_source = StaticSecret("test-pepper", "/weili/pii-pepper")
+    c.notification_store = InMemoryNotificationStore()
+    c.event_publisher = InMemoryEventBus()
     c.borrowing.today = clock
     return c
 

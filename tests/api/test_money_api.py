@@ -17,12 +17,13 @@ from chalicelib import wiring
 from chalicelib.amounts import yuan_to_fen
 from chalicelib.applications.port import Offer, Status
 from chalicelib.books.check import check_ledger_items
+from chalicelib.borrowing.bank import account_ref
 from chalicelib.borrowing.service import Borrow
 from chalicelib.ids import new_id
 from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.sandbox import Faults, SandboxRail
 from localcloud.workflows_only import WorkflowsOnly
-from tests.api.conftest import Clock, auth, fakes, run_on_the_engine
+from tests.api.conftest import DRAW_DAY, Clock, auth, fakes, run_on_the_engine
 from tests.applications.test_contract import make_app
 
 
@@ -56,7 +57,7 @@ def started(c: wiring.Container) -> list[tuple[str, str, dict[str, Any]]]:
 def open_line(
     c: wiring.Container, user: str = "user-1", limit_fen: int = 2_000_000, apr: str = "0.1080"
 ) -> None:
-    c.credit_lines.open_line(user, limit_fen, Decimal(apr), "B", f"app-{user}")
+    c.credit_lines.open_line(user, limit_fen, Decimal(apr), "B", f"app-{user}", DRAW_DAY)
 
 
 def post(
@@ -86,6 +87,12 @@ def draw(
     )
     assert r.status_code == 202, r.body
     return str(r.json_body["loanId"])
+
+
+def deposit(c: wiring.Container, amount: str, user: str = "user-1") -> None:
+    """The borrower pays money into their card at the sandbox bank (`lending bank deposit`):
+    the card holds the payouts and what is deposited, so interest is paid from a deposit."""
+    c.rail.deposit(f"deposit:{new_id('dep')}", account_ref(user), yuan_to_fen(amount))
 
 
 def books_clean(c: wiring.Container) -> bool:
@@ -188,6 +195,7 @@ def test_a_full_early_repayment_closes_the_loan(
     clock.today = date(2026, 3, 12)
     payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
     assert payoff == "6018.00"
+    deposit(container, "18.00")  # the card holds the ¥6,000 paid out; the interest is paid in
     assert (
         post(
             client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-000002"
@@ -424,6 +432,7 @@ def test_accepting_an_offer_shows_the_line_in_yuan_and_percent(
 ) -> None:
     open_line(container, apr="0.1825")
     line = get(client, container, "/v1/credit-line").json_body
+    history = line.pop("history")
     assert line == {
         "creditLimit": "20000.00",
         "available": "20000.00",
@@ -432,8 +441,13 @@ def test_accepting_an_offer_shows_the_line_in_yuan_and_percent(
         "dailyRate": "0.0507",
         "grade": "B",
         "status": "ACTIVE",
+        "statusReason": None,
+        "nextReviewDate": "2026-04-02",
+        "lastReviewedOn": None,
         "applicationId": "app-user-1",
+        "nextCursor": None,
     }
+    assert [h["kind"] for h in history] == ["OPENED"]
 
 
 def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
@@ -441,7 +455,8 @@ def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
 ) -> None:
     # GIVEN an application the workflow approved with a ¥20,000 line at 10.80%
     app_id = _approved(client, container)
-    # WHEN it is accepted (twice: a retried tap)
+    # WHEN it is accepted (twice: a retried tap) on the business day 2026-03-02
+    container.origination.today = lambda: DRAW_DAY
     first = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
     again = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
     # THEN one line opens, shown in yuan and percent, and a draw lands on it
@@ -454,6 +469,9 @@ def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
         "dailyRate": "0.0300",
         "grade": "B",
         "status": "ACTIVE",
+        "statusReason": None,
+        "nextReviewDate": "2026-04-02",
+        "lastReviewedOn": None,
         "applicationId": app_id,
     }
     loan_id = draw(client, container)
@@ -564,6 +582,7 @@ def test_parallel_payoffs_are_admitted_once_and_collected_once(
     run_workflows(c)
     clock.today = date(2026, 3, 17)
     payoff = c.borrowing.payoff_quote("user-1", loan_id, None)["payoff"]
+    deposit(c, "10000.00")  # the card could pay it off more than once
     # WHEN four payoffs of P arrive at once (each reads the loan before any writes)
     monkeypatch.setattr(c.loans, "get", _SyncFirstCall(c.loans.get, 4))
     monkeypatch.setattr(
@@ -599,6 +618,8 @@ def test_a_failed_repayment_gives_its_reservation_back(
     loan_id = draw(client, container)
     run_workflows(container)
     payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
+    # (the fault is set before the POST: the engine runs the execution at once, on its own
+    # thread; the bank's second of latency keeps the payoff in flight for the check below)
     container.rail.faults = Faults(decline=1.0, latency_s=(1.0, 1.0))
     first = post(
         client, container, f"/v1/loans/{loan_id}/repayments", {"amount": payoff}, "repay-fail-01"
@@ -777,6 +798,7 @@ def test_after_a_prepayment_installments_are_level_and_after_payoff_rows_show_wh
     # WHEN the loan is paid off three weeks later
     clock.today = date(2026, 12, 20)
     payoff = get(client, container, f"/v1/loans/{loan_id}/payoff-quote").json_body["payoff"]
+    deposit(container, payoff)
     assert (
         post(
             client,
@@ -807,3 +829,128 @@ def test_after_a_prepayment_installments_are_level_and_after_payoff_rows_show_wh
         )
         assert sum(Decimal(x["paidInterest"]) for x in rows) == Decimal(closed["paid"]["interest"])
     assert books_clean(container)
+
+
+def test_a_missed_installment_makes_the_loan_overdue_and_freezes_the_line_until_cured(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
+    # GIVEN a loan drawn on 2026-03-02 whose first installment falls due on 2026-04-02
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    # WHEN the due date passes unpaid
+    clock.today = date(2026, 4, 12)
+    loan = get(client, container, f"/v1/loans/{loan_id}").json_body
+    # THEN the loan is OVERDUE, 10 days past due (M1), and accrues penalty interest
+    assert (loan["status"], loan["daysPastDue"], loan["bucket"]) == ("OVERDUE", 10, "M1")
+    assert Decimal(loan["outstanding"]["penalty"]) > 0
+    # AND the line refuses a draw, naming why
+    r = post(
+        client,
+        container,
+        "/v1/loans",
+        {"amount": "100.00", "termMonths": 3, "method": "equal-principal"},
+        "draw-frozen-01",
+    )
+    assert r.status_code == 409 and r.json_body["code"] == "LINE_FROZEN", r.body
+    assert loan_id in r.json_body["detail"] and "10 days past due" in r.json_body["detail"]
+    # WHEN what is due is repaid (an overdue loan still takes money)
+    due = Decimal(loan["outstanding"]["interest"]) + Decimal(loan["outstanding"]["penalty"])
+    due += Decimal(loan["schedule"][0]["principal"]) - Decimal(loan["schedule"][0]["paidPrincipal"])
+    paid = post(
+        client,
+        container,
+        f"/v1/loans/{loan_id}/repayments",
+        {"amount": f"{due:.2f}"},
+        "cure-0000001",
+    )
+    assert paid.status_code == 202, paid.body
+    run_workflows(container)
+    # THEN the loan is current again and the line thaws
+    cured = get(client, container, f"/v1/loans/{loan_id}").json_body
+    assert (cured["status"], cured["daysPastDue"], cured["bucket"]) == ("ACTIVE", 0, "CURRENT")
+    assert draw(client, container, "100.00", key="draw-thawed-01")
+    run_workflows(container)
+    assert books_clean(container)
+
+
+def test_a_stuck_repayment_is_finished_by_the_ops_route_once(
+    client: Client, container: wiring.Container, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.auth import issue_local_token
+
+    # GIVEN a repayment the bank collected but whose booking failed for good (STUCK)
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    clock.today = date(2026, 3, 17)
+
+    def down(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("the table is down")
+
+    monkeypatch.setattr(container.loans, "post_repayment", down)
+    r = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "1027.00"}, "stuck-01"
+    )
+    rep_id = r.json_body["repaymentId"]
+    run_workflows(container)
+    monkeypatch.undo()
+    assert container.money_requests.get_repayment(loan_id, rep_id).status == "STUCK"
+    assert container.rail.moved()["collect"] == 102_700
+    assert (
+        get(client, container, f"/v1/loans/{loan_id}/repayments/{rep_id}").json_body["status"]
+        == "PENDING"
+    )  # the borrower's money is on its way to the loan, not lost
+    # WHEN an analyst without the ops group tries, and then an operator does, twice
+    body = {"loanId": loan_id, "repaymentId": rep_id}
+    denied = post(client, container, "/v1/ops/stuck/resolve", body, "unused-key-1")
+    assert denied.status_code == 403
+    ops = {
+        "Authorization": f"Bearer {issue_local_token(container.settings, 'ops-1', groups=('ops',))}",
+        "Content-Type": "application/json",
+    }
+    first = client.http.post("/v1/ops/stuck/resolve", headers=ops, body=json.dumps(body))
+    again = client.http.post("/v1/ops/stuck/resolve", headers=ops, body=json.dumps(body))
+    # THEN the money is booked once, the line restored, the repayment SUCCEEDED, books clean
+    assert first.json_body == {"repaymentId": rep_id, "status": "SUCCEEDED", "resolved": True}
+    assert again.json_body["resolved"] is False
+    done = get(client, container, f"/v1/loans/{loan_id}/repayments/{rep_id}").json_body
+    assert done["status"] == "SUCCEEDED"
+    assert done["allocation"] == {"principal": "1000.00", "interest": "27.00", "penalty": "0.00"}
+    assert get(client, container, "/v1/credit-line").json_body["available"] == "15000.00"
+    assert books_clean(container)
+
+
+def test_a_repayment_from_an_empty_card_fails_and_a_deposit_makes_the_next_one_work(
+    client: Client, container: wiring.Container, clock: Clock
+) -> None:
+    # GIVEN a loan whose payout the borrower has spent: the card is empty
+    open_line(container)
+    loan_id = draw(client, container)
+    run_workflows(container)
+    card = account_ref("user-1")
+    container.rail.withdraw("withdraw:spent", card, container.rail.balance(card))
+    clock.today = date(2026, 3, 12)
+    # WHEN they repay ¥100
+    first = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "100.00"}, "repay-empty-1"
+    )
+    run_workflows(container)
+    # THEN the bank declines it for insufficient funds, nothing is taken, the amount is free again
+    rep = get(
+        client, container, f"/v1/loans/{loan_id}/repayments/{first.json_body['repaymentId']}"
+    ).json_body
+    assert rep["status"] == "FAILED" and rep["failure"]["code"] == "COLLECTION_DECLINED"
+    assert container.rail.status(f"collect:{rep['repaymentId']}").reason == "INSUFFICIENT_FUNDS"
+    assert container.loans.get(loan_id).reserved_fen == 0
+    # WHEN they deposit ¥100 and repay again THEN it is collected and booked
+    deposit(container, "100.00")
+    again = post(
+        client, container, f"/v1/loans/{loan_id}/repayments", {"amount": "100.00"}, "repay-empty-2"
+    )
+    run_workflows(container)
+    rep = get(
+        client, container, f"/v1/loans/{loan_id}/repayments/{again.json_body['repaymentId']}"
+    ).json_body
+    assert rep["status"] == "SUCCEEDED" and container.rail.balance(card) == 0
+    assert container.rail.moved()["collect"] == 10_000 and books_clean(container)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from chalicelib.ledger import entries as le
 from chalicelib.ledger.records import entry_from_item, entry_item, put_entry_tx
 from chalicelib.lines.dynamo import move_line_tx, set_limit_tx
 from chalicelib.lines.memory import InMemoryCreditLines
-from chalicelib.loans.dynamo import post_repayment_tx, set_status_tx
+from chalicelib.loans.dynamo import servicing_tx, set_status_tx
 from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.loans.port import LoanRecord
 from chalicelib.money.schedule import build_schedule
@@ -77,11 +78,21 @@ def test_loan_builders_guard_with_conditions() -> None:
     assert st["ConditionExpression"] == "#st = :from"
     assert st["ExpressionAttributeValues"][":out"] == 100
     pay = Payment("r", date(2024, 1, 1), 10, 0, 1, 9)
-    rp = post_repayment_tx("T", "L", pay, 91, False, 3, AT)["Update"]
+    s = build_schedule(100, Decimal("0.1"), 3, date(2024, 1, 1))
+    after = replace(
+        LoanRecord.from_schedule("L", "u", s, "acct", AT),
+        status="ACTIVE",
+        payments=(pay,),
+        outstanding_principal_fen=91,
+        last_closed=date(2023, 12, 31),
+    )
+    rp = servicing_tx("T", after, 3, AT)["Update"]
+    assert rp["ConditionExpression"] == "#ver = :v"
     assert rp["ExpressionAttributeValues"][":v"] == 3
-    assert rp["ExpressionAttributeValues"][":p"] == [pay.as_record()]
+    assert rp["ExpressionAttributeValues"][":pay"] == [pay.as_record()]
+    assert rp["ExpressionAttributeValues"][":lastClosed"] == "2023-12-31"
     # a reserved repayment drops its reservation in the same write, and only if it is there
-    rr = post_repayment_tx("T", "L", pay, 91, False, 3, AT, reserved_fen=10)["Update"]
+    rr = servicing_tx("T", after, 3, AT, dropped=("r", 10))["Update"]
     assert "contains(#rs, :relem)" in rr["ConditionExpression"]
     assert rr["ExpressionAttributeValues"][":rset"] == {"r=10"}
     assert rr["ExpressionAttributeValues"][":neg"] == -10

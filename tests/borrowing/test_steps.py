@@ -11,14 +11,17 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.books.check import check_ledger_items
+from chalicelib.borrowing.bank import account_ref
 from chalicelib.borrowing.disbursement import DisbursementSteps
-from chalicelib.borrowing.handoffs import DrawState, RepaymentState
+from chalicelib.borrowing.handoffs import DrawState, Notified, RepaymentState
 from chalicelib.borrowing.repayment import RepaymentSteps, admit
 from chalicelib.borrowing.requests.memory import InMemoryMoneyRequests
 from chalicelib.borrowing.requests.port import Draw, Repayment
 from chalicelib.errors import (
+    CollectionDeclined,
     CollectionOutcomeUnknown,
     Conflict,
+    NotificationsNotPublished,
     PayoutDeclined,
     PayoutOutcomeUnknown,
     Unprocessable,
@@ -26,8 +29,10 @@ from chalicelib.errors import (
 from chalicelib.lines.memory import InMemoryCreditLines
 from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.money.servicing import position
+from chalicelib.notifications.memory import InMemoryEventBus, InMemoryNotificationStore
+from chalicelib.notifications.service import NotificationService
 from chalicelib.rail.memory import InMemoryRailBook
-from chalicelib.rail.port import PAYOUT
+from chalicelib.rail.port import INSUFFICIENT_FUNDS, PAYOUT
 from chalicelib.rail.sandbox import Faults, SandboxRail
 
 LOAN = "loan_" + "0" * 26
@@ -46,6 +51,8 @@ class Money:
     rail: SandboxRail
     disbursement: DisbursementSteps
     repayment: RepaymentSteps
+    notices: NotificationService
+    bus: InMemoryEventBus
 
     def clean(self) -> bool:
         return check_ledger_items([*self.lines.items(), *self.loans.items()]).ok
@@ -56,13 +63,17 @@ def money(faults: Faults | None = None, user: str = "u") -> Money:
     rail = SandboxRail(InMemoryRailBook(), faults or Faults())
     lines.open_line(user, 1_000_000, Decimal("0.12"), "B", "app")
     now = lambda: "2024-06-01T00:00:00.000Z"  # noqa: E731
+    bus = InMemoryEventBus()
+    notices = NotificationService(InMemoryNotificationStore(), bus, now)
     return Money(
         requests,
         lines,
         loans,
         rail,
         DisbursementSteps(requests, lines, loans, rail, now),
-        RepaymentSteps(requests, lines, loans, rail, now),
+        RepaymentSteps(requests, lines, loans, rail, now, notices.notify),
+        notices,
+        bus,
     )
 
 
@@ -84,7 +95,11 @@ def disbursed(m: Money) -> DrawState:
     return state
 
 
-def repayment(m: Money, n: int, amount: int, on: str) -> RepaymentState:
+def repayment(m: Money, n: int, amount: int, on: str, *, deposit: bool = True) -> RepaymentState:
+    """Admit and quote a repayment; the borrower first deposits what it asks for (the sandbox
+    bank's account holds only the payout and what was deposited)."""
+    if deposit:
+        m.rail.deposit(f"deposit:{rep_id(n)}", account_ref("u"), amount)
     admit(m.loans, loan_id=LOAN, repayment_id=rep_id(n), amount_fen=amount, on=on)
     m.requests.add_repayment(Repayment(rep_id(n), LOAN, "u", amount, on, "t"))
     state = RepaymentState(loanId=LOAN, repaymentId=rep_id(n))
@@ -218,3 +233,90 @@ def test_a_failed_repayment_with_no_money_taken_frees_its_reservation() -> None:
     )
     assert (ended.status, ended.failure) == ("FAILED", "CollectionDeclined")
     assert m.loans.get(LOAN).reserved_fen == 0
+
+
+def test_a_collection_takes_what_the_account_holds_and_books_exactly_that() -> None:
+    # GIVEN the borrower spent the payout and has ¥200 on the card
+    m = money()
+    disbursed(m)
+    card = account_ref("u")
+    m.rail.withdraw("withdraw:spent", card, m.rail.balance(card) - 20_000)
+    # WHEN a repayment of ¥500 is collected
+    r = collected(m, repayment(m, 1, 50_000, "2024-06-11", deposit=False))
+    # THEN the bank takes the ¥200 it holds, never more; the repayment books ¥200
+    assert r.collection.amountFen == 20_000 and m.rail.balance(card) == 0
+    assert m.rail.status(f"collect:{rep_id(1)}").short_fen == 30_000
+    posted = m.repayment.post_repayment(r)
+    assert (posted.interestFen, posted.principalFen) == (1_000, 19_000)
+    assert m.repayment.restore_line(r.model_copy(update={"posted": posted})).status == "SUCCEEDED"
+    loan = m.loans.get(LOAN)
+    assert loan.reservations == () and loan.outstanding_principal_fen == 300_000 - 19_000
+    assert m.lines.get_line("u").available_fen == 700_000 + 19_000
+    assert m.rail.moved()["collect"] == 20_000 and m.clean()
+
+
+def test_a_collection_from_an_empty_account_is_declined_for_insufficient_funds() -> None:
+    # GIVEN the card is empty
+    m = money()
+    disbursed(m)
+    card = account_ref("u")
+    m.rail.withdraw("withdraw:all", card, m.rail.balance(card))
+    r = repayment(m, 1, 10_000, "2024-06-05", deposit=False)
+    # WHEN the repayment is collected THEN the bank declines it, naming why, and takes nothing
+    with pytest.raises(CollectionDeclined, match="INSUFFICIENT_FUNDS"):
+        m.repayment.collect_repayment(r)
+    assert m.rail.status(f"collect:{rep_id(1)}").reason == INSUFFICIENT_FUNDS
+    ended = m.repayment.record_failure(
+        r.model_copy(update={"error": {"Error": "CollectionDeclined"}})
+    )
+    # and the repayment fails with its reservation released; a deposit later does not revive it
+    assert (ended.status, m.loans.get(LOAN).reserved_fen) == ("FAILED", 0)
+    m.rail.deposit("deposit:late", card, 10_000)
+    with pytest.raises(CollectionDeclined):
+        m.repayment.collect_repayment(r)
+    assert m.rail.moved()["collect"] == 0 and m.clean()
+
+
+def test_a_repayment_collected_tells_the_borrower_once() -> None:
+    m = money()
+    disbursed(m)
+    r = collected(m, repayment(m, 1, 50_000, "2024-06-11"))
+    r = r.model_copy(update={"posted": m.repayment.post_repayment(r)})
+    r = r.model_copy(update={"restored": m.repayment.restore_line(r)})
+    told = m.repayment.notify_borrower(r)
+    assert (told.sent, told.stored, told.published) == (1, 1, 1)
+    assert m.repayment.notify_borrower(r) == Notified(sent=1, stored=0, published=0)  # a retry
+    (n,) = [s.notification for s in m.notices.inbox("u", None, 20).items]
+    assert (n.kind, n.subject, n.on) == ("COLLECTED", rep_id(1), dt.date(2024, 6, 11))
+    assert n.data == {"loanId": LOAN, "collectedFen": 50_000}
+    assert m.bus.keys() == [n.key]
+
+
+def test_a_declined_collection_tells_the_borrower_and_other_failures_do_not() -> None:
+    m = money()
+    disbursed(m)
+    r = repayment(m, 1, 10_000, "2024-06-05")
+    declined = r.model_copy(update={"error": {"Error": "CollectionDeclined"}})
+    declined = declined.model_copy(update={"result": m.repayment.record_failure(declined)})
+    assert m.repayment.notify_borrower(declined).sent == 1
+    (n,) = [s.notification for s in m.notices.inbox("u", None, 20).items]
+    assert n.kind == "COLLECTION_FAILED"
+    assert n.data == {"loanId": LOAN, "collectedFen": 0, "shortFen": 10_000}
+    r2 = repayment(m, 2, 10_000, "2024-06-05")
+    ours = r2.model_copy(update={"error": {"Error": "States.Timeout"}})
+    ours = ours.model_copy(update={"result": m.repayment.record_failure(ours)})
+    assert m.repayment.notify_borrower(ours) == Notified(sent=0, stored=0, published=0)
+    assert len(m.bus.keys()) == 1
+
+
+def test_a_bus_that_refuses_makes_the_step_retry_and_the_retry_sends_only_that() -> None:
+    m = money()
+    disbursed(m)
+    r = collected(m, repayment(m, 1, 50_000, "2024-06-11"))
+    r = r.model_copy(update={"posted": m.repayment.post_repayment(r)})
+    r = r.model_copy(update={"restored": m.repayment.restore_line(r)})
+    m.bus.refuse = 1
+    with pytest.raises(NotificationsNotPublished):
+        m.repayment.notify_borrower(r)
+    assert m.repayment.notify_borrower(r) == Notified(sent=1, stored=0, published=1)
+    assert len(m.bus.keys()) == 1

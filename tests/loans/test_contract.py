@@ -53,9 +53,9 @@ def test_disburse_then_repay_to_close(loans) -> None:
         loans.void("L1", AT)
     day = date(2024, 6, 20)
     _, pay = book_payment(loan.servicing(), "r1", day, payoff_quote(loan.servicing(), day))
-    closed = loans.post_repayment("L1", pay, 0, loan.version, AT)
+    closed = loans.post_repayment("L1", pay, loan.version, AT)
     assert closed.status == CLOSED and closed.outstanding_principal_fen == 0
-    assert loans.post_repayment("L1", pay, 0, loan.version, AT) == closed  # idempotent on key
+    assert loans.post_repayment("L1", pay, loan.version, AT) == closed  # idempotent on key
     assert balances(loans.entries("L1"))[loan_principal("L1")] == 0
 
 
@@ -63,10 +63,10 @@ def test_stale_version_is_a_conflict(loans) -> None:
     loans.create(_record())
     loan = loans.disburse("L1", AT)
     _, p1 = book_payment(loan.servicing(), "r1", date(2024, 6, 5), 10_000)
-    loans.post_repayment("L1", p1, 0, loan.version, AT)
+    loans.post_repayment("L1", p1, loan.version, AT)
     _, p2 = book_payment(loan.servicing(), "r2", date(2024, 6, 5), 10_000)
     with pytest.raises(Conflict):
-        loans.post_repayment("L1", p2, 0, loan.version, AT)
+        loans.post_repayment("L1", p2, loan.version, AT)
 
 
 def test_void_pending_only(loans) -> None:
@@ -106,7 +106,7 @@ def test_a_repayment_reservation_is_held_once_and_released_once(loans) -> None:
 def test_a_reservation_needs_the_version_it_was_checked_against(loans) -> None:
     loan = _active(loans)
     _, p1 = book_payment(loan.servicing(), "r1", date(2024, 6, 5), 10_000)
-    loans.post_repayment("L1", p1, 0, loan.version, AT)
+    loans.post_repayment("L1", p1, loan.version, AT)
     # the payoff moved since `loan` was read: a reservation checked against it is refused
     with pytest.raises(Conflict):
         loans.reserve_repayment("L1", "r2", 10_000, 0, loan.version)
@@ -121,8 +121,8 @@ def test_posting_a_reserved_repayment_releases_its_reservation_atomically(loans)
     loans.reserve_repayment("L1", "r2", 20_000, payoff - 20_000, loan.version)
     assert loans.get("L1").reserved_fen == 70_000
     _, pay = book_payment(loan.servicing(), "r1", day, 50_000)
-    posted = loans.post_repayment("L1", pay, 0, loan.version, AT)
+    posted = loans.post_repayment("L1", pay, loan.version, AT)
     # THEN the booked repayment no longer counts as reserved; the other one still does
     assert posted.reservations == (("r2", 20_000),) and posted.reserved_fen == 20_000
-    assert loans.post_repayment("L1", pay, 0, loan.version, AT) == posted  # idempotent
+    assert loans.post_repayment("L1", pay, loan.version, AT) == posted  # idempotent
     assert loans.release_repayment("L1", "r1") == posted  # nothing left to release

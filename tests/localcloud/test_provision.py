@@ -30,6 +30,10 @@ def test_intrinsics_resolve_to_local_names() -> None:
     assert names.resolve({"Ref": "LendingTable"}) == "s-LendingTable"
     assert names.resolve({"Fn::Sub": "x-${AWS::StackName}-${P}"}) == "x-s-7"
     assert camel_to_snake("PriceAndSetLine") == "price_and_set_line"
+    assert names.resolve({"Ref": "NotificationsBus"}) == "s-notifications"
+    assert names.resolve({"Fn::GetAtt": ["NotificationsBus", "Arn"]}) == (
+        "arn:aws:events:us-east-1:123456789012:event-bus/s-notifications"
+    )
 
 
 def test_substitution_refuses_a_missing_token() -> None:

@@ -108,3 +108,20 @@ def test_line_changes() -> None:
 def test_unknown_kinds_are_refused() -> None:
     with pytest.raises(ValueError):
         Notification("SPAM", "user_1", START, "loan_1")
+
+
+def test_a_repayment_the_borrower_asked_for_is_collected_or_failed_like_an_auto_debit() -> None:
+    from datetime import date
+
+    from chalicelib.money.notifications import repayment_notifications
+
+    day = date(2026, 4, 2)
+    (paid,) = repayment_notifications("u", "loan_1", "rep_1", day, 5_000, 5_000)
+    assert (paid.kind, paid.subject, paid.data) == (
+        COLLECTION_SUCCEEDED, "rep_1", {"loanId": "loan_1", "collectedFen": 5_000}
+    )  # fmt: skip
+    (declined,) = repayment_notifications("u", "loan_1", "rep_2", day, 5_000, 0)
+    assert declined.kind == COLLECTION_FAILED and declined.data["shortFen"] == 5_000
+    assert "nextAttempt" not in declined.data
+    with pytest.raises(ValueError):
+        repayment_notifications("u", "loan_1", "rep_3", day, 5_000, 5_001)

@@ -10,13 +10,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    IPvAnyAddress,
+    StringConstraints,
+    field_validator,
+)
 
 from ..amounts import yuan_to_fen
 from ..applications.port import Device as DeviceRecord
 from ..applications.port import Location as LocationRecord
 from ..applications.port import Profile
 from ..borrowing.service import Borrow
+from ..documents.port import MAX_UPLOAD_BYTES
 from ..origination.service import Apply
 
 Yuan = Annotated[
@@ -38,6 +47,18 @@ POSITIVE_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,8}(\.[0-9]{1,2})?)$"
 """0.01 yuan or more, at most 2 places."""
 INCOME_PATTERN = r"^([0-9]{1,7}(\.[0-9]{1,2})?|10000000(\.0{1,2})?)$"
 """0 to 10000000.00 yuan, at most 2 places."""
+
+
+def _integral(value: object) -> object:
+    # JSON Schema's "integer" is any number without a fraction: 3.0 and 3e0 are 3, so a client
+    # that writes its numbers as floats sends a valid integer. bool and "3" stay refused.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_integral)]
+"""An integer as JSON Schema means it: 3, 3.0 or 3e0; not 3.5, true or "3"."""
 
 
 def _ip_schema(schema: dict) -> None:  # type: ignore[type-arg]
@@ -62,16 +83,28 @@ class DocumentRequest(Strict):
 
 class DocumentResponse(Strict):
     documentId: str
-    uploadUrl: str
-    uploadMethod: Literal["PUT"] = "PUT"
-    uploadHeaders: dict[str, str]
+    uploadUrl: str = Field(description="POST the photo here as multipart/form-data")
+    uploadMethod: Literal["POST"] = "POST"
+    uploadFields: dict[str, str] = Field(
+        description="Form fields to send as they are, before the file (a field named `file`, "
+        "last); they carry the signed policy that fixes the key, the type and the size"
+    )
+    maxBytes: int = Field(
+        json_schema_extra={"const": MAX_UPLOAD_BYTES},
+        description=f"The largest photo taken, in bytes ({MAX_UPLOAD_BYTES // 2**20} MiB); "
+        "storage refuses a larger upload (400 EntityTooLarge)",
+    )
     expiresInSeconds: int
 
 
 class DocumentStatus(Strict):
     documentId: str
-    status: Literal["AWAITING_UPLOAD", "READ", "UNREADABLE"]
+    status: Literal["AWAITING_UPLOAD", "READ", "UNREADABLE", "REFUSED"] = Field(
+        description="REFUSED: not read at all (too large, or not a JPEG/PNG of the type asked "
+        "for); upload again under a new document"
+    )
     createdAt: str
+    refusal: ReasonOut | None = Field(default=None, description="Why it was REFUSED")
 
 
 class Declared(Strict):
@@ -83,12 +116,12 @@ class Declared(Strict):
     employment: Literal[
         "employed", "self_employed", "civil_servant", "student", "unemployed", "retired"
     ]
-    employmentYears: int = Field(ge=0, le=50)
+    employmentYears: WholeNumber = Field(ge=0, le=50)
     monthlyIncome: Yuan = Field(json_schema_extra={"pattern": INCOME_PATTERN})
     housing: Literal["own", "rent", "family"]
-    dependants: int = Field(ge=0, le=10)
+    dependants: WholeNumber = Field(ge=0, le=10)
     city: Annotated[str, StringConstraints(min_length=2, max_length=20)]
-    residenceYears: int = Field(ge=0, le=80)
+    residenceYears: WholeNumber = Field(ge=0, le=80)
     property: Literal["real_estate", "insurance", "car", "none"] = "none"
 
     @field_validator("monthlyIncome")
@@ -132,7 +165,7 @@ Purpose = Literal[
 class ApplicationRequest(Strict):
     documentId: Annotated[str, StringConstraints(pattern=r"^doc_[0-9a-z]{26}$")]
     amount: Yuan = Field(json_schema_extra={"pattern": LINE_RANGE_PATTERN})
-    termMonths: int = Field(ge=1, le=36)
+    termMonths: WholeNumber = Field(ge=1, le=36)
     purpose: Purpose
     declared: Declared
     device: Device
@@ -261,6 +294,9 @@ class Problem(Strict):
     status: int
     detail: str
     field: str | None = None
+    code: str | None = Field(
+        default=None, description="A stable reason a client can act on, e.g. LINE_FROZEN"
+    )
 
 
 # --- money: the credit line, draws (loans) and repayments -----------------------------------
@@ -268,20 +304,64 @@ class Problem(Strict):
 MIN_DRAW_FEN = 50_00
 
 
+LineStatus = Literal["ACTIVE", "FROZEN", "CLOSED"]
+
+
 class CreditLineOut(Strict):
     creditLimit: Yuan
     available: Yuan
     drawn: Yuan
-    apr: str = Field(description="Annual percentage rate in percent, e.g. '18.25'")
+    apr: str = Field(
+        description="APR for new draws in percent, e.g. '18.25' (loans already drawn keep "
+        "the rate they were signed at)"
+    )
     dailyRate: str = Field(description="Daily rate in percent (APR/360), e.g. '0.0507'")
     grade: str
-    status: str
+    status: LineStatus = Field(
+        description="FROZEN while a loan is overdue (draws are refused: 409 LINE_FROZEN); "
+        "ACTIVE again at the close of business after what is due is repaid"
+    )
+    statusReason: str | None = Field(
+        default=None, description="Why the line is FROZEN or CLOSED; null when ACTIVE"
+    )
+    nextReviewDate: str | None = Field(
+        default=None, description="The next monthly review of the limit and APR (YYYY-MM-DD)"
+    )
+    lastReviewedOn: str | None = Field(default=None, description="null until the first review")
     applicationId: str
+
+
+class LineChangeOut(Strict):
+    """One change of the line: its opening, a change of status, a review (the reasons say what
+    it decided, also when it kept the limit and APR)."""
+
+    changeId: str
+    kind: Literal["OPENED", "STATUS", "REVIEW"]
+    at: str = Field(description="When it was recorded (UTC)")
+    date: str | None = Field(default=None, description="The business day of an opening or a review")
+    statusBefore: LineStatus
+    status: LineStatus
+    creditLimitBefore: Yuan
+    creditLimit: Yuan
+    aprBefore: str = Field(description="APR for new draws before, in percent")
+    apr: str = Field(description="APR for new draws after, in percent")
+    dailyRate: str = Field(description="Daily rate for new draws after, in percent")
+    gradeBefore: str
+    grade: str
+    reasons: list[ReasonOut]
+    nextReviewDate: str | None = None
+
+
+class CreditLineDetail(CreditLineOut):
+    history: list[LineChangeOut] = Field(description="Changes with their reasons, newest first")
+    nextCursor: str | None = Field(
+        description="Pass as ?cursor= for the next (older) page of the history; null on the last"
+    )
 
 
 class LoanRequest(Strict):
     amount: Yuan = Field(json_schema_extra={"pattern": LINE_RANGE_PATTERN})
-    termMonths: int = Field(ge=1, le=36)
+    termMonths: WholeNumber = Field(ge=1, le=36)
     method: Literal["equal-installment", "equal-principal"] = Field(
         description="equal-installment (等额本息, level payments) or equal-principal (等额本金)"
     )
@@ -391,7 +471,16 @@ class RepaymentOut(Strict):
 
 class LoanOut(Strict):
     loanId: str
-    status: Literal["PENDING", "ACTIVE", "CLOSED", "FAILED"]
+    status: Literal["PENDING", "ACTIVE", "OVERDUE", "CLOSED", "WRITTEN_OFF", "FAILED"] = Field(
+        description="OVERDUE from the day after a due date left unpaid, until what is due is "
+        "repaid; WRITTEN_OFF after 180 days past due (still owed, repayments still taken)"
+    )
+    daysPastDue: int | None = Field(
+        default=None, description="As of today; null until the money has landed"
+    )
+    bucket: Literal["CURRENT", "M1", "M2", "M3", "M4+"] | None = Field(
+        default=None, description="CURRENT, M1 (1-30 days past due), M2 (31-60), M3 (61-90), M4+"
+    )
     amount: Yuan
     termMonths: int
     method: str
@@ -443,3 +532,67 @@ class RepaymentRequest(Strict):
 class RepaymentAccepted(Strict):
     repaymentId: str
     status: str
+
+
+class StuckResolution(Strict):
+    """Finish a draw (loanId alone) or a repayment (loanId and repaymentId) left STUCK."""
+
+    loanId: Annotated[str, StringConstraints(pattern=r"^loan_[0-9a-z]{26}$")]
+    repaymentId: Annotated[str, StringConstraints(pattern=r"^rep_[0-9a-z]{26}$")] | None = None
+
+
+class StuckResolved(Strict):
+    loanId: str | None = None
+    repaymentId: str | None = None
+    status: str
+    resolved: bool = Field(description="false when there was nothing to finish")
+
+
+# --- the borrower's notifications ------------------------------------------------------------
+
+NotificationKind = Literal[
+    "DUE_IN_3_DAYS",
+    "DUE_TODAY",
+    "OVERDUE_DAY_1",
+    "OVERDUE_DAY_7",
+    "COLLECTED",
+    "COLLECTION_FAILED",
+    "LIMIT_CHANGED",
+    "APR_CHANGED",
+]
+
+
+class NotificationOut(Strict):
+    """One message. The fields after `createdAt` are those of its kind: the loan's
+    (DUE_*, OVERDUE_*), the repayment's (COLLECTED, COLLECTION_FAILED) or the line review's
+    (LIMIT_CHANGED, APR_CHANGED)."""
+
+    notificationId: str = Field(description="Stable: the same message always has the same id")
+    kind: NotificationKind
+    title: str
+    text: str = Field(description="The message in a sentence, with its figures")
+    date: str = Field(description="The business day it is for (China Standard Time)")
+    createdAt: str
+    loanId: str | None = None
+    repaymentId: str | None = None
+    reviewId: str | None = None
+    dueDate: str | None = None
+    amount: Yuan | None = Field(None, description="DUE_*: the installment due")
+    daysPastDue: int | None = None
+    due: Yuan | None = Field(None, description="OVERDUE_*: what is due now")
+    penalty: Yuan | None = Field(None, description="OVERDUE_*: penalty interest accrued")
+    collected: Yuan | None = None
+    short: Yuan | None = Field(None, description="COLLECTION_FAILED: what was not collected")
+    nextAttempt: str | None = Field(None, description="COLLECTION_FAILED: the next debit's day")
+    creditLimitBefore: Yuan | None = None
+    creditLimit: Yuan | None = None
+    aprBefore: str | None = Field(None, description="APR for new draws before, in percent")
+    apr: str | None = Field(None, description="APR for new draws now, in percent")
+    reasons: list[str] | None = Field(None, description="The review's reason codes")
+
+
+class NotificationList(Strict):
+    notifications: list[NotificationOut] = Field(description="Newest first")
+    nextCursor: str | None = Field(
+        description="Pass as ?cursor= for the next (older) page; null on the last page"
+    )

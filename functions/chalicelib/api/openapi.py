@@ -7,10 +7,24 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..documents.port import MAX_UPLOAD_BYTES
+from ..lines.port import MAX_HISTORY_PAGE
+from ..notifications.port import MAX_PAGE
+from ..notifications.service import DEFAULT_PAGE
+from ..origination.service import DEFAULT_HISTORY_PAGE
 from . import models as m
-from .http import IDEMPOTENCY_KEY_PATTERN, WAIT_SECONDS_PATTERN
+from .http import IDEMPOTENCY_KEY_PATTERN, PAGE_LIMIT_PATTERN, WAIT_SECONDS_PATTERN
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+UPLOAD = (
+    "The photo goes straight to storage: POST `uploadUrl` as multipart/form-data with every "
+    "field of `uploadFields` as given, then the photo as a field named `file`. The signed policy "
+    f"takes exactly this key and content type, and 1 to {MAX_UPLOAD_BYTES} bytes "
+    f"({MAX_UPLOAD_BYTES // 2**20} MiB): storage answers 400 EntityTooLarge past that, 403 "
+    "AccessDenied for another key, type or field. Once stored, the photo is read at once; one "
+    "that is not a JPEG or PNG of the type asked for is REFUSED (GET /v1/documents/{documentId})."
+)
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -65,6 +79,24 @@ def _errors(*codes: int) -> dict[str, Any]:
     return out
 
 
+# Abuse limits (infra/resources.yaml: the stage's throttling and each caller's rate, the same
+# numbers locally). The stage's answer is a problem+json body; WAF's the same body, typed JSON.
+TOO_MANY = {
+    "description": "Too many requests: from this caller (by default over 120 a minute per "
+    "bearer token) or to the whole API; retry after Retry-After seconds",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {
+        "application/problem+json": {"schema": PROBLEM},
+        "application/json": {"schema": PROBLEM},
+    },
+}
+
+
 IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -89,11 +121,14 @@ def _op(
     body: type[BaseModel] | None = None,
     params: list[Any] | None = None,
     secure: bool = True,
+    description: str | None = None,
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    op: dict[str, Any] = {"summary": summary, "responses": {**responses, "429": TOO_MANY}}
+    if description:
+        op["description"] = description
     if body is not None:
         op["requestBody"] = _body(body)
-        op["responses"] = {**responses, **_errors(415)}
+        op["responses"] = {**op["responses"], **_errors(415)}
     if params:
         op["parameters"] = params
     if not secure:
@@ -115,6 +150,8 @@ MODELS: list[type[BaseModel]] = [
     m.ApplicationList,
     m.ReviewDecision,
     m.ReviewList,
+    m.StuckResolution,
+    m.StuckResolved,
     m.Problem,
 ]
 
@@ -129,6 +166,48 @@ MODELS += [
     m.RepaymentAccepted,
     m.RepaymentOut,
 ]
+
+MODELS += [m.NotificationList, m.CreditLineDetail]
+
+PAGE = [
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "nextCursor of the page before; omit for the newest page",
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "pattern": PAGE_LIMIT_PATTERN, "examples": ["20"]},
+        "description": f"How many on a page, 1 to {MAX_PAGE}; default {DEFAULT_PAGE}",
+    },
+]
+
+LINE_HISTORY_PAGE = [
+    {**PAGE[0], "description": "nextCursor of the history's page before; omit for the newest"},
+    {
+        **PAGE[1],
+        "description": f"How many changes on a page, 1 to {MAX_HISTORY_PAGE}; "
+        f"default {DEFAULT_HISTORY_PAGE}",
+    },
+]
+
+
+def notification_paths() -> dict[str, Any]:
+    return {
+        "/v1/notifications": {
+            "get": _op(
+                "My notifications (due soon, due today, overdue, collected, collection failed, "
+                "limit or APR changed), newest first, a page at a time",
+                {**_resp(200, m.NotificationList, "A page"), **_errors(400, 401)},
+                params=PAGE,
+            )
+        }
+    }
+
 
 PAYOFF_DATE = {
     "name": "date",
@@ -152,8 +231,11 @@ def money_paths() -> dict[str, Any]:
         },
         "/v1/credit-line": {
             "get": _op(
-                "My revolving credit line",
-                {**_resp(200, m.CreditLineOut, "The line"), **_errors(401, 404)},
+                "My revolving credit line: status (ACTIVE, FROZEN, CLOSED), limit, drawn, "
+                "available, the APR for new draws, the next review date, and its history of "
+                "changes with reasons, newest first, a page at a time",
+                {**_resp(200, m.CreditLineDetail, "The line"), **_errors(400, 401, 404)},
+                params=LINE_HISTORY_PAGE,
             )
         },
         "/v1/loans": {
@@ -216,9 +298,10 @@ def openapi_document() -> dict[str, Any]:
     paths = {
         "/v1/documents": {
             "post": _op(
-                "Get a pre-signed upload URL for an ID-card photo",
+                "Get a pre-signed upload form for an ID-card photo",
                 {**_resp(201, m.DocumentResponse, "Upload slot"), **_errors(400, 401)},
                 m.DocumentRequest,
+                description=UPLOAD,
             )
         },
         "/v1/applications": {
@@ -276,11 +359,22 @@ def openapi_document() -> dict[str, Any]:
                 [app_id],
             )
         },
+        "/v1/ops/stuck/resolve": {
+            "post": _op(
+                "Finish a draw or repayment the bank settled but the books do not show (ops)",
+                {
+                    **_resp(200, m.StuckResolved, "Booked, or nothing to finish"),
+                    **_errors(400, 401, 403, 404, 409),
+                },
+                m.StuckResolution,
+            )
+        },
         "/v1/openapi.json": {
             "get": _op("This document", {"200": {"description": "OpenAPI 3"}}, secure=False)
         },
     }
     paths.update(money_paths())
+    paths.update(notification_paths())
     return {
         "openapi": "3.1.0",
         "info": {

@@ -6,7 +6,8 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from ..errors import Conflict
+from ..aws import cancellation_codes, retryable
+from ..errors import Conflict, StoreBusy
 from ..reasons import Reason
 from .port import (
     ApplicantPii,
@@ -45,7 +46,9 @@ class DynamoApplicationRepository:
         try:
             self._client.transact_write_items(**create_request(self._table.name, app, pii, after))
         except self._client.exceptions.TransactionCanceledException as exc:
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            reasons = cancellation_codes(exc)
+            if retryable(reasons):
+                raise StoreBusy(f"application {app.application_id}: retry ({reasons})") from exc
             if reasons[2:3] == ["ConditionalCheckFailed"]:
                 raise Conflict(
                     f"another application of user {app.user_id} was submitted at the same moment"

@@ -8,9 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.amounts import fen_to_yuan
 from chalicelib.ledger.entries import line_available, line_commitment, line_drawn, loan_principal
+from chalicelib.ledger.receivables import ReceivablesReport, check_receivables
 from chalicelib.ledger.records import ENTRY_PREFIX
-from chalicelib.loans.records import reservations_from_item
+from chalicelib.loans.port import DISBURSED, WRITTEN_OFF
+from chalicelib.loans.records import loan_from_item, reservations_from_item
+from chalicelib.money.accrual import expected_receivables
 
 
 @dataclass
@@ -24,6 +28,7 @@ class LedgerReport:
     loans: list[str] = field(default_factory=list)  # loan ids whose record disagrees
     lines: list[str] = field(default_factory=list)  # user ids whose line disagrees
     balances: dict[str, int] = field(default_factory=dict)
+    receivables: ReceivablesReport = field(default_factory=ReceivablesReport)
 
     @property
     def ok(self) -> bool:
@@ -32,6 +37,7 @@ class LedgerReport:
             and not self.unbalanced_entries
             and not self.loans
             and not self.lines
+            and self.receivables.ok
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -43,6 +49,7 @@ class LedgerReport:
             "unbalancedEntries": self.unbalanced_entries,
             "loans": self.loans,
             "lines": self.lines,
+            "receivables": self.receivables.as_dict(),
         }
 
 
@@ -51,11 +58,17 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
     loan's outstanding principal and each line's available/drawn/limit equal to the ledger, and
     the credit each loan holds on its line (reserve - release - restores) equal to its
     outstanding principal once active (zero once void), and its reservedFen equal to the sum of
-    its repayment reservations. A loan id with money but no record is reported too.
+    its repayment reservations. A loan id with money but no record is reported too. A written-off
+    loan's principal is on `credit_loss`, not on the loan: its ledger principal must be 0 (the
+    record still says what the borrower owes). Receivables (ledger/receivables.py): per loan and
+    in total, accrued - collected - written off = receivable, and each loan's receivable equals
+    both the record's counters and what its contract and payments say
+    (`money.accrual.expected_receivables`).
 
     Run it at rest: between a repayment's post and its line restore the line legitimately lags
     by one step.
     """
+    items = list(items)
     report = LedgerReport()
     bal: dict[str, int] = defaultdict(int)
     per_loan: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -84,14 +97,23 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
         elif sk == "LINE" and item["PK"].startswith("USER#"):
             lines[item["PK"].removeprefix("USER#")] = item
     bad_loans = {lid for lid, (d, c) in per_loan.items() if d != c}
+    expected: dict[str, tuple[int, int]] = {}
     for lid, loan in loans.items():
-        outstanding = int(loan.get("outstandingPrincipalFen", 0))
-        if outstanding != bal.get(loan_principal(lid), 0):
+        record = loan_from_item(loan)
+        outstanding = record.outstanding_principal_fen
+        written_off = record.status == WRITTEN_OFF
+        if (0 if written_off else outstanding) != bal.get(loan_principal(lid), 0):
             bad_loans.add(lid)
         # the line's credit in use for this loan must follow the loan (at rest)
         drawn = line_drawn_by_loan.get(lid, 0)
-        if loan["status"] in ("ACTIVE", "CLOSED") and drawn != outstanding:
-            bad_loans.add(lid)
+        if record.status in DISBURSED:
+            if drawn != outstanding:
+                bad_loans.add(lid)
+            want = expected_receivables(record.servicing(), record.last_closed, written_off)
+            counters = (record.book.interest_receivable_fen, record.book.penalty_receivable_fen)
+            if tuple(want) != counters:
+                bad_loans.add(lid)
+            expected[lid] = counters
         if loan["status"] == "VOID" and (drawn != 0 or outstanding != 0):
             bad_loans.add(lid)
         # repayment reservations: the sum a condition compares must be the sum of the holds
@@ -111,7 +133,10 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
             or available + drawn != limit
         ):
             bad_lines.add(uid)
-    report.loans = sorted(bad_loans)
+    report.receivables = check_receivables(
+        (i for i in items if i["SK"].startswith(ENTRY_PREFIX)), expected
+    )
+    report.loans = sorted(bad_loans | set(report.receivables.loans))
     report.lines = sorted(bad_lines)
     report.balances = dict(bal)
     return report
@@ -152,6 +177,10 @@ class BooksReport:
     ledger: LedgerReport
     stuck: list[str]
     unbooked_transfers: list[str]
+    # per stuck id: what happened and what finishes it, in an operator's words
+    explained: dict[str, str] = field(default_factory=dict)
+    # per stuck id: the ids that name it ({"loanId"[, "repaymentId"]}), for the ops route
+    refs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -165,6 +194,7 @@ class BooksReport:
     def as_dict(self) -> dict[str, Any]:
         return self.ledger.as_dict() | {
             "stuck": self.stuck,
+            "stuckExplained": [{"id": i, "explain": self.explained.get(i, "")} for i in self.stuck],
             "unbookedTransfers": self.unbooked_transfers,
             "ok": self.ok,
         }
@@ -173,9 +203,45 @@ class BooksReport:
 def check_books(items: Iterable[dict[str, Any]]) -> BooksReport:
     """Everything `lending ledger check` proves, over the items of a table scan."""
     items = list(items)
-    stuck = sorted(
-        i.get("repaymentId") or i["loanId"]
-        for i in items
-        if i.get("type") in ("DRAW", "REPAYMENT") and i.get("status") == "STUCK"
+    stuck_items = [
+        i for i in items if i.get("type") in ("DRAW", "REPAYMENT") and i.get("status") == "STUCK"
+    ]
+    transfers = {i["key"]: i for i in items if i["PK"].startswith("RAIL#")}
+    explained = {_stuck_id(i): _explain(i, transfers) for i in stuck_items}
+    refs = {
+        _stuck_id(i): {k: i[k] for k in ("loanId", "repaymentId") if i.get(k)} for i in stuck_items
+    }
+    return BooksReport(
+        check_ledger_items(items), sorted(explained), reconcile_rail(items), explained, refs
     )
-    return BooksReport(check_ledger_items(items), stuck, reconcile_rail(items))
+
+
+def _stuck_id(item: dict[str, Any]) -> str:
+    return str(item.get("repaymentId") or item["loanId"])
+
+
+def _explain(item: dict[str, Any], transfers: dict[str, dict[str, Any]]) -> str:
+    """Why a request is STUCK, from the bank's book and the request, and what finishes it."""
+    loan, failure = item["loanId"], item.get("failure") or "an unknown error"
+    if item["type"] == "REPAYMENT":
+        rid = item["repaymentId"]
+        t = transfers.get(f"collect:{rid}")
+        moved = (
+            f"the bank collected {_yuan(t)} (collect:{rid}, {t['status']})"
+            if t
+            else ("the bank has no collection for it")
+        )
+        how = f"lending ops resolve-stuck (or POST /v1/ops/stuck/resolve {loan} {rid})"
+        return f"repayment {rid} of loan {loan}: {moved}, then {failure}; not booked: {how}"
+    t = transfers.get(f"payout:{loan}")
+    moved = (
+        f"the bank paid out {_yuan(t)} (payout:{loan}, {t['status']})"
+        if t
+        else ("the bank has no payout for it")
+    )
+    how = f"lending ops resolve-stuck (or POST /v1/ops/stuck/resolve {loan})"
+    return f"draw {loan}: {moved}, then {failure}; the loan is not on the books: {how}"
+
+
+def _yuan(transfer: dict[str, Any]) -> str:
+    return "¥" + fen_to_yuan(int(transfer["amountFen"]))

@@ -83,12 +83,22 @@ class Posted(Summary):
     suspenseFen: int
 
 
+class Notified(Summary):
+    """What Notify Borrower told: how many notifications, newly stored, put on the bus."""
+
+    sent: int
+    stored: int
+    published: int
+
+
 class RepaymentState(Summary):
     loanId: str = Field(pattern=LOAN_ID)
     repaymentId: str = Field(pattern=REPAYMENT_ID)
     quote: RepaymentTerms | None = None
     collection: Transfer | None = None
     posted: Posted | None = None
+    restored: Ended | None = None  # Restore Line: SUCCEEDED
+    result: Ended | None = None  # Record Failure: FAILED or STUCK
     error: dict[str, Any] | None = None
 
     def error_name(self) -> str | None:

@@ -2,8 +2,10 @@
 statemachines/repayment.asl.json, one method each.
 
     Start Repayment -> Quote Repayment -> Collect Repayment -> Post Repayment -> Restore Line
+      -> Notify Borrower ('collected')
     any failure: Record Failure (FAILED and the reservation released when no money was taken;
-    STUCK, the reservation kept, when the bank took it)
+    STUCK, the reservation kept, when the bank took it) -> Notify Borrower of Failure
+    ('collection failed' when the bank declined)
 
 Quote Repayment reads the request and hands its terms on (handoffs.RepaymentState); each step is
 safe under retries and moves money at most once (rail key `collect:{repaymentId}`).
@@ -11,7 +13,9 @@ safe under retries and moves money at most once (rail key `collect:{repaymentId}
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,15 +25,28 @@ from ..errors import (
     CollectionOutcomeUnknown,
     Conflict,
     NotFound,
+    NotificationsNotPublished,
+    PostingContention,
     Unprocessable,
 )
 from ..lines.port import CreditLines
-from ..loans.port import ACTIVE, CLOSED, LoanRecord, Loans
+from ..loans.port import DISBURSED, REPAYABLE, LoanRecord, Loans
+from ..money.notifications import Notification, repayment_notifications
 from ..money.servicing import DEFAULT_ORDER, Payment, allocate, position
+from ..notifications.service import Delivery
 from ..rail.port import DECLINED, SETTLED, Rail
 from .bank import account_ref, collect_key, settled, transfer_once
-from .handoffs import Ended, Posted, RepaymentState, RepaymentTerms, Transfer
+from .handoffs import Ended, Notified, Posted, RepaymentState, RepaymentTerms, Transfer
 from .requests.port import FAILED, STUCK, SUCCEEDED, MoneyRequests
+
+ADMIT_ATTEMPTS = 8
+POST_ATTEMPTS = 12  # then PostingContention, which the ASL retries with backoff
+
+
+def backoff(attempt: int, base: float = 0.01, cap: float = 0.5) -> None:
+    """Full jitter (AWS's advice for optimistic retries): racing writers spread out instead of
+    colliding again in step."""
+    time.sleep(random.uniform(0, min(cap, base * 2**attempt)))
 
 
 def posting_day(loan: LoanRecord, on: date) -> date:
@@ -53,11 +70,11 @@ def admit(
     read it, used for the first attempt instead of reading it again."""
     if type(amount_fen) is not int or amount_fen <= 0:
         raise Unprocessable("a repayment must be a positive integer of fen", field="amount")
-    for attempt in range(5):
+    for attempt in range(ADMIT_ATTEMPTS):
         loan = read if attempt == 0 and read is not None else loans.get(loan_id)
         if loan.reservation(repayment_id) is not None or loan.payment(repayment_id) is not None:
             return loan
-        if loan.status != ACTIVE:
+        if loan.status not in REPAYABLE:
             raise Conflict(f"loan {loan_id} is {loan.status}")
         payoff = position(loan.servicing(), posting_day(loan, date.fromisoformat(on))).payoff_fen
         room = payoff - loan.reserved_fen
@@ -77,7 +94,8 @@ def admit(
                 loan_id, repayment_id, amount_fen, payoff - amount_fen, loan.version
             )
         except Conflict:
-            continue  # another repayment was reserved or booked since the read: look again
+            # another repayment was reserved or booked since the read: look again, a little later
+            backoff(attempt)
     raise Conflict(f"loan {loan_id} is busy with other repayments; retry shortly")
 
 
@@ -94,6 +112,7 @@ class RepaymentSteps:
     loans: Loans
     rail: Rail
     now: Callable[[], str]
+    notify: Callable[[Iterable[Notification]], Delivery]
 
     def quote_repayment(self, state: RepaymentState) -> RepaymentTerms:
         """The request's terms and how they would be allocated on its day. Unprocessable when
@@ -102,7 +121,7 @@ class RepaymentSteps:
         if r is None:
             raise NotFound(f"no repayment request {state.repaymentId}")
         loan = self.loans.get(state.loanId)
-        if loan.status != ACTIVE:
+        if loan.status not in REPAYABLE:
             raise Unprocessable(f"loan {state.loanId} is {loan.status}")
         a = allocate(loan.servicing(), date.fromisoformat(r.on), r.amount_fen, DEFAULT_ORDER)
         return RepaymentTerms(
@@ -129,21 +148,23 @@ class RepaymentSteps:
         return Transfer(status="settled", amountFen=r.amount_fen)
 
     def post_repayment(self, state: RepaymentState) -> Posted:
-        """Book the collected money against the loan: allocation re-computed on the current loan
-        (optimistic, retried on a concurrent change); anything above the payoff by then goes to
-        the borrower's overpayment suspense account, so collected money is never lost."""
+        """Book the collected money against the loan: allocated on the loan as it is when booked
+        (re-read and re-allocated when another posting or a close got there first, with jittered
+        backoff; PostingContention, which the workflow retries, if it keeps losing); anything
+        above the payoff by then goes to the borrower's overpayment suspense account, so
+        collected money is never lost and never booked twice (the payment key)."""
         t = _terms(state)
         collected = self.rail.status(collect_key(state.repaymentId))
         if collected is None:
             raise CollectionOutcomeUnknown(f"no collection known for {state.repaymentId}")
         if collected.status != SETTLED:
             raise CollectionDeclined(f"collection for {state.repaymentId} was declined")
-        for _ in range(5):
+        for attempt in range(POST_ATTEMPTS):
             loan = self.loans.get(state.loanId)
             booked = loan.payment(state.repaymentId)
             if booked is not None:
                 return _posted(loan, booked)
-            if loan.status not in (ACTIVE, CLOSED):
+            if loan.status not in DISBURSED:
                 raise Unprocessable(f"loan {state.loanId} is {loan.status}")
             servicing = loan.servicing()
             day = posting_day(loan, date.fromisoformat(t.on))
@@ -158,13 +179,11 @@ class RepaymentSteps:
                 a.principal_fen if a else 0,
             )
             try:
-                loan = self.loans.post_repayment(
-                    state.loanId, payment, collected.amount_fen - applied, loan.version, self.now()
-                )
+                loan = self.loans.post_repayment(state.loanId, payment, loan.version, self.now())
                 return _posted(loan, payment)
             except Conflict:
-                continue
-        raise Conflict(
+                backoff(attempt)
+        raise PostingContention(
             f"loan {state.loanId} kept changing; repayment {state.repaymentId} not posted yet"
         )
 
@@ -197,6 +216,32 @@ class RepaymentSteps:
             self.now(),
         )
         return Ended(status=r.status, failure=r.failure)
+
+    def notify_borrower(self, state: RepaymentState) -> Notified:
+        """Tell the borrower how the debit went, once its outcome is recorded: 'collected'
+        after Restore Line, 'collection failed' after Record Failure when the bank declined
+        (nothing for a failure of ours: the repayment shows FAILED or PENDING). Stored once
+        per repayment; NotificationsNotPublished while the bus refuses, so the retry sends
+        only what it refused."""
+        told = outcome_notifications(state)
+        d = self.notify(told)
+        if d.unpublished:
+            raise NotificationsNotPublished(f"not on the bus yet: {', '.join(d.unpublished)}")
+        return Notified(sent=len(told), stored=d.stored, published=d.published)
+
+
+def outcome_notifications(state: RepaymentState) -> tuple[Notification, ...]:
+    t = state.quote
+    if t is None:
+        return ()
+    told = (t.userId, state.loanId, state.repaymentId, date.fromisoformat(t.on), t.amountFen)
+    if state.restored is not None and state.restored.status == SUCCEEDED:
+        collected = state.collection.amountFen if state.collection else t.amountFen
+        return repayment_notifications(*told, collected)
+    declined = state.error_name() == "CollectionDeclined"
+    if state.result is not None and state.result.status == FAILED and declined:
+        return repayment_notifications(*told, 0)
+    return ()
 
 
 def _posted(loan: LoanRecord, payment: Payment) -> Posted:

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..amounts import fen_to_yuan, percent
-from ..lines.port import CreditLine
-from ..loans.port import ACTIVE, CLOSED, LoanRecord
+from ..lines.port import CreditLine, HistoryPage, LineChange
+from ..loans.port import DISBURSED, LoanRecord
+from ..loans.standing import standing_on
 from ..money.servicing import PlanRow, next_row, penalty_rate, plan, position
 from ..pricing import daily_rate, daily_rate_percent
 from ..reasons import Reason
@@ -32,6 +33,10 @@ def rates(apr: Decimal) -> dict[str, str]:
     return {"apr": percent(apr, places=2), "dailyRate": daily_rate_percent(daily_rate(apr))}
 
 
+def _day(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
 def credit_line_view(line: CreditLine) -> dict[str, Any]:
     return {
         "creditLimit": fen_to_yuan(line.limit_fen),
@@ -40,7 +45,38 @@ def credit_line_view(line: CreditLine) -> dict[str, Any]:
         **rates(line.apr),
         "grade": line.grade,
         "status": line.status,
+        "statusReason": (line.status_reason or None) if line.status != "ACTIVE" else None,
+        "nextReviewDate": _day(line.next_review_on),
+        "lastReviewedOn": _day(line.last_reviewed_on),
         "applicationId": line.application_id,
+    }
+
+
+def line_change_view(c: LineChange) -> dict[str, Any]:
+    return {
+        "changeId": c.change_id,
+        "kind": c.kind,
+        "at": c.at,
+        "date": _day(c.on),
+        "statusBefore": c.status_before,
+        "status": c.status,
+        "creditLimitBefore": fen_to_yuan(c.limit_before_fen),
+        "creditLimit": fen_to_yuan(c.limit_fen),
+        "aprBefore": percent(c.apr_before, places=2),
+        **rates(c.apr),
+        "gradeBefore": c.grade_before,
+        "grade": c.grade,
+        "reasons": [r.as_dict() for r in c.reasons],
+        "nextReviewDate": _day(c.next_review_on),
+    }
+
+
+def credit_line_detail_view(line: CreditLine, history: HistoryPage) -> dict[str, Any]:
+    """GET /v1/credit-line: the line and a page of its history, newest first."""
+    return {
+        **credit_line_view(line),
+        "history": [line_change_view(c) for c in history.items],
+        "nextCursor": history.cursor,
     }
 
 
@@ -49,10 +85,12 @@ def _failure(code: str | None) -> dict[str, str]:
     return {"code": reason.code, "text": reason.text}
 
 
-def loan_status(draw: Draw, loan: LoanRecord | None) -> str:
-    """PENDING until the money lands (ACTIVE), then CLOSED; FAILED when nothing was lent."""
-    if loan is not None and loan.status in (ACTIVE, CLOSED):
-        return loan.status
+def loan_status(draw: Draw, loan: LoanRecord | None, today: date) -> str:
+    """PENDING until the money lands; then ACTIVE, OVERDUE (from the day after an unpaid due
+    date, as of today), CLOSED, WRITTEN_OFF; FAILED when nothing was lent."""
+    st = standing_on(loan, today) if loan is not None else None
+    if st is not None:
+        return st.status
     if draw.status == FAILED:
         return "FAILED"
     # A VOID contract whose draw is not recorded FAILED yet is still compensating (the line
@@ -102,10 +140,13 @@ def repayment_view(r: Repayment, loan: LoanRecord | None) -> dict[str, Any]:
 def loan_view(
     draw: Draw, loan: LoanRecord | None, repayments: list[Repayment], today: date
 ) -> dict[str, Any]:
-    status = loan_status(draw, loan)
+    status = loan_status(draw, loan, today)
+    st = standing_on(loan, today) if loan is not None else None
     out: dict[str, Any] = {
         "loanId": draw.loan_id,
         "status": status,
+        "daysPastDue": st.dpd if st else None,
+        "bucket": st.bucket if st else None,
         "amount": fen_to_yuan(draw.amount_fen),
         "termMonths": draw.term_months,
         "method": draw.method,
@@ -139,7 +180,8 @@ def loan_view(
     out["contractSchedule"] = contract_rows
     # The schedule the borrower pays from now on: re-amortised after prepayments, with paid rows
     # showing what was paid; the same replay as `outstanding` and `nextDue`, so they agree.
-    if status in (ACTIVE, CLOSED):
+    lent = loan.status in DISBURSED
+    if lent:
         as_of = max(today, loan.start, *(x.on for x in loan.payments[-1:]))
     else:
         as_of = loan.start  # nothing lent (yet): the contract as it would run
@@ -159,7 +201,7 @@ def loan_view(
         "penaltyApr": penalty["apr"],
         "penaltyDailyRate": penalty["dailyRate"],
     }
-    if status not in (ACTIVE, CLOSED):
+    if not lent:
         return out
     paid = loan.payments
     out["paid"] = {

@@ -11,6 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import cancellation_codes, retryable
+from chalicelib.errors import StoreBusy
 from chalicelib.ledger.entries import JournalEntry
 from chalicelib.ledger.records import entry_key
 
@@ -36,7 +38,9 @@ def transact(table: Any, items: list[dict[str, Any]], entry: JournalEntry) -> bo
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "TransactionCanceledException":
             raise
-        reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+        reasons = cancellation_codes(exc)
+        if retryable(reasons):
+            raise StoreBusy(f"transaction on {entry.owner} conflicted; retry: {reasons}") from exc
         if table.get_item(Key=entry_key(entry), ConsistentRead=True).get("Item"):
             return False
         raise TransactionRefused(reasons) from exc

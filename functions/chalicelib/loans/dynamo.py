@@ -6,12 +6,13 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.aws import cancellation_codes, retryable
+from chalicelib.errors import Conflict, NotFound, StoreBusy
 from chalicelib.ledger import entries as le
 from chalicelib.ledger.dynamo import TransactionRefused, transact
 from chalicelib.ledger.records import entry_from_item, put_entry_tx
 from chalicelib.loans import posting
-from chalicelib.loans.port import ACTIVE, CLOSED, PENDING, VOID, LoanRecord
+from chalicelib.loans.port import ACTIVE, DISBURSED, PENDING, REPAYABLE, VOID, LoanRecord
 from chalicelib.loans.records import (
     RESERVATIONS,
     RESERVED_FEN,
@@ -58,50 +59,53 @@ def set_status_tx(
     }
 
 
-def post_repayment_tx(
+def servicing_tx(
     table_name: str,
-    loan_id: str,
-    payment: Payment,
-    new_outstanding_fen: int,
-    closes: bool,
+    after: LoanRecord,
     expected_version: int,
     at: str,
-    reserved_fen: int | None = None,
+    dropped: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The loan's side of a repayment. `reserved_fen`: the amount this repayment reserved at
-    admission, dropped in the same write (the payoff falls as the reservation goes)."""
+    """TransactItems element: the loan as a posting or a close left it (payments, outstanding
+    principal, status, accrual counters, last closed day), only if nobody changed it since it
+    was read (`expected_version`). `dropped`: the (repaymentId, amountFen) reservation booked
+    by this write, removed in it (the payoff falls as the reservation goes)."""
     update = (
-        "SET #pay = list_append(#pay, :p), #out = :out, #st = :st, #ver = #ver + :one, #upd = :at"
+        "SET #pay = :pay, #out = :out, #st = :st, #book = :book, #ver = #ver + :one, #upd = :at"
     )
-    # a CLOSED loan still takes money raced in after payoff, all of it to suspense
-    condition = "#ver = :v AND (#st = :active OR #st = :closed)"
     names = {
         "#pay": "payments",
         "#out": "outstandingPrincipalFen",
         "#st": "status",
+        "#book": "book",
         "#ver": "version",
         "#upd": "updatedAt",
     }
     values: dict[str, Any] = {
-        ":p": [payment.as_record()],
-        ":out": new_outstanding_fen,
-        ":st": CLOSED if closes else ACTIVE,
+        ":pay": [p.as_record() for p in after.payments],
+        ":out": after.outstanding_principal_fen,
+        ":st": after.status,
+        ":book": after.book.as_record(),
         ":v": expected_version,
-        ":active": ACTIVE,
-        ":closed": CLOSED,
         ":one": 1,
         ":at": at,
     }
-    if reserved_fen is not None:
-        element = reservation_element(payment.key, reserved_fen)
+    for attr, day in (("lastClosed", after.last_closed), ("writtenOffOn", after.written_off_on)):
+        if day is not None:
+            update += f", #{attr} = :{attr}"
+            names[f"#{attr}"] = attr
+            values[f":{attr}"] = day.isoformat()
+    condition = "#ver = :v"
+    if dropped is not None:
+        element = reservation_element(*dropped)
         update += " ADD #res :neg DELETE #rs :rset"
         condition += " AND contains(#rs, :relem)"
         names |= {"#res": RESERVED_FEN, "#rs": RESERVATIONS}
-        values |= {":neg": -reserved_fen, ":rset": {element}, ":relem": element}
+        values |= {":neg": -dropped[1], ":rset": {element}, ":relem": element}
     return {
         "Update": {
             "TableName": table_name,
-            "Key": loan_key(loan_id),
+            "Key": loan_key(after.loan_id),
             "UpdateExpression": update,
             "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
@@ -117,7 +121,8 @@ def reserve_repayment_request(
     max_reserved_before_fen: int,
     expected_version: int,
 ) -> dict[str, Any]:
-    """UpdateItem: hold `amount_fen` for an admitted repayment, only while the loan is ACTIVE at
+    """UpdateItem: hold `amount_fen` for an admitted repayment, only while the loan can be repaid
+    (REPAYABLE) at
     the version its payoff was computed on and what is reserved already leaves room for it.
     The compare happens in DynamoDB, so concurrent admissions cannot both see the same room."""
     element = reservation_element(repayment_id, amount_fen)
@@ -125,7 +130,8 @@ def reserve_repayment_request(
         "Key": loan_key(loan_id),
         "UpdateExpression": "ADD #rs :rset, #res :amt",
         "ConditionExpression": (
-            "#st = :active AND #ver = :v AND (attribute_not_exists(#res) OR #res <= :max) "
+            "#st IN (:active, :overdue, :off) AND #ver = :v "
+            "AND (attribute_not_exists(#res) OR #res <= :max) "
             "AND NOT contains(#rs, :relem)"
         ),
         "ExpressionAttributeNames": {
@@ -138,7 +144,9 @@ def reserve_repayment_request(
             ":rset": {element},
             ":relem": element,
             ":amt": amount_fen,
-            ":active": ACTIVE,
+            ":active": REPAYABLE[0],
+            ":overdue": REPAYABLE[1],
+            ":off": REPAYABLE[2],
             ":v": expected_version,
             ":max": max_reserved_before_fen,
         },
@@ -182,7 +190,7 @@ class DynamoLoans:
 
     def disburse(self, loan_id: str, at: str) -> LoanRecord:
         loan = self.get(loan_id)
-        if loan.status in (ACTIVE, CLOSED):
+        if loan.status in DISBURSED:
             return loan
         booked = posting.disburse(loan, at)
         try:
@@ -190,13 +198,13 @@ class DynamoLoans:
                 self._table,
                 [
                     set_status_tx(self._name, loan_id, PENDING, ACTIVE, at, loan.principal_fen),
-                    put_entry_tx(self._name, booked.entry),
+                    *(put_entry_tx(self._name, e) for e in booked.entries),
                 ],
-                booked.entry,
+                booked.entries[-1],
             )
         except TransactionRefused:
             now = self.get(loan_id)
-            if now.status not in (ACTIVE, CLOSED):
+            if now.status not in DISBURSED:
                 raise Conflict(f"loan {loan_id} is {now.status}; it cannot be disbursed") from None
             return now
         return booked.loan
@@ -211,7 +219,9 @@ class DynamoLoans:
             self._table.meta.client.transact_write_items(
                 TransactItems=[set_status_tx(self._name, loan_id, PENDING, VOID, at)]
             )
-        except self._table.meta.client.exceptions.TransactionCanceledException:
+        except self._table.meta.client.exceptions.TransactionCanceledException as exc:
+            if retryable(cancellation_codes(exc)):
+                raise StoreBusy(f"loan {loan_id}: retry voiding") from exc
             now = self.get(loan_id)
             if now.status != VOID:
                 raise Conflict(
@@ -220,35 +230,35 @@ class DynamoLoans:
         return self.get(loan_id)
 
     def post_repayment(
-        self, loan_id: str, payment: Payment, suspense_fen: int, expected_version: int, at: str
+        self, loan_id: str, payment: Payment, expected_version: int, at: str
     ) -> LoanRecord:
         loan = self.get(loan_id)
         if loan.payment(payment.key) is not None:
             return loan
-        booked = posting.post_repayment(loan, payment, suspense_fen, at)
+        if loan.version != expected_version:
+            raise Conflict(f"loan {loan_id} changed while posting repayment {payment.key}")
+        booked = posting.post_repayment(loan, payment, at)
+        held = loan.reservation(payment.key)
         try:
             transact(
                 self._table,
                 [
-                    post_repayment_tx(
+                    servicing_tx(
                         self._name,
-                        loan_id,
-                        payment,
-                        booked.loan.outstanding_principal_fen,
-                        booked.loan.status == CLOSED,
+                        booked.loan,
                         expected_version,
                         at,
-                        loan.reservation(payment.key),
+                        (payment.key, held) if held is not None else None,
                     ),
-                    put_entry_tx(self._name, booked.entry),
+                    *(put_entry_tx(self._name, e) for e in booked.entries),
                 ],
-                booked.entry,
+                booked.entries[-1],
             )
         except TransactionRefused:
             raise Conflict(
                 f"loan {loan_id} changed while posting repayment {payment.key}"
             ) from None
-        return self.get(loan_id)
+        return booked.loan
 
     def reserve_repayment(
         self,

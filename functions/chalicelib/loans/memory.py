@@ -10,7 +10,7 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.ledger import entries as le
 from chalicelib.ledger.records import entry_item
 from chalicelib.loans import posting
-from chalicelib.loans.port import ACTIVE, CLOSED, PENDING, VOID, LoanRecord
+from chalicelib.loans.port import DISBURSED, PENDING, REPAYABLE, VOID, LoanRecord
 from chalicelib.loans.records import loan_item
 from chalicelib.money.servicing import Payment
 
@@ -38,18 +38,17 @@ class InMemoryLoans:
                 raise NotFound(f"loan {loan_id} not found")
             return loan
 
-    def _post(self, loan: LoanRecord, e: le.JournalEntry) -> None:
-        self._entries.setdefault(loan.loan_id, []).append(e)
+    def _book(self, booked: posting.Booking) -> LoanRecord:
+        self._entries.setdefault(booked.loan.loan_id, []).extend(booked.entries)
+        self._loans[booked.loan.loan_id] = booked.loan
+        return booked.loan
 
     def disburse(self, loan_id: str, at: str) -> LoanRecord:
         with self._lock:
             loan = self.get(loan_id)
-            if loan.status in (ACTIVE, CLOSED):
+            if loan.status in DISBURSED:
                 return loan
-            booked = posting.disburse(loan, at)
-            self._post(loan, booked.entry)
-            self._loans[loan_id] = booked.loan
-            return booked.loan
+            return self._book(posting.disburse(loan, at))
 
     def void(self, loan_id: str, at: str) -> LoanRecord:
         with self._lock:
@@ -65,18 +64,15 @@ class InMemoryLoans:
             return loan
 
     def post_repayment(
-        self, loan_id: str, payment: Payment, suspense_fen: int, expected_version: int, at: str
+        self, loan_id: str, payment: Payment, expected_version: int, at: str
     ) -> LoanRecord:
         with self._lock:
             loan = self.get(loan_id)
             if loan.payment(payment.key) is not None:
                 return loan
-            if loan.version != expected_version or loan.status not in (ACTIVE, CLOSED):
+            if loan.version != expected_version:
                 raise Conflict(f"loan {loan_id} changed while posting repayment {payment.key}")
-            booked = posting.post_repayment(loan, payment, suspense_fen, at)
-            self._post(loan, booked.entry)
-            self._loans[loan_id] = booked.loan
-            return booked.loan
+            return self._book(posting.post_repayment(loan, payment, at))
 
     def reserve_repayment(
         self,
@@ -91,7 +87,7 @@ class InMemoryLoans:
             if loan.reservation(repayment_id) is not None:
                 return loan
             if (
-                loan.status != ACTIVE
+                loan.status not in REPAYABLE
                 or loan.version != expected_version
                 or loan.reserved_fen > max_reserved_before_fen
             ):

@@ -1,5 +1,8 @@
 """The loan port. Record: PK `LOAN#{loanId}` SK `LOAN`, GSI1PK `USER#{userId}`,
-GSI1SK `LOAN#{createdAt}`. Status PENDING -> ACTIVE -> CLOSED, or PENDING -> VOID.
+GSI1SK `LOAN#{createdAt}`. Status PENDING -> ACTIVE <-> OVERDUE -> CLOSED (or WRITTEN_OFF at
+180 days past due), or PENDING -> VOID. Once disbursed the record also carries its accrual
+counters (`book`) and the last business day closed for it (`last_closed`): the close of
+business (money/day_close.py) and every posting move them with the journal entries they sum.
 
 - create(loan) -> LoanRecord: idempotent on loan_id (Conflict if the terms differ).
 - get(loan_id) -> LoanRecord (NotFound).
@@ -7,14 +10,15 @@ GSI1SK `LOAN#{createdAt}`. Status PENDING -> ACTIVE -> CLOSED, or PENDING -> VOI
   disbursement entry (Dr loan_principal / Cr cash_clearing), in one transaction; a no-op when
   already ACTIVE/CLOSED; Conflict when VOID.
 - void(loan_id, at) -> LoanRecord: PENDING -> VOID; no-op when VOID; Conflict otherwise.
-- post_repayment(loan_id, payment, suspense_fen, expected_version, at) -> LoanRecord: appends
-  the payment, lowers the outstanding principal, closes the loan at payoff, and writes the
-  repayment entry, in one transaction conditioned on the version read; idempotent on the
-  payment key; Conflict if the version moved (the caller re-reads and re-allocates).
-  It also drops the payment's repayment reservation, if it holds one, in the same transaction.
+- post_repayment(loan_id, payment, expected_version, at) -> LoanRecord: books a collection as
+  `posting.post_repayment` says (the days before it closed first, receivables settled, status
+  moved, the payment's reservation dropped), with its journal entries, in one transaction
+  conditioned on the version read; idempotent on the payment key; Conflict if the version
+  moved (the caller re-reads and re-allocates).
 - reserve_repayment(loan_id, repayment_id, amount_fen, max_reserved_before_fen,
   expected_version) -> LoanRecord: holds `amount_fen` for a repayment being admitted, by one
-  conditional write: the loan is ACTIVE, its version is the one the payoff was computed on, and
+  conditional write: the loan is serviced (ACTIVE, OVERDUE or WRITTEN_OFF: a late borrower can
+  always repay), its version is the one the payoff was computed on, and
   what is reserved already is <= `max_reserved_before_fen` (payoff - amount). Not a money
   movement: no entry, no version bump. Idempotent on repayment_id; Conflict when the condition
   fails (the caller re-reads and decides between retrying and refusing).
@@ -26,16 +30,27 @@ GSI1SK `LOAN#{createdAt}`. Status PENDING -> ACTIVE -> CLOSED, or PENDING -> VOI
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
 from chalicelib.ledger.entries import JournalEntry
+from chalicelib.money.accrual import Book, outstanding_principal
+from chalicelib.money.day_close import LoanState
 from chalicelib.money.schedule import Schedule
 from chalicelib.money.servicing import DEFAULT_PENALTY_MULTIPLIER, Loan, Payment
 
-PENDING, ACTIVE, CLOSED, VOID = "PENDING", "ACTIVE", "CLOSED", "VOID"
+PENDING, ACTIVE, OVERDUE, CLOSED, WRITTEN_OFF, VOID = (
+    "PENDING",
+    "ACTIVE",
+    "OVERDUE",
+    "CLOSED",
+    "WRITTEN_OFF",
+    "VOID",
+)
+DISBURSED = (ACTIVE, OVERDUE, CLOSED, WRITTEN_OFF)  # money went out: the loan is on the books
+REPAYABLE = (ACTIVE, OVERDUE, WRITTEN_OFF)  # what a borrower can still pay money into
 
 
 @dataclass(frozen=True)
@@ -60,7 +75,10 @@ class LoanRecord:
     version: int = 1
     # repayments admitted and not yet booked or ended: (repaymentId, amountFen), sorted
     reservations: tuple[tuple[str, int], ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    # servicing: the accrual counters and the last business day closed (money/accrual.py)
+    book: Book = field(default_factory=Book)
+    last_closed: date | None = None
+    written_off_on: date | None = None
 
     @property
     def reserved_fen(self) -> int:
@@ -126,6 +144,33 @@ class LoanRecord:
     def payment(self, key: str) -> Payment | None:
         return next((p for p in self.payments if p.key == key), None)
 
+    def state(self) -> LoanState:
+        """What the close of business and posting work on (a disbursed loan only)."""
+        if self.status not in DISBURSED:
+            raise ValueError(f"loan {self.loan_id} is {self.status}: not on the books")
+        return LoanState(
+            self.loan_id,
+            self.user_id,
+            self.servicing(),
+            self.status,
+            self.last_closed,
+            self.book,
+            self.written_off_on,
+        )
+
+    def with_state(self, state: LoanState) -> LoanRecord:
+        """This record carrying a close's or a posting's outcome (the version moves by one)."""
+        return replace(
+            self,
+            payments=state.loan.payments,
+            outstanding_principal_fen=outstanding_principal(state.loan),
+            status=state.status,
+            book=state.book,
+            last_closed=state.last_closed,
+            written_off_on=state.written_off_on,
+            version=self.version + 1,
+        )
+
 
 class Loans(Protocol):
     def create(self, loan: LoanRecord) -> LoanRecord: ...
@@ -137,7 +182,7 @@ class Loans(Protocol):
     def void(self, loan_id: str, at: str) -> LoanRecord: ...
 
     def post_repayment(
-        self, loan_id: str, payment: Payment, suspense_fen: int, expected_version: int, at: str
+        self, loan_id: str, payment: Payment, expected_version: int, at: str
     ) -> LoanRecord: ...
 
     def reserve_repayment(

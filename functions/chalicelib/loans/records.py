@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.loans.port import LoanRecord
+from chalicelib.money.accrual import Book
 from chalicelib.money.servicing import Payment
 
 RESERVATIONS = "repaymentReservations"  # string set of "{repaymentId}={amountFen}"
@@ -56,6 +57,9 @@ def loan_item(loan: LoanRecord) -> dict[str, Any]:
         "payments": [p.as_record() for p in loan.payments],
         "penaltyMultiplier": str(loan.penalty_multiplier),
         "version": loan.version,
+        "book": loan.book.as_record(),
+        **({"lastClosed": loan.last_closed.isoformat()} if loan.last_closed else {}),
+        **({"writtenOffOn": loan.written_off_on.isoformat()} if loan.written_off_on else {}),
         RESERVED_FEN: loan.reserved_fen,
         # DynamoDB has no empty set: the attribute exists only while something is reserved
         **(
@@ -88,4 +92,11 @@ def loan_from_item(item: dict[str, Any]) -> LoanRecord:
         penalty_multiplier=Decimal(item["penaltyMultiplier"]),
         version=int(item["version"]),
         reservations=reservations_from_item(item),
+        book=Book.from_record(item.get("book")),
+        last_closed=_day(item.get("lastClosed")),
+        written_off_on=_day(item.get("writtenOffOn")),
     )
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.money.collections import COLLECTED, CollectionOutcome
+from chalicelib.money.collections import CollectionOutcome
 from chalicelib.money.delinquency import OVERDUE, SERVICED, Standing
 
 DUE_IN_3_DAYS = "DUE_IN_3_DAYS"
@@ -132,24 +132,43 @@ def collection_notifications(
     """'Collected' when the whole amount was taken; 'collection failed' when the account held
     less (what was taken, what is short, and when the next attempt is)."""
     o = outcome.order
-    if outcome.result == COLLECTED:
+    return repayment_notifications(
+        o.user_id, o.loan_id, o.repayment_id, o.on, o.amount_fen, outcome.collected_fen, next_retry
+    )
+
+
+def repayment_notifications(
+    user_id: str,
+    loan_id: str,
+    repayment_id: str,
+    on: date,
+    asked_fen: int,
+    collected_fen: int,
+    next_retry: date | None = None,
+) -> tuple[Notification, ...]:
+    """The same two messages for any debit, an auto-debit's or one the borrower asked for
+    (the repayment workflow's): 'collected' when `asked_fen` was taken in full, else
+    'collection failed' with what was taken and what is short."""
+    if not 0 <= collected_fen <= asked_fen:
+        raise ValueError("a collection takes between 0 and the amount asked for")
+    if collected_fen == asked_fen:
         return (
             Notification(
                 COLLECTION_SUCCEEDED,
-                o.user_id,
-                o.on,
-                o.repayment_id,
-                {"loanId": o.loan_id, "collectedFen": outcome.collected_fen},
+                user_id,
+                on,
+                repayment_id,
+                {"loanId": loan_id, "collectedFen": collected_fen},
             ),
         )
     data: dict[str, Any] = {
-        "loanId": o.loan_id,
-        "collectedFen": outcome.collected_fen,
-        "shortFen": outcome.short_fen,
+        "loanId": loan_id,
+        "collectedFen": collected_fen,
+        "shortFen": asked_fen - collected_fen,
     }
     if next_retry is not None:
         data["nextAttempt"] = next_retry.isoformat()
-    return (Notification(COLLECTION_FAILED, o.user_id, o.on, o.repayment_id, data),)
+    return (Notification(COLLECTION_FAILED, user_id, on, repayment_id, data),)
 
 
 def line_change_notifications(
@@ -202,4 +221,5 @@ __all__ = [
     "collection_notifications",
     "day_notifications",
     "line_change_notifications",
+    "repayment_notifications",
 ]

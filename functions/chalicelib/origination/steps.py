@@ -27,7 +27,7 @@ from ..applications.port import (
     StepRecords,
 )
 from ..bureau.port import CreditBureau
-from ..clock import business_today, iso, utcnow
+from ..clock import iso, utcnow
 from ..documents.port import DocumentRepository, DocumentStatus
 from ..errors import Conflict, DocumentNotReady, NotFound
 from ..fraud.identifiers import hash_identifier
@@ -75,7 +75,7 @@ class OriginationSteps:
     # The HMAC key, read only when a step hashes (Screen Fraud): no other step fetches it,
     # so no other function needs the right to read the secret.
     pepper: Callable[[], bytes]
-    today: Callable[[], date] = business_today
+    today: Callable[[], date]  # the business date (wiring: Container.clock)
     now: Callable[[], datetime] = utcnow
 
     def _read(self, application_id: str) -> tuple[Application, ApplicantPii, StepRecords]:

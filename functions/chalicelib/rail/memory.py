@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from typing import ClassVar
 
-from chalicelib.rail.port import RailResult
+from chalicelib.rail.port import BalanceChanged, RailResult
+from chalicelib.rail.records import balance_change
 
 
 class InMemoryRailBook:
@@ -15,6 +16,7 @@ class InMemoryRailBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._txns: dict[str, RailResult] = {}
+        self._balances: dict[str, int] = {}
 
     @classmethod
     def shared(cls, name: str = "default") -> InMemoryRailBook:
@@ -27,6 +29,27 @@ class InMemoryRailBook:
     def record(self, result: RailResult) -> RailResult:
         with self._lock:
             return self._txns.setdefault(result.key, result)
+
+    def transfer(self, result: RailResult) -> RailResult:
+        delta = balance_change(result)
+        with self._lock:
+            stored = self._txns.get(result.key)
+            if stored is not None:
+                return stored
+            balance = self._balances.get(result.account_ref)
+            if balance is None or balance + delta < 0:
+                raise BalanceChanged(f"account {result.account_ref} does not cover {result.key}")
+            self._balances[result.account_ref] = balance + delta
+            self._txns[result.key] = result
+            return result
+
+    def open_account(self, account_ref: str, balance_fen: int) -> int:
+        with self._lock:
+            return self._balances.setdefault(account_ref, balance_fen)
+
+    def balance(self, account_ref: str) -> int | None:
+        with self._lock:
+            return self._balances.get(account_ref)
 
     def get(self, key: str) -> RailResult | None:
         with self._lock:

@@ -7,7 +7,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from ...errors import Conflict
-from .port import Draw, Repayment
+from .port import PENDING, Draw, Repayment
 from .records import (
     draw_from_item,
     draw_item,
@@ -33,11 +33,11 @@ class DynamoMoneyRequests:
             raise Conflict(f"{what} exists already") from None
 
     def _end(
-        self, key: dict[str, str], status: str, failure: str | None, at: str
+        self, key: dict[str, str], status: str, failure: str | None, at: str, from_status: str
     ) -> dict[str, Any]:
         try:
             attributes: dict[str, Any] = self._client.update_item(
-                **end_request(self._name, key, status, failure, at)
+                **end_request(self._name, key, status, failure, at, from_status)
             )["Attributes"]
             return attributes
         except self._client.exceptions.ConditionalCheckFailedException:
@@ -69,8 +69,10 @@ class DynamoMoneyRequests:
                 return [draw_from_item(i) for i in items]
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def end_draw(self, loan_id: str, status: str, failure: str | None, at: str) -> Draw:
-        return draw_from_item(self._end(draw_key(loan_id), status, failure, at))
+    def end_draw(
+        self, loan_id: str, status: str, failure: str | None, at: str, from_status: str = PENDING
+    ) -> Draw:
+        return draw_from_item(self._end(draw_key(loan_id), status, failure, at, from_status))
 
     def add_repayment(self, repayment: Repayment) -> None:
         self._put(repayment_item(repayment), f"repayment {repayment.repayment_id}")
@@ -93,8 +95,13 @@ class DynamoMoneyRequests:
         )
 
     def end_repayment(
-        self, loan_id: str, repayment_id: str, status: str, failure: str | None, at: str
+        self,
+        loan_id: str,
+        repayment_id: str,
+        status: str,
+        failure: str | None,
+        at: str,
+        from_status: str = PENDING,
     ) -> Repayment:
-        return repayment_from_item(
-            self._end(repayment_key(loan_id, repayment_id), status, failure, at)
-        )
+        key = repayment_key(loan_id, repayment_id)
+        return repayment_from_item(self._end(key, status, failure, at, from_status))

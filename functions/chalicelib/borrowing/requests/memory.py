@@ -32,12 +32,14 @@ class InMemoryMoneyRequests:
             key=lambda d: (d.created_at, d.loan_id),
         )
 
-    def end_draw(self, loan_id: str, status: str, failure: str | None, at: str) -> Draw:
+    def end_draw(
+        self, loan_id: str, status: str, failure: str | None, at: str, from_status: str = PENDING
+    ) -> Draw:
         with self._lock:
             d = self._draws.get(loan_id)
             if d is None:
                 raise Conflict(f"no request for loan {loan_id}")
-            if d.status == PENDING:
+            if d.status == from_status:
                 d = self._draws[loan_id] = replace(d, status=status, failure=failure, updated_at=at)
             return d
 
@@ -58,13 +60,19 @@ class InMemoryMoneyRequests:
         )
 
     def end_repayment(
-        self, loan_id: str, repayment_id: str, status: str, failure: str | None, at: str
+        self,
+        loan_id: str,
+        repayment_id: str,
+        status: str,
+        failure: str | None,
+        at: str,
+        from_status: str = PENDING,
     ) -> Repayment:
         with self._lock:
             r = self._repayments.get((loan_id, repayment_id))
             if r is None:
                 raise Conflict(f"no request {repayment_id}")
-            if r.status == PENDING:
+            if r.status == from_status:
                 r = self._repayments[(loan_id, repayment_id)] = replace(
                     r, status=status, failure=failure, updated_at=at
                 )

@@ -12,6 +12,8 @@ Contract (tests/borrowing/test_requests_contract.py, the fake and DynamoDB):
 - get_draw / get_repayment: None when absent.
 - draws_for_user: oldest first; repayments(loan_id): oldest first.
 - end_draw / end_repayment: PENDING -> status once; a later call returns the first ending.
+  With `from_status=STUCK`: an operator's resolution (a draw -> RESOLVED, a repayment ->
+  SUCCEEDED), once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from decimal import Decimal
 from typing import Protocol
 
 PENDING, SUCCEEDED, FAILED, STUCK = "PENDING", "SUCCEEDED", "FAILED", "STUCK"
+RESOLVED = "RESOLVED"  # a STUCK draw an operator finished (its loan is booked)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,9 @@ class MoneyRequests(Protocol):
 
     def draws_for_user(self, user_id: str) -> list[Draw]: ...
 
-    def end_draw(self, loan_id: str, status: str, failure: str | None, at: str) -> Draw: ...
+    def end_draw(
+        self, loan_id: str, status: str, failure: str | None, at: str, from_status: str = PENDING
+    ) -> Draw: ...
 
     def add_repayment(self, repayment: Repayment) -> None: ...
 
@@ -67,5 +72,11 @@ class MoneyRequests(Protocol):
     def repayments(self, loan_id: str) -> list[Repayment]: ...
 
     def end_repayment(
-        self, loan_id: str, repayment_id: str, status: str, failure: str | None, at: str
+        self,
+        loan_id: str,
+        repayment_id: str,
+        status: str,
+        failure: str | None,
+        at: str,
+        from_status: str = PENDING,
     ) -> Repayment: ...

@@ -100,15 +100,26 @@ def put_new_request(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
 
 
 def end_request(
-    table_name: str, key: dict[str, str], status: str, failure: str | None, at: str
+    table_name: str,
+    key: dict[str, str],
+    status: str,
+    failure: str | None,
+    at: str,
+    from_status: str = PENDING,
 ) -> dict[str, Any]:
-    """Move PENDING -> status once; the failure code is kept for the API."""
+    """Move `from_status` (PENDING; STUCK when an operator resolves it) -> status once; the
+    failure code is kept for the API."""
     return {
         "TableName": table_name,
         "Key": key,
         "UpdateExpression": "SET #s = :s, #f = :f, #u = :u",
         "ConditionExpression": "#s = :pending",
         "ExpressionAttributeNames": {"#s": "status", "#f": "failure", "#u": "updatedAt"},
-        "ExpressionAttributeValues": {":s": status, ":f": failure, ":u": at, ":pending": PENDING},
+        "ExpressionAttributeValues": {
+            ":s": status,
+            ":f": failure,
+            ":u": at,
+            ":pending": from_status,
+        },
         "ReturnValues": "ALL_NEW",
     }
