@@ -80,6 +80,11 @@ class Recorder:
         arn = f"arn:aws:dynamodb:{self.region}:{self.account}:table/{name}"
         return f"{arn}/index/{index}" if index else arn
 
+    def _bus(self, name_or_arn: str) -> str:
+        if name_or_arn.startswith("arn:"):
+            return name_or_arn
+        return f"arn:aws:events:{self.region}:{self.account}:event-bus/{name_or_arn}"
+
     def needs(self, service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
         """(IAM action, resource ARN) pairs one call needs."""
         if service == "dynamodb":
@@ -125,6 +130,9 @@ class Recorder:
             if operation in {"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"}:
                 # The token names no machine; IAM checks the machine that issued it.
                 return [(f"states:{operation}", self.patterns[m]) for m in self.token_machines]
+        if service == "events" and operation == "PutEvents":
+            buses = {e.get("EventBusName", "default") for e in params.get("Entries", [])}
+            return [("events:PutEvents", self._bus(name)) for name in sorted(buses)]
         if service == "ssm" and operation == "GetParameter":
             name = params["Name"].split(":", 1)[0]  # `name:version` selects a version
             arn = f"arn:aws:ssm:{self.region}:{self.account}:parameter{name}"
@@ -187,12 +195,39 @@ def install(recorder: Recorder) -> None:
 
     def emit_api_params(self: Any, api_params: Any, operation_model: Any, context: Any) -> Any:
         rec = _recorder
-        if rec is not None and current_function() is not None:
+        if rec is not None and current_function() is not None and not _posting.get():
             rec.record(self.meta.service_model.service_name, operation_model.name, api_params)
         return original(self, api_params, operation_model, context)
 
     BaseClient._emit_api_params = emit_api_params  # type: ignore[method-assign]
+    _record_presigned_posts()
     _patched = True
+
+
+# Set while a pre-signed POST is built: botocore names it CreateBucket, without the key.
+_posting: ContextVar[bool] = ContextVar("presigned_post", default=False)
+
+
+def _record_presigned_posts() -> None:
+    """A pre-signed POST lets the phone do a PutObject with the function's credentials, so it
+    needs s3:PutObject on the key. botocore builds it from a CreateBucket model with only the
+    bucket (`generate_presigned_post`), so the call is recorded here, as what it signs."""
+    from botocore import signers
+
+    original = signers.generate_presigned_post
+
+    def generate_presigned_post(self: Any, Bucket: str, Key: str, *args: Any, **kw: Any) -> Any:
+        rec = _recorder
+        if rec is not None and current_function() is not None:
+            rec.record("s3", "PutObject", {"Bucket": Bucket, "Key": Key})
+        token = _posting.set(True)
+        try:
+            return original(self, Bucket, Key, *args, **kw)
+        finally:
+            _posting.reset(token)
+
+    # Clients made from now on take it (botocore adds it to each new S3 client class).
+    signers.generate_presigned_post = generate_presigned_post
 
 
 def recorder() -> Recorder | None:

@@ -218,6 +218,7 @@ class LocalCloud:
         record_calls: bool = False,
         lose_first_responses: bool = False,
         business_date: date | None = None,
+        wall_clock: bool = False,
     ) -> LocalCloud:
         from moto import mock_aws
         from moto.server import ThreadedMotoServer
@@ -268,8 +269,9 @@ class LocalCloud:
             "MODEL_DIR": str(model_dir),
             # Quiet by default, as before; a developer sets INFO to see every step's JSON lines.
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-            # The business date is the table's, which `lending clock set/advance` moves.
-            "BUSINESS_CLOCK": "table",
+            # The business date is the table's, which `lending clock set/advance` moves; or, for
+            # the tour that checks the roles against what the code calls, the wall's, as on AWS.
+            "BUSINESS_CLOCK": "wall" if wall_clock else "table",
         }
         router = InProcessLambda.from_chalice(app, name_prefix=f"{STACK}-")
         for config in app.event_sources:  # scheduled jobs (model_drift), invoked by name

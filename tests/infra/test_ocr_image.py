@@ -172,6 +172,8 @@ def test_the_image_reads_a_card_uploaded_to_s3(image_env: Path) -> None:
             "AUTH_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/p",
             "AUTH_AUDIENCE": "client",
             "PII_PEPPER_PARAMETER": "/weili/pii-pepper:1",
+            "BUSINESS_CLOCK": "wall",
+            "EVENT_BUS_NAME": "ocr-image-notifications",
         }
         # WHEN the image's handler is invoked with the S3 event, as Lambda invokes it
         code = (

@@ -4,7 +4,9 @@ Each path a function's code can take to AWS is walked at least once: an approval
 an application sent before OCR had read its photo, one whose fraud screen flags it (a second
 account of one person), one whose debts leave no line, a review approved by an analyst and one
 left to time out, draws that land and draws the bank refuses (compensated), repayments
-collected and refused, the drift job, a failure recorded. The rail declines half its
+collected and refused (each telling the borrower), the borrower's inbox, a draw and a repayment
+an operator finishes (`POST /v1/ops/stuck/resolve`), the hourly sweep of notifications the bus
+refused, the drift job, a failure recorded. The rail declines half its
 transfers, so both outcomes of a draw and of a repayment are reached by trying again, a
 bounded number of times. Each workflow step's first response is lost once
 (`--lose-first-responses`), so every step also runs as a Step Functions retry runs it: a
@@ -24,6 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import boto3
+
+from chalicelib.money.notifications import COLLECTION_SUCCEEDED, Notification
+from chalicelib.notifications.dynamo import DynamoNotificationStore
 from demo.personas import STEADY, Applicant, find
 from localcloud.client import RemoteCloud
 from localcloud.cloud import load_chalice_app
@@ -80,6 +86,9 @@ def run_tour(record_to: Path, log_to: Path) -> dict[str, Any]:
         record_calls=record_to,
         log_to=log_to,
         lose_first_responses=True,
+        # The business date as AWS reads it (the wall clock), not from the local cloud's
+        # table clock: that read is the local cloud's, and would be granted on AWS for nothing.
+        wall_clock=True,
         extra_env={"RAIL_SANDBOX_DECLINE_RATE": "0.5", "POWERTOOLS_LOG_LEVEL": "INFO"},
     )
     try:
@@ -93,6 +102,7 @@ def run_tour(record_to: Path, log_to: Path) -> dict[str, Any]:
             lambda: _money(cloud, people["good"].user_id),
             lambda: _close_of_business(cloud),
             lambda: _model_drift(cloud),
+            lambda: _missed_notifications(cloud),
         ]
         with ThreadPoolExecutor(max_workers=len(legs)) as pool:
             for done in [pool.submit(leg) for leg in legs]:
@@ -158,22 +168,38 @@ def _review_timed_out(cloud: RemoteCloud, shared: Applicant) -> None:
     assert "REVIEW_TIMEOUT" in codes(final), final
 
 
+def _scheduled_event() -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {},
+    }
+
+
 def _model_drift(cloud: RemoteCloud) -> None:
-    invoke(
-        cloud,
-        "model_drift",
-        {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": "123456789012",
-            "time": "2026-01-01T00:00:00Z",
-            "region": "us-east-1",
-            "resources": [],
-            "detail": {},
-        },
-    )
+    invoke(cloud, "model_drift", _scheduled_event())
+
+
+def _missed_notifications(cloud: RemoteCloud) -> None:
+    """The hourly sweep, with something to send: a notification in the inbox that the bus
+    refused, as the repayment workflow leaves one (stored by the store's own code)."""
+    table = boto3.resource(
+        "dynamodb",
+        endpoint_url=cloud.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    ).Table(cloud.info["physical"]["LendingTable"])
+    missed = Notification(COLLECTION_SUCCEEDED, "tour-missed", TODAY, "rep-tour-missed")
+    DynamoNotificationStore(table).add(missed, "2026-01-01T00:00:00Z")
+    swept = invoke(cloud, "publish_missed_notifications", _scheduled_event())
+    assert swept["published"] >= 1, swept
 
 
 def _money(cloud: RemoteCloud, user: str) -> None:
@@ -199,6 +225,28 @@ def _money(cloud: RemoteCloud, user: str) -> None:
         if {"SUCCEEDED", "FAILED"} <= set(repaid):
             break
     assert {"SUCCEEDED", "FAILED"} <= set(repaid), repaid
+    assert cloud.call("GET", "/v1/notifications", user).json()["notifications"]
+    _stuck_resolved(cloud, user, loan_id, repaid["SUCCEEDED"])
+
+
+def _stuck_resolved(cloud: RemoteCloud, user: str, loan_id: str, repayment_id: str) -> None:
+    """What an operator finishes: a draw and a repayment whose money moved, marked STUCK here
+    (as a booking that failed for good leaves them), resolved by the ops route; the same
+    route on a request that is not stuck changes nothing."""
+    table = cloud.info["physical"]["LendingTable"]
+    for sk, ref in (("DRAW", {}), (f"REPAY#{repayment_id}", {"repaymentId": repayment_id})):
+        body = {"loanId": loan_id, **ref}
+        r = cloud.call("POST", "/v1/ops/stuck/resolve", "tour-ops", body, ops=True)
+        assert r.status_code == 200 and r.json()["resolved"] is False, r.text
+        cloud.boto3("dynamodb").update_item(
+            TableName=table,
+            Key={"PK": {"S": f"LOAN#{loan_id}"}, "SK": {"S": sk}},
+            UpdateExpression="SET #s = :stuck",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":stuck": {"S": "STUCK"}},
+        )
+        r = cloud.call("POST", "/v1/ops/stuck/resolve", "tour-ops", body, ops=True)
+        assert r.status_code == 200 and r.json()["resolved"] is True, r.text
 
 
 # The close-of-business machine's functions (statemachines/close-of-business.asl.json); app.py
