@@ -131,6 +131,12 @@ def test_check_is_clean_on_sound_books_and_names_the_damage() -> None:
     assert check_ledger_items(held).ok
     drift = [dict(i, reservedFen=0) if i["SK"] == "LOAN" else i for i in held]
     assert check_ledger_items(drift).loans == ["L"]
+    # an open loan the close of business would never see (its marker lost), and a marker for
+    # a loan that does not exist
+    unlisted = [i for i in held if not i["PK"].startswith("OPEN_LOANS#")]
+    assert check_ledger_items(unlisted).loans == ["L"]
+    ghost = {"PK": "OPEN_LOANS#00", "SK": "LOAN#GHOST", "type": "OPEN_LOAN"}
+    assert check_ledger_items([*held, ghost]).loans == ["GHOST"]
 
 
 def test_check_ledger_scans_the_table(dynamodb_table) -> None:

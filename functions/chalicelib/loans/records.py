@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,32 @@ RESERVED_FEN = "reservedFen"  # their sum, what a condition can compare
 
 def loan_key(loan_id: str) -> dict[str, str]:
     return {"PK": f"LOAN#{loan_id}", "SK": "LOAN"}
+
+
+# The close of business's list of loans to serve: one small marker item per ACTIVE or OVERDUE
+# loan, written with the disbursement and deleted in the write that closes or writes the loan
+# off. A Query per shard reads the list (keys only), so the nightly work list never scans the
+# table. Sharded so no one partition holds the whole book; 16 Queries a night cost nothing.
+OPEN_LOAN_SHARDS = 16
+OPEN_LOANS_PREFIX = "OPEN_LOANS#"
+MARKER_PREFIX = "LOAN#"
+
+
+def open_loans_partition(shard: int) -> str:
+    return f"{OPEN_LOANS_PREFIX}{shard:02d}"
+
+
+def open_loan_marker_key(loan_id: str) -> dict[str, str]:
+    shard = zlib.crc32(loan_id.encode()) % OPEN_LOAN_SHARDS
+    return {"PK": open_loans_partition(shard), "SK": MARKER_PREFIX + loan_id}
+
+
+def open_loan_marker_item(loan_id: str) -> dict[str, Any]:
+    return {**open_loan_marker_key(loan_id), "type": "OPEN_LOAN"}
+
+
+def loan_id_of_marker(item: dict[str, Any]) -> str:
+    return str(item["SK"]).removeprefix(MARKER_PREFIX)
 
 
 def reservation_element(repayment_id: str, amount_fen: int) -> str:
