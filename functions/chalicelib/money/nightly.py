@@ -40,7 +40,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from chalicelib.money.accrual import paid_through
-from chalicelib.money.collections import CollectionOrder, CollectionOutcome, collection_order
+from chalicelib.money.collections import (
+    CollectionOrder,
+    CollectionOutcome,
+    collection_order,
+    is_auto_debit,
+)
 from chalicelib.money.day_close import DEFAULT_POLICY, Close, LoanState, Policy, close_through
 from chalicelib.money.day_close import morning as morning_of
 from chalicelib.money.delinquency import ACTIVE, OVERDUE, Standing, due_fen, standing
@@ -131,7 +136,7 @@ def _collected_on(
     if not (
         day in loan.due_dates
         or state.status == OVERDUE
-        or any(p.key.startswith("auto-") for p in paid_today)
+        or any(is_auto_debit(p.key) for p in paid_today)
     ):
         return None, False  # no debit can have been ordered for today: skip the replay
     if day <= loan.start:
