@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -89,7 +90,7 @@ def test_loan_builders_guard_with_conditions() -> None:
     rp = servicing_tx("T", after, 3, AT)["Update"]
     assert rp["ConditionExpression"] == "#ver = :v"
     assert rp["ExpressionAttributeValues"][":v"] == 3
-    assert rp["ExpressionAttributeValues"][":pay"] == [pay.as_record()]
+    assert json.loads(rp["ExpressionAttributeValues"][":pay"]) == [pay.as_record()]
     assert rp["ExpressionAttributeValues"][":lastClosed"] == "2023-12-31"
     # a reserved repayment drops its reservation in the same write, and only if it is there
     rr = servicing_tx("T", after, 3, AT, dropped=("r", 10))["Update"]

@@ -17,6 +17,7 @@ from chalicelib.loans.records import (
     OPEN_LOANS_PREFIX,
     loan_from_item,
     loan_id_of_marker,
+    payment_keys,
     reservations_from_item,
 )
 from chalicelib.money.accrual import expected_receivables
@@ -164,7 +165,7 @@ def reconcile_rail(items: Iterable[dict[str, Any]]) -> list[str]:
         for i in items
         if i["SK"] == "LOAN" and i["PK"].startswith("LOAN#")
     }
-    booked = {p["key"] for loan in loans.values() for p in loan.get("payments", [])}
+    booked = {key for loan in loans.values() for key in payment_keys(loan)}
     repayments = {i["repaymentId"]: i["loanId"] for i in items if i.get("type") == "REPAYMENT"}
     out = []
     for i in items:

@@ -36,6 +36,7 @@ from chalicelib.loans.records import (
     open_loan_marker_item,
     open_loan_marker_key,
     open_loans_partition,
+    payments_value,
     reservation_element,
 )
 from chalicelib.money.servicing import Payment
@@ -99,7 +100,7 @@ def servicing_tx(
         "#upd": "updatedAt",
     }
     values: dict[str, Any] = {
-        ":pay": [p.as_record() for p in after.payments],
+        ":pay": payments_value(after.payments),
         ":out": after.outstanding_principal_fen,
         ":st": after.status,
         ":book": after.book.as_record(),
