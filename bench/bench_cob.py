@@ -249,6 +249,7 @@ class Meter:
         self.cpu: dict[str, float] = defaultdict(float)  # our functions, all of it
         self.cpu_in_aws: dict[str, float] = defaultdict(float)  # ... of which inside AWS calls
         self.calls: dict[str, int] = defaultdict(int)
+        self.notifications = 0  # inbox items stored (each also an event on the bus)
         self.latency: dict[str, float] = defaultdict(float)  # what AWS calls would wait
         self.local = threading.local()
 
@@ -292,6 +293,9 @@ class Meter:
                 meter.cpu_in_aws[who] += spent
                 if service == "dynamodb":
                     meter.requests[(who, operation)] += 1
+                    sk = str((params.get("Item") or {}).get("SK", ""))
+                    if operation == "PutItem" and "NOTE#" in sk:
+                        meter.notifications += 1
                     meter.latency[who] += LATENCY_S.get(operation, 0.006)
                     r, w = meter.units(operation, params, response)
                     meter.rru[who] += r
@@ -543,10 +547,9 @@ def aws_cost(r: dict[str, Any], m: Meter) -> dict[str, Any]:
         "dynamodb_reads": sum(m.rru.values()) * p["dynamodb_per_rru"],
         "dynamodb_writes": sum(m.wru.values()) * p["dynamodb_per_wru"],
         "s3": 4 * p["s3_per_put"] + (3 + children) * p["s3_per_get"],
-        "eventbridge": r["summary"].get("ordered", 0) * 0 * p["eventbridge_per_event"],
+        # one event per notification stored (each is a PutItem of the inbox before it is put)
+        "eventbridge": m.notifications * p["eventbridge_per_event"],
     }
-    notes = sum(v for (who, op), v in m.other_calls.items() if op == "events.PutEvents")
-    lines["eventbridge"] = notes * 10 * p["eventbridge_per_event"]  # ≤10 events a call
     scaled = {k: round(v * scale, 4) for k, v in lines.items()}
     return {
         "total_usd": round(sum(scaled.values()), 4),
