@@ -33,7 +33,7 @@ sys.path[:0] = [str(ROOT / "functions"), str(ROOT / "infra")]
 
 from demo.idcard import fake_person  # noqa: E402
 from demo.personas import CITIES, STEADY, Applicant  # noqa: E402
-from localcloud.client import RemoteCloud  # noqa: E402
+from localcloud.client import RemoteCloud, upload_photo  # noqa: E402
 
 DECIDED = {"APPROVED", "DECLINED", "IN_REVIEW", "FAILED"}
 
@@ -87,9 +87,7 @@ def upload_all(cloud: RemoteCloud, applicants: list[Applicant]) -> dict[str, str
 
     def one(a: Applicant) -> None:
         doc = cloud.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"}).json()
-        requests.put(
-            doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=60
-        ).raise_for_status()
+        upload_photo(doc, a.photo(), timeout=60).raise_for_status()
         docs[a.user_id] = doc["documentId"]
 
     with ThreadPoolExecutor(2) as pool:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from chalice.app import AuthResponse, Chalice, Rate, Response
+from pydantic import BaseModel
 
 from chalicelib import wiring
 from chalicelib.api import http
@@ -72,18 +73,18 @@ def analyst() -> Analyst:
 
 def idempotent(
     route_name: str,
+    request: BaseModel,
     prefix: str,
     create: Any,
     exists: Any,
     respond: Any,
 ) -> Response:
-    req = http.current(app)
     return http.idempotent(
         c().idempotency,
         principal().user_id,
-        req.headers,
+        http.current(app).headers,
         route_name,
-        req.raw_body,
+        request,
         lambda: new_id(prefix),
         create,
         exists,
@@ -109,10 +110,11 @@ def create_document() -> Response:
 
 @route("/v1/applications", methods=["POST"], authorizer=bearer_jwt)
 def submit_application() -> Response:
-    cmd = http.parse_body(ApplicationRequest, http.current(app).raw_body).command()
-    user = principal().user_id
+    body = http.parse_body(ApplicationRequest, http.current(app).raw_body)
+    cmd, user = body.command(), principal().user_id
     return idempotent(
         "POST /v1/applications",
+        body,
         "app",
         lambda app_id: c().origination.submit(user, cmd, app_id),
         c().origination.exists,
@@ -159,10 +161,11 @@ def credit_line() -> Response:
 
 @route("/v1/loans", methods=["POST"], authorizer=bearer_jwt)
 def draw_loan() -> Response:
-    cmd = http.parse_body(LoanRequest, http.current(app).raw_body).command()
-    user = principal().user_id
+    body = http.parse_body(LoanRequest, http.current(app).raw_body)
+    cmd, user = body.command(), principal().user_id
     return idempotent(
         "POST /v1/loans",
+        body,
         "loan",
         lambda loan_id: c().borrowing.draw(user, cmd, loan_id),
         lambda loan_id: c().borrowing.exists(user, loan_id),
@@ -189,10 +192,11 @@ def payoff_quote(loan_id: str) -> Response:
 
 @route("/v1/loans/{loan_id}/repayments", methods=["POST"], authorizer=bearer_jwt)
 def repay_loan(loan_id: str) -> Response:
-    amount_fen = http.parse_body(RepaymentRequest, http.current(app).raw_body).amount_fen()
-    user = principal().user_id
+    body = http.parse_body(RepaymentRequest, http.current(app).raw_body)
+    amount_fen, user = body.amount_fen(), principal().user_id
     return idempotent(
         f"POST /v1/loans/{loan_id}/repayments",
+        body,
         "rep",
         lambda rep_id: c().borrowing.repay(user, loan_id, amount_fen, rep_id),
         lambda rep_id: c().borrowing.repayment_exists(loan_id, rep_id),

@@ -164,15 +164,17 @@ def find(
     term: int = 12,
     purpose: str = "consumption",
     limit: int = 5000,
+    stride: int = 1,
 ) -> tuple[int, Person]:
-    """First invented person from `start_seed` on whose sandbox file and score fit `kind`:
-    "good", "thin", "borderline" (sent to review) or "grade X" (approved, offered grade X)."""
+    """First invented person of `start_seed`, `start_seed + stride`, ... whose sandbox file and
+    score fit `kind`: "good", "thin", "borderline" (sent to review) or "grade X" (approved,
+    offered grade X). Searches from start seeds that differ by less than `stride` never meet."""
     from chalicelib.amounts import yuan_to_fen
     from chalicelib.pricing_model import quote
 
     today = today or dt.date.today()
     profile = profile or (YOUNG if kind == "borderline" else STEADY)
-    for seed in range(start_seed, start_seed + limit):
+    for seed in range(start_seed, start_seed + limit * stride, stride):
         person = fake_person(seed, today=today, age=random.Random(seed).randint(24, 50))
         outcome, report, pd = judge(person, profile, yuan_to_fen(amount), term, purpose, today)
         if kind.startswith("grade ") and outcome == "APPROVE" and not report.thin_file:

@@ -48,6 +48,7 @@ def _reasons(app: dict[str, Any]) -> str:
 
 def run(cloud: Any) -> bool:
     from demo.personas import cast
+    from localcloud.client import upload_photo
 
     api = Api(cloud)
     print(
@@ -63,10 +64,7 @@ def run(cloud: Any) -> bool:
     docs = {}
     for a in applicants:
         doc = api.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"})
-        put = requests.put(
-            doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30
-        )
-        put.raise_for_status()
+        upload_photo(doc, a.photo()).raise_for_status()
         docs[a.label] = doc["documentId"]
     for a in applicants:
         deadline = time.monotonic() + 60

@@ -7,6 +7,15 @@ import sys
 from typing import Any
 
 
+def _sample_seed(text: str) -> int:
+    from .sample import SEEDS
+
+    seed = int(text)
+    if not 0 <= seed < SEEDS:
+        raise argparse.ArgumentTypeError(f"a seed is 0 to {SEEDS - 1}")
+    return seed
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
     from . import local
 
@@ -165,9 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--seed",
-        type=int,
+        type=_sample_seed,
         default=7000,
-        help="another seed, another person (same seed and kind: same person)",
+        help="0 to 1000002: another seed, another person (same seed and kind: same person)",
     )
 
     s = sub.add_parser("ledger", help="prove the ledger balances and agrees with loans and lines")

@@ -10,12 +10,18 @@ import json
 import sys
 
 KINDS = ("good", "thin", "borderline")
+# Seed s searches the invented people s, s + SEEDS, s + 2 * SEEDS, ... for one of its kind, so
+# two seeds below SEEDS never reach the same person. (Searching s, s + 1, ... gave seeds 1, 2
+# and 3 the same person: the first fitting one at or after 3.)
+SEEDS = 1_000_003
 
 
 def applicant(kind: str, seed: int) -> object:
     from demo.personas import STEADY, YOUNG, Applicant, find
 
-    _, person = find(kind, start_seed=seed, today=dt.date.today())
+    if not 0 <= seed < SEEDS:
+        raise ValueError(f"seed must be between 0 and {SEEDS - 1}")
+    _, person = find(kind, start_seed=seed, today=dt.date.today(), stride=SEEDS)
     profile = YOUNG if kind == "borderline" else STEADY
     return Applicant(
         f"sample-{kind}-{seed}",

@@ -29,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also create the no-op workflows bench/ compares against",
     )
     p.add_argument(
+        "--bench-servers",
+        action="store_true",
+        help="also serve the API as chalice local did, and a no-op server (bench_api_burst.py)",
+    )
+    p.add_argument(
         "--handlers",
         action="append",
         default=[],
@@ -65,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         "physical": cloud.physical,
         "pid": os.getpid(),
     }
+    if args.bench_servers:
+        from .bench_servers import serve_bench_servers
+
+        info["benchUrls"] = serve_bench_servers(cloud)
     tmp = args.ready_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(info))
     tmp.replace(args.ready_file)

@@ -3,11 +3,13 @@
 1. API Gateway returns 401 when a token authorizer raises an error whose message is exactly
    "Unauthorized"; chalice local lets the exception escape as a 500. The authorizer call is
    wrapped so the local API, and chalice's test client, answer 401 as AWS does.
-2. A path or method no route takes: API Gateway answers MISSING_AUTHENTICATION_TOKEN (a 403
-   that echoes the caller's Authorization header), which infra/resources.yaml turns into a 404
-   problem body (GatewayResponses). chalice local imitates the bare gateway instead, and for a
-   known path with an unknown method answers chalice's own 405, which on AWS never happens
-   (the gateway stops the request first). Both become the same 404 here.
+2. A path no route takes, or a method API Gateway does not route to the app: the gateway
+   answers MISSING_AUTHENTICATION_TOKEN (a 403 that echoes the caller's Authorization header),
+   which infra/resources.yaml turns into a 404 problem body (GatewayResponses). chalice local
+   imitates the bare gateway instead, and for a known path with such a method (HEAD, TRACE,
+   BREW) answers chalice's own 405, which on AWS never happens (the gateway stops the request
+   first). Both become the same 404 here. (A routable method a known path does not take, say
+   DELETE, is the app's own 405 problem with `Allow`, on AWS as here: `api.http.router`.)
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ def no_route_body(method: str, path: str) -> bytes:
             "detail": f"no route for {method} {path}",
         }
     ).encode()
+
+
+def _bytes(body: Any) -> bytes:
+    return body.encode() if isinstance(body, str) else body or b""
 
 
 def install_gateway_semantics() -> None:
@@ -55,7 +61,9 @@ def install_gateway_semantics() -> None:
             if any(text in (exc.body or b"") for text in gateway_answer):
                 raise NoRoute(method, path) from None
             raise
-        if response.get("statusCode") == 405:
+        if response.get("statusCode") == 405 and b"MethodNotAllowedError" in _bytes(
+            response.get("body")
+        ):
             raise NoRoute(method, path)
         return response
 

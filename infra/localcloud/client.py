@@ -19,6 +19,18 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def upload_photo(slot: dict[str, Any], photo: bytes, timeout: float = 30) -> requests.Response:
+    """Upload a photo as a phone does, with the slot POST /v1/documents returned: a form POST of
+    its fields, the file last (S3 reads the fields up to the file)."""
+    content_type = slot["uploadFields"].get("Content-Type", "application/octet-stream")
+    return requests.post(
+        slot["uploadUrl"],
+        data=slot["uploadFields"],
+        files={"file": ("id-card", photo, content_type)},
+        timeout=timeout,
+    )
+
+
 @dataclass
 class RemoteCloud:
     info: dict[str, Any]
@@ -43,6 +55,7 @@ class RemoteCloud:
         with_floor: bool = False,
         handlers: tuple[str, ...] = (),
         business_date: date | None = None,
+        bench_servers: bool = False,
     ) -> RemoteCloud:
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
         env = {**os.environ, **(extra_env or {})}
@@ -61,7 +74,8 @@ class RemoteCloud:
             ]
             + (["--with-floor"] if with_floor else [])
             + [arg for module in handlers for arg in ("--handlers", module)]
-            + (["--business-date", business_date.isoformat()] if business_date else []),
+            + (["--business-date", business_date.isoformat()] if business_date else [])
+            + (["--bench-servers"] if bench_servers else []),
             cwd=ROOT,
             env=env,
         )

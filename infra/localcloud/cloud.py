@@ -14,15 +14,16 @@ import logging
 import os
 import secrets
 import sys
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import engine
+from . import engine, s3_post_policy
+from .api_server import ApiServer, GatewayApp
 from .event_log import create_sink
 from .lambda_router import InProcessLambda
+from .limits import ApiLimits
 from .provision import (
     REGION,
     LocalNames,
@@ -48,8 +49,10 @@ def load_chalice_app() -> Any:
 
 
 def _quiet_servers() -> None:
-    for name in ("werkzeug", "botocore", "urllib3"):
+    for name in ("werkzeug", "botocore", "urllib3", "waitress"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # "Task queue depth is N": requests waiting for a worker in a burst, which is the point.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 FLOOR_FUNCTION = "floor_noop"
@@ -143,24 +146,6 @@ def register_handler_modules(router: InProcessLambda, modules: list[str]) -> Non
             router.register(function, handler)
 
 
-def _quiet_handler_cls() -> Any:
-    from chalice.local import ChaliceRequestHandler
-
-    class QuietHandler(ChaliceRequestHandler):
-        # http.server answers a method it has no do_X for (TRACE, QUERY, anything) with a 501
-        # HTML page. API Gateway answers it like any request no route takes, with a 4xx JSON
-        # body; chalice routes every method the same way.
-        def __getattr__(self, name: str) -> Any:
-            if name.startswith("do_"):
-                return self._generic_handle
-            raise AttributeError(name)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return QuietHandler
-
-
 @dataclass
 class LocalCloud:
     endpoint: str
@@ -170,9 +155,9 @@ class LocalCloud:
     app: Any
     _moto: Any = None
     _mock: Any = None
-    _api: Any = None
+    limits: ApiLimits | None = None
+    _api: ApiServer | None = None
     api_url: str | None = None
-    _api_thread: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -236,12 +221,14 @@ class LocalCloud:
             router.register(camel_to_snake(logical), getattr(module, handler))
         register_handler_modules(router, handler_modules or [])
         engine.install(router)
+        s3_post_policy.install()
 
         import boto3
 
         session = boto3.session.Session(region_name=REGION)
         physical = provision(session, names)
         physical["EventLog"] = create_sink(session, names.ref("NotificationsBus"))
+        limits = ApiLimits.from_template(names.resources, names.resolve)
         if with_floor:
             physical["OriginationFloor"] = _create_floor_workflow(session, names, router)
             physical["CloseOfBusinessFloor"] = _create_close_of_business_floor(
@@ -259,15 +246,16 @@ class LocalCloud:
             router=router,
             physical=physical,
             app=app,
+            limits=limits,
             _moto=server,
             _mock=mock,
         )
 
-    # --- the API, as chalice local serves it ----------------------------------------------
+    # --- the API: chalice local's gateway, served to take bursts (api_server.py) -------------
 
     def serve_api(self, host: str = "127.0.0.1", port: int = 8000) -> str:
         from chalice.config import Config
-        from chalice.local import LocalDevServer
+        from chalice.local import LocalGateway
 
         from .api_semantics import give_each_thread_its_own_request, install_gateway_semantics
 
@@ -276,13 +264,11 @@ class LocalCloud:
         config = Config.create(
             chalice_stage="local", app_name=self.app.app_name, environment_variables=self.env
         )
-        self._api = LocalDevServer(self.app, config, host, port, handler_cls=_quiet_handler_cls())
-        bound_host, bound_port = self._api.server.server_address[:2]
+        gateway = LocalGateway(self.app, config)
+        self._api = ApiServer(GatewayApp(gateway, self.limits), host, port)
+        bound_host, bound_port = self._api.address
         self.api_url = f"http://{bound_host}:{bound_port}"
-        self._api_thread = threading.Thread(
-            target=self._api.server.serve_forever, name="chalice-local", daemon=True
-        )
-        self._api_thread.start()
+        self._api.start()
         return self.api_url
 
     def token(self, user_id: str, groups: tuple[str, ...] = ()) -> str:
@@ -293,7 +279,7 @@ class LocalCloud:
 
     def stop(self) -> None:
         if self._api is not None:
-            self._api.shutdown()
+            self._api.stop()
         if self._moto is not None:
             self._moto.stop()
         if self._mock is not None:

@@ -17,8 +17,13 @@ from .template import INFRA_DIR, load_globals, load_parameters, load_resources
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 PERMISSION_ONLY = {"AWS::Lambda::Permission", "AWS::IAM::Role", "AWS::IAM::Policy"}
-# Served locally by chalice local rather than created in moto.
-SERVED_BY_CHALICE_LOCAL = {"AWS::Serverless::Api"}
+# Served locally by the local API (localcloud/api_server.py) rather than created in moto; web
+# ACLs are enforced there too (localcloud/limits.py).
+SERVED_BY_CHALICE_LOCAL = {
+    "AWS::Serverless::Api",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
+}
 # The nightly schedule: the local cloud's nights are `lending clock advance` (lending_cli/clock.py
 # starts the same state machine, named by the same business date), so nothing fires on its own.
 SCHEDULED_BY_THE_CLOCK = {"AWS::Scheduler::Schedule"}

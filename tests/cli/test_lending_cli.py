@@ -88,3 +88,11 @@ def test_sample_gives_a_photo_and_an_application_of_the_same_person(
     )  # type: ignore[attr-defined]
     assert a.photo()[:3] == b"\xff\xd8\xff"  # type: ignore[attr-defined]
     assert main(["sample", "application"]) == 2  # the document id is required
+
+
+def test_another_seed_gives_another_person_and_the_same_seed_the_same() -> None:
+    from lending_cli.sample import applicant
+
+    people = [applicant("good", seed).person.id_number for seed in (1, 2, 3)]  # type: ignore[attr-defined]
+    assert len(set(people)) == 3, people
+    assert applicant("good", 2).person.id_number == people[1]  # type: ignore[attr-defined]

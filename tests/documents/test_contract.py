@@ -3,6 +3,8 @@ API tests use and against moto."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,9 +40,35 @@ def test_a_photo_exists_once_it_has_landed_and_reads_back_whole(blobs: tuple[Any
     assert store.exists("id-cards/doc_1") is False
     land("id-cards/doc_1", b"\xff\xd8 photo")
     assert store.exists("id-cards/doc_1") is True
-    assert store.get_bytes("id-cards/doc_1") == b"\xff\xd8 photo"
+    assert store.read("id-cards/doc_1", 100) == b"\xff\xd8 photo"
     assert store.exists("id-cards/doc_2") is False
-    assert "id-cards/doc_1" in store.presigned_put("id-cards/doc_1", "image/jpeg", 60)
+
+
+def test_an_upload_slot_is_a_post_whose_policy_binds_the_key_the_type_and_the_size(
+    blobs: tuple[Any, Any],
+) -> None:
+    # A pre-signed PUT signs only the type and the host: any size went through (issue 13).
+    store, _ = blobs
+    slot = store.presigned_post("id-cards/doc_1", "image/jpeg", 1000, 60)
+    assert slot.url.startswith(("http://", "https://"))
+    assert slot.fields["key"] == "id-cards/doc_1"
+    assert slot.fields["Content-Type"] == "image/jpeg"
+    policy = json.loads(base64.b64decode(slot.fields["policy"]))
+    conditions = policy["conditions"]
+    assert ["content-length-range", 1, 1000] in conditions
+    assert {"key": "id-cards/doc_1"} in conditions
+    assert {"Content-Type": "image/jpeg"} in conditions
+    assert policy["expiration"].endswith("Z")
+
+
+def test_a_photo_is_read_no_further_than_asked(blobs: tuple[Any, Any]) -> None:
+    # OCR reads one byte past the cap: enough to refuse a larger object without fetching it.
+    store, land = blobs
+    land("id-cards/doc_1", b"0123456789" * 10)
+    assert store.read("id-cards/doc_1", 15) == b"012345678901234"
+    assert store.read("id-cards/doc_1", 1000) == b"0123456789" * 10
+    land("id-cards/empty", b"")
+    assert store.read("id-cards/empty", 10) == b""
 
 
 @pytest.fixture(params=["memory", "dynamodb"])

@@ -144,7 +144,13 @@ def _split_api(cfn_template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
     """moto's CloudFormation cannot create a RestApi from an OpenAPI Body (it imports no methods),
     so the API and what hangs off it are checked through moto's own import instead."""
     resources = cfn_template["Resources"]
-    api = {k: v for k, v in resources.items() if v["Type"].startswith("AWS::ApiGateway::")}
+    # WAF's too: moto's CloudFormation skips AWS::WAFv2 types (tests/localcloud/test_limits.py
+    # creates the web ACL through moto's WAFv2 API instead).
+    api = {
+        k: v
+        for k, v in resources.items()
+        if v["Type"].startswith(("AWS::ApiGateway::", "AWS::WAFv2::"))
+    }
     api.update({k: v for k, v in resources.items() if k not in api and _refers_to(v, set(api))})
     rest = {**cfn_template, "Resources": {k: v for k, v in resources.items() if k not in api}}
     rest.pop("Outputs", None)
@@ -211,7 +217,7 @@ IAM_FOR_CALL = {
     ],
     "get_object": ["s3:GetObject"],
     "head_object": ["s3:GetObject", "s3:ListBucket"],
-    "generate_presigned_url": ["s3:PutObject"],
+    "generate_presigned_post": ["s3:PutObject"],
     "start_execution": ["states:StartExecution"],
     "send_task_success": ["states:SendTaskSuccess"],
     "put_events": ["events:PutEvents"],

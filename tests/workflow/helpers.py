@@ -4,17 +4,13 @@ import time
 import uuid
 from typing import Any
 
-import requests
-
 from demo.personas import Applicant
-from localcloud.client import RemoteCloud
+from localcloud.client import RemoteCloud, upload_photo
 
 
 def upload(cloud: RemoteCloud, a: Applicant, *, wait_for_ocr: bool = True) -> str:
     doc = cloud.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"}).json()
-    requests.put(
-        doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30
-    ).raise_for_status()
+    upload_photo(doc, a.photo()).raise_for_status()
     if wait_for_ocr:
         deadline = time.monotonic() + 60
         while (

@@ -10,7 +10,7 @@ import pytest
 
 from demo.idcard import Distortion, fake_person
 from demo.personas import STEADY, YOUNG, Applicant, find
-from localcloud.client import RemoteCloud
+from localcloud.client import RemoteCloud, upload_photo
 from tests.workflow.helpers import apply, codes, decided, upload
 
 pytestmark = pytest.mark.slow
@@ -201,11 +201,7 @@ def test_the_workflow_waits_for_a_photo_still_being_read(cloud: RemoteCloud) -> 
         headers={"Idempotency-Key": f"early-{a.user_id}"},
     )
     assert early.status_code == 409 and early.json()["field"] == "documentId", early.text
-    import requests
-
-    requests.put(
-        doc["uploadUrl"], data=a.photo(), headers=doc["uploadHeaders"], timeout=30
-    ).raise_for_status()
+    upload_photo(doc, a.photo()).raise_for_status()
     app_id = apply(cloud, a, doc["documentId"])  # at once: OCR (about a second) is still reading it
     final = cloud.wait_for_status(a.user_id, app_id, {"APPROVED", "DECLINED", "FAILED"}, timeout=40)
     assert final["status"] == "APPROVED", (final, codes(final))
@@ -259,8 +255,10 @@ def test_concurrent_requests_of_different_users_never_see_each_other(cloud: Remo
     assert set(results) == {(201, 200)}
 
 
-@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "QUERY", "BREW", "PUT", "DELETE"])
-def test_a_method_no_route_takes_gets_a_404_problem(cloud: RemoteCloud, method: str) -> None:
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "QUERY", "BREW"])
+def test_a_method_the_gateway_does_not_route_gets_a_404_problem(
+    cloud: RemoteCloud, method: str
+) -> None:
     import requests
 
     # The local server answers like our API Gateway (its MISSING_AUTHENTICATION_TOKEN response),
@@ -275,3 +273,26 @@ def test_a_method_no_route_takes_gets_a_404_problem(cloud: RemoteCloud, method: 
     assert r.status_code == 404, (r.status_code, r.text[:200])
     assert r.headers["Content-Type"] == "application/problem+json"
     assert r.json()["detail"] == f"no route for {method} /v1/applications"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_a_routable_method_a_path_does_not_take_gets_a_405_problem_with_allow(
+    cloud: RemoteCloud, method: str
+) -> None:
+    r = cloud.call(method, "/v1/applications", "method-user")
+    assert r.status_code == 405, (r.status_code, r.text[:200])
+    assert r.headers["Content-Type"] == "application/problem+json"
+    assert r.headers["Allow"] == "GET, POST" and r.json()["status"] == 405
+
+
+def test_a_post_without_content_type_gets_a_415_problem(cloud: RemoteCloud) -> None:
+    import requests
+
+    token = cloud.token("no-type-user")
+    r = requests.post(
+        f"{cloud.api_url}/v1/documents",
+        data=b'{"contentType": "image/png"}',
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert r.status_code == 415 and r.json()["field"] == "Content-Type", r.text

@@ -68,11 +68,16 @@ def parse_body(model: type[M], raw: bytes | str | None) -> M:
     if not raw.strip():
         raise InvalidRequest("request body is empty; a JSON object is required", field="body")
     try:
-        data = json.loads(raw, parse_constant=_no_constants)
+        data = json.loads(raw, parse_constant=_no_constants, object_pairs_hook=_Members.of)
+        twice = _first_duplicate(data)
     except RecursionError:
         raise InvalidRequest("request body is nested too deeply", field="body") from None
     except ValueError as exc:  # bad JSON or UTF-8, NaN, an integer of over 4,300 digits
         raise InvalidRequest(f"request body is not valid JSON: {exc}", field="body") from None
+    if twice is not None:
+        # Parsers disagree on which one wins (we took the last, many proxies the first), so a
+        # body with a key twice could mean one thing to a gateway or a log and another to us.
+        raise InvalidRequest(f"{twice}: the key appears more than once", field=twice)
     return parse_data(model, data)
 
 
@@ -80,12 +85,52 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+class _Members(dict[str, Any]):
+    """A JSON object as parsed, remembering any key it was given more than once."""
+
+    repeated: str | None = None
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, Any]]) -> _Members:
+        obj = cls(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    obj.repeated = key
+                    break
+                seen.add(key)
+        return obj
+
+
+def _first_duplicate(value: Any, path: tuple[str, ...] = ()) -> str | None:
+    """Where the first key given twice is (`declared.name`), or None."""
+    if isinstance(value, _Members):
+        if value.repeated is not None:
+            return ".".join((*path, value.repeated))
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = ((str(i), v) for i, v in enumerate(value))
+    else:
+        return None
+    for key, inner in items:
+        found = _first_duplicate(inner, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
 def require_json(method: str, headers: Any, raw: bytes | str | None) -> None:
     """A body sent with POST must be JSON. Chalice checks this itself, but answers in a shape of
     its own ({"Code": ...}); routes accept any type so that the refusal is a problem body too."""
     if method not in ("POST", "PUT", "PATCH") or not raw:
         return
-    ctype = (headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    sent = headers.get("content-type")
+    if not sent:
+        raise UnsupportedMediaType(
+            "Content-Type is missing; send application/json", field="Content-Type"
+        )
+    ctype = sent.split(";")[0].strip().lower()
     if ctype != "application/json" and not ctype.endswith("+json"):
         raise UnsupportedMediaType(
             f"Content-Type {ctype} is not supported; send application/json", field="Content-Type"
@@ -206,12 +251,57 @@ def router(app: Chalice) -> Callable[..., Callable[[View], View]]:
                         500, problem(500, "internal-error", "something went wrong on our side")
                     )
 
+            for method in kwargs.get("methods", ["GET"]):
+                if _is_not_allowed(app.routes[path].get(method)):
+                    del app.routes[path][method]
             registered: View = app.route(path, **{"content_types": ["*/*"], **kwargs})(guarded)
+            _answer_other_methods(app, path, kwargs.get("authorizer"))
             return registered
 
         return decorate
 
     return route
+
+
+# The methods API Gateway routes. One a known path does not take is answered here, 405 with
+# `Allow`, on AWS as locally: without a view for it the gateway would answer its own 403 (a 404
+# problem body through resources.yaml), which tells a client nothing about the methods there are.
+ROUTABLE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_NOT_ALLOWED = "method_not_allowed"
+
+
+def _is_not_allowed(entry: Any) -> bool:
+    return entry is not None and entry.view_name == _NOT_ALLOWED
+
+
+def _answer_other_methods(app: Chalice, path: str, authorizer: Any) -> None:
+    """Give `path` a 405 view for each routable method no route takes (kept up to date as routes
+    on the same path are added: a real route replaces its placeholder), behind the path's
+    authorizer: whoever may not call the path learns nothing of it beyond the 401."""
+
+    def method_not_allowed(**_params: str) -> Response:
+        allowed = [m for m in ROUTABLE_METHODS if not _is_not_allowed(app.routes[path].get(m))]
+        allow = ", ".join(allowed)
+        body = problem(
+            405,
+            "method-not-allowed",
+            f"{current(app).method} is not allowed on {path}; it takes {allow}",
+        )
+        return Response(
+            body,
+            status_code=405,
+            headers={"Content-Type": "application/problem+json", "Allow": allow},
+        )
+
+    for method in ROUTABLE_METHODS:
+        if method not in app.routes[path]:
+            app.route(
+                path,
+                methods=[method],
+                content_types=["*/*"],
+                authorizer=authorizer,
+                name=_NOT_ALLOWED,
+            )(method_not_allowed)
 
 
 # --- Idempotency-Key ---------------------------------------------------------------------------
@@ -222,7 +312,7 @@ def idempotent(
     user_id: str,
     headers: Any,
     route: str,
-    raw_body: bytes | str | None,
+    request: BaseModel,
     new_resource_id: Callable[[], str],
     create: Callable[[str], None],
     exists: Callable[[str], bool],
@@ -230,12 +320,12 @@ def idempotent(
 ) -> Response:
     """Run `create(id)` at most once per (user, Idempotency-Key); answer `respond(id)`.
 
-    The key is claimed for a new resource id before anything is written; a repeat with the same
-    body answers with that id once its resource exists (409 while the first request is still
+    The key is claimed for a new resource id before anything is written; a repeat of the same
+    request (compared as parsed: `canonical`) answers with that id once its resource exists (409 while the first request is still
     writing it); a claim whose request died before writing is taken over after a while, with
     the same id, so a resource is never created twice."""
     key = idempotency_key(headers)
-    digest = request_hash(route, as_bytes(raw_body))
+    digest = request_hash(route, canonical(request))
     now = int(time.time())
     rid = new_resource_id()
     held = store.claim(user_id, key, Claim(digest, rid, now))
@@ -262,6 +352,14 @@ def idempotent(
         store.release(user_id, key, rid)
         raise
     return _answer(respond(rid))
+
+
+def canonical(request: BaseModel) -> bytes:
+    """The request as it was understood, in one spelling: the same fields in another order,
+    other spacing, 3.0 for 3 or a default written out are the same request."""
+    return json.dumps(
+        request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
 
 
 def _answer(status_body: tuple[int, dict[str, Any]]) -> Response:

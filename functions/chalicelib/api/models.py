@@ -10,7 +10,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    IPvAnyAddress,
+    StringConstraints,
+    field_validator,
+)
 
 from ..amounts import yuan_to_fen
 from ..applications.port import Device as DeviceRecord
@@ -18,6 +26,7 @@ from ..applications.port import Location as LocationRecord
 from ..applications.port import Profile
 from ..borrowing.handoffs import REPAYMENT_ID
 from ..borrowing.service import Borrow
+from ..documents.port import MAX_UPLOAD_BYTES
 from ..origination.service import Apply
 
 Yuan = Annotated[
@@ -39,6 +48,18 @@ POSITIVE_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,8}(\.[0-9]{1,2})?)$"
 """0.01 yuan or more, at most 2 places."""
 INCOME_PATTERN = r"^([0-9]{1,7}(\.[0-9]{1,2})?|10000000(\.0{1,2})?)$"
 """0 to 10000000.00 yuan, at most 2 places."""
+
+
+def _integral(value: object) -> object:
+    # JSON Schema's "integer" is any number without a fraction: 3.0 and 3e0 are 3, so a client
+    # that writes its numbers as floats sends a valid integer. bool and "3" stay refused.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_integral)]
+"""An integer as JSON Schema means it: 3, 3.0 or 3e0; not 3.5, true or "3"."""
 
 
 def _ip_schema(schema: dict) -> None:  # type: ignore[type-arg]
@@ -63,16 +84,28 @@ class DocumentRequest(Strict):
 
 class DocumentResponse(Strict):
     documentId: str
-    uploadUrl: str
-    uploadMethod: Literal["PUT"] = "PUT"
-    uploadHeaders: dict[str, str]
+    uploadUrl: str = Field(description="POST the photo here as multipart/form-data")
+    uploadMethod: Literal["POST"] = "POST"
+    uploadFields: dict[str, str] = Field(
+        description="Form fields to send as they are, before the file (a field named `file`, "
+        "last); they carry the signed policy that fixes the key, the type and the size"
+    )
+    maxBytes: int = Field(
+        json_schema_extra={"const": MAX_UPLOAD_BYTES},
+        description=f"The largest photo taken, in bytes ({MAX_UPLOAD_BYTES // 2**20} MiB); "
+        "storage refuses a larger upload (400 EntityTooLarge)",
+    )
     expiresInSeconds: int
 
 
 class DocumentStatus(Strict):
     documentId: str
-    status: Literal["AWAITING_UPLOAD", "READ", "UNREADABLE"]
+    status: Literal["AWAITING_UPLOAD", "READ", "UNREADABLE", "REFUSED"] = Field(
+        description="REFUSED: not read at all (too large, or not a JPEG/PNG of the type asked "
+        "for); upload again under a new document"
+    )
     createdAt: str
+    refusal: ReasonOut | None = Field(default=None, description="Why it was REFUSED")
 
 
 class Declared(Strict):
@@ -84,12 +117,12 @@ class Declared(Strict):
     employment: Literal[
         "employed", "self_employed", "civil_servant", "student", "unemployed", "retired"
     ]
-    employmentYears: int = Field(ge=0, le=50)
+    employmentYears: WholeNumber = Field(ge=0, le=50)
     monthlyIncome: Yuan = Field(json_schema_extra={"pattern": INCOME_PATTERN})
     housing: Literal["own", "rent", "family"]
-    dependants: int = Field(ge=0, le=10)
+    dependants: WholeNumber = Field(ge=0, le=10)
     city: Annotated[str, StringConstraints(min_length=2, max_length=20)]
-    residenceYears: int = Field(ge=0, le=80)
+    residenceYears: WholeNumber = Field(ge=0, le=80)
     property: Literal["real_estate", "insurance", "car", "none"] = "none"
 
     @field_validator("monthlyIncome")
@@ -133,7 +166,7 @@ Purpose = Literal[
 class ApplicationRequest(Strict):
     documentId: Annotated[str, StringConstraints(pattern=r"^doc_[0-9a-z]{26}$")]
     amount: Yuan = Field(json_schema_extra={"pattern": LINE_RANGE_PATTERN})
-    termMonths: int = Field(ge=1, le=36)
+    termMonths: WholeNumber = Field(ge=1, le=36)
     purpose: Purpose
     declared: Declared
     device: Device
@@ -285,7 +318,7 @@ class CreditLineOut(Strict):
 
 class LoanRequest(Strict):
     amount: Yuan = Field(json_schema_extra={"pattern": LINE_RANGE_PATTERN})
-    termMonths: int = Field(ge=1, le=36)
+    termMonths: WholeNumber = Field(ge=1, le=36)
     method: Literal["equal-installment", "equal-principal"] = Field(
         description="equal-installment (等额本息, level payments) or equal-principal (等额本金)"
     )

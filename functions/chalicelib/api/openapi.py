@@ -7,12 +7,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..documents.port import MAX_UPLOAD_BYTES
 from ..notifications.port import MAX_PAGE
 from ..notifications.service import DEFAULT_PAGE
 from . import models as m
 from .http import IDEMPOTENCY_KEY_PATTERN, PAGE_LIMIT_PATTERN, WAIT_SECONDS_PATTERN
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+UPLOAD = (
+    "The photo goes straight to storage: POST `uploadUrl` as multipart/form-data with every "
+    "field of `uploadFields` as given, then the photo as a field named `file`. The signed policy "
+    f"takes exactly this key and content type, and 1 to {MAX_UPLOAD_BYTES} bytes "
+    f"({MAX_UPLOAD_BYTES // 2**20} MiB): storage answers 400 EntityTooLarge past that, 403 "
+    "AccessDenied for another key, type or field. Once stored, the photo is read at once; one "
+    "that is not a JPEG or PNG of the type asked for is REFUSED (GET /v1/documents/{documentId})."
+)
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -67,6 +77,24 @@ def _errors(*codes: int) -> dict[str, Any]:
     return out
 
 
+# Abuse limits (infra/resources.yaml: the stage's throttling and each caller's rate, the same
+# numbers locally). The stage's answer is a problem+json body; WAF's the same body, typed JSON.
+TOO_MANY = {
+    "description": "Too many requests: from this caller (by default over 120 a minute per "
+    "bearer token) or to the whole API; retry after Retry-After seconds",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {
+        "application/problem+json": {"schema": PROBLEM},
+        "application/json": {"schema": PROBLEM},
+    },
+}
+
+
 IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -91,11 +119,14 @@ def _op(
     body: type[BaseModel] | None = None,
     params: list[Any] | None = None,
     secure: bool = True,
+    description: str | None = None,
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    op: dict[str, Any] = {"summary": summary, "responses": {**responses, "429": TOO_MANY}}
+    if description:
+        op["description"] = description
     if body is not None:
         op["requestBody"] = _body(body)
-        op["responses"] = {**responses, **_errors(415)}
+        op["responses"] = {**op["responses"], **_errors(415)}
     if params:
         op["parameters"] = params
     if not secure:
@@ -253,9 +284,10 @@ def openapi_document() -> dict[str, Any]:
     paths = {
         "/v1/documents": {
             "post": _op(
-                "Get a pre-signed upload URL for an ID-card photo",
+                "Get a pre-signed upload form for an ID-card photo",
                 {**_resp(201, m.DocumentResponse, "Upload slot"), **_errors(400, 401)},
                 m.DocumentRequest,
+                description=UPLOAD,
             )
         },
         "/v1/applications": {

@@ -6,7 +6,13 @@ from typing import Any
 
 from ..errors import Conflict
 from .port import Document, DocumentStatus
-from .records import document_key, from_item, save_reading_request, to_item
+from .records import (
+    document_key,
+    from_item,
+    save_reading_request,
+    save_refusal_request,
+    to_item,
+)
 
 
 class DynamoDocumentRepository:
@@ -35,5 +41,11 @@ class DynamoDocumentRepository:
             self._client.update_item(
                 **save_reading_request(self._table.name, document_id, status, fields, seconds)
             )
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            raise Conflict(f"document {document_id} does not exist") from exc
+
+    def save_refusal(self, document_id: str, code: str) -> None:
+        try:
+            self._client.update_item(**save_refusal_request(self._table.name, document_id, code))
         except self._client.exceptions.ConditionalCheckFailedException as exc:
             raise Conflict(f"document {document_id} does not exist") from exc

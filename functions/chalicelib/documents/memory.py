@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
 import threading
 from dataclasses import replace
 from typing import Any
 
+from ..clock import utcnow
 from ..errors import Conflict
-from .port import Document, DocumentStatus
+from .port import Document, DocumentStatus, PresignedPost
 
 
 class InMemoryDocumentRepository:
@@ -39,16 +43,45 @@ class InMemoryDocumentRepository:
                 ocr_seconds=float(f"{seconds:.3f}"),
             )
 
+    def save_refusal(self, document_id: str, code: str) -> None:
+        with self._lock:
+            doc = self._docs.get(document_id)
+            if doc is None:
+                raise Conflict(f"document {document_id} does not exist")
+            self._docs[document_id] = replace(
+                doc, status=DocumentStatus.REFUSED, fields={}, refusal=code
+            )
+
 
 class InMemoryBlobStore:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
 
-    def presigned_put(self, key: str, content_type: str, expires_in: int) -> str:
-        return f"https://blobs.test/{key}?expires={expires_in}"
+    def presigned_post(
+        self, key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> PresignedPost:
+        # The policy S3 would hold the upload to (unsigned: nothing here checks it).
+        expires = utcnow() + dt.timedelta(seconds=expires_in)
+        policy = {
+            "expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "conditions": [
+                {"Content-Type": content_type},
+                ["content-length-range", 1, max_bytes],
+                {"bucket": "blobs"},
+                {"key": key},
+            ],
+        }
+        return PresignedPost(
+            "https://blobs.test/blobs",
+            {
+                "Content-Type": content_type,
+                "key": key,
+                "policy": base64.b64encode(json.dumps(policy).encode()).decode(),
+            },
+        )
 
-    def get_bytes(self, key: str) -> bytes:
-        return self.objects[key]
+    def read(self, key: str, limit: int) -> bytes:
+        return self.objects[key][:limit]
 
     def exists(self, key: str) -> bool:
         return key in self.objects

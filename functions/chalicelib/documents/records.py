@@ -25,6 +25,8 @@ def to_item(doc: Document) -> dict[str, Any]:
     }
     if doc.ocr_seconds is not None:
         item["ocrSeconds"] = Decimal(f"{doc.ocr_seconds:.3f}")
+    if doc.refusal is not None:
+        item["refusal"] = doc.refusal
     return item
 
 
@@ -38,6 +40,7 @@ def from_item(item: dict[str, Any]) -> Document:
         created_at=item["createdAt"],
         fields=dict(item.get("fields") or {}),
         ocr_seconds=float(seconds) if seconds is not None else None,
+        refusal=item.get("refusal"),
     )
 
 
@@ -59,5 +62,25 @@ def save_reading_request(
             ":status": status.value,
             ":fields": fields,
             ":secs": Decimal(f"{seconds:.3f}"),
+        },
+    }
+
+
+def save_refusal_request(table: str, document_id: str, code: str) -> dict[str, Any]:
+    return {
+        "TableName": table,
+        "Key": document_key(document_id),
+        "UpdateExpression": "SET #status = :status, #fields = :none, #refusal = :code",
+        "ConditionExpression": "attribute_exists(#pk)",
+        "ExpressionAttributeNames": {
+            "#status": "status",
+            "#fields": "fields",
+            "#refusal": "refusal",
+            "#pk": "PK",
+        },
+        "ExpressionAttributeValues": {
+            ":status": DocumentStatus.REFUSED.value,
+            ":none": {},
+            ":code": code,
         },
     }

@@ -2,8 +2,9 @@
 
 A key maps to the id of the resource its first request creates, chosen before anything is
 written: the claim is one conditional write, and the resource's own create is conditional on
-that id being new, so a request that runs twice creates one resource. A repeat with the same
-body answers with that id (the first request's answer); with another body, 422.
+that id being new, so a request that runs twice creates one resource. A repeat of the same
+request (compared as parsed, in one canonical spelling: `api.http.canonical`) answers with that
+id (the first request's answer); another request under the same key, 422.
 
 Record: IDEM#{userId}#{key} / IDEM with the request's hash, the resource id and when it was
 claimed; expires after 24 h (TTL attribute `expiresAt`).

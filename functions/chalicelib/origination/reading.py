@@ -10,7 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..documents.port import BlobStore, DocumentRepository, DocumentStatus, object_key
+from ..documents.port import (
+    MAX_UPLOAD_BYTES,
+    BlobStore,
+    DocumentRepository,
+    DocumentStatus,
+    object_key,
+)
+from ..documents.uploads import refusal
 from ..kyc.fields import ExtractedFields
 from ..kyc.port import OcrEngine
 from ..kyc.services import extract_document
@@ -62,7 +69,15 @@ class DocumentReader:
                 results[document_id] = "UNKNOWN"
                 continue
             started = time.perf_counter()
-            image = self.blobs.get_bytes(object_key(document_id))
+            # One byte past the cap: enough to refuse a larger object without fetching it all.
+            image = self.blobs.read(object_key(document_id), MAX_UPLOAD_BYTES + 1)
+            refused = refusal(doc.content_type, image)
+            if refused is not None:
+                # Never decoded: a decoder is where a crafted or padded file does its harm.
+                self.documents.save_refusal(document_id, refused.code)
+                results[document_id] = DocumentStatus.REFUSED.value
+                log.warning("document %s refused unread: %s", document_id, refused.code)
+                continue
             fields = extract_document(self.ocr(), image)
             data = fields_to_item(fields)
             readable = fields.name is not None and fields.id_number is not None

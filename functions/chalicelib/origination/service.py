@@ -20,12 +20,14 @@ from ..applications.port import (
 from ..clock import iso, parse_iso, utcnow
 from ..documents.port import (
     CONTENT_TYPES,
+    MAX_UPLOAD_BYTES,
     BlobStore,
     Document,
     DocumentRepository,
     DocumentStatus,
     object_key,
 )
+from ..documents.uploads import REFUSALS
 from ..errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from ..ids import new_id
 from ..lines.port import CreditLine, CreditLines
@@ -102,14 +104,15 @@ class OriginationService:
             created_at=iso(utcnow()),
         )
         self.documents.create(doc)
-        url = self.blobs.presigned_put(
-            object_key(doc.document_id), content_type, UPLOAD_URL_SECONDS
+        slot = self.blobs.presigned_post(
+            object_key(doc.document_id), content_type, MAX_UPLOAD_BYTES, UPLOAD_URL_SECONDS
         )
         return {
             "documentId": doc.document_id,
-            "uploadUrl": url,
-            "uploadMethod": "PUT",
-            "uploadHeaders": {"Content-Type": content_type},
+            "uploadUrl": slot.url,
+            "uploadMethod": "POST",
+            "uploadFields": slot.fields,
+            "maxBytes": MAX_UPLOAD_BYTES,
             "expiresInSeconds": UPLOAD_URL_SECONDS,
         }
 
@@ -122,13 +125,21 @@ class OriginationService:
         doc = self.documents.get(cmd.document_id)
         if doc is None or doc.user_id != user_id:
             raise NotFound(f"document {cmd.document_id} not found", field="documentId")
+        if doc.status is DocumentStatus.REFUSED:
+            refused = REFUSALS.get(doc.refusal or "")
+            because = refused.text if refused else "it was refused."
+            raise Conflict(
+                f"document {cmd.document_id} cannot be used: {because} "
+                "(POST /v1/documents for a new document)",
+                field="documentId",
+            )
         # A photo still being read is fine (Verify Identity waits for it); no photo at all
         # would only fail the application half a minute later.
         if doc.status is DocumentStatus.AWAITING_UPLOAD and not self.blobs.exists(
             object_key(doc.document_id)
         ):
             raise Conflict(
-                f"document {cmd.document_id} has no photo yet: PUT it to its uploadUrl first",
+                f"document {cmd.document_id} has no photo yet: upload it (POST to its uploadUrl) first",
                 field="documentId",
             )
         now = iso(utcnow())
@@ -212,11 +223,14 @@ class OriginationService:
         doc = self.documents.get(document_id)
         if doc is None or doc.user_id != user_id:
             raise NotFound(f"document {document_id} not found")
-        return {
+        out: dict[str, Any] = {
             "documentId": doc.document_id,
             "status": doc.status.value,
             "createdAt": doc.created_at,
         }
+        if reason := REFUSALS.get(doc.refusal or ""):
+            out["refusal"] = reason.as_dict()
+        return out
 
     def list(self, user_id: str) -> list[Application]:
         return self.applications.list_for_user(user_id)
