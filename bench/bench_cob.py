@@ -82,7 +82,13 @@ OTHER_CALL_LATENCY_S = 0.02  # StartExecution, S3, PutEvents
 LAMBDA_GB = 1.0  # the COB functions' memory (about 0.58 vCPU at 1 GB)
 LAMBDA_VCPU = 1024 / 1769
 
-COB_FUNCTIONS = ("write_work_list", "close_loans", "write_day_summary", "start_reports")
+COB_FUNCTIONS = (
+    "write_work_list",
+    "close_loans",
+    "close_lines",
+    "write_day_summary",
+    "start_reports",
+)
 DEBIT_FUNCTIONS = (
     "quote_repayment",
     "collect_repayment",
@@ -182,20 +188,24 @@ def portfolio(n: int, day: dt.date, due_days: tuple[int, int], seed: int = 7) ->
 
 
 def seed(table: Any, n: int, day: dt.date, due_days: tuple[int, int]) -> dict[str, Any]:
-    """Write the portfolio (loans and their open-loan markers) and the cards of the overdue
-    borrowers, most of them empty; every other card opens with the cloud's opening balance."""
+    """Write the portfolio (loans and their open-loan markers, a credit line per borrower with
+    its markers: frozen while a loan is overdue, its next review date) and the cards of the
+    overdue borrowers, most of them empty; every other card opens with the cloud's opening
+    balance."""
     from chalicelib.loans.records import loan_item, open_loan_marker_item
 
     t0 = time.perf_counter()
     sizes: list[int] = []
     overdue = empty = 0
     emptied: set[str] = set()
+    borrowers: dict[str, list[Any]] = {}
     with table.batch_writer() as w:
         for rec, missed in portfolio(n, day, due_days):
             item = loan_item(rec)
             sizes.append(item_size(item))
             w.put_item(Item=item)
             w.put_item(Item=open_loan_marker_item(rec.loan_id))
+            borrowers.setdefault(rec.user_id, []).append(rec)
             if missed:  # they are overdue because their card is empty: retries find nothing
                 overdue += 1
                 if rec.account_ref in emptied:
@@ -210,12 +220,60 @@ def seed(table: Any, n: int, day: dt.date, due_days: tuple[int, int]) -> dict[st
                         "balanceFen": 0,
                     }
                 )
+        lines = frozen = 0
+        for item in line_items(borrowers, day):
+            w.put_item(Item=item)
+            lines += item["type"] == "LINE"
+            frozen += item["type"] == "FROZEN_LINE"
     return {
+        "lines": lines,
+        "frozen_lines": frozen,
         "seconds": round(time.perf_counter() - t0, 1),
         "loan_item_bytes_avg": round(sum(sizes) / len(sizes)),
         "overdue": overdue,
         "empty_cards": empty,
     }
+
+
+def line_items(borrowers: dict[str, list[Any]], day: dt.date) -> Iterator[dict[str, Any]]:
+    """Each borrower's credit line as its store writes it (lines/records.py): opened with the
+    first loan, the limit twice what is drawn within the product's range, FROZEN with its
+    marker when a loan is overdue, and the marker of its next review date (after `day`, so the
+    lines whose review is the next morning are the night's reviews, about one in thirty)."""
+    from chalicelib.lines.freeze import LINE_ACTIVE, LINE_FROZEN
+    from chalicelib.lines.port import CreditLine
+    from chalicelib.lines.records import (
+        frozen_marker_key,
+        line_item,
+        review_marker_key,
+    )
+    from chalicelib.lines.review import next_review_date
+    from chalicelib.loans.port import OVERDUE
+
+    for user_id, loans in borrowers.items():
+        opened = min(r.start for r in loans)
+        drawn = sum(r.outstanding_principal_fen for r in loans)
+        limit = min(20_000_000, max(5_000_000, drawn * 2 // 100 * 100))
+        late = [r.loan_id for r in loans if r.status == OVERDUE]
+        line = CreditLine(
+            user_id,
+            limit,
+            limit - drawn,
+            drawn,
+            loans[0].apr,
+            "C",
+            LINE_FROZEN if late else LINE_ACTIVE,
+            1,
+            f"app-{user_id}",
+            opened_on=opened,
+            next_review_on=next_review_date(opened, day),
+            status_reason=f"Loan {late[0]} is overdue." if late else "",
+        )
+        yield line_item(line, CREATED_AT)
+        assert line.next_review_on is not None
+        yield {**review_marker_key(user_id, line.next_review_on), "type": "LINE_REVIEW"}
+        if late:
+            yield {**frozen_marker_key(user_id), "type": "FROZEN_LINE"}
 
 
 # --- counting what the night costs ---------------------------------------------------------
@@ -450,9 +508,12 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
 
 
 def _map_children(sfn: Any, arn: str) -> int:
-    (run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
-    counts = sfn.describe_map_run(mapRunArn=run["mapRunArn"])["executionCounts"]
-    return int(counts["total"])
+    """The children of both Maps (the loans', the lines')."""
+    runs = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    return sum(
+        int(sfn.describe_map_run(mapRunArn=r["mapRunArn"])["executionCounts"]["total"])
+        for r in runs
+    )
 
 
 def report(

@@ -23,14 +23,16 @@ from chalicelib.api.models import (
 from chalicelib.api.openapi import openapi_document
 from chalicelib.auth import InvalidToken, Principal
 from chalicelib.borrowing.handoffs import DrawState, RepaymentState
-from chalicelib.borrowing.views import credit_line_view
-from chalicelib.closing.handoffs import Batch, Day, Failure, Results
+from chalicelib.borrowing.views import credit_line_detail_view, credit_line_view
+from chalicelib.closing.handoffs import Batch, Day, Failure, LineBatch, Results
 from chalicelib.ids import new_id
+from chalicelib.lines.port import MAX_HISTORY_PAGE
 from chalicelib.notifications.port import MAX_PAGE
 from chalicelib.notifications.service import DEFAULT_PAGE
 from chalicelib.notifications.views import inbox_view
 from chalicelib.origination.handoffs import OriginationState
 from chalicelib.origination.reviews import Analyst
+from chalicelib.origination.service import DEFAULT_HISTORY_PAGE
 from chalicelib.origination.views import application_view
 from chalicelib.scoring.monitoring import record_drift
 
@@ -153,7 +155,11 @@ def accept_offer(application_id: str) -> Response:
 
 @route("/v1/credit-line", methods=["GET"], authorizer=bearer_jwt)
 def credit_line() -> Response:
-    return json_response(credit_line_view(c().origination.credit_line(principal().user_id)))
+    cursor, limit = http.page_params(
+        http.current(app).query_params, DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE
+    )
+    line, history = c().origination.credit_line_history(principal().user_id, cursor, limit)
+    return json_response(credit_line_detail_view(line, history))
 
 
 # --- borrowing on the line: draws (loans) and repayments --------------------------------------
@@ -417,6 +423,11 @@ def write_work_list(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @app.lambda_function(name="close_loans")
 def close_loans(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return c().close_loans(Batch.model_validate(event)).state()
+
+
+@app.lambda_function(name="close_lines")
+def close_lines(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().close_lines(LineBatch.model_validate(event)).state()
 
 
 @app.lambda_function(name="write_day_summary")

@@ -11,6 +11,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from .errors import StoreBusy
+
 
 class Clients:
     def __init__(self, table_name: str) -> None:
@@ -22,8 +24,11 @@ class Clients:
 
     @cached_property
     def table(self) -> Any:
-        """The lending table as a boto3 resource: its client speaks plain Python values."""
-        return self._session.resource("dynamodb").Table(self._table_name)
+        """The lending table as a boto3 resource: its client speaks plain Python values. Answers
+        that mean "not now" raise StoreBusy (see `raise_store_busy`)."""
+        table = self._session.resource("dynamodb").Table(self._table_name)
+        table.meta.client.meta.events.register("after-call.dynamodb", raise_store_busy)
+        return table
 
     @cached_property
     def s3(self) -> Any:
@@ -36,6 +41,33 @@ class Clients:
     @cached_property
     def events(self) -> Any:
         return self._session.client("events")
+
+
+# What DynamoDB answers when it cannot take a request just now, once the SDK's own retries gave
+# up: throttled, the item held by a transaction, or an error on its side (a 500 whose write may
+# have landed). No adapter can do better than try again, and every workflow step and API request
+# is idempotent, so they all become StoreBusy: the ASL retries it, the API answers 503.
+STORE_BUSY_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+def raise_store_busy(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+    """botocore `after-call` handler: StoreBusy instead of an error the caller cannot act on.
+    A TransactionCanceledException stays as it is: its reasons say which item refused, and the
+    adapters read them (`cancellation_codes`)."""
+    if http_response.status_code < 300:
+        return
+    code = parsed.get("Error", {}).get("Code", "")
+    if code in STORE_BUSY_CODES:
+        raise StoreBusy(f"DynamoDB {model.name}: {code}")
 
 
 # A transaction DynamoDB cancels for these reasons wrote nothing and would succeed if tried again

@@ -41,6 +41,11 @@ def utc_now_iso() -> str:
 _CST = timezone(timedelta(hours=8))
 
 
+def business_date_at(timestamp: str) -> date:
+    """The business date a wall-clock timestamp falls on (its date in China Standard Time)."""
+    return parse_iso(timestamp).astimezone(_CST).date()
+
+
 def business_today() -> date:
     """The wall clock's business date. Services never call this: they get `today` from the
     wiring (`Container.clock`), which is this on AWS and the settable clock locally."""

@@ -25,10 +25,11 @@ if TYPE_CHECKING:
     from .bureau.port import CreditBureau
     from .clock import BusinessClock
     from .closing.auto_debit import AutoDebits
+    from .closing.close_lines import CloseLines
     from .closing.close_loans import CloseLoans
     from .closing.day_summary import WriteDaySummary
     from .closing.failure import RecordFailure
-    from .closing.port import AfterClose, WorkFiles
+    from .closing.port import WorkFiles
     from .closing.reports import StartReports
     from .closing.starter import StartCloseOfBusiness
     from .closing.work_list import WriteWorkList
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from .idempotency.port import IdempotencyStore
     from .kyc.port import OcrEngine
     from .lines.port import CreditLines
+    from .lines.servicing import LineServicing
     from .loans.port import Loans
     from .notifications.port import EventPublisher, NotificationStore
     from .notifications.service import NotificationService
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
     from .origination.service import OriginationService
     from .origination.steps import OriginationSteps
     from .rail.port import Rail
+    from .reports.port import BureauReporter, LoanBook, ReportFiles
+    from .reports.service import Reports
     from .scoring.port import ScoredInputs
     from .scoring.scorer import Scorer
     from .workflows.port import Workflows
@@ -200,6 +204,26 @@ class Container:
         return DynamoNotificationStore(self.clients.table)
 
     @cached_property
+    def loan_book(self) -> LoanBook:
+        from .reports.dynamo import DynamoLoanBook
+
+        return DynamoLoanBook(self.clients.table)
+
+    @cached_property
+    def report_files(self) -> ReportFiles:
+        from .reports.s3 import S3ReportFiles
+
+        return S3ReportFiles(self.clients.s3, self.settings.documents_bucket)
+
+    @cached_property
+    def bureau_reporter(self) -> BureauReporter:
+        # The sandbox writes the month's file where a submission would pick it up; a real
+        # bureau's adapter plugs in here behind BureauReporter.
+        from .reports.sandbox import SandboxBureauReporter
+
+        return SandboxBureauReporter(self.report_files)
+
+    @cached_property
     def event_publisher(self) -> EventPublisher:
         from .notifications.eventbridge import EventBridgePublisher
 
@@ -217,15 +241,6 @@ class Container:
 
         return S3WorkFiles(self.clients.s3, self.settings.documents_bucket)
 
-    @cached_property
-    def cob_reports(self) -> AfterClose:
-        # What follows a closed day. Until the bureau file and the portfolio report are wired
-        # in here, the request is recorded per day (closing/reports.py).
-        from .clock import utc_now_iso
-        from .closing.reports import RecordedReportRequests
-
-        return RecordedReportRequests(self.cob_days, utc_now_iso)
-
     # --- services and workflow steps -----------------------------------------------------------
 
     @cached_property
@@ -239,6 +254,7 @@ class Container:
             workflows=self.workflows,
             lines=lambda: self.credit_lines,
             origination_arn=self.settings.origination_state_machine_arn,
+            today=lambda: self.clock.today(),
         )
 
     @cached_property
@@ -325,7 +341,9 @@ class Container:
     def write_work_list(self) -> WriteWorkList:
         from .closing.work_list import WriteWorkList
 
-        return WriteWorkList(self.loans, self.work_files, self.settings.close_of_business_prefix)
+        return WriteWorkList(
+            self.loans, self.credit_lines, self.work_files, self.settings.close_of_business_prefix
+        )
 
     @cached_property
     def auto_debits(self) -> AutoDebits:
@@ -345,7 +363,20 @@ class Container:
         from .clock import utc_now_iso
         from .closing.close_loans import CloseLoans
 
-        return CloseLoans(self.loans, self.auto_debits, self.notifications.notify, utc_now_iso)
+        return CloseLoans(
+            self.loans,
+            self.auto_debits,
+            self.notifications.notify,
+            utc_now_iso,
+            follow_lines=self.close_lines.follow,
+        )
+
+    @cached_property
+    def close_lines(self) -> CloseLines:
+        from .clock import utc_now_iso
+        from .closing.close_lines import CloseLines
+
+        return CloseLines(self.line_servicing, utc_now_iso)
 
     @cached_property
     def write_day_summary(self) -> WriteDaySummary:
@@ -358,7 +389,7 @@ class Container:
     def start_reports(self) -> StartReports:
         from .closing.reports import StartReports
 
-        return StartReports(self.cob_reports)
+        return StartReports(self.reports)
 
     @cached_property
     def record_cob_failure(self) -> RecordFailure:
@@ -366,6 +397,20 @@ class Container:
         from .closing.failure import RecordFailure
 
         return RecordFailure(self.cob_days, utc_now_iso)
+
+    @cached_property
+    def line_servicing(self) -> LineServicing:
+        # The close of business calls close_line per line: freeze/thaw, the monthly review.
+        from .lines.servicing import LineServicing
+
+        return LineServicing(self.credit_lines, self.loans, self.notifications.notify)
+
+    @cached_property
+    def reports(self) -> Reports:
+        # The close of business's last step: after_close(day) writes the month's bureau file.
+        from .reports.service import Reports
+
+        return Reports(self.loan_book, self.bureau_reporter)
 
     @cached_property
     def stuck(self) -> StuckResolver:

@@ -225,3 +225,48 @@ def resolve_stuck() -> int:
         print(json.dumps(body, ensure_ascii=False))
         failed += status >= 400
     return 1 if failed else ledger_check()
+
+
+def portfolio(as_json: bool, plot: str | None, as_of: date | None) -> int:
+    """`lending portfolio report` on the running local cloud (exit 2, saying why, when it
+    cannot: nothing running, a bad plot path, a day after the business date)."""
+    import sys
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.businessclock.dynamo import DynamoBusinessClock
+    from chalicelib.businessclock.port import ClockNotSet
+    from chalicelib.clock import business_today
+    from chalicelib.reports.dynamo import DynamoLoanBook
+
+    from . import portfolio as commands
+
+    def refuse(why: str) -> int:
+        print(f"lending portfolio report: {why}", file=sys.stderr)
+        return commands.REFUSED
+
+    if not state.STATE_FILE.exists():
+        return refuse("no local cloud is running: start one with `lending up` (or `lending demo`)")
+    try:
+        plot_to = commands.plot_path(plot) if plot is not None else None
+    except commands.Refused as exc:
+        return refuse(str(exc))
+    table = local_table()
+    try:
+        try:
+            today = DynamoBusinessClock(table).today()
+        except ClockNotSet:
+            today = business_today()
+        day = as_of or today
+        if day > today:
+            return refuse(
+                f"--as-of {day.isoformat()} is after the business date {today.isoformat()}: "
+                "the book has not got there yet"
+            )
+        records = list(DynamoLoanBook(table).disbursed_loans())
+    except (BotoCoreError, ClientError) as exc:
+        return refuse(
+            f"the local cloud at {state.load().get('awsEndpoint')} does not answer ({exc}); "
+            "is `lending up` still running?"
+        )
+    return commands.main(records, day, as_json=as_json, plot_to=plot_to)

@@ -222,6 +222,20 @@ def build_parser() -> argparse.ArgumentParser:
         a.add_argument("user_id")
         a.add_argument("amount", metavar="AMOUNT", type=bank_types.amount, help="yuan, e.g. 100.50")
 
+    s = sub.add_parser("portfolio", help="the portfolio report of the running local cloud")
+    s.add_argument("action", choices=["report"])
+    s.add_argument("--json", action="store_true", help="the figures as JSON (fen, ratios)")
+    s.add_argument(
+        "--plot", metavar="FILE.png", help="draw the vintage curves and the buckets to a PNG"
+    )
+    s.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        type=clock_types.business_date,
+        default=None,
+        help="the day to report (default: the local cloud's business date; never after it)",
+    )
+
     s = sub.add_parser(
         "events", help="print the events on the local notifications bus (what SMS/push receive)"
     )
@@ -251,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         "clock": _cmd_clock,
         "cob": _cmd_cob,
         "bank": _cmd_bank,
+        "portfolio": lambda a: __import__("lending_cli.local", fromlist=["x"]).portfolio(
+            a.json, a.plot, a.as_of
+        ),
         "events": lambda a: __import__("lending_cli.events", fromlist=["main"]).main(
             a.follow, a.json
         ),

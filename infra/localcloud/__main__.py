@@ -46,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="the business date the local cloud opens on (default: today in Asia/Shanghai)",
     )
+    p.add_argument(
+        "--faults",
+        type=Path,
+        default=None,
+        metavar="PLAN.json",
+        help="inject faults at every adapter as the plan says (localcloud/faults.py; chaos runs)",
+    )
     args = p.parse_args(argv)
 
     from . import engine
@@ -59,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         business_date=args.business_date,
     )
     cloud.serve_api(port=args.port)
+    injected = None
+    if args.faults is not None:
+        from .faults import FaultPlan, install
+
+        injected = install(cloud.router, FaultPlan.from_json(args.faults.read_text()))
     engine.settle_heap()
     info = {
         "apiUrl": cloud.api_url,
@@ -81,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
+    if injected is not None:
+        injected.stop()
     cloud.stop()
     return 0
 

@@ -56,8 +56,15 @@ class RemoteCloud:
         handlers: tuple[str, ...] = (),
         business_date: date | None = None,
         bench_servers: bool = False,
+        faults: Any = None,
     ) -> RemoteCloud:
+        """`faults`: a localcloud.faults.FaultPlan to inject (its `log` is where the counts go)."""
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
+        fault_args: list[str] = []
+        if faults is not None:
+            plan = ready.with_name("faults.json")
+            plan.write_text(faults.to_json())
+            fault_args = ["--faults", str(plan)]
         env = {**os.environ, **(extra_env or {})}
         env.pop("AWS_ENDPOINT_URL", None)
         proc = subprocess.Popen(
@@ -75,7 +82,8 @@ class RemoteCloud:
             + (["--with-floor"] if with_floor else [])
             + [arg for module in handlers for arg in ("--handlers", module)]
             + (["--business-date", business_date.isoformat()] if business_date else [])
-            + (["--bench-servers"] if bench_servers else []),
+            + (["--bench-servers"] if bench_servers else [])
+            + fault_args,
             cwd=ROOT,
             env=env,
         )

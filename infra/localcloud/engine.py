@@ -45,6 +45,10 @@
     fail the Map Run, ResultWriter files, no recursion per child): distributed_map.py. Its
     parse goes through the cache of 2, and so does create_state_machine's validation, which
     parsed every definition again with ANTLR (and refused ItemBatcher).
+14. A Lambda service error on a Task (the Invoke call itself failing: ServiceException,
+    TooManyRequestsException) reaches the state as `Lambda.<Code>`, as Step Functions names it
+    on AWS and as our ASL's Retry matches it; moto named every one `Exception`, so locally a
+    throttled invoke went to the Catch instead of the Retry.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -91,6 +95,7 @@ def install(router: InProcessLambda) -> None:
         _patch_condition_builder()
         _patch_projection()
         _patch_event_paths()
+        _patch_lambda_service_errors()
         distributed_map.install()
         _installed = True
 
@@ -308,6 +313,40 @@ def _patch_signing() -> None:
         return None
 
     RequestSigner.handler = handler
+
+
+def _patch_lambda_service_errors() -> None:
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (
+        StateTaskLambda,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    original = StateTaskLambda._from_error
+
+    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+        if not isinstance(ex, ClientError):
+            return original(self, env, ex)
+        error = f"Lambda.{ex.response['Error']['Code']}"
+        return FailureEvent(
+            env=env,
+            error_name=CustomErrorName(error),
+            event_type=HistoryEventType.LambdaFunctionFailed,
+            event_details=EventDetails(
+                lambdaFunctionFailedEventDetails=LambdaFunctionFailedEventDetails(
+                    error=error, cause=ex.response["Error"].get("Message", "")
+                )
+            ),
+        )
+
+    StateTaskLambda._from_error = _from_error
 
 
 def _patch_action_lookup() -> None:

@@ -25,6 +25,7 @@ from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.notifications.memory import InMemoryEventBus, InMemoryNotificationStore
 from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.sandbox import Faults, SandboxRail
+from chalicelib.reports.memory import InMemoryLoanBook, InMemoryReportFiles
 from chalicelib.scoring.memory import InMemoryScoredInputs
 from chalicelib.workflows.memory import RecordingWorkflows
 from localcloud.api_semantics import install_gateway_semantics
@@ -66,6 +67,8 @@ def fakes(clock: Clock, faults: Faults | None = None) -> wiring.Container:
     c.notification_store = InMemoryNotificationStore()
     c.event_publisher = InMemoryEventBus()
     c.cob_days = InMemoryCobDays()
+    c.loan_book = InMemoryLoanBook(c.loans)
+    c.report_files = InMemoryReportFiles()
     c.borrowing.today = clock
     return c
 

@@ -23,7 +23,7 @@ from chalicelib.ids import new_id
 from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.sandbox import Faults, SandboxRail
 from localcloud.workflows_only import WorkflowsOnly
-from tests.api.conftest import Clock, auth, fakes, run_on_the_engine
+from tests.api.conftest import DRAW_DAY, Clock, auth, fakes, run_on_the_engine
 from tests.applications.test_contract import make_app
 
 
@@ -57,7 +57,7 @@ def started(c: wiring.Container) -> list[tuple[str, str, dict[str, Any]]]:
 def open_line(
     c: wiring.Container, user: str = "user-1", limit_fen: int = 2_000_000, apr: str = "0.1080"
 ) -> None:
-    c.credit_lines.open_line(user, limit_fen, Decimal(apr), "B", f"app-{user}")
+    c.credit_lines.open_line(user, limit_fen, Decimal(apr), "B", f"app-{user}", DRAW_DAY)
 
 
 def post(
@@ -432,6 +432,7 @@ def test_accepting_an_offer_shows_the_line_in_yuan_and_percent(
 ) -> None:
     open_line(container, apr="0.1825")
     line = get(client, container, "/v1/credit-line").json_body
+    history = line.pop("history")
     assert line == {
         "creditLimit": "20000.00",
         "available": "20000.00",
@@ -440,8 +441,13 @@ def test_accepting_an_offer_shows_the_line_in_yuan_and_percent(
         "dailyRate": "0.0507",
         "grade": "B",
         "status": "ACTIVE",
+        "statusReason": None,
+        "nextReviewDate": "2026-04-02",
+        "lastReviewedOn": None,
         "applicationId": "app-user-1",
+        "nextCursor": None,
     }
+    assert [h["kind"] for h in history] == ["OPENED"]
 
 
 def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
@@ -449,7 +455,8 @@ def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
 ) -> None:
     # GIVEN an application the workflow approved with a ¥20,000 line at 10.80%
     app_id = _approved(client, container)
-    # WHEN it is accepted (twice: a retried tap)
+    # WHEN it is accepted (twice: a retried tap) on the business day 2026-03-02
+    container.origination.today = lambda: DRAW_DAY
     first = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
     again = client.http.post(f"/v1/applications/{app_id}/accept", headers=auth(container))
     # THEN one line opens, shown in yuan and percent, and a draw lands on it
@@ -462,6 +469,9 @@ def test_accepting_an_approved_offer_opens_the_line_once_and_it_can_be_drawn(
         "dailyRate": "0.0300",
         "grade": "B",
         "status": "ACTIVE",
+        "statusReason": None,
+        "nextReviewDate": "2026-04-02",
+        "lastReviewedOn": None,
         "applicationId": app_id,
     }
     loan_id = draw(client, container)

@@ -13,6 +13,7 @@ from chalicelib import wiring
 from chalicelib.applications.port import Status
 from chalicelib.auth import issue_local_token
 from chalicelib.documents.port import DocumentStatus, object_key
+from chalicelib.errors import StoreBusy
 from localcloud.workflows_only import WorkflowsOnly
 from tests.api.conftest import auth
 
@@ -135,6 +136,34 @@ def test_a_repeated_idempotency_key_returns_the_first_response(
     assert len(container.workflows.started) == 1
     other = post_application(client, container, application_body(doc, amount="6000.00"))
     assert other.status_code == 422 and other.json_body["field"] == "Idempotency-Key"
+
+
+def test_an_application_whose_answer_was_lost_is_decided_after_the_retry(
+    client: Client, container: wiring.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an application whose write lands but whose answer is lost (DynamoDB's 500: the
+    # table client raises StoreBusy), so its decision was never started (found by the chaos run)
+    doc = new_document(client, container)
+    create = container.applications.create
+
+    def lands_then_lost(*args: Any, **kw: Any) -> None:
+        create(*args, **kw)
+        raise StoreBusy("DynamoDB TransactWriteItems: InternalServerError")
+
+    monkeypatch.setattr(container.applications, "create", lands_then_lost)
+    first = post_application(client, container, application_body(doc), key="lost-app-01")
+    assert first.status_code == 503 and container.workflows.started == []
+    monkeypatch.undo()
+    # WHEN the phone asks again with the same key
+    again = post_application(client, container, application_body(doc), key="lost-app-01")
+    # THEN it is the same application, and its decision is started now (once)
+    assert again.status_code == 202, again.body
+    app_id = again.json_body["applicationId"]
+    assert [a.application_id for a in container.applications.list_for_user("user-1")] == [app_id]
+    ((_arn, name, _payload),) = container.workflows.started
+    assert name == app_id
+    post_application(client, container, application_body(doc), key="lost-app-01")
+    assert len(container.workflows.started) == 1
 
 
 def test_another_users_application_is_not_found(

@@ -9,13 +9,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.borrowing.handoffs import RepaymentState
 from chalicelib.borrowing.repayment import admit
 from chalicelib.borrowing.requests.port import FAILED, Repayment
 from chalicelib.closing.auto_debit import COVERED, RAN_ALREADY
 from chalicelib.closing.handoffs import Failure, Results
 from chalicelib.closing.starter import StartCloseOfBusiness, day_to_close
-from chalicelib.errors import CollectionDeclined, Conflict, NothingToCollect
+from chalicelib.errors import Conflict
 from chalicelib.loans.port import OVERDUE
 from chalicelib.money.nightly import nightly_close
 from chalicelib.money.notifications import DUE_IN_3_DAYS, DUE_TODAY, OVERDUE_DAY_1
@@ -226,28 +225,13 @@ def test_the_night_after_midnight_in_shanghai_closes_the_day_that_ended() -> Non
 # -- the debit runs on the one collection path -------------------------------------------------
 
 
-def _run_debit(cob: Cob, order_id: str, loan: str) -> RepaymentState:
-    """The repayment workflow's steps for an auto-debit, as the ASL runs them."""
-    s = RepaymentState(loanId=loan, repaymentId=order_id)
-    try:
-        s = s.model_copy(update={"quote": cob.repayment.quote_repayment(s)})
-        s = s.model_copy(update={"collection": cob.repayment.collect_repayment(s)})
-        s = s.model_copy(update={"posted": cob.repayment.post_repayment(s)})
-        s = s.model_copy(update={"restored": cob.repayment.restore_line(s)})
-    except (CollectionDeclined, NothingToCollect) as exc:
-        s = s.model_copy(update={"error": {"Error": type(exc).__name__}})
-        s = s.model_copy(update={"result": cob.repayment.record_failure(s)})
-    cob.repayment.notify_borrower(s)
-    return s
-
-
 def test_an_empty_card_then_a_partial_debit_then_a_cure_on_the_retry_schedule() -> None:
     cob = Cob()
     loan = cob.lend(1)
     card = "card-u1"
     # due date: the card is empty, the debit is declined (nothing taken, nothing reserved)
     cob.night(DUE - DAY)
-    first = _run_debit(cob, f"auto-{loan.loan_id}-20300210-0", loan.loan_id)
+    first = cob.run_debit(f"auto-{loan.loan_id}-20300210-0", loan.loan_id)
     assert first.result is not None and first.result.status == FAILED
     assert cob.loans.get(loan.loan_id).reserved_fen == 0
     failed = cob.store.inbox("u1", None, 1).items[0].notification
@@ -258,7 +242,7 @@ def test_an_empty_card_then_a_partial_debit_then_a_cure_on_the_retry_schedule() 
     due = cob.requests.get_repayment(loan.loan_id, f"auto-{loan.loan_id}-20300211-1")
     assert due is not None
     cob.rail.deposit("deposit:1", card, due.amount_fen // 2)
-    partial = _run_debit(cob, due.repayment_id, loan.loan_id)
+    partial = cob.run_debit(due.repayment_id, loan.loan_id)
     assert partial.collection is not None and partial.collection.amountFen == due.amount_fen // 2
     out = cob.night(DUE + DAY)
     assert (out.model_extra or {})["partial"] == 1
@@ -269,7 +253,7 @@ def test_an_empty_card_then_a_partial_debit_then_a_cure_on_the_retry_schedule() 
     retry = cob.requests.get_repayment(loan.loan_id, f"auto-{loan.loan_id}-20300213-2")
     assert retry is not None
     cob.rail.deposit("deposit:2", card, 10_000_00)
-    cured = _run_debit(cob, retry.repayment_id, loan.loan_id)
+    cured = cob.run_debit(retry.repayment_id, loan.loan_id)
     assert cured.posted is not None and cured.posted.status == "ACTIVE"
     assert cob.rail.balance(card) == 10_000_00 - retry.amount_fen  # never more than was due
     out = cob.night(DUE + 3 * DAY)
@@ -288,8 +272,8 @@ def test_a_debit_finds_nothing_to_collect_once_the_borrower_paid() -> None:
     own = "rep_" + "2" * 26
     admit(cob.loans, loan_id=loan.loan_id, repayment_id=own, amount_fen=held, on=DUE.isoformat())
     cob.requests.add_repayment(Repayment(own, loan.loan_id, "u1", held, DUE.isoformat(), AT))
-    _run_debit(cob, own, loan.loan_id)
-    debit = _run_debit(cob, order_id, loan.loan_id)
+    cob.run_debit(own, loan.loan_id)
+    debit = cob.run_debit(order_id, loan.loan_id)
     assert debit.error == {"Error": "NothingToCollect"}
     assert cob.rail.balance("card-u1") == 0 and cob.loans.get(loan.loan_id).reserved_fen == 0
     assert cob.books_ok()

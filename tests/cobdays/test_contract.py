@@ -41,8 +41,3 @@ def test_a_failed_day_is_recorded_and_a_rerun_that_closes_it_replaces_the_failur
 def test_the_failed_loans_kept_are_bounded(days) -> None:
     ids = tuple(f"L{i}" for i in range(MAX_FAILED_IDS + 5))
     assert len(days.record_closed(D, {}, ids, AT).failed_loans) == MAX_FAILED_IDS
-
-
-def test_the_reports_of_a_day_are_asked_for_once(days) -> None:
-    assert days.record_report_request(D, AT) is True
-    assert days.record_report_request(D, AT) is False

@@ -14,7 +14,7 @@ from localcloud.template import load_resources
 ROOT = Path(__file__).resolve().parents[2]
 ASL_FILES = sorted((ROOT / "statemachines").glob("*.asl.json"))
 TOKEN = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-AWS_ERRORS = re.compile(r"^(States\.[A-Za-z]+|Lambda\.[A-Za-z]+)$")
+AWS_ERRORS = re.compile(r"^(States|Lambda|Runtime|Sandbox)\.[A-Za-z]+$")
 
 
 def _substitutions_for(path: Path) -> dict[str, object]:
@@ -228,3 +228,23 @@ def test_moto_alone_still_refuses_what_aws_accepts() -> None:
 
     with pytest.raises(ASLParserException, match="ItemBatcher"):
         AmazonStateLanguageParser.parse(rendered(COB))
+
+
+# Found by the chaos run (tests/workflow/test_chaos.py): a busy table or a runtime that died
+# mid-step failed the workflow (compensated a draw, left a repayment STUCK with the money taken).
+CRASHES = {"Lambda.Unknown", "Runtime.ExitError", "Sandbox.Timedout"}
+
+
+@pytest.mark.parametrize(
+    "name", ["origination.asl.json", "disbursement.asl.json", "repayment.asl.json"]
+)
+def test_every_function_step_retries_a_busy_table_and_a_crashed_runtime(name: str) -> None:
+    doc = json.loads((ROOT / "statemachines" / name).read_text())
+    for state_name, state in doc["States"].items():
+        if state["Type"] != "Task" or state["Resource"].startswith("arn:aws:states:::"):
+            continue
+        retried = {e for rule in state.get("Retry", []) for e in rule["ErrorEquals"]}
+        assert CRASHES <= retried, f"{state_name} does not retry {CRASHES - retried}"
+        if state_name in ("Pay Out", "Collect Repayment"):
+            continue  # the bank alone: no table write to be busy
+        assert retried & {"StoreBusy", "PostingContention"}, f"{state_name}: StoreBusy"

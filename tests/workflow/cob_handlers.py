@@ -30,12 +30,19 @@ def work_list_location(business_date: str, bucket: str | None = None) -> dict[st
         "bucket": bucket or os.environ["DOCUMENTS_BUCKET"],
         "key": f"{prefix}/work-list.json",
         "resultsPrefix": f"{prefix}/results",
+        "linesKey": f"{prefix}/lines.json",
+        "linesResultsPrefix": f"{prefix}/line-results",
     }
 
 
 def write_work_list(event: dict[str, Any], context: Any) -> dict[str, str]:
-    # The test has put the day's list there; the real function writes it from the loans.
-    return work_list_location(event["businessDate"])
+    # The test has put the day's list of loans there; the real function writes it from the
+    # loans. The lines' list is the users of the loans (a stand-in's choice: ids to batch).
+    where = work_list_location(event["businessDate"])
+    s3 = boto3.client("s3")
+    loans = _read(s3, where["bucket"], where["key"])
+    s3.put_object(Bucket=where["bucket"], Key=where["linesKey"], Body=json.dumps(loans).encode())
+    return where
 
 
 def close_loans(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -43,6 +50,10 @@ def close_loans(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if refused:
         raise LoanNotClosed(f"{len(refused)} loans refused")
     return {"businessDate": event["businessDate"], "closed": len(event["loanIds"])}
+
+
+def close_lines(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return {"businessDate": event["businessDate"], "lines": len(event["userIds"])}
 
 
 def _read(s3: Any, bucket: str, key: str) -> Any:
@@ -86,6 +97,7 @@ def echo_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 STAND_INS = {
     "WriteWorkListFunctionArn": "stand_in_write_work_list",
     "CloseLoansFunctionArn": "stand_in_close_loans",
+    "CloseLinesFunctionArn": "stand_in_close_lines",
     "WriteDaySummaryFunctionArn": "stand_in_write_day_summary",
     "StartReportsFunctionArn": "stand_in_start_reports",
     "RecordCloseOfBusinessFailureFunctionArn": "stand_in_record_close_of_business_failure",
@@ -94,6 +106,7 @@ STAND_INS = {
 HANDLERS = {
     "stand_in_write_work_list": write_work_list,
     "stand_in_close_loans": close_loans,
+    "stand_in_close_lines": close_lines,
     "stand_in_write_day_summary": write_day_summary,
     "stand_in_start_reports": start_reports,
     "stand_in_record_close_of_business_failure": record_close_of_business_failure,

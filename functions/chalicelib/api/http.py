@@ -20,6 +20,7 @@ from ..errors import (
     Forbidden,
     InvalidRequest,
     PayloadTooLarge,
+    TransientError,
     Unprocessable,
     UnsupportedMediaType,
 )
@@ -218,6 +219,27 @@ def problem_response(status: int, body: dict[str, Any]) -> Response:
     return Response(body, status_code=status, headers={"Content-Type": "application/problem+json"})
 
 
+BUSY_RETRY_AFTER_SECONDS = 1
+
+
+def busy_response() -> Response:
+    """503 with Retry-After: a dependency was busy; the same request (and Idempotency-Key) asked
+    again shortly is answered."""
+    body = problem(
+        503,
+        "service-unavailable",
+        "we were busy for a moment; retry shortly with the same Idempotency-Key",
+    )
+    return Response(
+        body,
+        status_code=503,
+        headers={
+            "Content-Type": "application/problem+json",
+            "Retry-After": str(BUSY_RETRY_AFTER_SECONDS),
+        },
+    )
+
+
 def require_ops(is_ops: bool) -> None:
     if not is_ops:
         raise Forbidden("this endpoint is for the operations team")
@@ -245,6 +267,11 @@ def router(app: Chalice) -> Callable[..., Callable[[View], View]]:
                     return view(*args, **kw)
                 except DomainError as exc:
                     return problem_response(exc.status, problem_for(exc))
+                except TransientError as exc:
+                    # The table was busy for a moment (throttled, an item held by a transaction):
+                    # nothing is lost by asking again, and every write is keyed to be asked again.
+                    log.warning("busy on %s: %s", path, exc)
+                    return busy_response()
                 except Exception:
                     log.exception("unhandled error on %s", path)
                     return problem_response(
@@ -321,14 +348,21 @@ def idempotent(
     """Run `create(id)` at most once per (user, Idempotency-Key); answer `respond(id)`.
 
     The key is claimed for a new resource id before anything is written; a repeat of the same
-    request (compared as parsed: `canonical`) answers with that id once its resource exists (409 while the first request is still
-    writing it); a claim whose request died before writing is taken over after a while, with
-    the same id, so a resource is never created twice."""
+    request (compared as parsed: `canonical`) answers with that id once its resource exists
+    (409 while the first request is still writing it); a claim whose request died before writing is taken over after a while, with
+    the same id, so a resource is never created twice. A request refused (4xx) frees the key;
+    one that failed on our side leaves its id to the retry at once."""
     key = idempotency_key(headers)
     digest = request_hash(route, canonical(request))
     now = int(time.time())
     rid = new_resource_id()
-    held = store.claim(user_id, key, Claim(digest, rid, now))
+    mine = Claim(digest, rid, now)
+    try:
+        held = store.claim(user_id, key, mine)
+    except BaseException:
+        # The claim may have landed with its answer lost: leave it resumable (below).
+        _resumable(store, user_id, key, mine)
+        raise
     if held is not None:
         if held.request_hash != digest:
             raise Unprocessable(
@@ -344,12 +378,20 @@ def idempotent(
         )
         if now - held.claimed_at < ABANDONED_AFTER_SECONDS:
             raise busy
-        if not store.take_over(user_id, key, held, Claim(digest, rid, now)):
+        mine = Claim(digest, rid, now)
+        if not store.take_over(user_id, key, held, mine):
             raise busy
     try:
         create(rid)
-    except BaseException:
+    except DomainError:
+        # Refused: nothing was made, and the key is free for a corrected request.
         store.release(user_id, key, rid)
+        raise
+    except BaseException:
+        # Failed on our side (a 5xx) after it may have written part of the resource: the retry
+        # with this key resumes the same id at once, so what this attempt wrote is found and
+        # finished (every create is idempotent on its id), never left behind under a new one.
+        _resumable(store, user_id, key, mine)
         raise
     return _answer(respond(rid))
 
@@ -360,6 +402,22 @@ def canonical(request: BaseModel) -> bytes:
     return json.dumps(
         request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     ).encode()
+
+
+def _resumable(store: IdempotencyStore, user_id: str, key: str, claim: Claim) -> None:
+    """Date our claim back by ABANDONED_AFTER_SECONDS (it keeps its 24 h), so the next request
+    with the key takes it over with its resource id at once; best effort: a claim left as it
+    was is taken over after ABANDONED_AFTER_SECONDS all the same."""
+    abandoned = claim.claimed_at - ABANDONED_AFTER_SECONDS
+    for _ in range(3):  # the table that just failed the request may fail this write too
+        try:
+            store.take_over(
+                user_id, key, claim, Claim(claim.request_hash, claim.resource_id, abandoned)
+            )
+            return
+        except Exception:
+            time.sleep(0.05)
+    log.warning("idempotency claim %s left as it was", claim.resource_id)
 
 
 def _answer(status_body: tuple[int, dict[str, Any]]) -> Response:

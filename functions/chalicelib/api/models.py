@@ -305,15 +305,59 @@ class Problem(Strict):
 MIN_DRAW_FEN = 50_00
 
 
+LineStatus = Literal["ACTIVE", "FROZEN", "CLOSED"]
+
+
 class CreditLineOut(Strict):
     creditLimit: Yuan
     available: Yuan
     drawn: Yuan
-    apr: str = Field(description="Annual percentage rate in percent, e.g. '18.25'")
+    apr: str = Field(
+        description="APR for new draws in percent, e.g. '18.25' (loans already drawn keep "
+        "the rate they were signed at)"
+    )
     dailyRate: str = Field(description="Daily rate in percent (APR/360), e.g. '0.0507'")
     grade: str
-    status: str
+    status: LineStatus = Field(
+        description="FROZEN while a loan is overdue (draws are refused: 409 LINE_FROZEN); "
+        "ACTIVE again at the close of business after what is due is repaid"
+    )
+    statusReason: str | None = Field(
+        default=None, description="Why the line is FROZEN or CLOSED; null when ACTIVE"
+    )
+    nextReviewDate: str | None = Field(
+        default=None, description="The next monthly review of the limit and APR (YYYY-MM-DD)"
+    )
+    lastReviewedOn: str | None = Field(default=None, description="null until the first review")
     applicationId: str
+
+
+class LineChangeOut(Strict):
+    """One change of the line: its opening, a change of status, a review (the reasons say what
+    it decided, also when it kept the limit and APR)."""
+
+    changeId: str
+    kind: Literal["OPENED", "STATUS", "REVIEW"]
+    at: str = Field(description="When it was recorded (UTC)")
+    date: str | None = Field(default=None, description="The business day of an opening or a review")
+    statusBefore: LineStatus
+    status: LineStatus
+    creditLimitBefore: Yuan
+    creditLimit: Yuan
+    aprBefore: str = Field(description="APR for new draws before, in percent")
+    apr: str = Field(description="APR for new draws after, in percent")
+    dailyRate: str = Field(description="Daily rate for new draws after, in percent")
+    gradeBefore: str
+    grade: str
+    reasons: list[ReasonOut]
+    nextReviewDate: str | None = None
+
+
+class CreditLineDetail(CreditLineOut):
+    history: list[LineChangeOut] = Field(description="Changes with their reasons, newest first")
+    nextCursor: str | None = Field(
+        description="Pass as ?cursor= for the next (older) page of the history; null on the last"
+    )
 
 
 class LoanRequest(Strict):

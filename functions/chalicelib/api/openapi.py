@@ -8,8 +8,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..documents.port import MAX_UPLOAD_BYTES
+from ..lines.port import MAX_HISTORY_PAGE
 from ..notifications.port import MAX_PAGE
 from ..notifications.service import DEFAULT_PAGE
+from ..origination.service import DEFAULT_HISTORY_PAGE
 from . import models as m
 from .http import IDEMPOTENCY_KEY_PATTERN, PAGE_LIMIT_PATTERN, WAIT_SECONDS_PATTERN
 
@@ -165,7 +167,7 @@ MODELS += [
     m.RepaymentOut,
 ]
 
-MODELS += [m.NotificationList]
+MODELS += [m.NotificationList, m.CreditLineDetail]
 
 PAGE = [
     {
@@ -181,6 +183,15 @@ PAGE = [
         "required": False,
         "schema": {"type": "string", "pattern": PAGE_LIMIT_PATTERN, "examples": ["20"]},
         "description": f"How many on a page, 1 to {MAX_PAGE}; default {DEFAULT_PAGE}",
+    },
+]
+
+LINE_HISTORY_PAGE = [
+    {**PAGE[0], "description": "nextCursor of the history's page before; omit for the newest"},
+    {
+        **PAGE[1],
+        "description": f"How many changes on a page, 1 to {MAX_HISTORY_PAGE}; "
+        f"default {DEFAULT_HISTORY_PAGE}",
     },
 ]
 
@@ -220,8 +231,11 @@ def money_paths() -> dict[str, Any]:
         },
         "/v1/credit-line": {
             "get": _op(
-                "My revolving credit line",
-                {**_resp(200, m.CreditLineOut, "The line"), **_errors(401, 404)},
+                "My revolving credit line: status (ACTIVE, FROZEN, CLOSED), limit, drawn, "
+                "available, the APR for new draws, the next review date, and its history of "
+                "changes with reasons, newest first, a page at a time",
+                {**_resp(200, m.CreditLineDetail, "The line"), **_errors(400, 401, 404)},
+                params=LINE_HISTORY_PAGE,
             )
         },
         "/v1/loans": {

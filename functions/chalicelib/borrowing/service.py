@@ -25,7 +25,7 @@ from ..loans.standing import standing_on
 from ..money.servicing import position
 from ..workflows.port import Workflows
 from .repayment import admit
-from .requests.port import FAILED, Draw, MoneyRequests, Repayment
+from .requests.port import FAILED, PENDING, Draw, MoneyRequests, Repayment
 from .views import loan_view, repayment_view
 
 
@@ -61,9 +61,20 @@ class BorrowingService:
         line = self.lines.get_line(user_id)
         if line is None:
             raise Conflict("no credit line yet: accept an offer first")
-        # Frozen while any loan is overdue, as of today: the close of business freezes the
-        # line overnight, and a borrower who fell behind at midnight cannot draw before it runs.
+        # Two checks, on purpose. The line's own status is what the close of business set
+        # (LineServicing): FROZEN stays until a close sees nothing overdue, and the Reserve
+        # Line step refuses a line that is not ACTIVE anyway, so it is refused here first with
+        # the reason the close recorded. The live standing of the loans catches what no close
+        # has seen yet: an installment unpaid at midnight is overdue this morning, before
+        # tonight's close freezes the line.
         today = self.today()
+        if line.status == LINE_FROZEN:
+            raise Conflict(
+                "your credit line is frozen: "
+                + (line.status_reason or "a loan is overdue.")
+                + " It reopens at the close of business after what is due is repaid.",
+                reason="LINE_FROZEN",
+            )
         effect = line_effect(
             line.status,
             (
@@ -96,17 +107,32 @@ class BorrowingService:
             apr=line.apr,
             created_at=self.now(),
         )
-        self.requests.add_draw(draw)
         try:
-            # Execution name = loan id (a second start of the same name is refused by Step
-            # Functions); the input carries ids only, Reserve Line reads the terms.
-            self.workflows.start(self.disbursement_arn, draw.loan_id, {"loanId": draw.loan_id})
+            self.requests.add_draw(draw)
+        except Conflict:
+            # A retry resuming an attempt that wrote the request and failed before its answer
+            # (http.idempotent hands the retry the same id): the same draw goes on.
+            if not self.exists(user_id, loan_id):
+                raise
+            return draw
+        try:
+            self._start_draw(draw.loan_id)
         except Exception as exc:
             self.requests.end_draw(draw.loan_id, FAILED, "WorkflowUnavailable", self.now())
             raise ServiceUnavailable(
                 "the lending service is unavailable; retry with the same Idempotency-Key"
             ) from exc
         return draw
+
+    def _start_draw(self, loan_id: str) -> None:
+        # Execution name = loan id: Step Functions starts one execution per name, so a second
+        # start is the same execution; the input carries ids only, Reserve Line reads the terms.
+        self.workflows.start(self.disbursement_arn, loan_id, {"loanId": loan_id})
+
+    def _start_repayment(self, loan_id: str, repayment_id: str) -> None:
+        self.workflows.start(
+            self.repayment_arn, repayment_id, {"loanId": loan_id, "repaymentId": repayment_id}
+        )
 
     def _owned(self, user_id: str, loan_id: str) -> tuple[Draw, LoanRecord | None]:
         draw = self.requests.get_draw(loan_id)
@@ -180,11 +206,25 @@ class BorrowingService:
     # --- repayments ------------------------------------------------------------------------
 
     def exists(self, user_id: str, loan_id: str) -> bool:
+        """Whether the draw request is written. A request still PENDING has its workflow
+        started (again: the same execution), since the attempt that wrote it may have failed
+        before starting it: a repeated request finishes what its first attempt began."""
         d = self.requests.get_draw(loan_id)
-        return d is not None and d.user_id == user_id
+        if d is None or d.user_id != user_id:
+            return False
+        if d.status == PENDING:
+            self._start_draw(loan_id)
+        return True
 
     def repayment_exists(self, loan_id: str, repayment_id: str) -> bool:
-        return self.requests.get_repayment(loan_id, repayment_id) is not None
+        """Whether the repayment request is written (a PENDING one's workflow started, as for
+        draws)."""
+        r = self.requests.get_repayment(loan_id, repayment_id)
+        if r is None:
+            return False
+        if r.status == PENDING:
+            self._start_repayment(loan_id, repayment_id)
+        return True
 
     def repay(self, user_id: str, loan_id: str, amount_fen: int, repayment_id: str) -> Repayment:
         """Admit and record the repayment (its id comes from the Idempotency-Key's claim) and
@@ -206,15 +246,19 @@ class BorrowingService:
         )
         try:
             self.requests.add_repayment(rep)
+        except Conflict:
+            # A retry resuming an attempt that wrote the request (see draw): it goes on.
+            if not self.repayment_exists(loan_id, rep.repayment_id):
+                raise
+            return rep
         except Exception:
-            self.loans.release_repayment(loan_id, rep.repayment_id)
+            # An answer lost may have come from a write that landed: then the hold stays with
+            # its request (the retry with the key starts its workflow); else it is released.
+            if self._surely_unwritten(loan_id, rep.repayment_id):
+                self.loans.release_repayment(loan_id, rep.repayment_id)
             raise
         try:
-            self.workflows.start(
-                self.repayment_arn,
-                rep.repayment_id,
-                {"loanId": loan_id, "repaymentId": rep.repayment_id},
-            )
+            self._start_repayment(loan_id, rep.repayment_id)
         except Exception as exc:
             self.loans.release_repayment(loan_id, rep.repayment_id)
             self.requests.end_repayment(
@@ -224,6 +268,12 @@ class BorrowingService:
                 "the lending service is unavailable; retry with the same Idempotency-Key"
             ) from exc
         return rep
+
+    def _surely_unwritten(self, loan_id: str, repayment_id: str) -> bool:
+        try:
+            return self.requests.get_repayment(loan_id, repayment_id) is None
+        except Exception:
+            return False  # cannot tell: keep the hold, the retry resumes
 
     def get_repayment(self, user_id: str, loan_id: str, repayment_id: str) -> dict[str, Any]:
         _, loan = self._owned(user_id, loan_id)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..amounts import fen_to_yuan, percent
-from ..lines.port import CreditLine
+from ..lines.port import CreditLine, HistoryPage, LineChange
 from ..loans.port import DISBURSED, LoanRecord
 from ..loans.standing import standing_on
 from ..money.servicing import PlanRow, next_row, penalty_rate, plan, position
@@ -33,6 +33,10 @@ def rates(apr: Decimal) -> dict[str, str]:
     return {"apr": percent(apr, places=2), "dailyRate": daily_rate_percent(daily_rate(apr))}
 
 
+def _day(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
 def credit_line_view(line: CreditLine) -> dict[str, Any]:
     return {
         "creditLimit": fen_to_yuan(line.limit_fen),
@@ -41,7 +45,38 @@ def credit_line_view(line: CreditLine) -> dict[str, Any]:
         **rates(line.apr),
         "grade": line.grade,
         "status": line.status,
+        "statusReason": (line.status_reason or None) if line.status != "ACTIVE" else None,
+        "nextReviewDate": _day(line.next_review_on),
+        "lastReviewedOn": _day(line.last_reviewed_on),
         "applicationId": line.application_id,
+    }
+
+
+def line_change_view(c: LineChange) -> dict[str, Any]:
+    return {
+        "changeId": c.change_id,
+        "kind": c.kind,
+        "at": c.at,
+        "date": _day(c.on),
+        "statusBefore": c.status_before,
+        "status": c.status,
+        "creditLimitBefore": fen_to_yuan(c.limit_before_fen),
+        "creditLimit": fen_to_yuan(c.limit_fen),
+        "aprBefore": percent(c.apr_before, places=2),
+        **rates(c.apr),
+        "gradeBefore": c.grade_before,
+        "grade": c.grade,
+        "reasons": [r.as_dict() for r in c.reasons],
+        "nextReviewDate": _day(c.next_review_on),
+    }
+
+
+def credit_line_detail_view(line: CreditLine, history: HistoryPage) -> dict[str, Any]:
+    """GET /v1/credit-line: the line and a page of its history, newest first."""
+    return {
+        **credit_line_view(line),
+        "history": [line_change_view(c) for c in history.items],
+        "nextCursor": history.cursor,
     }
 
 

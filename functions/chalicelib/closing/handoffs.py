@@ -30,20 +30,40 @@ class Day(Handoff):
 
 
 class WorkList(Handoff):
-    """Where Write Work List put the day's list (the Map's ItemReader reads it) and where the
-    Map writes its results (ResultWriter), with how many items it holds."""
+    """Where Write Work List put the day's lists (the Maps' ItemReaders read them: loans, then
+    lines) and where each Map writes its results (ResultWriter), with how many items each holds."""
 
     bucket: str
     key: str
     resultsPrefix: str
     loans: int
-    lines: int = 0
+    linesKey: str
+    linesResultsPrefix: str
+    lines: int
 
 
 class Batch(Day):
     """One Distributed Map child's input: a batch of the work list's items (loan ids)."""
 
     loanIds: list[str] = Field(max_length=10_000)
+
+
+class LineBatch(Day):
+    """A child of the lines' Map: a batch of the users whose line the day serves."""
+
+    userIds: list[str] = Field(max_length=10_000)
+
+
+class LinesClosed(Handoff):
+    """A lines batch's answer: counts, and the users whose line could not be closed."""
+
+    linesServed: int = 0
+    linesFrozen: int = 0
+    linesThawed: int = 0
+    linesReviewed: int = 0
+    limitsRaised: int = 0
+    limitsLowered: int = 0
+    failedLines: list[str] = Field(default_factory=list)
 
 
 class BatchClosed(Handoff):
@@ -63,6 +83,7 @@ class ResultFiles(Handoff):
 
 class Results(Day):
     results: ResultFiles
+    lineResults: ResultFiles | None = None  # None: an execution started before lines were served
 
 
 class Failure(Day):

@@ -3,9 +3,8 @@
 - WorkFiles: the day's files in a bucket (the work list the Map reads, the results it writes),
   JSON by key. On AWS `s3.S3WorkFiles` (the documents bucket, under CLOSE_OF_BUSINESS_PREFIX);
   the fake in `memory.py`.
-- AfterClose: what runs once a day is closed (the bureau file, the portfolio report), started
-  by Start Reports; `reports.RecordedReportRequests` records the request until the reports
-  themselves are wired in.
+- AfterClose: what runs once a day is closed (the monthly bureau file), started by Start
+  Reports; `reports.service.Reports` is the one implementation.
 """
 
 from __future__ import annotations
@@ -25,8 +24,13 @@ class WorkFiles(Protocol):
         ...
 
 
+class Started(Protocol):
+    def as_summary(self) -> dict[str, Any]:
+        """Ids, counts and keys only: it goes into the execution's history."""
+        ...
+
+
 class AfterClose(Protocol):
-    def after_close(self, day: date) -> dict[str, Any]:
-        """Start what follows closed business day `day`; idempotent per day; answers ids and
-        counts for the execution's history."""
+    def after_close(self, day: date) -> Started:
+        """Start what follows closed business day `day`; idempotent per day."""
         ...

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from .port import ClosedDay
-from .records import closed_item, day_from_item, day_key, not_closed_request, report_request
+from .records import closed_item, day_from_item, day_key, not_closed_request
 
 
 class DynamoCobDays:
@@ -33,10 +33,3 @@ class DynamoCobDays:
     def get(self, day: date) -> ClosedDay | None:
         item = self._table.get_item(Key=day_key(day), ConsistentRead=True).get("Item")
         return day_from_item(item) if item else None
-
-    def record_report_request(self, day: date, at: str) -> bool:
-        try:
-            self._table.put_item(**report_request(day, at))
-            return True
-        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
-            return False

@@ -15,7 +15,6 @@ class InMemoryCobDays:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._days: dict[date, ClosedDay] = {}
-        self.report_requests: dict[date, str] = {}
 
     def record_closed(
         self, day: date, summary: dict[str, Any], failed_loans: tuple[str, ...], at: str
@@ -35,10 +34,3 @@ class InMemoryCobDays:
     def get(self, day: date) -> ClosedDay | None:
         with self._lock:
             return self._days.get(day)
-
-    def record_report_request(self, day: date, at: str) -> bool:
-        with self._lock:
-            if day in self.report_requests:
-                return False
-            self.report_requests[day] = at
-            return True

@@ -9,8 +9,6 @@ and for an operator. One record per business date (PK `COB#{yyyy-mm-dd}`, SK `DA
   (the Step Functions error name and its cause, cut to MAX_CAUSE characters). Never replaces a
   CLOSED day: the record then stays as it is and is returned.
 - get(day) -> ClosedDay | None: None for a day never run.
-- record_report_request(day, at) -> bool: the reports after a closed day were asked for
-  (closing/reports.py); True the first time, False for a repeat.
 """
 
 from __future__ import annotations
@@ -57,5 +55,3 @@ class CobDays(Protocol):
     def record_not_closed(self, day: date, error: str, cause: str, at: str) -> ClosedDay: ...
 
     def get(self, day: date) -> ClosedDay | None: ...
-
-    def record_report_request(self, day: date, at: str) -> bool: ...

@@ -1,5 +1,4 @@
-"""Closed business days as DynamoDB items (pure): PK `COB#{yyyy-mm-dd}`, SK `DAY` (and
-`REPORTS` for the reports asked for after it)."""
+"""Closed business days as DynamoDB items (pure): PK `COB#{yyyy-mm-dd}`, SK `DAY`."""
 
 from __future__ import annotations
 
@@ -12,10 +11,6 @@ from .port import CLOSED, MAX_CAUSE, MAX_FAILED_IDS, NOT_CLOSED, ClosedDay
 
 def day_key(day: date) -> dict[str, str]:
     return {"PK": f"COB#{day.isoformat()}", "SK": "DAY"}
-
-
-def reports_key(day: date) -> dict[str, str]:
-    return {"PK": f"COB#{day.isoformat()}", "SK": "REPORTS"}
 
 
 def closed_item(
@@ -48,14 +43,6 @@ def not_closed_request(day: date, error: str, cause: str, at: str) -> dict[str, 
         "ConditionExpression": "attribute_not_exists(#pk) OR #st <> :closed",
         "ExpressionAttributeNames": {"#pk": "PK", "#st": "status"},
         "ExpressionAttributeValues": {":closed": CLOSED},
-    }
-
-
-def report_request(day: date, at: str) -> dict[str, Any]:
-    return {
-        "Item": {**reports_key(day), "type": "COB_REPORTS", "requestedAt": at},
-        "ConditionExpression": "attribute_not_exists(#pk)",
-        "ExpressionAttributeNames": {"#pk": "PK"},
     }
 
 

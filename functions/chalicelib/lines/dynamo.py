@@ -1,25 +1,69 @@
 """Credit lines in the lending table. Each change is one TransactWriteItems: the LINE update
-(with its condition) and the journal entry (keyed by its idempotency key) commit together.
-
-Record: PK `USER#{userId}`, SK `LINE`: limitFen, availableFen, drawnFen, apr (Decimal string),
-grade, status, version, applicationId, updatedAt. Request builders below are pure.
+(with its condition) and the journal entry (keyed by its idempotency key) commit together; a
+status change or a review also claims its change id and writes its history item in the same
+transaction (records.py has the items and the pure request builders).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
-from chalicelib.clock import utc_now_iso
-from chalicelib.errors import Conflict, NotFound, Unprocessable
+from chalicelib.aws import cancellation_codes, retryable
+from chalicelib.clock import business_date_at, utc_now_iso
+from chalicelib.errors import Conflict, NotFound, StoreBusy, Unprocessable
 from chalicelib.ledger import entries as le
 from chalicelib.ledger.dynamo import TransactionRefused, transact
 from chalicelib.ledger.records import entry_from_item, entry_key, put_entry_tx
-from chalicelib.lines.port import ACTIVE, CreditLine, validate_amount, validate_line_terms
-from chalicelib.lines.records import line_from_item, line_item, line_key
+from chalicelib.lines.freeze import LINE_FROZEN
+from chalicelib.lines.port import (
+    ACTIVE,
+    CreditLine,
+    HistoryPage,
+    cursor_for,
+    opening,
+    reviewed,
+    status_change,
+    validate_amount,
+    validate_at,
+    validate_line_terms,
+    validate_page,
+    validate_review,
+    validate_status,
+)
+from chalicelib.lines.records import (
+    LINE_SHARDS,
+    apply_review_tx,
+    change_from_item,
+    claim_key,
+    claim_tx,
+    delete_marker_tx,
+    frozen_lines_partition,
+    frozen_marker_key,
+    history_request,
+    history_seq,
+    line_from_item,
+    line_item,
+    line_key,
+    line_reviews_partition,
+    marker_query,
+    put_history_tx,
+    put_marker_tx,
+    review_marker_key,
+    set_status_tx,
+    user_of_marker,
+)
+from chalicelib.lines.review import next_review_date
+
+if TYPE_CHECKING:
+    from chalicelib.lines.review import LineReview
+
+_ATTEMPTS = 5  # optimistic re-reads against a line changing under a status change or review
 
 
 def open_line_tx(table_name: str, line: CreditLine, at: str) -> dict[str, Any]:
@@ -31,6 +75,11 @@ def open_line_tx(table_name: str, line: CreditLine, at: str) -> dict[str, Any]:
             "ExpressionAttributeNames": {"#pk": "PK"},
         }
     }
+
+
+def _review_marker_tx(table_name: str, user_id: str, on: date | None) -> dict[str, Any]:
+    assert on is not None  # every line opened or reviewed here has its next review date
+    return put_marker_tx(table_name, review_marker_key(user_id, on), "LINE_REVIEW")
 
 
 def move_line_tx(table_name: str, user_id: str, to_drawn_fen: int, at: str) -> dict[str, Any]:
@@ -103,6 +152,13 @@ class DynamoCreditLines:
         item = self._table.get_item(Key=line_key(user_id), ConsistentRead=True).get("Item")
         return line_from_item(item) if item else None
 
+    def _with_seq(self, user_id: str) -> tuple[CreditLine, int]:
+        """The line and how many history items it has (the next change is one more)."""
+        item = self._table.get_item(Key=line_key(user_id), ConsistentRead=True).get("Item")
+        if item is None:
+            raise NotFound(f"user {user_id} has no credit line")
+        return line_from_item(item), history_seq(item)
+
     def _must(self, user_id: str) -> CreditLine:
         line = self._get(user_id)
         if line is None:
@@ -115,16 +171,62 @@ class DynamoCreditLines:
         )
         return entry_from_item(item) if item else None
 
+    def _claimed(self, user_id: str, change_id: str) -> bool:
+        key = claim_key(user_id, change_id)
+        return "Item" in self._table.get_item(Key=key, ConsistentRead=True)
+
+    def _change(self, items: list[dict[str, Any]], user_id: str, change_id: str) -> bool:
+        """Run a change's transaction: True if applied, False if its id was claimed already (a
+        retry). TransactionRefused when the line's condition failed (the caller re-reads)."""
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=items)
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = cancellation_codes(exc)
+            if retryable(reasons):
+                raise StoreBusy(f"line of {user_id} conflicted; retry: {reasons}") from exc
+            if self._claimed(user_id, change_id):
+                return False
+            raise TransactionRefused(reasons) from exc
+
     def open_line(
-        self, user_id: str, limit_fen: int, apr: Decimal | str, grade: str, application_id: str
+        self,
+        user_id: str,
+        limit_fen: int,
+        apr: Decimal | str,
+        grade: str,
+        application_id: str,
+        opened_on: date | None = None,
     ) -> CreditLine:
         apr = validate_line_terms(limit_fen, apr)
         at = self._clock()
-        line = CreditLine(user_id, limit_fen, limit_fen, 0, apr, grade, ACTIVE, 1, application_id)
+        day = opened_on or business_date_at(at)
+        line = CreditLine(
+            user_id,
+            limit_fen,
+            limit_fen,
+            0,
+            apr,
+            grade,
+            ACTIVE,
+            1,
+            application_id,
+            opened_on=day,
+            next_review_on=next_review_date(day, day),
+        )
         e = le.open_line_entry(user_id, application_id, limit_fen, at)
         try:
             transact(
-                self._table, [open_line_tx(self._name, line, at), put_entry_tx(self._name, e)], e
+                self._table,
+                [
+                    open_line_tx(self._name, line, at),
+                    put_entry_tx(self._name, e),
+                    put_history_tx(self._name, user_id, opening(line, at)),
+                    _review_marker_tx(self._name, user_id, line.next_review_on),
+                ],
+                e,
             )
         except TransactionRefused:
             pass
@@ -223,8 +325,106 @@ class DynamoCreditLines:
                 continue
         raise Conflict(f"line of {user_id} kept changing; review {review_id} not applied")
 
+    def set_status(self, user_id: str, status: str, reason: str, at: str, change_id: str) -> bool:
+        validate_status(status, reason, change_id)
+        validate_at(at)
+        for _ in range(_ATTEMPTS):
+            line, seq = self._with_seq(user_id)
+            if line.status == status:
+                return False
+            change = status_change(line, status, reason, at, change_id, seq + 1)
+            items = [
+                set_status_tx(self._name, user_id, change, reason),
+                claim_tx(self._name, user_id, change_id, at),
+                put_history_tx(self._name, user_id, change),
+                (
+                    put_marker_tx(self._name, frozen_marker_key(user_id), "FROZEN_LINE")
+                    if status == LINE_FROZEN
+                    else delete_marker_tx(self._name, frozen_marker_key(user_id))
+                ),
+            ]
+            try:
+                return self._change(items, user_id, change_id)
+            except TransactionRefused:
+                continue  # the status moved since it was read: read it again
+        raise Conflict(f"line of {user_id} kept changing; status change {change_id} not applied")
+
+    def apply_review(self, user_id: str, review: LineReview, at: str) -> bool:
+        validate_review(user_id, review)
+        validate_at(at)
+        delta = review.limit_fen - review.limit_before_fen
+        for _ in range(_ATTEMPTS):
+            line, seq = self._with_seq(user_id)
+            # Lines opened before the opening day was kept count their months from this review.
+            next_on = next_review_date(line.opened_on or review.on, review.on)
+            change = reviewed(line, review, at, next_on, seq + 1)
+            items = [
+                apply_review_tx(self._name, user_id, change, review.on, next_on),
+                claim_tx(self._name, user_id, review.review_id, at),
+                put_history_tx(self._name, user_id, change),
+                _review_marker_tx(self._name, user_id, next_on),
+            ]
+            if line.next_review_on is not None and line.next_review_on != next_on:
+                items.append(
+                    delete_marker_tx(self._name, review_marker_key(user_id, line.next_review_on))
+                )
+            if delta:
+                e = le.change_limit_entry(user_id, review.review_id, delta, at)
+                items.append(put_entry_tx(self._name, e))
+            try:
+                return self._change(items, user_id, review.review_id)
+            except TransactionRefused as refused:
+                now, now_seq = self._with_seq(user_id)
+                if (now.limit_fen, now.apr) != (review.limit_before_fen, review.apr_before):
+                    raise Conflict(
+                        f"line of {user_id} changed since review {review.review_id} was computed"
+                    ) from None
+                if now.drawn_fen > review.limit_fen:
+                    raise Conflict(
+                        f"line of {user_id} has {now.drawn_fen} fen drawn, more than the "
+                        f"reviewed limit {review.limit_fen}; review {review.review_id} not applied"
+                    ) from None
+                if now_seq == seq:  # nothing that explains the refusal moved: do not spin
+                    raise Conflict(
+                        f"review {review.review_id} of {user_id} refused: {refused.reasons}"
+                    ) from None
+                # another change of the line's history (a status change) came first: again
+        raise Conflict(f"line of {user_id} kept changing; review {review.review_id} not applied")
+
+    def history(self, user_id: str, limit: int, cursor: str | None) -> HistoryPage:
+        before = validate_page(limit, cursor)
+        request = history_request(self._name, user_id, before, limit)
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self._table.meta.client.query(**request)
+            items += page["Items"]
+            if len(items) > limit or "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        changes = tuple(change_from_item(i) for i in items[:limit])
+        more = len(items) > limit and bool(changes)
+        return HistoryPage(changes, cursor_for(changes[-1].position) if more else None)
+
     def get_line(self, user_id: str) -> CreditLine | None:
         return self._get(user_id)
+
+    def lines_to_close(self, day: date, since: date) -> list[str]:
+        users: set[str] = set()
+        partitions = [frozen_lines_partition(n) for n in range(LINE_SHARDS)]
+        on = since
+        while on <= day:
+            partitions += [line_reviews_partition(on, n) for n in range(LINE_SHARDS)]
+            on += timedelta(days=1)
+        client = self._table.meta.client
+        for partition in partitions:
+            start = None
+            while True:
+                page = client.query(**marker_query(self._name, partition, start))
+                users.update(user_of_marker(i) for i in page["Items"])
+                start = page.get("LastEvaluatedKey")
+                if start is None:
+                    break
+        return sorted(users)
 
     def entries(self, user_id: str) -> list[le.JournalEntry]:
         resp = self._table.query(

@@ -5,15 +5,36 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.clock import utc_now_iso
+from chalicelib.clock import business_date_at, utc_now_iso
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.ledger import entries as le
 from chalicelib.ledger.records import entry_item
-from chalicelib.lines.port import ACTIVE, CreditLine, validate_amount, validate_line_terms
-from chalicelib.lines.records import line_item
+from chalicelib.lines.freeze import LINE_FROZEN
+from chalicelib.lines.port import (
+    ACTIVE,
+    CreditLine,
+    HistoryPage,
+    LineChange,
+    cursor_for,
+    opening,
+    reviewed,
+    status_change,
+    validate_amount,
+    validate_at,
+    validate_line_terms,
+    validate_page,
+    validate_review,
+    validate_status,
+)
+from chalicelib.lines.records import claim_key, history_item, line_item
+from chalicelib.lines.review import next_review_date
+
+if TYPE_CHECKING:
+    from chalicelib.lines.review import LineReview
 
 
 class InMemoryCreditLines:
@@ -22,6 +43,8 @@ class InMemoryCreditLines:
         self._lock = threading.RLock()
         self._lines: dict[str, CreditLine] = {}
         self._entries: dict[tuple[str, str], le.JournalEntry] = {}
+        self._history: dict[str, list[LineChange]] = {}
+        self._claims: dict[tuple[str, str], str] = {}  # (user, change id) -> at
 
     def _post(self, e: le.JournalEntry) -> bool:
         k = (e.owner, e.key)
@@ -37,7 +60,13 @@ class InMemoryCreditLines:
         return line
 
     def open_line(
-        self, user_id: str, limit_fen: int, apr: Decimal | str, grade: str, application_id: str
+        self,
+        user_id: str,
+        limit_fen: int,
+        apr: Decimal | str,
+        grade: str,
+        application_id: str,
+        opened_on: date | None = None,
     ) -> CreditLine:
         apr = validate_line_terms(limit_fen, apr)
         with self._lock:
@@ -48,10 +77,23 @@ class InMemoryCreditLines:
                 raise Conflict(
                     f"user {user_id} already has a line (application {line.application_id})"
                 )
+            at = self._clock()
+            day = opened_on or business_date_at(at)
             line = CreditLine(
-                user_id, limit_fen, limit_fen, 0, apr, grade, ACTIVE, 1, application_id
+                user_id,
+                limit_fen,
+                limit_fen,
+                0,
+                apr,
+                grade,
+                ACTIVE,
+                1,
+                application_id,
+                opened_on=day,
+                next_review_on=next_review_date(day, day),
             )
-            self._post(le.open_line_entry(user_id, application_id, limit_fen, self._clock()))
+            self._post(le.open_line_entry(user_id, application_id, limit_fen, at))
+            self._history.setdefault(user_id, []).append(opening(line, at))
             self._lines[user_id] = line
             return line
 
@@ -139,6 +181,75 @@ class InMemoryCreditLines:
             self._lines[user_id] = line
             return line
 
+    def lines_to_close(self, day: date, since: date) -> list[str]:
+        with self._lock:
+            return sorted(
+                u
+                for u, line in self._lines.items()
+                if line.status == LINE_FROZEN
+                or (line.next_review_on is not None and since <= line.next_review_on <= day)
+            )
+
+    def set_status(self, user_id: str, status: str, reason: str, at: str, change_id: str) -> bool:
+        validate_status(status, reason, change_id)
+        validate_at(at)
+        with self._lock:
+            line = self._line(user_id)
+            if (user_id, change_id) in self._claims or line.status == status:
+                return False
+            self._claims[(user_id, change_id)] = at
+            history = self._history.setdefault(user_id, [])
+            history.append(status_change(line, status, reason, at, change_id, len(history) + 1))
+            self._lines[user_id] = replace(
+                line, status=status, status_reason=reason, version=line.version + 1
+            )
+            return True
+
+    def apply_review(self, user_id: str, review: LineReview, at: str) -> bool:
+        validate_review(user_id, review)
+        validate_at(at)
+        with self._lock:
+            line = self._line(user_id)
+            if (user_id, review.review_id) in self._claims:
+                return False
+            if (line.limit_fen, line.apr) != (review.limit_before_fen, review.apr_before):
+                raise Conflict(
+                    f"line of {user_id} changed since review {review.review_id} was computed"
+                )
+            if line.drawn_fen > review.limit_fen:
+                raise Conflict(
+                    f"line of {user_id} has {line.drawn_fen} fen drawn, more than the reviewed "
+                    f"limit {review.limit_fen}; review {review.review_id} not applied"
+                )
+            next_on = next_review_date(line.opened_on or review.on, review.on)
+            delta = review.limit_fen - review.limit_before_fen
+            if delta:
+                self._post(le.change_limit_entry(user_id, review.review_id, delta, at))
+            self._claims[(user_id, review.review_id)] = at
+            history = self._history.setdefault(user_id, [])
+            history.append(reviewed(line, review, at, next_on, len(history) + 1))
+            self._lines[user_id] = replace(
+                line,
+                limit_fen=review.limit_fen,
+                available_fen=review.limit_fen - line.drawn_fen,
+                apr=review.apr,
+                grade=review.grade,
+                last_reviewed_on=review.on,
+                next_review_on=next_on,
+                version=line.version + 1,
+            )
+            return True
+
+    def history(self, user_id: str, limit: int, cursor: str | None) -> HistoryPage:
+        before = validate_page(limit, cursor)
+        with self._lock:
+            newest = sorted(self._history.get(user_id, ()), key=lambda c: c.position, reverse=True)
+        if before is not None:
+            newest = [c for c in newest if c.position < before]
+        page = tuple(newest[:limit])
+        more = len(newest) > limit
+        return HistoryPage(page, cursor_for(page[-1].position) if more else None)
+
     def get_line(self, user_id: str) -> CreditLine | None:
         with self._lock:
             return self._lines.get(user_id)
@@ -146,8 +257,13 @@ class InMemoryCreditLines:
     def items(self) -> list[dict[str, Any]]:
         """Everything as the DynamoDB items it would be, for `check_ledger_items`."""
         with self._lock:
-            out = [line_item(x, "") for x in self._lines.values()]
+            out = [line_item(x, "", len(self._history.get(u, ()))) for u, x in self._lines.items()]
             out += [entry_item(e) for e in self._entries.values()]
+            out += [history_item(u, c) for u, cs in self._history.items() for c in cs]
+            out += [
+                {**claim_key(u, cid), "changeId": cid, "at": at}
+                for (u, cid), at in self._claims.items()
+            ]
             return out
 
     def entries(self, user_id: str) -> list[le.JournalEntry]:

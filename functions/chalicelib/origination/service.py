@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ..applications.port import (
@@ -30,11 +31,12 @@ from ..documents.port import (
 from ..documents.uploads import REFUSALS
 from ..errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from ..ids import new_id
-from ..lines.port import CreditLine, CreditLines
+from ..lines.port import CreditLine, CreditLines, HistoryPage
 from ..reasons import Reason
 from ..workflows.port import Workflows
 
 UPLOAD_URL_SECONDS = 900
+DEFAULT_HISTORY_PAGE = 20
 
 WORKFLOW_UNAVAILABLE = Reason(
     "SYSTEM_UNAVAILABLE", "We could not start the credit check. Please try again."
@@ -90,6 +92,9 @@ class OriginationService:
     workflows: Workflows
     lines: Callable[[], CreditLines]  # built on first use: only acceptance needs it
     origination_arn: str
+    # The business date a line opens on (its reviews are monthly from it); None: the line
+    # store's clock decides (wiring passes Container.clock.today).
+    today: Callable[[], date] | None = None
 
     def create_document(self, user_id: str, content_type: str) -> dict[str, Any]:
         if content_type not in CONTENT_TYPES:
@@ -117,7 +122,21 @@ class OriginationService:
         }
 
     def exists(self, application_id: str) -> bool:
-        return self.applications.get(application_id) is not None
+        """Whether the application is written. A PENDING one has its decision started (again:
+        the same execution, by name), since the attempt that wrote it may have lost its answer
+        or died before starting it: a repeated request finishes what its first attempt began."""
+        app = self.applications.get(application_id)
+        if app is None:
+            return False
+        if app.status is Status.PENDING:
+            self._start(application_id)
+        return True
+
+    def _start(self, application_id: str) -> None:
+        # Execution name = application id; the payload carries ids only.
+        self.workflows.start(
+            self.origination_arn, application_id, {"applicationId": application_id}
+        )
 
     def submit(self, user_id: str, cmd: Apply, application_id: str) -> Application:
         """Write the application (the id comes from the Idempotency-Key's claim, so a repeat
@@ -169,10 +188,7 @@ class OriginationService:
         pii = ApplicantPii(application_id, cmd.name, cmd.id_number.upper(), cmd.phone, card)
         self.applications.create(app, pii, after=latest_id)
         try:
-            # Execution name = application id; the payload carries ids only.
-            self.workflows.start(
-                self.origination_arn, application_id, {"applicationId": application_id}
-            )
+            self._start(application_id)
         except Exception as exc:
             self.applications.move(
                 application_id, Status.FAILED, iso(utcnow()), reasons=(WORKFLOW_UNAVAILABLE,)
@@ -249,7 +265,12 @@ class OriginationService:
         # that refusal must leave this offer unaccepted. open_line is idempotent on the
         # application id, so a retried or concurrent accept of this offer opens one line.
         line = self.lines().open_line(
-            user_id, app.offer.limit_fen, app.offer.apr, app.offer.grade, application_id
+            user_id,
+            app.offer.limit_fen,
+            app.offer.apr,
+            app.offer.grade,
+            application_id,
+            opened_on=self.today() if self.today is not None else None,
         )
         if app.accepted_at is None:
             try:
@@ -265,3 +286,11 @@ class OriginationService:
         if line is None:
             raise NotFound("no credit line yet: apply and accept an offer first")
         return line
+
+    def credit_line_history(
+        self, user_id: str, cursor: str | None, limit: int = DEFAULT_HISTORY_PAGE
+    ) -> tuple[CreditLine, HistoryPage]:
+        """The line and a page of its changes, newest first (InvalidRequest naming a bad
+        cursor or limit)."""
+        line = self.credit_line(user_id)
+        return line, self.lines().history(user_id, limit, cursor)

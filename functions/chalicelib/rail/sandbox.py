@@ -35,6 +35,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -84,6 +85,12 @@ class SandboxRail:
         self.opening_fen = opening_fen
         self._rng = random.Random(faults.seed)
         self._rng_lock = threading.Lock()
+        # what this bank injected, by kind (a chaos run reports it beside its own counts)
+        self.injected: Counter[str] = Counter()
+
+    def _injected(self, kind: str) -> None:
+        with self._rng_lock:
+            self.injected[kind] += 1
 
     def payout(self, idempotency_key: str, account_ref: str, amount_fen: int) -> RailResult:
         return self._transfer(
@@ -111,24 +118,30 @@ class SandboxRail:
         _check_amount(amount_fen)
         roll, latency = self._draw()
         if latency:
+            self._injected("latency")
             time.sleep(latency)
         f = self.faults
         existing = self.state.get(key)
         if existing is not None:
             _same_transfer(existing, kind, account_ref, amount_fen)
             if roll < f.timeout_after:  # the repeat may time out too; money still moves once
+                self._injected("timeout_after")
                 raise unknown(f"{kind} {key}: timed out (repeat)")
             return existing
         edge = f.decline
         if roll < edge or account_ref.startswith("decline-"):
+            if roll < edge:
+                self._injected("decline")
             return self.state.record(
                 RailResult(key, kind, DECLINED, 0, account_ref, amount_fen, DECLINED_BY_BANK)
             )
         edge += f.error_5xx
         if roll < edge:
+            self._injected("error_5xx")
             raise unknown(f"{kind} {key}: bank answered 503")
         edge += f.timeout_before
         if roll < edge:
+            self._injected("timeout_before")
             raise unknown(f"{kind} {key}: timed out before the bank received it")
         if kind == PAYOUT:
             result = self._move(key, kind, account_ref, amount_fen)
@@ -139,6 +152,7 @@ class SandboxRail:
         _same_transfer(result, kind, account_ref, amount_fen)
         edge += f.timeout_after
         if roll < edge:
+            self._injected("timeout_after")
             raise unknown(f"{kind} {key}: timed out after the bank moved the money")
         return result
 
