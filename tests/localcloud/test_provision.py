@@ -7,6 +7,7 @@ import pytest
 from localcloud.provision import (
     CREATED,
     PERMISSION_ONLY,
+    SCHEDULED_BY_THE_CLOCK,
     SERVED_BY_CHALICE_LOCAL,
     LocalNames,
     camel_to_snake,
@@ -17,7 +18,8 @@ from localcloud.template import load_resources
 
 def test_every_template_resource_type_is_known_to_the_local_cloud() -> None:
     types = {r["Type"] for r in load_resources().values()}
-    assert types - CREATED - PERMISSION_ONLY - SERVED_BY_CHALICE_LOCAL == set()
+    known = CREATED | PERMISSION_ONLY | SERVED_BY_CHALICE_LOCAL | SCHEDULED_BY_THE_CLOCK
+    assert types - known == set()
 
 
 def test_intrinsics_resolve_to_local_names() -> None:

@@ -24,6 +24,7 @@ from ..amounts import yuan_to_fen
 from ..applications.port import Device as DeviceRecord
 from ..applications.port import Location as LocationRecord
 from ..applications.port import Profile
+from ..borrowing.handoffs import REPAYMENT_ID
 from ..borrowing.service import Borrow
 from ..documents.port import MAX_UPLOAD_BYTES
 from ..origination.service import Apply
@@ -538,7 +539,7 @@ class StuckResolution(Strict):
     """Finish a draw (loanId alone) or a repayment (loanId and repaymentId) left STUCK."""
 
     loanId: Annotated[str, StringConstraints(pattern=r"^loan_[0-9a-z]{26}$")]
-    repaymentId: Annotated[str, StringConstraints(pattern=r"^rep_[0-9a-z]{26}$")] | None = None
+    repaymentId: Annotated[str, StringConstraints(pattern=REPAYMENT_ID)] | None = None
 
 
 class StuckResolved(Strict):
