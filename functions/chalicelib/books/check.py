@@ -65,11 +65,11 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
     the credit each loan holds on its line (reserve - release - restores) equal to its
     outstanding principal once active (zero once void), and its reservedFen equal to the sum of
     its repayment reservations, and it is on the close of business's list (an open-loan marker)
-    exactly while ACTIVE or OVERDUE. A loan id with money but no record is reported too. A written-off
-    loan's principal is on `credit_loss`, not on the loan: its ledger principal must be 0 (the
-    record still says what the borrower owes). Receivables (ledger/receivables.py): per loan and
-    in total, accrued - collected - written off = receivable, and each loan's receivable equals
-    both the record's counters and what its contract and payments say
+    exactly while ACTIVE or OVERDUE. A loan id with money but no record is reported too. A
+    written-off loan's principal is on `credit_loss`, not on the loan: its ledger principal must
+    be 0 (the record still says what the borrower owes). Receivables (ledger/receivables.py):
+    per loan and in total, accrued - collected - written off = receivable, and each loan's
+    receivable equals both the record's counters and what its contract and payments say
     (`money.accrual.expected_receivables`).
 
     Run it at rest: between a repayment's post and its line restore the line legitimately lags

@@ -6,8 +6,10 @@ date (limit and APR for new draws, with reasons, kept as history, the borrower t
 It runs after every loan of the day is closed, so a line reads its loans as the night left
 them, and serves the line as of the next morning (the business date + 1): the night of a due
 date left unpaid makes the loan overdue in the morning, and freezes its line the same night; a
-review dated tomorrow is in force when tomorrow's first draw comes. Idempotent for (line, business date): the status change and the review are keyed by user
-and day, so a retried batch or a re-run changes nothing twice. A line that cannot be closed
+review dated tomorrow is in force when tomorrow's first draw comes.
+
+Idempotent for (line, business date): the status change and the review are keyed by user and
+day, so a retried batch or a re-run changes nothing twice. A line that cannot be closed
 (its record broken) is named in the answer and the rest of its batch still closes.
 """
 

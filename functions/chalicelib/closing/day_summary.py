@@ -1,5 +1,5 @@
-"""Write Day Summary: the day's summary from the Maps' result files (loans, then lines), recorded as the day CLOSED
-(cobdays/), and the execution's output.
+"""Write Day Summary: the day's summary from the Maps' result files (loans, then lines),
+recorded as the day CLOSED (cobdays/), and the execution's output.
 
 ResultWriter leaves a manifest listing SUCCEEDED, FAILED and PENDING files; each holds one entry
 per child (its batch as `Input`, its answer as `Output`, or its `Error` and `Cause`). The
