@@ -185,7 +185,10 @@ def main() -> int:
     finally:
         cloud.stop()
     print()
-    header = f"{'route':9} {'server':6} {'conc':>4} {'sent':>5} {'answered':>8} {'resets':>6} {'p50':>8} {'p90':>8} {'p99':>8} {'max':>8}  statuses"
+    header = (
+        f"{'route':9} {'server':6} {'conc':>4} {'sent':>5} {'answered':>8} {'resets':>6} "
+        f"{'p50':>8} {'p90':>8} {'p99':>8} {'max':>8}  statuses"
+    )
     print(header)
     for r in sorted(rows, key=lambda r: (r["route"], r["concurrent"], SERVERS.index(r["server"]))):
         print(

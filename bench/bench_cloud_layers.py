@@ -225,7 +225,8 @@ def main() -> int:
     for name, indent in [LAYERS[0], (rest, 0), *LAYERS[1:]]:
         calls = f"{_calls[name] / n:.1f}" if _calls[name] else ""
         print(
-            f"{'  ' * indent + name:58}{_spent[name] / n * 1000:>8.1f}{_spent[name] / cloud_cpu:>8.0%}{calls:>8}"
+            f"{'  ' * indent + name:58}{_spent[name] / n * 1000:>8.1f}"
+            f"{_spent[name] / cloud_cpu:>8.0%}{calls:>8}"
         )
     print_requests("decision", n)
     print_requests("draw", draws)

@@ -73,6 +73,8 @@ def put_work_list(cloud: RemoteCloud, business_date: str, n: int) -> None:
     key = f"close-of-business/floor/{business_date}/work-list.json"  # cloud.work_list_location
     body = json.dumps([f"L{i:08d}" for i in range(n)]).encode()
     cloud.boto3("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    lines = key.replace("work-list.json", "lines.json")  # no lines: the lines' Map is empty
+    cloud.boto3("s3").put_object(Bucket=bucket, Key=lines, Body=b"[]")
 
 
 def _state_seconds(cloud: RemoteCloud, execution_arn: str, state: str) -> float | None:
@@ -107,8 +109,11 @@ def run_floor(cloud: RemoteCloud, machine: str, n: int, business_date: str) -> d
     cpu = process_cpu_seconds(pid) - cpu0
     if d["status"] != "SUCCEEDED":
         raise RuntimeError(f"the floor ended {d['status']}: {d.get('error')} {d.get('cause')}")
-    (run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
-    counts = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+    runs = [
+        sfn.describe_map_run(mapRunArn=r["mapRunArn"])
+        for r in sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    ]
+    counts = max(runs, key=lambda c: c["itemCounts"]["total"])  # the loans' Map
     if counts["itemCounts"]["succeeded"] != n:  # every item went through a child
         raise RuntimeError(f"the floor's Map Run counted {counts['itemCounts']}, not {n} items")
     map_seconds = _state_seconds(cloud, arn, MAP_STATE)

@@ -248,10 +248,12 @@ def main() -> int:
         cloud.stop()
 
     print(
-        f"\n{args.applications} applications, {args.concurrency} concurrent, {args.rounds} alternating rounds"
+        f"\n{args.applications} applications, {args.concurrency} concurrent, "
+        f"{args.rounds} alternating rounds"
     )
     print(
-        f"{'':28}{'n':>5}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'per s':>8}{'cloud CPU ms':>14}"
+        f"{'':28}{'n':>5}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'per s':>8}"
+        f"{'cloud CPU ms':>14}"
     )
     for row in rows:
         print(
@@ -270,7 +272,8 @@ def main() -> int:
     )
     print("outcomes:", {s: statuses.count(s) for s in sorted(set(statuses))})
     print(
-        f"OCR per photo (n={len(ocr)}): median {statistics.median(ocr):.3f} s, p90 {pct(ocr, 0.9):.3f} s"
+        f"OCR per photo (n={len(ocr)}): median {statistics.median(ocr):.3f} s, "
+        f"p90 {pct(ocr, 0.9):.3f} s"
     )
     if args.json:
         args.json.write_text(

@@ -23,6 +23,7 @@ from chalicelib.api.openapi import openapi_document
 from chalicelib.auth import InvalidToken, Principal
 from chalicelib.borrowing.handoffs import DrawState, RepaymentState
 from chalicelib.borrowing.views import credit_line_detail_view, credit_line_view
+from chalicelib.closing.handoffs import Batch, Day, Failure, LineBatch, Results
 from chalicelib.ids import new_id
 from chalicelib.lines.port import MAX_HISTORY_PAGE
 from chalicelib.notifications.port import MAX_PAGE
@@ -399,6 +400,45 @@ def record_repayment_failure(event: dict[str, Any], context: Any) -> dict[str, A
 @app.lambda_function(name="notify_repayment")
 def notify_repayment(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return c().repayment.notify_borrower(_repayment(event)).state()
+
+
+# --- the close of business (statemachines/close-of-business.asl.json) -----------------------
+
+
+@app.lambda_function(name="start_close_of_business")
+def start_close_of_business(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # EventBridge Scheduler's target (infra/resources.yaml): {"scheduledTime": ...}
+    return c().start_close_of_business(event)
+
+
+@app.lambda_function(name="write_work_list")
+def write_work_list(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().write_work_list(Day.model_validate(event)).state()
+
+
+@app.lambda_function(name="close_loans")
+def close_loans(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().close_loans(Batch.model_validate(event)).state()
+
+
+@app.lambda_function(name="close_lines")
+def close_lines(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().close_lines(LineBatch.model_validate(event)).state()
+
+
+@app.lambda_function(name="write_day_summary")
+def write_day_summary(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().write_day_summary(Results.model_validate(event))
+
+
+@app.lambda_function(name="start_reports")
+def start_reports(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().start_reports(Day.model_validate(event))
+
+
+@app.lambda_function(name="record_close_of_business_failure")
+def record_close_of_business_failure(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return c().record_cob_failure(Failure.model_validate(event))
 
 
 # --- model monitoring -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Shared fixtures. Tiers: unit (fakes, no AWS), integration (moto), workflow (ASL executing in moto)."""
+"""Shared fixtures. Tiers: unit (fakes, no AWS), integration (moto), workflow (ASL executing in
+moto)."""
 
 from __future__ import annotations
 

@@ -19,6 +19,8 @@ def make_settings(**overrides: str) -> Settings:
         pii_pepper_parameter="/weili/pii-pepper",
         business_clock="wall",
         event_bus_name="weili-test-notifications",
+        close_of_business_state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:close-of-business",
+        close_of_business_prefix="close-of-business/",
         auth_local_key="k" * 32,
     )
     values.update(overrides)

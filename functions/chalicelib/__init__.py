@@ -1,1 +1,2 @@
-"""Everything the Lambda functions need: pure domain code, services, and adapters behind small ports."""
+"""Everything the Lambda functions need: pure domain code, services, and adapters behind small
+ports."""

@@ -37,6 +37,10 @@ class Settings:
     business_clock: str
     # The EventBridge bus every borrower notification is also published on.
     event_bus_name: str
+    # The close of business: its state machine (the nightly starter starts it) and where its
+    # files go in the documents bucket (the day's work list, the Map's results).
+    close_of_business_state_machine_arn: str
+    close_of_business_prefix: str
     auth_local_key: str = ""
     auth_jwks_url: str = ""
     # The sandbox bureau behaves like a real one: it takes time and sometimes fails.
@@ -66,6 +70,8 @@ class Settings:
         "pii_pepper_parameter": "PII_PEPPER_PARAMETER",
         "business_clock": "BUSINESS_CLOCK",
         "event_bus_name": "EVENT_BUS_NAME",
+        "close_of_business_state_machine_arn": "CLOSE_OF_BUSINESS_STATE_MACHINE_ARN",
+        "close_of_business_prefix": "CLOSE_OF_BUSINESS_PREFIX",
         "auth_local_key": "AUTH_LOCAL_KEY",
         "auth_jwks_url": "AUTH_JWKS_URL",
         "bureau_sandbox_latency_ms": "BUREAU_SANDBOX_LATENCY_MS",
@@ -126,6 +132,11 @@ class Settings:
             raise MissingSetting(
                 "RAIL_SANDBOX_OPENING_BALANCE must be an amount in yuan >= 0 (e.g. 500.00), "
                 f"not {settings.rail_sandbox_opening_balance!r}"
+            )
+        if not settings.close_of_business_prefix.endswith("/"):
+            raise MissingSetting(
+                "CLOSE_OF_BUSINESS_PREFIX must end with '/', not "
+                f"{settings.close_of_business_prefix!r}"
             )
         if settings.auth_mode == "local" and not settings.auth_local_key:
             raise MissingSetting("environment variable AUTH_LOCAL_KEY is not set (AUTH_MODE=local)")

@@ -123,6 +123,10 @@ class CollectionDeclined(WorkflowError):
     """The rail definitively refused the debit."""
 
 
+class NothingToCollect(WorkflowError):
+    """An auto-debit found nothing due when it ran (the borrower paid in between): no debit."""
+
+
 WORKFLOW_ERRORS = {
     cls.__name__: cls
     for cls in (
@@ -138,5 +142,6 @@ WORKFLOW_ERRORS = {
         NotificationsNotPublished,
         PayoutDeclined,
         CollectionDeclined,
+        NothingToCollect,
     )
 }

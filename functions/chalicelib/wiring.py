@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from .borrowing.stuck import StuckResolver
     from .bureau.port import CreditBureau
     from .clock import BusinessClock
+    from .closing.auto_debit import AutoDebits
+    from .closing.close_lines import CloseLines
+    from .closing.close_loans import CloseLoans
+    from .closing.day_summary import WriteDaySummary
+    from .closing.failure import RecordFailure
+    from .closing.port import WorkFiles
+    from .closing.reports import StartReports
+    from .closing.starter import StartCloseOfBusiness
+    from .closing.work_list import WriteWorkList
+    from .cobdays.port import CobDays
     from .documents.port import BlobStore, DocumentRepository
     from .fraud.port import FraudStore
     from .idempotency.port import IdempotencyStore
@@ -231,6 +241,18 @@ class Container:
 
         return EventBridgePublisher(self.clients.events, self.settings.event_bus_name)
 
+    @cached_property
+    def cob_days(self) -> CobDays:
+        from .cobdays.dynamo import DynamoCobDays
+
+        return DynamoCobDays(self.clients.table)
+
+    @cached_property
+    def work_files(self) -> WorkFiles:
+        from .closing.s3 import S3WorkFiles
+
+        return S3WorkFiles(self.clients.s3, self.settings.documents_bucket)
+
     # --- services and workflow steps -----------------------------------------------------------
 
     @cached_property
@@ -316,6 +338,77 @@ class Container:
             utc_now_iso,
             self.notifications.notify,
         )
+
+    # --- the close of business (statemachines/close-of-business.asl.json) ---------------------
+
+    @cached_property
+    def start_close_of_business(self) -> StartCloseOfBusiness:
+        from .closing.starter import StartCloseOfBusiness
+
+        return StartCloseOfBusiness(
+            self.workflows, self.settings.close_of_business_state_machine_arn, self.clock.today
+        )
+
+    @cached_property
+    def write_work_list(self) -> WriteWorkList:
+        from .closing.work_list import WriteWorkList
+
+        return WriteWorkList(
+            self.loans, self.credit_lines, self.work_files, self.settings.close_of_business_prefix
+        )
+
+    @cached_property
+    def auto_debits(self) -> AutoDebits:
+        from .clock import utc_now_iso
+        from .closing.auto_debit import AutoDebits
+
+        return AutoDebits(
+            self.money_requests,
+            self.loans,
+            self.workflows,
+            self.settings.repayment_state_machine_arn,
+            utc_now_iso,
+        )
+
+    @cached_property
+    def close_loans(self) -> CloseLoans:
+        from .clock import utc_now_iso
+        from .closing.close_loans import CloseLoans
+
+        return CloseLoans(
+            self.loans,
+            self.auto_debits,
+            self.notifications.notify,
+            utc_now_iso,
+            follow_lines=self.close_lines.follow,
+        )
+
+    @cached_property
+    def close_lines(self) -> CloseLines:
+        from .clock import utc_now_iso
+        from .closing.close_lines import CloseLines
+
+        return CloseLines(self.line_servicing, utc_now_iso)
+
+    @cached_property
+    def write_day_summary(self) -> WriteDaySummary:
+        from .clock import utc_now_iso
+        from .closing.day_summary import WriteDaySummary
+
+        return WriteDaySummary(self.work_files, self.cob_days, utc_now_iso)
+
+    @cached_property
+    def start_reports(self) -> StartReports:
+        from .closing.reports import StartReports
+
+        return StartReports(self.reports)
+
+    @cached_property
+    def record_cob_failure(self) -> RecordFailure:
+        from .clock import utc_now_iso
+        from .closing.failure import RecordFailure
+
+        return RecordFailure(self.cob_days, utc_now_iso)
 
     @cached_property
     def line_servicing(self) -> LineServicing:

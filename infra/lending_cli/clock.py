@@ -2,15 +2,18 @@
 
 The local cloud's functions read "today" from one item in the table (BUSINESS_CLOCK=table, see
 chalicelib/clock.py); these commands move it. The clock only moves forward. `set` moves the date
-and closes nothing; `advance` closes each day it passes, one `close_business_day` per day, with
-a progress bar. Exit codes: 0 done, 2 refused (a bad date, bad days, a date going backwards:
+and closes nothing; `advance` closes each day it passes, one `close_business_day` per day (the
+close-of-business workflow on the engine, named by the date), with a progress bar and each
+day's summary. Exit codes: 0 done, 2 refused (a bad date, bad days, a date going backwards:
 nothing changed), 1 a close of business failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -67,30 +70,73 @@ class LocalCloud:
 
 def close_business_day(day: date, cloud: LocalCloud, say: Callable[[str], None]) -> None:
     """Close business day `day` on the local cloud: the hook `lending clock advance` calls once
-    for each day it passes, in order.
+    for each day it passes, in order. As on AWS:
 
-    TODAY it only ends the day: the business date moves from `day` to `day + 1`, and it says so.
-
-    THE CLOSE OF BUSINESS REPLACES THE BODY (issue 11, section 1), keeping the signature:
-
-        1. move the clock to `day + 1` first, as on AWS, where the scheduler starts the close of
-           `day` after midnight: while it runs, the API already serves the new day;
-        2. start the close-of-business execution named `day.isoformat()` on the engine
-           (`cloud.client("stepfunctions").start_execution(stateMachineArn=
-           cloud.physical["CloseOfBusinessStateMachine"], name=day.isoformat(), ...)`); a
-           name already used means the day was started before: wait for that execution;
-        3. wait for it to end (describe_execution until it is not RUNNING);
-        4. `say` its summary (money/cob_summary: processed, accrued, billed, collected, failed,
-           newly overdue, cured, written off);
-        5. raise DayNotClosed if it did not succeed: `advance` stops there and exits 1 with
-           the message.
-
-    `say` prints above the progress bar; the clock refuses to move back, so a re-run of a day
-    already closed moves nothing.
+    1. the business date moves to `day + 1` first (the scheduler starts the close of `day` after
+       midnight: while it runs, the API already serves the new day);
+    2. the close-of-business execution named `day.isoformat()` starts on the engine; a name used
+       before means the day was started before: that execution is the one waited for;
+    3. once it ends, the morning's auto-debits it started run to their end too (on AWS the
+       night and the morning are hours apart; here the next day must not close before them);
+    4. `say` prints the day's summary; DayNotClosed if the execution did not succeed
+       (`advance` stops there and exits 1; `lending cob show DAY` keeps the error).
     """
-    nxt = day + timedelta(days=1)
-    cloud.clock.set(nxt)
-    say(f"{day.isoformat()} closed (no close of business is wired yet); now {nxt.isoformat()}")
+    if cloud.client is None or "CloseOfBusinessStateMachine" not in cloud.physical:
+        raise DayNotClosed(f"{day.isoformat()}: no local cloud to run the close of business on")
+    cloud.clock.set(day + timedelta(days=1))
+    sfn = cloud.client("stepfunctions")
+    machine = cloud.physical["CloseOfBusinessStateMachine"]
+    name = day.isoformat()
+    try:
+        arn = sfn.start_execution(
+            stateMachineArn=machine, name=name, input=json.dumps({"businessDate": name})
+        )["executionArn"]
+    except sfn.exceptions.ExecutionAlreadyExists:
+        arn = f"{machine.replace(':stateMachine:', ':execution:')}:{name}"
+    execution = _wait(sfn, arn, EXECUTION_TIMEOUT_S)
+    if execution["status"] != "SUCCEEDED":
+        why = execution.get("error") or execution["status"]
+        cause = execution.get("cause") or ""
+        raise DayNotClosed(
+            f"the close of business of {name} ended {execution['status']} ({why}) {cause}".strip()
+            + f"; see `lending cob show {name}`"
+        )
+    running = _wait_for_debits(sfn, cloud.physical.get("RepaymentStateMachine"))
+    from .cob import describe
+
+    say(describe(json.loads(execution["output"])))
+    if running:
+        say(f"  {running} auto-debits still running (they end on their own)")
+
+
+EXECUTION_TIMEOUT_S = 3600.0
+DEBITS_TIMEOUT_S = 300.0
+
+
+def _wait(sfn: Any, arn: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        d: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        if d["status"] != "RUNNING" or time.monotonic() > deadline:
+            return d
+        time.sleep(delay)
+        delay = min(0.25, delay * 1.5)
+
+
+def _wait_for_debits(sfn: Any, repayment_machine: str | None) -> int:
+    """Wait until no repayment execution runs (the debits the night started); how many still
+    run when the wait gives up."""
+    if repayment_machine is None:
+        return 0
+    deadline = time.monotonic() + DEBITS_TIMEOUT_S
+    while True:
+        running = sfn.list_executions(
+            stateMachineArn=repayment_machine, statusFilter="RUNNING", maxResults=100
+        )["executions"]
+        if not running or time.monotonic() > deadline:
+            return len(running)
+        time.sleep(0.05)
 
 
 CloseDay = Callable[[date, LocalCloud, Callable[[str], None]], None]

@@ -174,6 +174,14 @@ def clock(action: str, value: Any) -> int:
     return commands.main(cloud, action, value)
 
 
+def cob(day: date, as_json: bool) -> int:
+    from chalicelib.cobdays.dynamo import DynamoCobDays
+
+    from .cob import show
+
+    return show(DynamoCobDays(local_table()), day, as_json)
+
+
 def bank(action: str, user_id: str, fen: int | None) -> int:
     from chalicelib.amounts import yuan_to_fen
 

@@ -81,6 +81,12 @@ def _cmd_clock(args: argparse.Namespace) -> int:
     return local.clock(args.action, getattr(args, "value", None))
 
 
+def _cmd_cob(args: argparse.Namespace) -> int:
+    from . import local
+
+    return local.cob(args.day, args.json)
+
+
 def _cmd_bank(args: argparse.Namespace) -> int:
     from . import local
 
@@ -205,6 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("value", metavar="DAYS", type=clock_types.days)
 
+    s = sub.add_parser("cob", help="what the close of business did with a business date")
+    acts = s.add_subparsers(dest="action", required=True)
+    a = acts.add_parser(
+        "show", help="the day's summary, or NOT_CLOSED with its error (exit 1); 2: never run"
+    )
+    a.add_argument("day", metavar="YYYY-MM-DD", type=clock_types.business_date)
+    a.add_argument("--json", action="store_true", help="the day's record as JSON")
+
     s = sub.add_parser(
         "bank", help="the sandbox bank: a user's card balance, deposits and withdrawals"
     )
@@ -260,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         "ledger": _cmd_ledger,
         "ops": lambda _args: __import__("lending_cli.local", fromlist=["x"]).resolve_stuck(),
         "clock": _cmd_clock,
+        "cob": _cmd_cob,
         "bank": _cmd_bank,
         "portfolio": lambda a: __import__("lending_cli.local", fromlist=["x"]).portfolio(
             a.json, a.plot, a.as_of

@@ -140,6 +140,8 @@ def work_list_location(bucket: str, business_date: str) -> dict[str, str]:
         "bucket": bucket,
         "key": f"{prefix}/work-list.json",
         "resultsPrefix": f"{prefix}/results",
+        "linesKey": f"{prefix}/lines.json",  # empty: the floor's lines Map runs no child
+        "linesResultsPrefix": f"{prefix}/line-results",
     }
 
 

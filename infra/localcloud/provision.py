@@ -38,6 +38,9 @@ SERVED_BY_CHALICE_LOCAL = {
     "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation",
 }
+# The nightly schedule: the local cloud's nights are `lending clock advance` (lending_cli/clock.py
+# starts the same state machine, named by the same business date), so nothing fires on its own.
+SCHEDULED_BY_THE_CLOCK = {"AWS::Scheduler::Schedule"}
 CREATED = {
     "AWS::DynamoDB::Table",
     "AWS::S3::Bucket",
@@ -222,6 +225,7 @@ def provision(session: Any, names: LocalNames) -> dict[str, str]:
         - PERMISSION_ONLY
         - MONITORING_ONLY
         - SERVED_BY_CHALICE_LOCAL
+        - SCHEDULED_BY_THE_CLOCK
     )
     if unknown:
         raise RuntimeError(f"the local cloud cannot provision {sorted(unknown)}")

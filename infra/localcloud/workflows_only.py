@@ -37,7 +37,11 @@ MACHINES = {
     "OriginationStateMachine": "origination_state_machine_arn",
     "DisbursementStateMachine": "disbursement_state_machine_arn",
     "RepaymentStateMachine": "repayment_state_machine_arn",
+    "CloseOfBusinessStateMachine": "close_of_business_state_machine_arn",
 }
+# The close of business's files (work list, result files): the Distributed Map reads and
+# writes them in moto's S3, so its bucket is real here whatever the container's stores are.
+BUCKET = f"{STACK}-documents"
 
 
 @dataclass
@@ -63,6 +67,7 @@ class WorkflowsOnly:
         )
         names.resources = load_resources()
         sfn = boto3.client("stepfunctions", region_name=REGION)
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
         arns = {}
         for logical, setting in MACHINES.items():
             props = names.resources[logical]["Properties"]
@@ -79,9 +84,18 @@ class WorkflowsOnly:
 
         return StepFunctionsWorkflows(self.sfn)
 
+    @property
+    def work_files(self) -> Any:
+        """The close of business's files, in this engine's bucket (moto S3)."""
+        import boto3
+
+        from chalicelib.closing.s3 import S3WorkFiles
+
+        return S3WorkFiles(boto3.client("s3", region_name=REGION), BUCKET)
+
     def settings_for(self, settings: Any) -> Any:
-        """The container's settings, pointed at these state machines."""
-        return replace(settings, **self.arns)
+        """The container's settings, pointed at these state machines and this bucket."""
+        return replace(settings, documents_bucket=BUCKET, **self.arns)
 
     def executions(self) -> list[dict[str, Any]]:
         out = []

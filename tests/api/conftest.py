@@ -16,6 +16,7 @@ from chalicelib.applications.memory import InMemoryApplicationRepository
 from chalicelib.auth import issue_local_token
 from chalicelib.borrowing.requests.memory import InMemoryMoneyRequests
 from chalicelib.bureau.sandbox import SandboxBureau
+from chalicelib.cobdays.memory import InMemoryCobDays
 from chalicelib.documents.memory import InMemoryBlobStore, InMemoryDocumentRepository
 from chalicelib.fraud.memory import InMemoryFraudStore
 from chalicelib.idempotency.memory import InMemoryIdempotencyStore
@@ -24,6 +25,7 @@ from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.notifications.memory import InMemoryEventBus, InMemoryNotificationStore
 from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.sandbox import Faults, SandboxRail
+from chalicelib.reports.memory import InMemoryLoanBook, InMemoryReportFiles
 from chalicelib.scoring.memory import InMemoryScoredInputs
 from chalicelib.secrets.memory import StaticSecret
 from chalicelib.workflows.memory import RecordingWorkflows
@@ -66,6 +68,9 @@ def fakes(clock: Clock, faults: Faults | None = None) -> wiring.Container:
     c.pepper_source = StaticSecret("test-pepper", "/weili/pii-pepper")
     c.notification_store = InMemoryNotificationStore()
     c.event_publisher = InMemoryEventBus()
+    c.cob_days = InMemoryCobDays()
+    c.loan_book = InMemoryLoanBook(c.loans)
+    c.report_files = InMemoryReportFiles()
     c.borrowing.today = clock
     return c
 
@@ -82,7 +87,8 @@ def run_on_the_engine(c: wiring.Container, engine: WorkflowsOnly) -> None:
     """Point the container's workflows at the engine (before any service is built)."""
     c.workflows = engine.workflows
     c.settings = engine.settings_for(c.settings)
-    for built in ("origination", "borrowing", "reviews"):
+    c.work_files = engine.work_files
+    for built in ("origination", "borrowing", "reviews", "auto_debits", "close_loans"):
         c.__dict__.pop(built, None)
 
 

@@ -782,7 +782,8 @@ def test_after_a_prepayment_installments_are_level_and_after_payoff_rows_show_wh
     totals = [Decimal(x["total"]) for x in loan["schedule"]]
     assert len(set(totals[:-1])) == 1 and abs(totals[-1] - totals[0]) <= Decimal("0.06"), totals
     assert sum(Decimal(x["principal"]) for x in loan["schedule"]) == Decimal("2000.00")
-    # and nextDue is row 1 of the plan, interest and total included, and the quote for its day agrees
+    # and nextDue is row 1 of the plan, interest and total included, and the quote for its day
+    # agrees
     row = loan["schedule"][0]
     quote = get(
         client, container, f"/v1/loans/{loan_id}/payoff-quote?date={row['dueDate']}"
@@ -906,7 +907,8 @@ def test_a_stuck_repayment_is_finished_by_the_ops_route_once(
     denied = post(client, container, "/v1/ops/stuck/resolve", body, "unused-key-1")
     assert denied.status_code == 403
     ops = {
-        "Authorization": f"Bearer {issue_local_token(container.settings, 'ops-1', groups=('ops',))}",
+        "Authorization": "Bearer "
+        + issue_local_token(container.settings, "ops-1", groups=("ops",)),
         "Content-Type": "application/json",
     }
     first = client.http.post("/v1/ops/stuck/resolve", headers=ops, body=json.dumps(body))

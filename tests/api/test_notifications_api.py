@@ -55,14 +55,19 @@ def test_the_inbox_shows_each_kind_in_yuan_and_percent_newest_first(
     client: Client, container: wiring.Container
 ) -> None:
     before = date(2026, 3, 30)
+    due = {"dueDate": "2026-04-02", "amountFen": 106_716}
+    late = {"daysPastDue": 1, "dueFen": 106_716, "penaltyFen": 27}
     container.notifications.notify(
         [
-            Notification(DUE_IN_3_DAYS, "user-1", before, LOAN, {"dueDate": "2026-04-02", "amountFen": 106_716}),
-            Notification(DUE_TODAY, "user-1", DAY, LOAN, {"dueDate": "2026-04-02", "amountFen": 106_716}),
+            Notification(DUE_IN_3_DAYS, "user-1", before, LOAN, due),
+            Notification(DUE_TODAY, "user-1", DAY, LOAN, due),
             *repayment_notifications("user-1", LOAN, "rep_1", DAY, 106_716, 0, date(2026, 4, 3)),
-            Notification(OVERDUE_DAY_1, "user-1", date(2026, 4, 3), LOAN, {"daysPastDue": 1, "dueFen": 106_716, "penaltyFen": 27}),
-            *line_change_notifications("user-1", "review-user-1-20260404", date(2026, 4, 4), 500_000, 800_000, Decimal("0.18"), Decimal("0.1440"), ("ON_TIME",)),
-            Notification(DUE_TODAY, "user-2", DAY, "loan_other", {"dueDate": "2026-04-02", "amountFen": 1}),
+            Notification(OVERDUE_DAY_1, "user-1", date(2026, 4, 3), LOAN, late),
+            *line_change_notifications(
+                "user-1", "review-user-1-20260404", date(2026, 4, 4),
+                500_000, 800_000, Decimal("0.18"), Decimal("0.1440"), ("ON_TIME",),
+            ),
+            Notification(DUE_TODAY, "user-2", DAY, "loan_other", {**due, "amountFen": 1}),
         ]
     )  # fmt: skip
     got = inbox(client, container).json_body["notifications"]

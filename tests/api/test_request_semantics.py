@@ -53,7 +53,8 @@ def test_the_same_fields_in_another_order_with_the_same_key_get_the_first_answer
     ("raw", "field"),
     [
         (
-            '{"amount": "50.00", "termMonths": 6, "method": "equal-installment", "amount": "99999.00"}',
+            '{"amount": "50.00", "termMonths": 6, "method": "equal-installment", '
+            '"amount": "99999.00"}',
             "amount",
         ),
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -89,7 +90,7 @@ def test_loan_builders_guard_with_conditions() -> None:
     rp = servicing_tx("T", after, 3, AT)["Update"]
     assert rp["ConditionExpression"] == "#ver = :v"
     assert rp["ExpressionAttributeValues"][":v"] == 3
-    assert rp["ExpressionAttributeValues"][":pay"] == [pay.as_record()]
+    assert json.loads(rp["ExpressionAttributeValues"][":pay"]) == [pay.as_record()]
     assert rp["ExpressionAttributeValues"][":lastClosed"] == "2023-12-31"
     # a reserved repayment drops its reservation in the same write, and only if it is there
     rr = servicing_tx("T", after, 3, AT, dropped=("r", 10))["Update"]
@@ -131,6 +132,12 @@ def test_check_is_clean_on_sound_books_and_names_the_damage() -> None:
     assert check_ledger_items(held).ok
     drift = [dict(i, reservedFen=0) if i["SK"] == "LOAN" else i for i in held]
     assert check_ledger_items(drift).loans == ["L"]
+    # an open loan the close of business would never see (its marker lost), and a marker for
+    # a loan that does not exist
+    unlisted = [i for i in held if not i["PK"].startswith("OPEN_LOANS#")]
+    assert check_ledger_items(unlisted).loans == ["L"]
+    ghost = {"PK": "OPEN_LOANS#00", "SK": "LOAN#GHOST", "type": "OPEN_LOAN"}
+    assert check_ledger_items([*held, ghost]).loans == ["GHOST"]
 
 
 def test_check_ledger_scans_the_table(dynamodb_table) -> None:

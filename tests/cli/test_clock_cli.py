@@ -3,7 +3,7 @@ passed goes through the close-of-business hook in order, refusals exit 2 and cha
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -38,14 +38,19 @@ def test_set_moves_forward_and_refuses_backwards(cloud, capsys) -> None:
     assert cloud.clock.today() == date(2026, 3, 10)
 
 
+def end_day(day: date, c: clock.LocalCloud, say) -> None:
+    """A close that only ends the day (the real one runs the workflow: test_close_business_day)."""
+    c.clock.set(day + timedelta(days=1))
+    say(f"{day.isoformat()} closed")
+
+
 def test_advance_closes_each_day_in_order_through_the_hook(cloud, capsys, monkeypatch) -> None:
     closed: list[date] = []
-    real = clock.close_business_day
 
     def hook(day, c, say):
         assert c.clock.today() == day  # the day being closed is the business date until then
         closed.append(day)
-        real(day, c, say)
+        end_day(day, c, say)
 
     monkeypatch.setattr(clock, "close_business_day", hook)
     assert run(cloud, "advance", 3) == 0
@@ -62,12 +67,10 @@ def test_advance_zero_days_closes_nothing(cloud, capsys) -> None:
 
 
 def test_a_day_that_fails_to_close_stops_advance_and_exits_1(cloud, capsys, monkeypatch) -> None:
-    real = clock.close_business_day
-
     def hook(day, c, say):
         if day == date(2026, 3, 3):
             raise clock.DayNotClosed(f"close of business {day} FAILED")
-        real(day, c, say)
+        end_day(day, c, say)
 
     monkeypatch.setattr(clock, "close_business_day", hook)
     assert run(cloud, "advance", 5) == 1

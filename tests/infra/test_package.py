@@ -127,10 +127,41 @@ MOTO_CANNOT_CREATE = {
 }
 
 
+def _split_schedules(cfn_template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """moto's CloudFormation has no AWS::Scheduler::Schedule; the schedules are created through
+    moto's EventBridge Scheduler API instead, once the stack holds what they name."""
+    resources = cfn_template["Resources"]
+    schedules = {k: v for k, v in resources.items() if v["Type"] == "AWS::Scheduler::Schedule"}
+    rest = {k: v for k, v in resources.items() if k not in schedules}
+    return {**cfn_template, "Resources": rest}, schedules
+
+
+def _create_schedule(props: dict[str, Any], functions: dict[str, str], roles: dict[str, str]):
+    """A schedule's properties as the stack resolves them (its target and role by logical id)."""
+    target = props["Target"]
+    (function,) = target["Arn"]["Fn::GetAtt"][:1]
+    (role,) = target["RoleArn"]["Fn::GetAtt"][:1]
+    return boto3.client("scheduler", region_name="us-east-1").create_schedule(
+        Name="weili-close-of-business",
+        Description=props["Description"],
+        ScheduleExpression=props["ScheduleExpression"],
+        ScheduleExpressionTimezone=props["ScheduleExpressionTimezone"],
+        FlexibleTimeWindow=props["FlexibleTimeWindow"],
+        State=props["State"],
+        Target={
+            "Arn": functions[function],
+            "RoleArn": roles[role],
+            "Input": target["Input"],
+            "RetryPolicy": target["RetryPolicy"],
+        },
+    )
+
+
 def test_every_resource_deploys_into_moto_cloudformation(
     template: dict[str, Any], package: Package
 ) -> None:
     cfn_template, api = _split_api(_translate(template))
+    cfn_template, schedules = _split_schedules(cfn_template)
     wanted = set(cfn_template["Resources"])
     body = next(
         v["Properties"]["Body"] for v in api.values() if v["Type"] == "AWS::ApiGateway::RestApi"
@@ -171,8 +202,31 @@ def test_every_resource_deploys_into_moto_cloudformation(
         assert kinds <= MOTO_CANNOT_CREATE, sorted(missing)
         sfn = boto3.client("stepfunctions", region_name="us-east-1")
         machines = {m["name"] for m in sfn.list_state_machines()["stateMachines"]}
-        assert "weili-origination" in machines
+        assert {"weili-origination", "weili-close-of-business"} <= machines
         assert boto3.client("dynamodb", region_name="us-east-1").list_tables()["TableNames"]
+        # the nightly schedule: Asia/Shanghai, the starter function, the schedule's own time
+        physical = {k: r["PhysicalResourceId"] for k, r in found.items()}
+        # (by name: moto's GetFunction cannot serialise the environment its stack resolved)
+        functions = {
+            k: f"arn:aws:lambda:us-east-1:123456789012:function:{v}"
+            for k, v in physical.items()
+            if found[k]["ResourceType"] == "AWS::Lambda::Function"
+        }
+        iam = boto3.client("iam", region_name="us-east-1")
+        roles = {
+            k: iam.get_role(RoleName=v)["Role"]["Arn"]
+            for k, v in physical.items()
+            if found[k]["ResourceType"] == "AWS::IAM::Role"
+        }
+        assert set(schedules) == {"CloseOfBusinessSchedule"}
+        props = schedules["CloseOfBusinessSchedule"]["Properties"]
+        _create_schedule(props, functions, roles)
+        got = boto3.client("scheduler", region_name="us-east-1").get_schedule(
+            Name="weili-close-of-business"
+        )
+        assert got["ScheduleExpressionTimezone"] == "Asia/Shanghai"
+        assert got["Target"]["Arn"] == functions["StartCloseOfBusiness"]
+        assert "<aws.scheduler.scheduled-time>" in got["Target"]["Input"]
 
 
 def test_a_path_or_method_no_route_takes_is_the_same_404_problem_on_aws_as_locally(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -389,3 +389,25 @@ def test_reviews_racing_draws_keep_the_line_whole(lines, monkeypatch) -> None:
     assert after.drawn_fen <= after.limit_fen
     assert after.limit_fen == (300_000 if outcome == ["applied"] else 1_000_000)
     _ledger_agrees(lines, "u1")
+
+
+def test_the_close_of_business_lists_frozen_lines_and_lines_due_for_review(lines) -> None:
+    lines.open_line("u1", 1_000_000, APR, "B", "app-1", opened_on=OPENED)  # review 2026-02-28
+    lines.open_line("u2", 1_000_000, APR, "B", "app-2", opened_on=date(2026, 1, 10))  # 02-10
+    week = timedelta(days=7)
+    assert lines.lines_to_close(date(2026, 2, 9), date(2026, 2, 9) - week) == []
+    assert lines.lines_to_close(date(2026, 2, 10), date(2026, 2, 10) - week) == ["u2"]
+    # a review date missed by a failed night is still listed within the catch-up window
+    assert lines.lines_to_close(date(2026, 2, 12), date(2026, 2, 5)) == ["u2"]
+    # frozen: listed every day until thawed
+    lines.set_status("u1", "FROZEN", "Loan L1 is 1 day overdue.", AT, "u1:FROZEN:2026-02-01")
+    assert lines.lines_to_close(date(2026, 2, 1), date(2026, 2, 1)) == ["u1"]
+    assert lines.lines_to_close(date(2026, 2, 10), date(2026, 2, 10)) == ["u1", "u2"]
+    lines.set_status("u1", "ACTIVE", "Nothing overdue.", _at(2), "u1:ACTIVE:2026-02-03")
+    assert lines.lines_to_close(date(2026, 2, 3), date(2026, 2, 3)) == []
+    # a review moves the line to its next review date
+    line = lines.get_line("u1")
+    lines.apply_review("u1", _review(line, date(2026, 2, 28), 1_200_000), _at(3))
+    assert lines.lines_to_close(date(2026, 2, 28), date(2026, 2, 28)) == []
+    nxt = lines.get_line("u1").next_review_on
+    assert nxt > date(2026, 2, 28) and lines.lines_to_close(nxt, nxt) == ["u1"]

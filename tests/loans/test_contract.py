@@ -8,10 +8,12 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.ledger.entries import balances, loan_principal
+from chalicelib.ledger.entries import balances, interest_receivable, loan_principal
+from chalicelib.loans import posting
 from chalicelib.loans.dynamo import DynamoLoans
 from chalicelib.loans.memory import InMemoryLoans
-from chalicelib.loans.port import ACTIVE, CLOSED, VOID, LoanRecord
+from chalicelib.loans.port import ACTIVE, CLOSED, VOID, WRITTEN_OFF, LoanRecord
+from chalicelib.money.day_close import close_through
 from chalicelib.money.schedule import ACTUAL_360, build_schedule
 from chalicelib.money.servicing import book_payment, payoff_quote
 
@@ -126,3 +128,65 @@ def test_posting_a_reserved_repayment_releases_its_reservation_atomically(loans)
     assert posted.reservations == (("r2", 20_000),) and posted.reserved_fen == 20_000
     assert loans.post_repayment("L1", pay, loan.version, AT) == posted  # idempotent
     assert loans.release_repayment("L1", "r1") == posted  # nothing left to release
+
+
+# --- the close of business ------------------------------------------------------------------
+
+
+def test_the_open_loans_are_the_disbursed_ones_until_they_close(loans) -> None:
+    # GIVEN a pending loan and two disbursed ones
+    loans.create(_record("P1"))
+    for loan_id in ("L1", "L2"):
+        loans.create(_record(loan_id))
+        loans.disburse(loan_id, AT)
+    # THEN the close of business serves the two disbursed loans, listed once each
+    assert sorted(loans.open_loan_ids()) == ["L1", "L2"]
+    loans.disburse("L1", AT)  # a retried disbursement lists nothing twice
+    assert sorted(loans.open_loan_ids()) == ["L1", "L2"]
+    # WHEN one is paid off THEN it leaves the list
+    loan = loans.get("L2")
+    day = date(2024, 6, 20)
+    _, pay = book_payment(loan.servicing(), "r1", day, payoff_quote(loan.servicing(), day))
+    loans.post_repayment("L2", pay, loan.version, AT)
+    assert list(loans.open_loan_ids()) == ["L1"]
+
+
+def test_many_loans_are_read_in_batches_and_missing_ones_are_left_out(loans) -> None:
+    ids = [f"L{i:03d}" for i in range(230)]  # three BatchGetItem calls of at most 100
+    for loan_id in ids:
+        loans.create(_record(loan_id))
+    got = loans.get_many([*ids, "nope", ids[0]])
+    assert sorted(got) == ids
+    assert got["L007"] == loans.get("L007")
+
+
+def test_a_close_is_booked_once_with_its_entries_and_only_on_the_version_read(loans) -> None:
+    # GIVEN an active loan closed through its tenth day
+    loan = _active(loans)
+    close = close_through(loan.state(), date(2024, 6, 10), AT)
+    booked = loans.book_close(loan, posting.close_loan(loan, close, AT), AT)
+    # THEN the record carries the close and one accrual entry holds the ten days' interest
+    assert booked.last_closed == date(2024, 6, 10) and loans.get("L1") == booked
+    accruals = [e for e in loans.entries("L1") if e.kind == "accrual"]
+    assert [e.key for e in accruals] == ["accrue:L1:2024-06-10"]
+    assert balances(accruals)[interest_receivable("L1")] == close.accrual.interest_fen > 0
+    assert booked.book.interest_receivable_fen == close.accrual.interest_fen
+    # WHEN the same close is booked again on the old read THEN it is refused, nothing twice
+    with pytest.raises(Conflict):
+        loans.book_close(loan, posting.close_loan(loan, close, AT), AT)
+    assert len(loans.entries("L1")) == 2
+    # and a close computed on a record closed since is refused before it is written
+    with pytest.raises(Conflict):
+        posting.close_loan(booked, close, AT)
+
+
+def test_a_close_that_writes_a_loan_off_takes_it_off_the_open_list(loans) -> None:
+    loan = _active(loans)
+    # never paid: 180 days past the first due date (2024-07-01) it is written off
+    close = close_through(loan.state(), date(2024, 12, 31), AT)
+    booked = loans.book_close(loan, posting.close_loan(loan, close, AT), AT)
+    assert booked.status == WRITTEN_OFF and booked.written_off_on == date(2024, 12, 27)
+    assert list(loans.open_loan_ids()) == []
+    kinds = sorted(e.kind for e in loans.entries("L1"))
+    assert kinds == ["accrual", "disbursement", "write-off"]
+    assert balances(loans.entries("L1"))[loan_principal("L1")] == 0

@@ -1,4 +1,5 @@
-"""The local cloud writes DynamoDB item results itself; they must read back exactly as moto's did."""
+"""The local cloud writes DynamoDB item results itself; they must read back exactly as moto's
+did."""
 
 from __future__ import annotations
 

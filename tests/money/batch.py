@@ -62,7 +62,8 @@ def build_schedules(
     day_count: str = THIRTY_360,
     rounding: str = HALF_UP,
 ) -> ScheduleBatch:
-    """Schedules for many draws of the same term. ValueError on any bad input (as build_schedule)."""
+    """Schedules for many draws of the same term. ValueError on any bad input (as
+    build_schedule)."""
     if method not in METHODS or day_count not in DAY_COUNTS or rounding not in ROUNDINGS:
         raise ValueError("unknown method, day count or rounding")
     if type(months) is not int or not 1 <= months <= MAX_MONTHS:

@@ -109,7 +109,10 @@ def test_refused_entries_alone_are_put_again() -> None:
     ns = [due(i) for i in range(3)]
     stub.add_response(
         "put_events",
-        {"FailedEntryCount": 1, "Entries": [{"EventId": "1"}, {"ErrorCode": "ThrottlingException"}, {"EventId": "3"}]},
+        {
+            "FailedEntryCount": 1,
+            "Entries": [{"EventId": "1"}, {"ErrorCode": "ThrottlingException"}, {"EventId": "3"}],
+        },
         {"Entries": [event_entry(n, BUS) for n in ns]},
     )  # fmt: skip
     stub.add_response(

@@ -37,6 +37,7 @@ import requests
 
 from chalicelib.books.dynamo import scan_all
 from chalicelib.lines.dynamo import DynamoCreditLines
+from chalicelib.loans.records import loan_from_item
 from localcloud.client import RemoteCloud, upload_photo
 from localcloud.faults import FaultPlan
 
@@ -568,9 +569,7 @@ def prove(items: list[dict[str, Any]]) -> Proof:
         for r in rail
         if r["kind"] == "collect" and r["status"] == "settled"
     }
-    booked = {
-        p["key"]: int(p["amountFen"]) for loan in loans.values() for p in loan.get("payments", [])
-    }
+    booked = {p.key: p.amount_fen for loan in loans.values() for p in loan_from_item(loan).payments}
     # the bank's own books: each account's balance is its opening and its transfers
     opening = int(Decimal(OPENING_BALANCE_YUAN) * 100)
     moved: Counter[str] = Counter()

@@ -1,8 +1,11 @@
 """Test-only Lambda functions, registered in the local cloud's process by name (HANDLERS).
 
-The close-of-business machine's functions are not written yet (issue 11); these stand in for
-them so that the real ASL, as infra/resources.yaml deploys it, runs on the engine. They keep
-to the contract its Comments state: ids and counts in, ids and counts out.
+Stand-ins for the close-of-business machine's functions, under names of their own
+(`stand_in_*`), for the tests of the engine and the ASL's shape (test_close_of_business.py runs
+the real ASL file wired to them: batches, tolerated failures written down, one execution per
+date), where real loans would only slow the test down; the real functions (app.py) are what the
+deployed machine runs, and the other workflow tests run those. They keep to the contract the
+ASL's Comments state: ids and counts in, ids and counts out.
 """
 
 from __future__ import annotations
@@ -22,17 +25,24 @@ class LoanNotClosed(Exception):
 
 def work_list_location(business_date: str, bucket: str | None = None) -> dict[str, str]:
     """In the cloud's process the bucket is its setting; a test passes it from cloud.info."""
-    prefix = f"close-of-business/{business_date}"
+    prefix = f"close-of-business/stand-ins/{business_date}"
     return {
         "bucket": bucket or os.environ["DOCUMENTS_BUCKET"],
         "key": f"{prefix}/work-list.json",
         "resultsPrefix": f"{prefix}/results",
+        "linesKey": f"{prefix}/lines.json",
+        "linesResultsPrefix": f"{prefix}/line-results",
     }
 
 
 def write_work_list(event: dict[str, Any], context: Any) -> dict[str, str]:
-    # The test has put the day's list there; the real function writes it from the loans.
-    return work_list_location(event["businessDate"])
+    # The test has put the day's list of loans there; the real function writes it from the
+    # loans. The lines' list is the users of the loans (a stand-in's choice: ids to batch).
+    where = work_list_location(event["businessDate"])
+    s3 = boto3.client("s3")
+    loans = _read(s3, where["bucket"], where["key"])
+    s3.put_object(Bucket=where["bucket"], Key=where["linesKey"], Body=json.dumps(loans).encode())
+    return where
 
 
 def close_loans(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -40,6 +50,10 @@ def close_loans(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if refused:
         raise LoanNotClosed(f"{len(refused)} loans refused")
     return {"businessDate": event["businessDate"], "closed": len(event["loanIds"])}
+
+
+def close_lines(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return {"businessDate": event["businessDate"], "lines": len(event["userIds"])}
 
 
 def _read(s3: Any, bucket: str, key: str) -> Any:
@@ -79,11 +93,22 @@ def echo_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"ids": ids, "batchInput": event.get("BatchInput")}
 
 
+# ASL token -> the stand-in's function name
+STAND_INS = {
+    "WriteWorkListFunctionArn": "stand_in_write_work_list",
+    "CloseLoansFunctionArn": "stand_in_close_loans",
+    "CloseLinesFunctionArn": "stand_in_close_lines",
+    "WriteDaySummaryFunctionArn": "stand_in_write_day_summary",
+    "StartReportsFunctionArn": "stand_in_start_reports",
+    "RecordCloseOfBusinessFailureFunctionArn": "stand_in_record_close_of_business_failure",
+}
+
 HANDLERS = {
-    "write_work_list": write_work_list,
-    "close_loans": close_loans,
-    "write_day_summary": write_day_summary,
-    "start_reports": start_reports,
-    "record_close_of_business_failure": record_close_of_business_failure,
+    "stand_in_write_work_list": write_work_list,
+    "stand_in_close_loans": close_loans,
+    "stand_in_close_lines": close_lines,
+    "stand_in_write_day_summary": write_day_summary,
+    "stand_in_start_reports": start_reports,
+    "stand_in_record_close_of_business_failure": record_close_of_business_failure,
     "echo_batch": echo_batch,
 }

@@ -349,8 +349,9 @@ def idempotent(
 
     The key is claimed for a new resource id before anything is written; a repeat of the same
     request (compared as parsed: `canonical`) answers with that id once its resource exists
-    (409 while the first request is still writing it); a claim whose request died before writing is taken over after a while, with
-    the same id, so a resource is never created twice. A request refused (4xx) frees the key;
+    (409 while the first request is still writing it); a claim whose request died before
+    writing is taken over after a while, with the same id, so a resource is never created
+    twice. A request refused (4xx) frees the key;
     one that failed on our side leaves its id to the retry at once."""
     key = idempotency_key(headers)
     digest = request_hash(route, canonical(request))

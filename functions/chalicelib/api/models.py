@@ -24,6 +24,7 @@ from ..amounts import yuan_to_fen
 from ..applications.port import Device as DeviceRecord
 from ..applications.port import Location as LocationRecord
 from ..applications.port import Profile
+from ..borrowing.handoffs import REPAYMENT_ID
 from ..borrowing.service import Borrow
 from ..documents.port import MAX_UPLOAD_BYTES
 from ..origination.service import Apply
@@ -395,8 +396,8 @@ class PlannedInstallment(Strict):
     n: int
     dueDate: str
     status: Literal["PAID", "DUE", "OVERDUE", "UPCOMING", "PREPAID"] = Field(
-        description="PAID, DUE (today) or OVERDUE: due rows, showing what was billed on the due date; "
-        "UPCOMING: what is paid on that date from now on (interest projected to it); "
+        description="PAID, DUE (today) or OVERDUE: due rows, showing what was billed on the due "
+        "date; UPCOMING: what is paid on that date from now on (interest projected to it); "
         "PREPAID: prepayments left nothing on it"
     )
     principal: Yuan
@@ -420,8 +421,8 @@ class Contract(Strict):
     totalInterest: Yuan
     totalRepayable: Yuan
     penaltyApr: str = Field(
-        description="Penalty interest on overdue principal, a year, in percent, on top of interest: "
-        "1.5 x APR, capped so that APR + penalty never exceed 24"
+        description="Penalty interest on overdue principal, a year, in percent, on top of "
+        "interest: 1.5 x APR, capped so that APR + penalty never exceed 24"
     )
     penaltyDailyRate: str = Field(description="The same per day, in percent (penaltyApr/360)")
 
@@ -446,7 +447,8 @@ class NextDue(Strict):
     principal: Yuan
     interest: Yuan = Field(description="Projected to that date, as the schedule's row shows it")
     total: Yuan = Field(
-        description="principal + interest: what is paid on that date (anything overdue comes on top)"
+        description="principal + interest: what is paid on that date "
+        "(anything overdue comes on top)"
     )
 
 
@@ -488,8 +490,9 @@ class LoanOut(Strict):
     failure: ReasonOut | None = None
     contract: Contract | None = None
     schedule: list[PlannedInstallment] = Field(
-        description="The plan as it stands today: re-amortised after prepayments (same term, smaller "
-        "installments), paid rows with what was paid; agrees with nextDue and the payoff quote"
+        description="The plan as it stands today: re-amortised after prepayments (same term, "
+        "smaller installments), paid rows with what was paid; agrees with nextDue and the "
+        "payoff quote"
     )
     contractSchedule: list[Installment] = Field(
         description="The schedule of the contract as signed"
@@ -538,7 +541,7 @@ class StuckResolution(Strict):
     """Finish a draw (loanId alone) or a repayment (loanId and repaymentId) left STUCK."""
 
     loanId: Annotated[str, StringConstraints(pattern=r"^loan_[0-9a-z]{26}$")]
-    repaymentId: Annotated[str, StringConstraints(pattern=r"^rep_[0-9a-z]{26}$")] | None = None
+    repaymentId: Annotated[str, StringConstraints(pattern=REPAYMENT_ID)] | None = None
 
 
 class StuckResolved(Strict):

@@ -111,7 +111,8 @@ WAIT = {
     "in": "query",
     "required": False,
     "schema": {"type": "string", "pattern": WAIT_SECONDS_PATTERN, "examples": ["10", "2.5"]},
-    "description": "Long-poll: answer as soon as the application leaves PENDING, or after this many seconds (0 to 20)",
+    "description": "Long-poll: answer as soon as the application leaves PENDING, "
+    "or after this many seconds (0 to 20)",
 }
 
 
@@ -254,7 +255,8 @@ def money_paths() -> dict[str, Any]:
         },
         "/v1/loans/{loanId}": {
             "get": _op(
-                "Contract terms (APR and daily rate), schedule, paid, outstanding, next due, repayments",
+                "Contract terms (APR and daily rate), schedule, paid, outstanding, next due, "
+                "repayments",
                 {**_resp(200, m.LoanOut, "The loan"), **_errors(401, 404)},
                 params=[loan_id],
             )
@@ -268,7 +270,8 @@ def money_paths() -> dict[str, Any]:
         },
         "/v1/loans/{loanId}/repayments": {
             "post": _op(
-                "Repay early, partly or in full (interest only to today); starts the repayment workflow",
+                "Repay early, partly or in full (interest only to today); "
+                "starts the repayment workflow",
                 {
                     **_resp(202, m.RepaymentAccepted, "Accepted; poll the repayment"),
                     **_errors(400, 401, 404, 409, 413, 422, 503),
@@ -380,7 +383,9 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "Weili lending API",
             "version": "1.0.0",
-            "description": "Money is a decimal string in yuan; rates are decimal strings in percent.",
+            "description": (
+                "Money is a decimal string in yuan; rates are decimal strings in percent."
+            ),
         },
         "components": {
             "schemas": schemas,

@@ -188,7 +188,8 @@ StepResult = tuple[Reason, ...] | BureauReport | ScoreRecord
 class ApplicationRepository(Protocol):
     def create(self, app: Application, pii: ApplicantPii, *, after: str | None = None) -> None:
         """Write the application and its PII, and make it the user's latest application, all
-        or nothing, provided the latest is still `after` (None: the user has none); else Conflict."""
+        or nothing, provided the latest is still `after` (None: the user has none); else
+        Conflict."""
         ...
 
     def latest_for_user(self, user_id: str) -> str | None:

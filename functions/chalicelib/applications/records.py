@@ -4,7 +4,8 @@ Single-table keys (docs/architecture.md):
     APP#{id} / APP              the application; GSI1 USER#{userId} / APP#{createdAt}
     APP#{id} / APP#STEP#{step}  one step's recorded result (identity, fraud, bureau, score)
     APP#{id} / PII              name, ID number, phone, what OCR read off the card
-    APP#{id} / REVIEW           a pending manual review's task token; GSI1 REVIEW#PENDING / {at}#{id}
+    APP#{id} / REVIEW           a pending manual review's task token;
+                                GSI1 REVIEW#PENDING / {at}#{id}
     USER#{userId} / LATEST_APPLICATION   the id of the user's newest application
 
 "APP" < "APP#STEP#..." < "PII" keeps one Query (SK between APP and PII) reading a step's needs.

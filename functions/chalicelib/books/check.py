@@ -12,8 +12,14 @@ from chalicelib.amounts import fen_to_yuan
 from chalicelib.ledger.entries import line_available, line_commitment, line_drawn, loan_principal
 from chalicelib.ledger.receivables import ReceivablesReport, check_receivables
 from chalicelib.ledger.records import ENTRY_PREFIX
-from chalicelib.loans.port import DISBURSED, WRITTEN_OFF
-from chalicelib.loans.records import loan_from_item, reservations_from_item
+from chalicelib.loans.port import DISBURSED, SERVICED, WRITTEN_OFF
+from chalicelib.loans.records import (
+    OPEN_LOANS_PREFIX,
+    loan_from_item,
+    loan_id_of_marker,
+    payment_keys,
+    reservations_from_item,
+)
 from chalicelib.money.accrual import expected_receivables
 
 
@@ -58,11 +64,12 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
     loan's outstanding principal and each line's available/drawn/limit equal to the ledger, and
     the credit each loan holds on its line (reserve - release - restores) equal to its
     outstanding principal once active (zero once void), and its reservedFen equal to the sum of
-    its repayment reservations. A loan id with money but no record is reported too. A written-off
-    loan's principal is on `credit_loss`, not on the loan: its ledger principal must be 0 (the
-    record still says what the borrower owes). Receivables (ledger/receivables.py): per loan and
-    in total, accrued - collected - written off = receivable, and each loan's receivable equals
-    both the record's counters and what its contract and payments say
+    its repayment reservations, and it is on the close of business's list (an open-loan marker)
+    exactly while ACTIVE or OVERDUE. A loan id with money but no record is reported too. A
+    written-off loan's principal is on `credit_loss`, not on the loan: its ledger principal must
+    be 0 (the record still says what the borrower owes). Receivables (ledger/receivables.py):
+    per loan and in total, accrued - collected - written off = receivable, and each loan's
+    receivable equals both the record's counters and what its contract and payments say
     (`money.accrual.expected_receivables`).
 
     Run it at rest: between a repayment's post and its line restore the line legitimately lags
@@ -75,6 +82,7 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
     loans: dict[str, dict[str, Any]] = {}
     lines: dict[str, dict[str, Any]] = {}
     line_drawn_by_loan: dict[str, int] = defaultdict(int)
+    listed: set[str] = set()  # loans the close of business serves (open-loan markers)
     for item in items:
         sk = item["SK"]
         if sk.startswith(ENTRY_PREFIX):
@@ -96,6 +104,8 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
             loans[item["PK"].removeprefix("LOAN#")] = item
         elif sk == "LINE" and item["PK"].startswith("USER#"):
             lines[item["PK"].removeprefix("USER#")] = item
+        elif item["PK"].startswith(OPEN_LOANS_PREFIX):
+            listed.add(loan_id_of_marker(item))
     bad_loans = {lid for lid, (d, c) in per_loan.items() if d != c}
     expected: dict[str, tuple[int, int]] = {}
     for lid, loan in loans.items():
@@ -116,10 +126,14 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
             expected[lid] = counters
         if loan["status"] == "VOID" and (drawn != 0 or outstanding != 0):
             bad_loans.add(lid)
+        # the close of business must see every loan it serves, and only those
+        if (record.status in SERVICED) != (lid in listed):
+            bad_loans.add(lid)
         # repayment reservations: the sum a condition compares must be the sum of the holds
         held = sum(amount for _, amount in reservations_from_item(loan))
         if int(loan.get("reservedFen", 0)) != held:
             bad_loans.add(lid)
+    bad_loans |= listed - set(loans)  # a marker for a loan that has no record
     for lid in per_loan:
         if lid not in loans and (bal.get(loan_principal(lid), 0) or line_drawn_by_loan.get(lid, 0)):
             bad_loans.add(lid)  # money moved for a loan that has no record, or a stray reservation
@@ -151,7 +165,7 @@ def reconcile_rail(items: Iterable[dict[str, Any]]) -> list[str]:
         for i in items
         if i["SK"] == "LOAN" and i["PK"].startswith("LOAN#")
     }
-    booked = {p["key"] for loan in loans.values() for p in loan.get("payments", [])}
+    booked = {key for loan in loans.values() for key in payment_keys(loan)}
     repayments = {i["repaymentId"]: i["loanId"] for i in items if i.get("type") == "REPAYMENT"}
     out = []
     for i in items:

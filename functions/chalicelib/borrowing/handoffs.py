@@ -20,7 +20,9 @@ class Summary(BaseModel):
 
 
 LOAN_ID = r"^loan_[0-9a-z]{26}$"
-REPAYMENT_ID = r"^rep_[0-9a-z]{26}$"
+# a borrower's repayment (rep_...) or an auto-debit of the close of business
+# (auto-{loanId}-{YYYYMMDD}-{attempt}: money/collections.CollectionOrder.repayment_id)
+REPAYMENT_ID = r"^(rep_[0-9a-z]{26}|auto-loan_[0-9a-z]{26}-[0-9]{8}-[0-9]{1,3})$"
 
 
 class DrawTerms(Summary):
@@ -65,7 +67,8 @@ class DrawState(Summary):
 
 
 class RepaymentTerms(Summary):
-    """The repayment as the borrower asked for it (Quote Repayment reads it and hands it on)."""
+    """The repayment as the borrower asked for it (Quote Repayment reads it and hands it on);
+    an auto-debit asks for what is due when it runs, and says when it is tried next."""
 
     userId: str
     amountFen: int
@@ -73,6 +76,7 @@ class RepaymentTerms(Summary):
     penaltyFen: int
     interestFen: int
     principalFen: int
+    nextAttempt: str | None = None  # an auto-debit's next retry day, if this one falls short
 
 
 class Posted(Summary):

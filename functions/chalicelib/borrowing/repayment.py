@@ -25,12 +25,15 @@ from ..errors import (
     CollectionOutcomeUnknown,
     Conflict,
     NotFound,
+    NothingToCollect,
     NotificationsNotPublished,
     PostingContention,
     Unprocessable,
 )
 from ..lines.port import CreditLines
 from ..loans.port import DISBURSED, REPAYABLE, LoanRecord, Loans
+from ..loans.standing import standing_on
+from ..money.collections import is_auto_debit, next_retry_day
 from ..money.notifications import Notification, repayment_notifications
 from ..money.servicing import DEFAULT_ORDER, Payment, allocate, position
 from ..notifications.service import Delivery
@@ -123,14 +126,19 @@ class RepaymentSteps:
         loan = self.loans.get(state.loanId)
         if loan.status not in REPAYABLE:
             raise Unprocessable(f"loan {state.loanId} is {loan.status}")
-        a = allocate(loan.servicing(), date.fromisoformat(r.on), r.amount_fen, DEFAULT_ORDER)
+        on = date.fromisoformat(r.on)
+        amount, next_attempt = r.amount_fen, None
+        if is_auto_debit(state.repaymentId):
+            amount, next_attempt = auto_debit_amount(loan, state.repaymentId, r.amount_fen, on)
+        a = allocate(loan.servicing(), on, amount, DEFAULT_ORDER)
         return RepaymentTerms(
             userId=r.user_id,
-            amountFen=r.amount_fen,
+            amountFen=amount,
             on=r.on,
             penaltyFen=a.penalty_fen,
             interestFen=a.interest_fen,
             principalFen=a.principal_fen,
+            nextAttempt=next_attempt,
         )
 
     def collect_repayment(self, state: RepaymentState) -> Transfer:
@@ -230,17 +238,34 @@ class RepaymentSteps:
         return Notified(sent=len(told), stored=d.stored, published=d.published)
 
 
+def auto_debit_amount(
+    loan: LoanRecord, repayment_id: str, ordered_fen: int, on: date
+) -> tuple[int, str | None]:
+    """An auto-debit asks again, when it runs, what is due that day: never more than it was
+    ordered for, less what the borrower paid since or is paying now (their repayments under way
+    hold it); and the day it is tried again if it falls short. NothingToCollect when nothing is
+    left to take."""
+    st = standing_on(loan, on)
+    others = sum(a for rid, a in loan.reservations if rid != repayment_id)
+    amount = min(ordered_fen, (st.due_fen if st is not None else 0) - others)
+    if st is None or amount <= 0:
+        raise NothingToCollect(f"auto-debit {repayment_id}: nothing is due any more")
+    return amount, next_retry_day(st.as_of, st.dpd).isoformat()
+
+
 def outcome_notifications(state: RepaymentState) -> tuple[Notification, ...]:
     t = state.quote
     if t is None:
         return ()
     told = (t.userId, state.loanId, state.repaymentId, date.fromisoformat(t.on), t.amountFen)
+    # an auto-debit that falls short says when it is tried again
+    retry = date.fromisoformat(t.nextAttempt) if t.nextAttempt else None
     if state.restored is not None and state.restored.status == SUCCEEDED:
         collected = state.collection.amountFen if state.collection else t.amountFen
-        return repayment_notifications(*told, collected)
+        return repayment_notifications(*told, collected, retry)
     declined = state.error_name() == "CollectionDeclined"
     if state.result is not None and state.result.status == FAILED and declined:
-        return repayment_notifications(*told, 0)
+        return repayment_notifications(*told, 0, retry)
     return ()
 
 

@@ -181,7 +181,8 @@ class BorrowingService:
             day = earliest
         else:
             try:
-                # fromisoformat alone also takes "20261215" and "2026-W50-2"; the document says YYYY-MM-DD
+                # fromisoformat alone also takes "20261215" and "2026-W50-2"; the document says
+                # YYYY-MM-DD
                 if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", on):
                     raise ValueError(on)
                 day = date.fromisoformat(on)

@@ -41,7 +41,8 @@ def add_members_request(
                 "TableName": table,
                 "Key": {"PK": series, "SK": bucket},
                 # ADD on a string set is atomic and idempotent: a retried application is one member.
-                # The condition stops a bucket growing past max_members (ports.MAX_MEMBERS_PER_BUCKET).
+                # The condition stops a bucket growing past max_members
+                # (ports.MAX_MEMBERS_PER_BUCKET).
                 "UpdateExpression": "ADD #m :m SET #e = :e",
                 "ConditionExpression": "attribute_not_exists(#m) OR size(#m) < :cap",
                 "ExpressionAttributeNames": {"#m": "members", "#e": "expiresAt"},

@@ -1,15 +1,15 @@
 """Single-table keys of fraud screening. Every hash here is an HMAC, never a raw identifier.
 
-| PK                    | SK                      | holds                                        |
-|-----------------------|-------------------------|----------------------------------------------|
-| VEL#DEV#<device hash> | W86400#<yyyymmddhh>     | members: "<epoch>#<application id>"          |
-| VEL#IP#<ip hash>      | W86400#<yyyymmddhh>     | same, per IP                                 |
-| VEL#ID#<id hash>      | W86400#<yyyymmddhh>     | same, per ID                                 |
-| DEV#<device hash>     | W2592000#<yyyymmddhh>   | members: "<epoch>#<ID hash>"                 |
-| ACC#<id hash>         | W31536000#<yyyymmddhh>  | members: "<epoch>#<user id>" (accounts per ID) |
-| LOC#USR#<user id>     | W86400#<yyyymmddhh>     | members: sightings "<epoch>#<lat>#<lon>#<application id>" |
-| LOC#DEV#<device hash> | W86400#<yyyymmddhh>     | same, per device                             |
-| BLK#<kind>#<hash>     | BLK                     | kind, reasonCode, addedAt                    |
+| PK                    | SK                      | holds                                       |
+|-----------------------|-------------------------|---------------------------------------------|
+| VEL#DEV#<device hash> | W86400#<yyyymmddhh>     | members: "<epoch>#<application id>"         |
+| VEL#IP#<ip hash>      | W86400#<yyyymmddhh>     | same, per IP                                |
+| VEL#ID#<id hash>      | W86400#<yyyymmddhh>     | same, per ID                                |
+| DEV#<device hash>     | W2592000#<yyyymmddhh>   | members: "<epoch>#<ID hash>"                |
+| ACC#<id hash>         | W31536000#<yyyymmddhh>  | members: "<epoch>#<user id>" (per ID)       |
+| LOC#USR#<user id>     | W86400#<yyyymmddhh>     | sightings "<epoch>#<lat>#<lon>#<app id>"    |
+| LOC#DEV#<device hash> | W86400#<yyyymmddhh>     | same, per device                            |
+| BLK#<kind>#<hash>     | BLK                     | kind, reasonCode, addedAt                   |
 
 Every counter is a string set per time bucket, and a series' buckets are as wide as its
 window (the SK names the width in seconds and the bucket's start, UTC). So the last window
@@ -58,12 +58,14 @@ def window_bucket(epoch: int, seconds: int) -> str:
 
 
 def window_buckets(now: int, seconds: int) -> list[str]:
-    """The buckets that hold every member of the last `seconds` seconds: the one before and this one."""
+    """The buckets that hold every member of the last `seconds` seconds: the one before and
+    this one."""
     return [window_bucket(now - seconds, seconds), window_bucket(now, seconds)]
 
 
 def window_expiry(epoch: int, seconds: int) -> int:
-    """When the bucket holding `epoch` may go: it is read until the next bucket ends (plus an hour)."""
+    """When the bucket holding `epoch` may go: it is read until the next bucket ends (plus an
+    hour)."""
     return epoch - epoch % seconds + 2 * seconds + 3600
 
 

@@ -62,7 +62,8 @@ class FraudPolicy:
     max_travel_kmh: int = 900
     """Faster than a commercial flight."""
     travel_lookback_hours: int = 24
-    """Sightings are kept 2 × this + 1 h at most (their bucket's expiry), then DynamoDB deletes them."""
+    """Sightings are kept 2 × this + 1 h at most (their bucket's expiry), then DynamoDB deletes
+    them."""
     travel_min_km: int = 50
     """Ignore shorter jumps: GPS and cell-tower positions drift by tens of kilometres."""
     travel_min_seconds: int = 60

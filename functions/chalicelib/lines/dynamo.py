@@ -7,7 +7,7 @@ transaction (records.py has the items and the pure request builders).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from chalicelib.errors import Conflict, NotFound, StoreBusy, Unprocessable
 from chalicelib.ledger import entries as le
 from chalicelib.ledger.dynamo import TransactionRefused, transact
 from chalicelib.ledger.records import entry_from_item, entry_key, put_entry_tx
+from chalicelib.lines.freeze import LINE_FROZEN
 from chalicelib.lines.port import (
     ACTIVE,
     CreditLine,
@@ -36,17 +37,26 @@ from chalicelib.lines.port import (
     validate_status,
 )
 from chalicelib.lines.records import (
+    LINE_SHARDS,
     apply_review_tx,
     change_from_item,
     claim_key,
     claim_tx,
+    delete_marker_tx,
+    frozen_lines_partition,
+    frozen_marker_key,
     history_request,
     history_seq,
     line_from_item,
     line_item,
     line_key,
+    line_reviews_partition,
+    marker_query,
     put_history_tx,
+    put_marker_tx,
+    review_marker_key,
     set_status_tx,
+    user_of_marker,
 )
 from chalicelib.lines.review import next_review_date
 
@@ -65,6 +75,11 @@ def open_line_tx(table_name: str, line: CreditLine, at: str) -> dict[str, Any]:
             "ExpressionAttributeNames": {"#pk": "PK"},
         }
     }
+
+
+def _review_marker_tx(table_name: str, user_id: str, on: date | None) -> dict[str, Any]:
+    assert on is not None  # every line opened or reviewed here has its next review date
+    return put_marker_tx(table_name, review_marker_key(user_id, on), "LINE_REVIEW")
 
 
 def move_line_tx(table_name: str, user_id: str, to_drawn_fen: int, at: str) -> dict[str, Any]:
@@ -209,6 +224,7 @@ class DynamoCreditLines:
                     open_line_tx(self._name, line, at),
                     put_entry_tx(self._name, e),
                     put_history_tx(self._name, user_id, opening(line, at)),
+                    _review_marker_tx(self._name, user_id, line.next_review_on),
                 ],
                 e,
             )
@@ -321,6 +337,11 @@ class DynamoCreditLines:
                 set_status_tx(self._name, user_id, change, reason),
                 claim_tx(self._name, user_id, change_id, at),
                 put_history_tx(self._name, user_id, change),
+                (
+                    put_marker_tx(self._name, frozen_marker_key(user_id), "FROZEN_LINE")
+                    if status == LINE_FROZEN
+                    else delete_marker_tx(self._name, frozen_marker_key(user_id))
+                ),
             ]
             try:
                 return self._change(items, user_id, change_id)
@@ -341,7 +362,12 @@ class DynamoCreditLines:
                 apply_review_tx(self._name, user_id, change, review.on, next_on),
                 claim_tx(self._name, user_id, review.review_id, at),
                 put_history_tx(self._name, user_id, change),
+                _review_marker_tx(self._name, user_id, next_on),
             ]
+            if line.next_review_on is not None and line.next_review_on != next_on:
+                items.append(
+                    delete_marker_tx(self._name, review_marker_key(user_id, line.next_review_on))
+                )
             if delta:
                 e = le.change_limit_entry(user_id, review.review_id, delta, at)
                 items.append(put_entry_tx(self._name, e))
@@ -381,6 +407,24 @@ class DynamoCreditLines:
 
     def get_line(self, user_id: str) -> CreditLine | None:
         return self._get(user_id)
+
+    def lines_to_close(self, day: date, since: date) -> list[str]:
+        users: set[str] = set()
+        partitions = [frozen_lines_partition(n) for n in range(LINE_SHARDS)]
+        on = since
+        while on <= day:
+            partitions += [line_reviews_partition(on, n) for n in range(LINE_SHARDS)]
+            on += timedelta(days=1)
+        client = self._table.meta.client
+        for partition in partitions:
+            start = None
+            while True:
+                page = client.query(**marker_query(self._name, partition, start))
+                users.update(user_of_marker(i) for i in page["Items"])
+                start = page.get("LastEvaluatedKey")
+                if start is None:
+                    break
+        return sorted(users)
 
     def entries(self, user_id: str) -> list[le.JournalEntry]:
         resp = self._table.query(

@@ -13,6 +13,7 @@ from chalicelib.clock import business_date_at, utc_now_iso
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.ledger import entries as le
 from chalicelib.ledger.records import entry_item
+from chalicelib.lines.freeze import LINE_FROZEN
 from chalicelib.lines.port import (
     ACTIVE,
     CreditLine,
@@ -179,6 +180,15 @@ class InMemoryCreditLines:
             )
             self._lines[user_id] = line
             return line
+
+    def lines_to_close(self, day: date, since: date) -> list[str]:
+        with self._lock:
+            return sorted(
+                u
+                for u, line in self._lines.items()
+                if line.status == LINE_FROZEN
+                or (line.next_review_on is not None and since <= line.next_review_on <= day)
+            )
 
     def set_status(self, user_id: str, status: str, reason: str, at: str, change_id: str) -> bool:
         validate_status(status, reason, change_id)

@@ -321,4 +321,11 @@ class CreditLines(Protocol):
 
     def get_line(self, user_id: str) -> CreditLine | None: ...
 
+    def lines_to_close(self, day: date, since: date) -> list[str]:
+        """The users whose line the close of business of `day` serves: every FROZEN line (a
+        cure may thaw it) and every line whose next review date is in [since, day] (a night
+        that failed is caught up by the next). Sorted; a user listed whose review has been
+        applied meanwhile is harmless (LineServicing checks the date again)."""
+        ...
+
     def entries(self, user_id: str) -> list[JournalEntry]: ...

@@ -9,10 +9,14 @@ Items in the user's partition, PK `USER#{userId}`:
   reasons; the history, newest first, is a reverse query on the prefix.
 - SK `LINECHG#{changeId}`: the claim of a change id, written in the change's transaction, so a
   retried change (same id, another `at`) fails its condition and changes nothing.
+
+Markers for the close of business (keys only, see below): `FROZEN_LINES#{nn}` / `USER#{userId}`
+while the line is FROZEN; `LINE_REVIEWS#{yyyy-mm-dd}#{nn}` / `USER#{userId}` on its next review.
 """
 
 from __future__ import annotations
 
+import zlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -270,3 +274,62 @@ def history_request(table: str, user_id: str, before: str | None, limit: int) ->
     if before is not None:
         request["ExclusiveStartKey"] = {"PK": pk, "SK": HISTORY_PREFIX + before}
     return request
+
+
+# The close of business's lines to serve: a marker per FROZEN line (written with the freeze,
+# deleted with the thaw, so a cure the borrower paid is seen by the next close) and a marker per
+# line under the date of its next review (written when the line opens and when a review moves
+# the date). A Query per shard reads them, keys only: the nightly list never scans the table.
+# Sharded like the open-loan markers, so one partition never holds every line.
+LINE_SHARDS = 16
+FROZEN_LINES_PREFIX = "FROZEN_LINES#"
+LINE_REVIEWS_PREFIX = "LINE_REVIEWS#"
+LINE_MARKER_PREFIX = "USER#"
+
+
+def _line_shard(user_id: str) -> int:
+    return zlib.crc32(user_id.encode()) % LINE_SHARDS
+
+
+def frozen_lines_partition(shard: int) -> str:
+    return f"{FROZEN_LINES_PREFIX}{shard:02d}"
+
+
+def line_reviews_partition(day: date, shard: int) -> str:
+    return f"{LINE_REVIEWS_PREFIX}{day.isoformat()}#{shard:02d}"
+
+
+def frozen_marker_key(user_id: str) -> dict[str, str]:
+    return {"PK": frozen_lines_partition(_line_shard(user_id)), "SK": LINE_MARKER_PREFIX + user_id}
+
+
+def review_marker_key(user_id: str, day: date) -> dict[str, str]:
+    return {
+        "PK": line_reviews_partition(day, _line_shard(user_id)),
+        "SK": LINE_MARKER_PREFIX + user_id,
+    }
+
+
+def put_marker_tx(table: str, key: dict[str, str], kind: str) -> dict[str, Any]:
+    return {"Put": {"TableName": table, "Item": {**key, "type": kind}}}
+
+
+def delete_marker_tx(table: str, key: dict[str, str]) -> dict[str, Any]:
+    return {"Delete": {"TableName": table, "Key": key}}
+
+
+def marker_query(table: str, partition: str, start: dict[str, Any] | None) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": "PK"},
+        "ExpressionAttributeValues": {":pk": partition},
+        "ProjectionExpression": "SK",
+    }
+    if start is not None:
+        request["ExclusiveStartKey"] = start
+    return request
+
+
+def user_of_marker(item: dict[str, Any]) -> str:
+    return str(item["SK"]).removeprefix(LINE_MARKER_PREFIX)

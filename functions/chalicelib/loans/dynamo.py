@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from chalicelib.aws import cancellation_codes, retryable
 from chalicelib.errors import Conflict, NotFound, StoreBusy
@@ -12,13 +15,28 @@ from chalicelib.ledger import entries as le
 from chalicelib.ledger.dynamo import TransactionRefused, transact
 from chalicelib.ledger.records import entry_from_item, put_entry_tx
 from chalicelib.loans import posting
-from chalicelib.loans.port import ACTIVE, DISBURSED, PENDING, REPAYABLE, VOID, LoanRecord
+from chalicelib.loans.port import (
+    ACTIVE,
+    DISBURSED,
+    PENDING,
+    REPAYABLE,
+    SERVICED,
+    VOID,
+    Booking,
+    LoanRecord,
+)
 from chalicelib.loans.records import (
+    OPEN_LOAN_SHARDS,
     RESERVATIONS,
     RESERVED_FEN,
     loan_from_item,
+    loan_id_of_marker,
     loan_item,
     loan_key,
+    open_loan_marker_item,
+    open_loan_marker_key,
+    open_loans_partition,
+    payments_value,
     reservation_element,
 )
 from chalicelib.money.servicing import Payment
@@ -82,7 +100,7 @@ def servicing_tx(
         "#upd": "updatedAt",
     }
     values: dict[str, Any] = {
-        ":pay": [p.as_record() for p in after.payments],
+        ":pay": payments_value(after.payments),
         ":out": after.outstanding_principal_fen,
         ":st": after.status,
         ":book": after.book.as_record(),
@@ -112,6 +130,39 @@ def servicing_tx(
             "ExpressionAttributeValues": values,
         }
     }
+
+
+def put_marker_tx(table_name: str, loan_id: str) -> dict[str, Any]:
+    """TransactItems element: list the loan for the close of business (on disbursement)."""
+    return {"Put": {"TableName": table_name, "Item": open_loan_marker_item(loan_id)}}
+
+
+def delete_marker_tx(table_name: str, loan_id: str) -> dict[str, Any]:
+    """TransactItems element: the loan leaves the close of business (closed or written off)."""
+    return {"Delete": {"TableName": table_name, "Key": open_loan_marker_key(loan_id)}}
+
+
+def marker_changes(table_name: str, before: LoanRecord, after: LoanRecord) -> list[dict[str, Any]]:
+    """The marker follows the status, in the write that moves it."""
+    if before.status in SERVICED and after.status not in SERVICED:
+        return [delete_marker_tx(table_name, after.loan_id)]
+    return []
+
+
+def open_loans_query(shard: int, start: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Query: one shard of the open-loan markers, keys only (a 1 MB page holds ~8,000)."""
+    req: dict[str, Any] = {
+        "KeyConditionExpression": Key("PK").eq(open_loans_partition(shard)),
+        "ProjectionExpression": "#sk",
+        "ExpressionAttributeNames": {"#sk": "SK"},
+    }
+    if start is not None:
+        req["ExclusiveStartKey"] = start
+    return req
+
+
+BATCH_GET_MAX = 100  # DynamoDB's limit on keys per BatchGetItem
+BATCH_GET_ATTEMPTS = 8  # rounds for keys DynamoDB hands back unprocessed (throttled)
 
 
 def reserve_repayment_request(
@@ -198,6 +249,7 @@ class DynamoLoans:
                 self._table,
                 [
                     set_status_tx(self._name, loan_id, PENDING, ACTIVE, at, loan.principal_fen),
+                    put_marker_tx(self._name, loan_id),
                     *(put_entry_tx(self._name, e) for e in booked.entries),
                 ],
                 booked.entries[-1],
@@ -250,6 +302,7 @@ class DynamoLoans:
                         at,
                         (payment.key, held) if held is not None else None,
                     ),
+                    *marker_changes(self._name, loan, booked.loan),
                     *(put_entry_tx(self._name, e) for e in booked.entries),
                 ],
                 booked.entries[-1],
@@ -307,3 +360,53 @@ class DynamoLoans:
             ConsistentRead=True,
         )
         return [entry_from_item(i) for i in resp["Items"]]
+
+    # --- the close of business ------------------------------------------------------------
+
+    def open_loan_ids(self) -> Iterator[str]:
+        for shard in range(OPEN_LOAN_SHARDS):
+            start = None
+            while True:
+                page = self._table.query(**open_loans_query(shard, start))
+                for item in page["Items"]:
+                    yield loan_id_of_marker(item)
+                start = page.get("LastEvaluatedKey")
+                if start is None:
+                    break
+
+    def get_many(self, loan_ids: Sequence[str]) -> dict[str, LoanRecord]:
+        out: dict[str, LoanRecord] = {}
+        ids = list(dict.fromkeys(loan_ids))
+        client = self._table.meta.client
+        for i in range(0, len(ids), BATCH_GET_MAX):
+            keys = [loan_key(x) for x in ids[i : i + BATCH_GET_MAX]]
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                resp = client.batch_get_item(RequestItems={self._name: {"Keys": keys}})
+                for item in resp["Responses"].get(self._name, []):
+                    loan = loan_from_item(item)
+                    out[loan.loan_id] = loan
+                keys = resp.get("UnprocessedKeys", {}).get(self._name, {}).get("Keys", [])
+                if not keys:
+                    break
+                time.sleep(min(1.0, 0.05 * 2**attempt))  # throttled: back off, as AWS advises
+            else:
+                raise StoreBusy(f"{len(keys)} loans still unread after {BATCH_GET_ATTEMPTS} rounds")
+        return out
+
+    def book_close(self, before: LoanRecord, booking: Booking, at: str) -> LoanRecord:
+        after = booking.loan
+        items = [
+            servicing_tx(self._name, after, before.version, at),
+            *marker_changes(self._name, before, after),
+            *(put_entry_tx(self._name, e) for e in booking.entries),
+        ]
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            codes = cancellation_codes(exc)
+            if retryable(codes):
+                raise StoreBusy(f"loan {after.loan_id}: retry its close") from exc
+            raise Conflict(f"loan {after.loan_id} changed while it was being closed") from None
+        return after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -10,8 +11,16 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.ledger import entries as le
 from chalicelib.ledger.records import entry_item
 from chalicelib.loans import posting
-from chalicelib.loans.port import DISBURSED, PENDING, REPAYABLE, VOID, LoanRecord
-from chalicelib.loans.records import loan_item
+from chalicelib.loans.port import (
+    DISBURSED,
+    PENDING,
+    REPAYABLE,
+    SERVICED,
+    VOID,
+    Booking,
+    LoanRecord,
+)
+from chalicelib.loans.records import loan_item, open_loan_marker_item
 from chalicelib.money.servicing import Payment
 
 
@@ -38,7 +47,7 @@ class InMemoryLoans:
                 raise NotFound(f"loan {loan_id} not found")
             return loan
 
-    def _book(self, booked: posting.Booking) -> LoanRecord:
+    def _book(self, booked: Booking) -> LoanRecord:
         self._entries.setdefault(booked.loan.loan_id, []).extend(booked.entries)
         self._loans[booked.loan.loan_id] = booked.loan
         return booked.loan
@@ -120,9 +129,32 @@ class InMemoryLoans:
         with self._lock:
             return list(self._entries.get(loan_id, []))
 
+    def open_loan_ids(self) -> Iterator[str]:
+        with self._lock:
+            ids = [x.loan_id for x in self._loans.values() if x.status in SERVICED]
+        return iter(ids)
+
+    def get_many(self, loan_ids: Sequence[str]) -> dict[str, LoanRecord]:
+        with self._lock:
+            return {i: self._loans[i] for i in loan_ids if i in self._loans}
+
+    def book_close(self, before: LoanRecord, booking: Booking, at: str) -> LoanRecord:
+        with self._lock:
+            if self.get(before.loan_id).version != before.version:
+                raise Conflict(f"loan {before.loan_id} changed while it was being closed")
+            keys = {e.key for e in self._entries.get(before.loan_id, [])}
+            if any(e.key in keys for e in booking.entries):
+                raise Conflict(f"loan {before.loan_id}: an entry of this close is booked already")
+            return self._book(booking)
+
     def items(self) -> list[dict[str, Any]]:
         """Everything as the DynamoDB items it would be, for `check_ledger_items`."""
         with self._lock:
             out = [loan_item(x) for x in self._loans.values()]
+            out += [
+                open_loan_marker_item(x.loan_id)
+                for x in self._loans.values()
+                if x.status in SERVICED
+            ]
             out += [entry_item(e) for es in self._entries.values() for e in es]
             return out

@@ -26,10 +26,23 @@ business (money/day_close.py) and every posting move them with the journal entri
   there is none (released already, or consumed by post_repayment).
 - for_user(user_id) -> list[LoanRecord] (GSI1, newest last).
 - entries(loan_id) -> list[JournalEntry].
+
+For the close of business (closing/):
+- open_loan_ids() -> Iterator[str]: every loan it serves (ACTIVE or OVERDUE), in no particular
+  order: a marker item per such loan, written with the disbursement and deleted by the write
+  that closes the loan or writes it off (a Query per shard, never a scan).
+- get_many(loan_ids) -> dict[str, LoanRecord]: the loans that exist among `loan_ids`, read in
+  batches of 100 (BatchGetItem, eventually consistent: every write after it is conditioned on
+  the version read, so a stale read costs a retry, never a wrong write).
+- book_close(before, booking, at) -> LoanRecord: a close of business booked
+  (`posting.close_loan(before, ...)`): the record and its entries in one transaction
+  conditioned on the version read (`before.version`), the marker deleted if the loan leaves
+  ACTIVE/OVERDUE; Conflict if the loan moved since (the caller re-reads and closes again).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -50,6 +63,7 @@ PENDING, ACTIVE, OVERDUE, CLOSED, WRITTEN_OFF, VOID = (
     "VOID",
 )
 DISBURSED = (ACTIVE, OVERDUE, CLOSED, WRITTEN_OFF)  # money went out: the loan is on the books
+SERVICED = (ACTIVE, OVERDUE)  # what the close of business accrues, bills and collects
 REPAYABLE = (ACTIVE, OVERDUE, WRITTEN_OFF)  # what a borrower can still pay money into
 
 
@@ -172,6 +186,15 @@ class LoanRecord:
         )
 
 
+@dataclass(frozen=True)
+class Booking:
+    """What booking money or a close does to a loan (loans/posting.py decides it): the record
+    as it will be, and the journal entries that say why."""
+
+    loan: LoanRecord
+    entries: tuple[JournalEntry, ...]
+
+
 class Loans(Protocol):
     def create(self, loan: LoanRecord) -> LoanRecord: ...
 
@@ -199,3 +222,9 @@ class Loans(Protocol):
     def for_user(self, user_id: str) -> list[LoanRecord]: ...
 
     def entries(self, loan_id: str) -> list[JournalEntry]: ...
+
+    def open_loan_ids(self) -> Iterator[str]: ...
+
+    def get_many(self, loan_ids: Sequence[str]) -> dict[str, LoanRecord]: ...
+
+    def book_close(self, before: LoanRecord, booking: Booking, at: str) -> LoanRecord: ...

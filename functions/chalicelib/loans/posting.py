@@ -9,25 +9,20 @@ exactly this, so the rule is written once.
   money settles the receivables for what was accrued and is income for the rest (a recovery
   on a written-off loan); the loan's status moves (cured, or closed at payoff) and the
   reservation the repayment held since admission is dropped.
+- A close of business books what `day_close.close_through` did: its accrual over the days it
+  closed in one entry keyed by the last of them (as a repayment's catch-up does), the write-off
+  if one fell due, and the loan's counters, status and last closed day.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..errors import Conflict
 from ..ledger import entries as le
-from ..money.day_close import post_collection
+from ..money.day_close import Close, post_collection
 from ..money.servicing import Payment
-from .port import ACTIVE, DISBURSED, PENDING, LoanRecord
-
-
-@dataclass(frozen=True)
-class Booking:
-    """The loan as it will be, and the journal entries that say why."""
-
-    loan: LoanRecord
-    entries: tuple[le.JournalEntry, ...]
+from .port import ACTIVE, DISBURSED, PENDING, Booking, LoanRecord
 
 
 def disburse(loan: LoanRecord, at: str) -> Booking:
@@ -44,25 +39,41 @@ def disburse(loan: LoanRecord, at: str) -> Booking:
     )
 
 
-def post_repayment(loan: LoanRecord, payment: Payment, at: str) -> Booking:
-    if loan.status not in DISBURSED:
-        raise Conflict(f"loan {loan.loan_id} is {loan.status}; repayment {payment.key} not booked")
-    posted = post_collection(loan.state(), payment, at)
-    caught_up = posted.catch_up
+def _closing_entries(loan: LoanRecord, close: Close, at: str) -> list[le.JournalEntry]:
+    """A run of closed days as the ledger keeps it: one accrual entry (keyed by the last day),
+    then the write-off if the run reached it."""
     entries: list[le.JournalEntry] = []
-    accrued = caught_up.accrual
+    accrued = close.accrual
     if accrued.interest_fen or accrued.penalty_fen:
         entries.append(
             le.accrual_entry(
                 loan.user_id,
                 loan.loan_id,
-                caught_up.through,
+                close.through,
                 accrued.interest_fen,
                 accrued.penalty_fen,
                 at,
             )
         )
-    entries += [e for e in caught_up.entries if e.kind == "write-off"]
+    entries += [e for e in close.entries if e.kind == "write-off"]
+    return entries
+
+
+def close_loan(loan: LoanRecord, close: Close, at: str) -> Booking:
+    """What closing business days does to the record (`close` from `close_through` on
+    `loan.state()`): the days' accrual and write-off as entries, the state the close left."""
+    if not close.days:
+        raise ValueError(f"loan {loan.loan_id}: a close with no days books nothing")
+    if close.days[0].day != loan.state().next_day:
+        raise Conflict(f"loan {loan.loan_id} was closed since this close was computed")
+    return Booking(loan.with_state(close.state), tuple(_closing_entries(loan, close, at)))
+
+
+def post_repayment(loan: LoanRecord, payment: Payment, at: str) -> Booking:
+    if loan.status not in DISBURSED:
+        raise Conflict(f"loan {loan.loan_id} is {loan.status}; repayment {payment.key} not booked")
+    posted = post_collection(loan.state(), payment, at)
+    entries = _closing_entries(loan, posted.catch_up, at) if posted.catch_up.days else []
     entries.append(posted.entry)
     after = loan.with_state(posted.state)
     return Booking(

@@ -1,7 +1,16 @@
-"""Loan records as DynamoDB items (pure)."""
+"""Loan records as DynamoDB items (pure).
+
+The schedule and the payments are kept as compact JSON strings, not as DynamoDB lists and
+maps: each is read and written whole, never queried, and a 36-month loan as typed lists and maps
+is some 250 attribute values that every read parses one by one (botocore's shape walk, then
+boto3's TypeDeserializer): the close of business reads every open loan each night, and that
+parse was most of its CPU (bench/bench_cob.py). Items written in the typed form still read.
+"""
 
 from __future__ import annotations
 
+import json
+import zlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,6 +25,32 @@ RESERVED_FEN = "reservedFen"  # their sum, what a condition can compare
 
 def loan_key(loan_id: str) -> dict[str, str]:
     return {"PK": f"LOAN#{loan_id}", "SK": "LOAN"}
+
+
+# The close of business's list of loans to serve: one small marker item per ACTIVE or OVERDUE
+# loan, written with the disbursement and deleted in the write that closes or writes the loan
+# off. A Query per shard reads the list (keys only), so the nightly work list never scans the
+# table. Sharded so no one partition holds the whole book; 16 Queries a night cost nothing.
+OPEN_LOAN_SHARDS = 16
+OPEN_LOANS_PREFIX = "OPEN_LOANS#"
+MARKER_PREFIX = "LOAN#"
+
+
+def open_loans_partition(shard: int) -> str:
+    return f"{OPEN_LOANS_PREFIX}{shard:02d}"
+
+
+def open_loan_marker_key(loan_id: str) -> dict[str, str]:
+    shard = zlib.crc32(loan_id.encode()) % OPEN_LOAN_SHARDS
+    return {"PK": open_loans_partition(shard), "SK": MARKER_PREFIX + loan_id}
+
+
+def open_loan_marker_item(loan_id: str) -> dict[str, Any]:
+    return {**open_loan_marker_key(loan_id), "type": "OPEN_LOAN"}
+
+
+def loan_id_of_marker(item: dict[str, Any]) -> str:
+    return str(item["SK"]).removeprefix(MARKER_PREFIX)
 
 
 def reservation_element(repayment_id: str, amount_fen: int) -> str:
@@ -44,17 +79,19 @@ def loan_item(loan: LoanRecord) -> dict[str, Any]:
         "method": loan.method,
         "dayCount": loan.day_count,
         "rounding": loan.rounding,
-        "schedule": {
-            "dueDates": [d.isoformat() for d in loan.due_dates],
-            "principal": list(loan.scheduled_principal),
-            "interest": list(loan.scheduled_interest),
-        },
+        "schedule": _compact(
+            {
+                "dueDates": [d.isoformat() for d in loan.due_dates],
+                "principal": list(loan.scheduled_principal),
+                "interest": list(loan.scheduled_interest),
+            }
+        ),
         "accountRef": loan.account_ref,
         "createdAt": loan.created_at,
         "updatedAt": loan.created_at,
         "status": loan.status,
         "outstandingPrincipalFen": loan.outstanding_principal_fen,
-        "payments": [p.as_record() for p in loan.payments],
+        "payments": payments_value(loan.payments),
         "penaltyMultiplier": str(loan.penalty_multiplier),
         "version": loan.version,
         "book": loan.book.as_record(),
@@ -70,8 +107,26 @@ def loan_item(loan: LoanRecord) -> dict[str, Any]:
     }
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _whole(value: Any) -> Any:
+    """A value kept as a JSON string (or, in items written before, as a list or map)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def payments_value(payments: tuple[Payment, ...]) -> str:
+    """The item's `payments` attribute (the posting's update writes it whole)."""
+    return _compact([p.as_record() for p in payments])
+
+
+def payment_keys(item: dict[str, Any]) -> set[str]:
+    return {str(p["key"]) for p in _whole(item.get("payments") or [])}
+
+
 def loan_from_item(item: dict[str, Any]) -> LoanRecord:
-    s = item["schedule"]
+    s = _whole(item["schedule"])
     return LoanRecord(
         loan_id=item["loanId"],
         user_id=item["userId"],
@@ -88,7 +143,7 @@ def loan_from_item(item: dict[str, Any]) -> LoanRecord:
         created_at=item["createdAt"],
         status=item["status"],
         outstanding_principal_fen=int(item["outstandingPrincipalFen"]),
-        payments=tuple(Payment.from_record(p) for p in item.get("payments", [])),
+        payments=tuple(Payment.from_record(p) for p in _whole(item.get("payments") or [])),
         penalty_multiplier=Decimal(item["penaltyMultiplier"]),
         version=int(item["version"]),
         reservations=reservations_from_item(item),

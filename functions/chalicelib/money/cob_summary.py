@@ -2,7 +2,12 @@
 
 Summaries add (`+`), so each Distributed Map batch can return its own and the last step sums
 them, in any order and grouping: a batch retried after a crash replaces its summary rather
-than adding to it, so the total counts each loan once.
+than adding to it, so the total counts each loan once. A loan the crashed attempt had already
+posted counts as `already_closed` in the retry (its amounts are in the ledger, not in the sum).
+
+Amounts are what the night posted to the ledger: a quiet night posts nothing (`deferred`, see
+money/nightly.py) and the next night that posts accrues those days too. Collections are the
+auto-debits that ran on the day (ordered by the night before), read from the loans' payments.
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ from typing import Any
 from chalicelib.money.collections import COLLECTED, CollectionOutcome
 from chalicelib.money.day_close import Close
 from chalicelib.money.delinquency import BECAME_CLOSED, BECAME_OVERDUE, BECAME_WRITTEN_OFF, CURED
+from chalicelib.money.nightly import Night
 
 
 @dataclass(frozen=True)
 class CobSummary:
     processed: int = 0  # loans with at least one day closed
     already_closed: int = 0  # loans a re-run found closed: nothing done
+    deferred: int = 0  # loans whose quiet day waits for their next write (nothing written)
+    errors: int = 0  # loans the night could not close (their ids are in the day's record)
     days_closed: int = 0  # more than `processed` when loans were caught up
     accrued_interest_fen: int = 0
     accrued_penalty_fen: int = 0
@@ -30,6 +38,7 @@ class CobSummary:
     collected: int = 0  # debits that took the whole amount
     partial: int = 0  # debits that took part of it
     failed: int = 0  # debits that took nothing
+    pending: int = 0  # debits still running when the day closed
     collected_fen: int = 0
     newly_overdue: int = 0
     cured: int = 0
@@ -98,6 +107,24 @@ def of_outcome(outcome: CollectionOutcome) -> CobSummary:
     )
 
 
+def of_night(night: Night) -> CobSummary:
+    """One loan's night: the days it posted (or that it deferred them), the debit it ordered for
+    the morning, and the debit that ran that day."""
+    if night.close is not None:
+        s = of_close(night.close)
+    elif night.deferred:
+        s = CobSummary(deferred=1)
+    else:
+        s = CobSummary(already_closed=1)
+    if night.close is None and night.collection is not None:
+        s = s + CobSummary(ordered=1, ordered_fen=night.collection.amount_fen)
+    if night.collected is not None:
+        s = s + of_outcome(night.collected)
+    if night.collection_pending:
+        s = s + CobSummary(pending=1)
+    return s
+
+
 def summarise_day(day: date, closes: list[Close]) -> dict[str, Any]:
     """The day's summary as the COB execution outputs it."""
     total = CobSummary()
@@ -106,4 +133,4 @@ def summarise_day(day: date, closes: list[Close]) -> dict[str, Any]:
     return {"businessDate": day.isoformat(), **total.as_dict()}
 
 
-__all__ = ["CobSummary", "of_close", "of_outcome", "summarise_day"]
+__all__ = ["CobSummary", "of_close", "of_night", "of_outcome", "summarise_day"]

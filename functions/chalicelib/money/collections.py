@@ -75,7 +75,7 @@ class CollectionOrder:
     @property
     def repayment_id(self) -> str:
         """Also the repayment workflow's execution name: ids and date only, [A-Za-z0-9_-]."""
-        return f"auto-{self.loan_id}-{self.on:%Y%m%d}-{self.attempt}"
+        return f"{AUTO_DEBIT_PREFIX}{self.loan_id}-{self.on:%Y%m%d}-{self.attempt}"
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -104,6 +104,14 @@ def collection_order(
     if not (is_due_date or schedule.is_retry_day(st.dpd)):
         return None
     return CollectionOrder(loan_id, user_id, day, schedule.retry_number(st.dpd), st.due_fen)
+
+
+AUTO_DEBIT_PREFIX = "auto-"
+
+
+def is_auto_debit(repayment_id: str) -> bool:
+    """Whether a repayment is an auto-debit of the close of business (not the borrower's)."""
+    return repayment_id.startswith(AUTO_DEBIT_PREFIX)
 
 
 COLLECTED, PARTIAL, FAILED = "COLLECTED", "PARTIAL", "FAILED"
@@ -142,6 +150,7 @@ def next_retry_day(on: date, dpd_on: int, schedule: RetrySchedule = RETRY_SCHEDU
 
 
 __all__ = [
+    "AUTO_DEBIT_PREFIX",
     "COLLECTED",
     "FAILED",
     "PARTIAL",
@@ -151,5 +160,6 @@ __all__ = [
     "RetrySchedule",
     "amount_to_debit",
     "collection_order",
+    "is_auto_debit",
     "next_retry_day",
 ]

@@ -248,7 +248,7 @@ def _close(
         book=book,
         written_off_on=day if wo is not None else state.written_off_on,
     )
-    order = collection_order(state.loan_id, state.user_id, loan.due_dates, st, policy.retries)
+    order, told = morning(state.loan_id, state.user_id, loan, st, policy)
     return DayClose(
         state.loan_id,
         state.user_id,
@@ -260,11 +260,19 @@ def _close(
         wo,
         tuple(entries),
         order,
-        day_notifications(
-            state.loan_id, state.user_id, st, loan.due_dates, _due_soon_fen(loan, st)
-        ),
+        told,
         new_state,
     )
+
+
+def morning(
+    loan_id: str, user_id: str, loan: Loan, st: Standing, policy: Policy = DEFAULT_POLICY
+) -> tuple[CollectionOrder | None, tuple[Notification, ...]]:
+    """What the morning of `st.as_of` brings a loan standing at `st` (before anything is paid
+    that day): the auto-debit to run, and what the borrower is told."""
+    order = collection_order(loan_id, user_id, loan.due_dates, st, policy.retries)
+    told = day_notifications(loan_id, user_id, st, loan.due_dates, _due_soon_fen(loan, st))
+    return order, told
 
 
 def _bill(loan: Loan, day: date) -> Bill | None:
@@ -363,5 +371,6 @@ __all__ = [
     "Posted",
     "close_day",
     "close_through",
+    "morning",
     "post_collection",
 ]

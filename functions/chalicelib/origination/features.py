@@ -146,7 +146,8 @@ def model_features(
     age: int,
     bureau: dict[str, Any],
 ) -> dict[str, Any]:
-    """`bureau` is BureauReport.model_features(): checking, history, savings, debtors, other plans, credits."""
+    """`bureau` is BureauReport.model_features(): checking, history, savings, debtors, other
+    plans, credits."""
     amount = min(max(amount_fen // 100 // AMOUNT_DIVISOR, AMOUNT_RANGE[0]), AMOUNT_RANGE[1])
     features = {
         **bureau,

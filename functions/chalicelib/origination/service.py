@@ -158,7 +158,8 @@ class OriginationService:
             object_key(doc.document_id)
         ):
             raise Conflict(
-                f"document {cmd.document_id} has no photo yet: upload it (POST to its uploadUrl) first",
+                f"document {cmd.document_id} has no photo yet: "
+                "upload it (POST to its uploadUrl) first",
                 field="documentId",
             )
         now = iso(utcnow())

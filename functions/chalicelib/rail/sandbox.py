@@ -13,7 +13,8 @@ default: empty until money is deposited; the setting RAIL_SANDBOX_OPENING_BALANC
 
 Faults, drawn from a seeded RNG, for payouts and collections alike:
 
-- decline: a definitive refusal (DECLINED_BY_BANK), recorded (a repeat of the key is declined again);
+- decline: a definitive refusal (DECLINED_BY_BANK), recorded (a repeat of the key is declined
+  again);
 - error_5xx: refused before processing, nothing recorded;
 - timeout_before: the request never reached the bank, nothing recorded, the caller times out;
 - timeout_after: the bank moved the money and recorded it, then the caller timed out.

@@ -1,0 +1,61 @@
+"""The lines' part of the close of business over fakes: GIVEN a borrower's loans, WHEN nights
+close them, THEN the line is frozen the night its loan goes overdue, listed while frozen,
+thawed the night after the cure, reviewed on its date, and a re-run changes nothing twice."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from chalicelib.lines.freeze import LINE_ACTIVE, LINE_FROZEN
+from tests.closing.harness import START, Cob
+
+DAY = timedelta(days=1)
+DUE = date(2030, 2, 10)  # the first due date of a loan drawn on START
+
+
+def test_frozen_the_night_it_goes_overdue_and_thawed_the_night_after_the_cure() -> None:
+    cob = Cob()
+    loan = cob.lend(1)
+    cob.night(DUE - DAY)
+    cob.run_debit(f"auto-{loan.loan_id}-20300210-0", loan.loan_id)  # the card is empty
+    cob.night(DUE)  # unpaid: overdue in the morning, the line frozen the same night
+    line = cob.lines.get_line("u1")
+    assert line.status == LINE_FROZEN and loan.loan_id in (line.status_reason or "")
+    assert cob.lines_of(DUE) == ["u1"] and cob.lines_night(DUE).linesFrozen == 0
+    # the D+1 debit finds the money: cured during the day, thawed by that night's close
+    order = f"auto-{loan.loan_id}-20300211-1"
+    due = cob.requests.get_repayment(loan.loan_id, order)
+    assert due is not None
+    cob.rail.deposit("deposit:1", "card-u1", due.amount_fen)
+    assert cob.run_debit(order, loan.loan_id).posted is not None
+    assert cob.lines.get_line("u1").status == LINE_FROZEN  # until the close sees it
+    cob.night(DUE + DAY)
+    out = cob.lines_night(DUE + DAY)
+    assert (out.linesServed, out.linesThawed) == (1, 1)
+    assert cob.lines.get_line("u1").status == LINE_ACTIVE
+    assert cob.lines_of(DUE + 2 * DAY) == []  # no longer frozen, reviewed already
+    again = cob.close_lines.close(["u1"], DUE + DAY, "2030-02-12T00:00:00.000Z")  # a re-run
+    assert (again.linesThawed, again.linesReviewed) == (0, 0)
+    kinds = [c.kind for c in cob.lines.history("u1", 50, None).items]
+    assert kinds.count("STATUS") == 2  # frozen once, thawed once
+    assert cob.books_ok()
+
+
+def test_a_line_is_reviewed_on_its_date_once() -> None:
+    cob = Cob()
+    cob.lend(1)
+    line = cob.lines.get_line("u1")
+    review_on = line.next_review_on
+    assert review_on is not None and review_on > START
+    eve = review_on - 2 * DAY
+    assert cob.lines_of(eve) == []
+    night = review_on - DAY  # the night before the review date serves the line
+    assert cob.lines_of(night) == ["u1"]
+    out = cob.lines_night(night)
+    assert (out.linesServed, out.linesReviewed) == (1, 1)
+    after = cob.lines.get_line("u1")
+    assert after.last_reviewed_on == review_on and after.next_review_on > review_on
+    assert cob.lines_of(night) == []  # reviewed: the next date holds its marker
+    assert cob.lines_night(night).linesReviewed == 0
+    kinds = [c.kind for c in cob.lines.history("u1", 50, None).items]
+    assert kinds == ["REVIEW", "OPENED"]

@@ -1,0 +1,171 @@
+"""A borrower's months over the business clock on a running local cloud, through `lending` as a
+developer types it: each `lending clock advance` runs the real close of business (the ASL on
+the engine, named by the date), the morning's auto-debits run on the repayment workflow, and
+`lending ledger check` is clean after every step.
+
+Draw, spend it, miss the first installment (the card is empty), age overdue with penalty, the
+line frozen, pay half in (a partial debit), pay the rest in (the retry cures it), the line
+thaws, pay everything off: no loan left for the close of business. The clock is `set` across
+the quiet weeks so the journey is a dozen nights, not a hundred.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.amounts import yuan_to_fen
+from chalicelib.books.dynamo import check_ledger
+from lending_cli import state
+from lending_cli.main import main as lending
+from localcloud.client import RemoteCloud
+from tests.workflow.test_money_workflow import draw, open_line, post, table, wait
+
+pytestmark = pytest.mark.slow
+
+OPENS_ON = date(2026, 3, 2)
+
+
+@pytest.fixture(scope="module")
+def dated_cloud() -> Iterator[RemoteCloud]:
+    c = RemoteCloud.spawn(business_date=OPENS_ON)
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def cli(dated_cloud: RemoteCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RemoteCloud:
+    info = dated_cloud.info
+    state_file = tmp_path / "local.json"
+    state_file.write_text(
+        json.dumps(
+            {
+                "awsEndpoint": info["awsEndpoint"],
+                "table": info["physical"]["LendingTable"],
+                "physical": info["physical"],
+                "railOpeningBalance": "0",
+            }
+        )
+    )
+    monkeypatch.setattr(state, "STATE_FILE", state_file)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", info["awsEndpoint"])
+    return dated_cloud
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code = lending(list(argv))
+    out = capsys.readouterr()
+    assert code == 0, (argv, out.out, out.err)
+    return out.out
+
+
+def books_clean(cloud: RemoteCloud) -> bool:
+    report = check_ledger(table(cloud))
+    assert report.ok, report.as_dict()
+    return True
+
+
+def loan(cloud: RemoteCloud, user: str, loan_id: str) -> dict[str, Any]:
+    return dict(cloud.call("GET", f"/v1/loans/{loan_id}", user).json())
+
+
+def inbox(cloud: RemoteCloud, user: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = cloud.call("GET", "/v1/notifications?limit=100", user).json()[
+        "notifications"
+    ]
+    return items
+
+
+def test_miss_age_freeze_deposit_collect_cure_thaw_and_pay_off(
+    cli: RemoteCloud, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cloud, user = cli, "wf-journey-1"
+    # GIVEN a ¥3,000 loan over 3 months drawn on 2026-03-02 (first due 2026-04-02), spent
+    open_line(cloud, user, 1_000_000)
+    r = post(
+        cloud,
+        "/v1/loans",
+        user,
+        {"amount": "3000.00", "termMonths": 3, "method": "equal-installment"},
+    )
+    loan_id = r.json()["loanId"]
+    assert wait(cloud, user, f"/v1/loans/{loan_id}")["status"] == "ACTIVE"
+    run(capsys, "bank", "withdraw", user, "3000")
+    assert books_clean(cloud)
+
+    # WHEN the nights from three days before the due date through the due date pass
+    run(capsys, "clock", "set", "2026-03-29")
+    out = run(capsys, "clock", "advance", "5")
+    assert "2026-03-29 closed: 1 loans" in out and "business date 2026-04-03" in out
+    # THEN the borrower was reminded, the debit found the card empty, the loan is overdue
+    kinds = [n["kind"] for n in inbox(cloud, user)]
+    for kind in ("DUE_IN_3_DAYS", "DUE_TODAY", "COLLECTION_FAILED", "OVERDUE_DAY_1"):
+        assert kind in kinds, kinds
+    # the due date's debit and the D+1 retry (run the morning after the due date's night)
+    failed = {n["repaymentId"]: n for n in inbox(cloud, user) if n["kind"] == "COLLECTION_FAILED"}
+    assert failed[f"auto-{loan_id}-20260402-0"]["nextAttempt"] == "2026-04-03"
+    assert failed[f"auto-{loan_id}-20260403-1"]["nextAttempt"] == "2026-04-05"
+    view = loan(cloud, user, loan_id)
+    assert (view["status"], view["daysPastDue"], view["bucket"]) == ("OVERDUE", 1, "M1")
+    assert books_clean(cloud)
+    # the day's record says so, and the line is frozen: a draw is refused naming the loan
+    shown = run(capsys, "cob", "show", "2026-04-02")
+    assert "today's debits: collected 0, partial 0, failed 1" in shown
+    assert "newly overdue 1" in shown
+    refused = draw(cloud, user, "100.00")
+    assert refused.status_code == 409 and refused.json()["code"] == "LINE_FROZEN"
+    assert loan_id in refused.json()["detail"]
+
+    # WHEN half of what is due is paid in and the nights through the D+3 retry pass
+    due = yuan_to_fen(view["outstanding"]["penalty"]) + yuan_to_fen(view["schedule"][0]["total"])
+    half = due // 2
+    run(capsys, "bank", "deposit", user, f"{half / 100:.2f}")
+    out = run(capsys, "clock", "advance", "2")
+    # THEN the retry took what the card held, and the loan stays overdue, accruing penalty
+    assert run(capsys, "bank", "balance", user).strip() == "0.00"
+    partial = loan(cloud, user, loan_id)
+    assert partial["status"] == "OVERDUE" and partial["daysPastDue"] == 3
+    taken = [
+        sum(yuan_to_fen(v) for v in p["allocation"].values())
+        for p in partial["repayments"]
+        if p["allocation"]
+    ]
+    assert taken == [half]
+    # penalty ran from the day after the due date, and the debit paid it first
+    (paid,) = [p["allocation"] for p in partial["repayments"] if p["allocation"]]
+    assert yuan_to_fen(paid["penalty"]) > 0
+    assert books_clean(cloud)
+
+    # WHEN more than the rest is paid in and the nights through the D+7 retry pass
+    run(capsys, "bank", "deposit", user, "2000.00")
+    out = run(capsys, "clock", "advance", "4")
+    # THEN the retry takes what is due, never more: the loan is cured and the line thaws
+    cured = loan(cloud, user, loan_id)
+    assert (cured["status"], cured["daysPastDue"], cured["bucket"]) == ("ACTIVE", 0, "CURRENT")
+    left = yuan_to_fen(run(capsys, "bank", "balance", user).strip())
+    assert 0 < left < 2000_00
+    collected = next(n for n in inbox(cloud, user) if n["kind"] == "COLLECTED")
+    assert collected["repaymentId"] == f"auto-{loan_id}-20260409-3"  # D+7, the schedule's 4th try
+    second = draw(cloud, user, "100.00")
+    assert second.status_code == 202, second.text
+    second_id = second.json()["loanId"]
+    assert wait(cloud, user, f"/v1/loans/{second_id}")["status"] == "ACTIVE"
+    assert books_clean(cloud)
+
+    # WHEN everything is paid off
+    for lid in (loan_id, second_id):
+        payoff = cloud.call("GET", f"/v1/loans/{lid}/payoff-quote", user).json()["payoff"]
+        run(capsys, "bank", "deposit", user, payoff)
+        rep = post(cloud, f"/v1/loans/{lid}/repayments", user, {"amount": payoff})
+        done = wait(cloud, user, f"/v1/loans/{lid}/repayments/{rep.json()['repaymentId']}")
+        assert done["status"] == "SUCCEEDED", done
+        assert loan(cloud, user, lid)["status"] == "CLOSED"
+    # THEN the next night has nothing of this borrower's left to close
+    out = run(capsys, "clock", "advance", "1")
+    assert "2026-04-09 closed: 0 loans" in out
+    assert books_clean(cloud)
