@@ -3,9 +3,10 @@
 Every line an invocation writes, through any `chalicelib.*` or `weili` logger, is one JSON
 object with the function's name, the Lambda request id, the X-Ray trace id and the ids its
 event names: the workflow execution's name (executions are named after the application,
-loan or repayment they decide, so `correlation_id` is that id), the document of an upload,
-the API Gateway request id. Only these id fields are read from an event, and only values
-shaped like ids, so a name, an ID number or a phone number cannot reach a log through them.
+loan or repayment they decide, and the close of business after the date it closes, so
+`correlation_id` is that id or date), the document of an upload, the API Gateway request id.
+Only these id fields are read from an event, and only values shaped like ids, so a name, an ID
+number or a phone number cannot reach a log through them.
 
 A money step that ends STUCK (money moved, booking failed: an operator must settle it) also
 writes one `money_item_stuck` line, which a metric filter counts into the STUCK alarm
@@ -31,6 +32,8 @@ ID_FIELDS = {
     "loanId": "loan_id",
     "repaymentId": "repayment_id",
     "documentId": "document_id",
+    # The close of business: its execution is named by the business date it closes.
+    "businessDate": "business_date",
 }
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 STUCK = "STUCK"
@@ -65,7 +68,7 @@ def correlation_keys(ids: Mapping[str, Any]) -> dict[str, str]:
             if id_like(value):
                 keys[key] = value
     # A step's execution is named after the most specific subject it carries.
-    for key in ("repayment_id", "loan_id", "application_id", "document_id"):
+    for key in ("repayment_id", "loan_id", "application_id", "document_id", "business_date"):
         if key in keys:
             keys["correlation_id"] = keys[key]
             break

@@ -56,7 +56,8 @@ def lambda_functions(template: dict[str, Any]) -> dict[str, str]:
 
 
 def async_functions(template: dict[str, Any]) -> set[str]:
-    """Functions something invokes asynchronously: event sources, and S3 notifications."""
+    """Functions something invokes asynchronously: event sources, S3 notifications and
+    EventBridge Scheduler's schedules (it invokes a Lambda target asynchronously)."""
     resources = template["Resources"]
     out = set()
     for logical, res in resources.items():
@@ -66,6 +67,10 @@ def async_functions(template: dict[str, Any]) -> set[str]:
         if any(e.get("Type") in ASYNC_EVENTS for e in events.values()):
             out.add(logical)
     for res in resources.values():
+        if res["Type"] == "AWS::Scheduler::Schedule":
+            target = res["Properties"]["Target"]["Arn"]
+            if isinstance(target, dict) and "Fn::GetAtt" in target:
+                out.add(target["Fn::GetAtt"][0])
         if res["Type"] == "AWS::S3::Bucket":
             notifications = res.get("Properties", {}).get("NotificationConfiguration", {})
             for config in notifications.get("LambdaConfigurations", []):

@@ -59,12 +59,6 @@ def main(argv: list[str] | None = None) -> int:
         help="the business date the local cloud opens on (default: today in Asia/Shanghai)",
     )
     p.add_argument(
-        "--wall-clock",
-        action="store_true",
-        help="the business date is the wall clock's, as on AWS (`lending clock` cannot move it; "
-        "tests/infra/tour.py)",
-    )
-    p.add_argument(
         "--faults",
         type=Path,
         default=None,
@@ -84,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
         record_calls=args.record_calls is not None,
         lose_first_responses=args.lose_first_responses,
         business_date=args.business_date,
-        wall_clock=args.wall_clock,
     )
     cloud.serve_api(port=args.port)
     injected = None

@@ -64,6 +64,9 @@ class Recorder:
     parameter_keys: dict[str, str] = field(default_factory=dict)
     # State machines that hand out task tokens (their ASL has a .waitForTaskToken task).
     token_machines: list[str] = field(default_factory=list)
+    # Table items only the local cloud has (the settable business clock: on AWS the business
+    # date is the wall clock's), whose reads are the local cloud's, not the function's.
+    local_only_keys: list[dict[str, str]] = field(default_factory=list)
     grants: Counter[Grant] = field(default_factory=Counter)
     invoked: Counter[str] = field(default_factory=Counter)
     unattributed: Counter[str] = field(default_factory=Counter)
@@ -146,7 +149,7 @@ class Recorder:
 
     def record(self, service: str, operation: str, params: dict[str, Any]) -> None:
         function = current_function()
-        if function is None:
+        if function is None or self._local_only(service, params):
             # The local cloud's own calls (the Step Functions engine, provisioning, tests).
             with self._lock:
                 self.unattributed[f"{service}:{operation}"] += 1
@@ -158,6 +161,20 @@ class Recorder:
         with self._lock:
             for action, arn in needs:
                 self.grants[Grant(function, action, self.name_of(arn))] += 1
+
+    def _local_only(self, service: str, params: dict[str, Any]) -> bool:
+        if service != "dynamodb" or not isinstance(params.get("Key"), dict):
+            return False
+        # A resource's plain values ({"PK": "CLOCK"}) or the client's typed ones ({"S": ...}).
+        key = {k: v.get("S") if isinstance(v, dict) else v for k, v in params["Key"].items()}
+        return key in self.local_only_keys
+
+    def found_nothing(self, service: str, operation: str, params: dict[str, Any]) -> None:
+        """A read S3 answered with NoSuchKey: it could tell "not there" only because the
+        function may list the bucket (without s3:ListBucket, S3 answers 403 for a missing key,
+        which the code would not read as "not there")."""
+        if service == "s3" and operation == "GetObject":
+            self.record("s3", "ListObjectsV2", {"Bucket": params["Bucket"]})
 
     def invocation(self, function: str) -> None:
         with self._lock:
@@ -200,8 +217,29 @@ def install(recorder: Recorder) -> None:
         return original(self, api_params, operation_model, context)
 
     BaseClient._emit_api_params = emit_api_params  # type: ignore[method-assign]
+    _record_missing_objects()
     _record_presigned_posts()
     _patched = True
+
+
+def _record_missing_objects() -> None:
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    original = BaseClient._make_api_call
+
+    def make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        try:
+            return original(self, operation_name, api_params)
+        except ClientError as exc:
+            rec = _recorder
+            code = exc.response.get("Error", {}).get("Code")
+            if rec is not None and current_function() is not None and code == "NoSuchKey":
+                service = self.meta.service_model.service_name
+                rec.found_nothing(service, operation_name, api_params)
+            raise
+
+    BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
 
 
 # Set while a pre-signed POST is built: botocore names it CreateBucket, without the key.

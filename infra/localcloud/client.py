@@ -58,7 +58,6 @@ class RemoteCloud:
         log_to: Path | None = None,
         lose_first_responses: bool = False,
         business_date: date | None = None,
-        wall_clock: bool = False,
         bench_servers: bool = False,
         faults: Any = None,
     ) -> RemoteCloud:
@@ -88,7 +87,6 @@ class RemoteCloud:
             + (["--record-calls", str(record_calls)] if record_calls else [])
             + (["--lose-first-responses"] if lose_first_responses else [])
             + (["--business-date", business_date.isoformat()] if business_date else [])
-            + (["--wall-clock"] if wall_clock else [])
             + (["--bench-servers"] if bench_servers else [])
             + fault_args,
             cwd=ROOT,

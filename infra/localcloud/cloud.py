@@ -74,6 +74,8 @@ def _put_pepper(session: Any, names: LocalNames) -> None:
 
 def _recorder(names: LocalNames) -> calls.Recorder:
     """A recorder that names resources as infra/permissions.yaml does, in local names."""
+    from chalicelib.businessclock.records import CLOCK_KEY
+
     from .provision import ACCOUNT
     from .template import load_permissions
 
@@ -91,6 +93,7 @@ def _recorder(names: LocalNames) -> calls.Recorder:
         account=ACCOUNT,
         parameter_keys={parameter: names.parameters["PiiPepperKeyArn"]},
         token_machines=token_machines,
+        local_only_keys=[CLOCK_KEY],
     )
 
 
@@ -220,7 +223,6 @@ class LocalCloud:
         record_calls: bool = False,
         lose_first_responses: bool = False,
         business_date: date | None = None,
-        wall_clock: bool = False,
     ) -> LocalCloud:
         from moto import mock_aws
         from moto.server import ThreadedMotoServer
@@ -271,9 +273,8 @@ class LocalCloud:
             "MODEL_DIR": str(model_dir),
             # Quiet by default, as before; a developer sets INFO to see every step's JSON lines.
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-            # The business date is the table's, which `lending clock set/advance` moves; or, for
-            # the tour that checks the roles against what the code calls, the wall's, as on AWS.
-            "BUSINESS_CLOCK": "wall" if wall_clock else "table",
+            # The business date is the table's, which `lending clock set/advance` moves.
+            "BUSINESS_CLOCK": "table",
         }
         router = InProcessLambda.from_chalice(app, name_prefix=f"{STACK}-")
         for config in app.event_sources:  # scheduled jobs (model_drift), invoked by name

@@ -22,7 +22,7 @@ import pytest
 from chalicelib.documents.dynamo import DynamoDocumentRepository
 from chalicelib.documents.port import Document, DocumentStatus, object_key
 from demo.idcard import fake_person, front_photo
-from localcloud.template import table_create_args
+from localcloud.template import load_globals, table_create_args
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,7 +174,13 @@ def test_the_image_reads_a_card_uploaded_to_s3(image_env: Path) -> None:
             "PII_PEPPER_PARAMETER": "/weili/pii-pepper:1",
             "BUSINESS_CLOCK": "wall",
             "EVENT_BUS_NAME": "ocr-image-notifications",
+            "CLOSE_OF_BUSINESS_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:1:stateMachine:c",
+            "CLOSE_OF_BUSINESS_PREFIX": "close-of-business/",
         }
+        # What Lambda gives it: every variable the template sets for every function (a new
+        # one missing here would fail below with MissingSetting, less clearly).
+        globals_ = load_globals()["Function"]["Environment"]["Variables"]
+        assert set(globals_) - set(settings) <= {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"}
         # WHEN the image's handler is invoked with the S3 event, as Lambda invokes it
         code = (
             "import json, os; from chalicelib.ocr_entry import handler;"

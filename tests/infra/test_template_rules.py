@@ -190,7 +190,12 @@ def test_asynchronous_invocations_that_fail_land_on_a_watched_queue(
     template: dict[str, Any],
 ) -> None:
     asynchronous = async_functions(template)
-    assert asynchronous == {"ExtractDocument", "ModelDrift", "PublishMissedNotifications"}
+    assert asynchronous == {
+        "ExtractDocument",
+        "ModelDrift",
+        "PublishMissedNotifications",
+        "StartCloseOfBusiness",
+    }
     for logical in asynchronous:
         config = template["Resources"][logical]["Properties"]["EventInvokeConfig"]
         queue = config["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]

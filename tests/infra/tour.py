@@ -4,21 +4,24 @@ Each path a function's code can take to AWS is walked at least once: an approval
 an application sent before OCR had read its photo, one whose fraud screen flags it (a second
 account of one person), one whose debts leave no line, a review approved by an analyst and one
 left to time out, draws that land and draws the bank refuses (compensated), repayments
-collected and refused (each telling the borrower), the borrower's inbox, a draw and a repayment
-an operator finishes (`POST /v1/ops/stuck/resolve`), the hourly sweep of notifications the bus
-refused, the drift job, a failure recorded. The rail declines half its
+collected and refused (each telling the borrower), a payoff, the borrower's inbox, a draw and a
+repayment an operator finishes (`POST /v1/ops/stuck/resolve`), the hourly sweep of notifications
+the bus refused, the drift job, a failure recorded; then, on the business clock, nights of the
+close of business as the schedule starts them (`_close_of_business`: a debit the empty card
+refuses, the loan overdue and the line frozen, the cure and the thaw, a review that cuts the
+limit, a month's bureau file caught up, a write-off). The rail declines half its
 transfers, so both outcomes of a draw and of a repayment are reached by trying again, a
 bounded number of times. Each workflow step's first response is lost once
 (`--lose-first-responses`), so every step also runs as a Step Functions retry runs it: a
 second time with the same input, taking the branch that finds its write already done.
 
 A function added to app.py is refused by `lending package` until infra/permissions.yaml has its
-entry, and by tests/infra/test_least_privilege.py until this tour runs it. The close of
-business runs here once app.py has its functions (`_close_of_business`).
+entry, and by tests/infra/test_least_privilege.py until this tour runs it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import uuid
@@ -26,20 +29,21 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
-
+from chalicelib.amounts import fen_to_yuan, yuan_to_fen
+from chalicelib.businessclock.dynamo import DynamoBusinessClock
 from chalicelib.money.notifications import COLLECTION_SUCCEEDED, Notification
+from chalicelib.money.schedule import add_months
 from chalicelib.notifications.dynamo import DynamoNotificationStore
 from demo.personas import STEADY, Applicant, find
+from lending_cli.bank import Bank
 from localcloud.client import RemoteCloud
-from localcloud.cloud import load_chalice_app
-from localcloud.provision import chalice_function_ids
 from tests.workflow.helpers import apply, codes, upload
-from tests.workflow.test_money_workflow import draw, post, wait
+from tests.workflow.test_money_workflow import draw, post, table, wait
 from tests.workflow.test_origination_workflow import TODAY, applicant
 
 REVIEW_TIMEOUT_SECONDS = 6
 TRIES = 12  # P(one outcome never shows in 12 tries at 50%) = 2 x 0.5**12, under 0.05%
+DRAW_TRIES = 16  # P(fewer than two of 16 land, or none fails) = 18 x 0.5**16, under 0.03%
 
 
 def invoke(cloud: RemoteCloud, function: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -86,9 +90,6 @@ def run_tour(record_to: Path, log_to: Path) -> dict[str, Any]:
         record_calls=record_to,
         log_to=log_to,
         lose_first_responses=True,
-        # The business date as AWS reads it (the wall clock), not from the local cloud's
-        # table clock: that read is the local cloud's, and would be granted on AWS for nothing.
-        wall_clock=True,
         extra_env={"RAIL_SANDBOX_DECLINE_RATE": "0.5", "POWERTOOLS_LOG_LEVEL": "INFO"},
     )
     try:
@@ -100,13 +101,14 @@ def run_tour(record_to: Path, log_to: Path) -> dict[str, Any]:
             lambda: _reviewed(cloud, people["border"]),
             lambda: _review_timed_out(cloud, people["shared"]),
             lambda: _money(cloud, people["good"].user_id),
-            lambda: _close_of_business(cloud),
             lambda: _model_drift(cloud),
             lambda: _missed_notifications(cloud),
         ]
         with ThreadPoolExecutor(max_workers=len(legs)) as pool:
             for done in [pool.submit(leg) for leg in legs]:
                 done.result()
+        # The nights move the business date: after every other leg.
+        _close_of_business(cloud, people["good"].user_id)
     finally:
         cloud.stop()
     return dict(json.loads(record_to.read_text()))
@@ -189,31 +191,28 @@ def _model_drift(cloud: RemoteCloud) -> None:
 def _missed_notifications(cloud: RemoteCloud) -> None:
     """The hourly sweep, with something to send: a notification in the inbox that the bus
     refused, as the repayment workflow leaves one (stored by the store's own code)."""
-    table = boto3.resource(
-        "dynamodb",
-        endpoint_url=cloud.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    ).Table(cloud.info["physical"]["LendingTable"])
     missed = Notification(COLLECTION_SUCCEEDED, "tour-missed", TODAY, "rep-tour-missed")
-    DynamoNotificationStore(table).add(missed, "2026-01-01T00:00:00Z")
+    DynamoNotificationStore(table(cloud)).add(missed, "2026-01-01T00:00:00Z")
     swept = invoke(cloud, "publish_missed_notifications", _scheduled_event())
     assert swept["published"] >= 1, swept
 
 
 def _money(cloud: RemoteCloud, user: str) -> None:
-    """Draws until one lands and one is refused (compensated); repayments likewise."""
-    outcomes: dict[str, str] = {}
-    for _ in range(TRIES):
+    """Draws until two land and one is refused (compensated); repayments likewise; one of the
+    two loans paid off (its last repayment takes it off the close of business's list)."""
+    active: list[str] = []
+    failed = 0
+    for _ in range(DRAW_TRIES):
         r = draw(cloud, user, "100.00")
         assert r.status_code == 202, r.text
         loan = wait(cloud, user, f"/v1/loans/{r.json()['loanId']}")
-        outcomes.setdefault(loan["status"], loan["loanId"])
-        if {"ACTIVE", "FAILED"} <= set(outcomes):
+        if loan["status"] == "ACTIVE":
+            active.append(loan["loanId"])
+        failed += loan["status"] == "FAILED"
+        if len(active) >= 2 and failed:
             break
-    assert {"ACTIVE", "FAILED"} <= set(outcomes), outcomes
-    loan_id = outcomes["ACTIVE"]
+    assert len(active) >= 2 and failed, (active, failed)
+    loan_id = active[0]
     assert cloud.call("GET", "/v1/loans", user).status_code == 200
     assert cloud.call("GET", f"/v1/loans/{loan_id}/payoff-quote", user).status_code == 200
     repaid: dict[str, str] = {}
@@ -225,8 +224,28 @@ def _money(cloud: RemoteCloud, user: str) -> None:
         if {"SUCCEEDED", "FAILED"} <= set(repaid):
             break
     assert {"SUCCEEDED", "FAILED"} <= set(repaid), repaid
-    assert cloud.call("GET", "/v1/notifications", user).json()["notifications"]
+    # Notify Borrower runs after the repayment's status is recorded: the inbox fills a moment
+    # later.
+    deadline = time.monotonic() + 30
+    while not cloud.call("GET", "/v1/notifications", user).json()["notifications"]:
+        assert time.monotonic() < deadline, "no notification reached the inbox"
+        time.sleep(0.2)
     _stuck_resolved(cloud, user, loan_id, repaid["SUCCEEDED"])
+    payoff = cloud.call("GET", f"/v1/loans/{active[1]}/payoff-quote", user).json()["payoff"]
+    _repay(cloud, user, active[1], yuan_to_fen(payoff))
+    assert wait(cloud, user, f"/v1/loans/{active[1]}")["status"] == "CLOSED"
+
+
+def _repay(cloud: RemoteCloud, user: str, loan_id: str, fen: int) -> None:
+    """Pay `fen` in and repay it, again while the sandbox bank declines."""
+    Bank.over(table(cloud)).deposit(user, fen)
+    for _ in range(TRIES):
+        r = post(cloud, f"/v1/loans/{loan_id}/repayments", user, {"amount": fen_to_yuan(fen)})
+        assert r.status_code == 202, r.text
+        rep = wait(cloud, user, f"/v1/loans/{loan_id}/repayments/{r.json()['repaymentId']}")
+        if rep["status"] == "SUCCEEDED":
+            return
+    raise AssertionError(f"no repayment of {fen} fen on {loan_id} got through")
 
 
 def _stuck_resolved(cloud: RemoteCloud, user: str, loan_id: str, repayment_id: str) -> None:
@@ -249,39 +268,84 @@ def _stuck_resolved(cloud: RemoteCloud, user: str, loan_id: str, repayment_id: s
         assert r.status_code == 200 and r.json()["resolved"] is True, r.text
 
 
-# The close-of-business machine's functions (statemachines/close-of-business.asl.json); app.py
-# does not have them yet (issue 11).
-CLOSE_OF_BUSINESS = {
-    "WriteWorkList",
-    "CloseLoans",
-    "WriteDaySummary",
-    "StartReports",
-    "RecordCloseOfBusinessFailure",
-}
-
-
-def _close_of_business(cloud: RemoteCloud) -> None:
-    """One business day closed over the tour's loans, once app.py has the machine's functions:
-    until then there is nothing of ours to run. Record Failure is invoked as the machine's Catch
-    invokes it, on a day that closed (its refused write is the same as on a failed one)."""
-    written = CLOSE_OF_BUSINESS & chalice_function_ids(load_chalice_app())
-    if not written:
-        return
-    assert written == CLOSE_OF_BUSINESS, f"only some COB functions exist: {sorted(written)}"
-    day = "2030-01-02"
-    sfn = cloud.boto3("stepfunctions")
-    arn = sfn.start_execution(
-        stateMachineArn=cloud.info["physical"]["CloseOfBusinessStateMachine"],
-        name=day,
-        input=json.dumps({"businessDate": day}),
-    )["executionArn"]
-    deadline = time.monotonic() + 120
-    while (status := sfn.describe_execution(executionArn=arn)["status"]) == "RUNNING":
-        assert time.monotonic() < deadline, "close of business did not finish"
-        time.sleep(0.2)
-    assert status == "SUCCEEDED", sfn.describe_execution(executionArn=arn)
+def _close_of_business(cloud: RemoteCloud, user: str) -> None:
+    """Nights of the close of business, each started as the schedule starts it (Start Close Of
+    Business with the schedule's time) on the business clock, over the tour's loans: the night
+    before the first due date (its debit finds the card empty), the due date's (overdue, the
+    line frozen), a cure paid in and the next night's (thawed), the night before the next
+    review (late once: the limit cut, the borrower told), the first of the month after it (the
+    month's bureau file caught up, none there yet), and one past 180 days overdue (written
+    off). Record Failure is invoked as the machine's Catch invokes it, on a day that closed
+    (its refused write is the same as on a failed one)."""
+    bank = Bank.over(table(cloud))
+    loans = cloud.call("GET", "/v1/loans", user).json()["loans"]
+    # _money leaves one loan open, or more when the bank took more draws than it needed
+    open_ids = [x["loanId"] for x in loans if x["status"] == "ACTIVE"]
+    assert open_ids, loans
+    due = dt.date.fromisoformat(
+        cloud.call("GET", f"/v1/loans/{open_ids[0]}", user).json()["contract"]["firstDueDate"]
+    )
+    _empty_card(bank, user)
+    _close_night(cloud, due - dt.timedelta(days=1))
+    _close_night(cloud, due)
+    for loan_id in open_ids:  # all drawn on one day: all due, all overdue
+        view = cloud.call("GET", f"/v1/loans/{loan_id}", user).json()
+        assert view["status"] == "OVERDUE", view
+        # What is due, and a yuan more: interest ran on since the due date, and the rest goes
+        # to principal (the loan stays open for the nights below).
+        penalty = yuan_to_fen(view["outstanding"]["penalty"])
+        _repay(cloud, user, loan_id, penalty + yuan_to_fen(view["schedule"][0]["total"]) + 100)
+    _close_night(cloud, due + dt.timedelta(days=1))
+    line = cloud.call("GET", "/v1/credit-line", user).json()
+    assert line["status"] == "ACTIVE", line
+    review = dt.date.fromisoformat(
+        cloud.call("GET", "/v1/credit-line", user).json()["nextReviewDate"]
+    )
+    assert review > due + dt.timedelta(days=1), review
+    _close_night(cloud, review - dt.timedelta(days=1))
+    kinds = {
+        n["kind"]
+        for n in cloud.call("GET", "/v1/notifications?limit=100", user).json()["notifications"]
+    }
+    assert "LIMIT_CHANGED" in kinds, kinds
+    first = add_months(review, 1).replace(day=1)
+    month = (first - dt.timedelta(days=1)).strftime("%Y-%m")
+    _close_night(cloud, first)  # its month's end was never closed: the file is caught up
+    cloud.boto3("s3").head_object(
+        Bucket=cloud.info["physical"]["DocumentsBucket"], Key=f"reports/bureau/{month}.csv"
+    )
+    _empty_card(bank, user)
+    _close_night(cloud, first + dt.timedelta(days=200))
+    for loan_id in open_ids:
+        assert cloud.call("GET", f"/v1/loans/{loan_id}", user).json()["status"] == "WRITTEN_OFF"
     invoke(
         cloud,
         "record_close_of_business_failure",
-        {"businessDate": day, "error": {"Error": "Tour", "Cause": "the tour"}},
+        {"businessDate": first.isoformat(), "error": {"Error": "Tour", "Cause": "the tour"}},
     )
+
+
+def _empty_card(bank: Bank, user: str) -> None:
+    if (balance := bank.balance(user)) > 0:
+        bank.withdraw(user, balance)
+
+
+def _close_night(cloud: RemoteCloud, day: dt.date) -> None:
+    """Close `day` as on AWS: the business date moves on first, the schedule fires at 00:30 in
+    Asia/Shanghai the next day, the execution named by the day runs; then the morning's debits."""
+    DynamoBusinessClock(table(cloud)).set(day + dt.timedelta(days=1))
+    fired = dt.datetime.combine(day, dt.time(16, 30), tzinfo=dt.UTC)  # 00:30 +08:00, next day
+    started = invoke(cloud, "start_close_of_business", {"scheduledTime": fired.isoformat()})
+    assert started["businessDate"] == day.isoformat(), started
+    sfn = cloud.boto3("stepfunctions")
+    deadline = time.monotonic() + 180
+    while (ran := sfn.describe_execution(executionArn=started["executionArn"]))[
+        "status"
+    ] == "RUNNING":
+        assert time.monotonic() < deadline, f"the close of {day} did not finish"
+        time.sleep(0.2)
+    assert ran["status"] == "SUCCEEDED", ran
+    repayments = cloud.info["physical"]["RepaymentStateMachine"]
+    while sfn.list_executions(stateMachineArn=repayments, statusFilter="RUNNING")["executions"]:
+        assert time.monotonic() < deadline, f"the debits of {day + dt.timedelta(days=1)} ran on"
+        time.sleep(0.2)
