@@ -441,6 +441,12 @@ def record_close_of_business_failure(event: dict[str, Any], context: Any) -> dic
     return c().record_cob_failure(Failure.model_validate(event))
 
 
+@app.lambda_function(name="check_close_of_business")
+def check_close_of_business(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The 06:00 schedule's target (infra/resources.yaml): {"scheduledTime": ...}
+    return c().check_close_of_business(event)
+
+
 # --- model monitoring -------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .closing.close_lines import CloseLines
     from .closing.close_loans import CloseLoans
     from .closing.day_summary import WriteDaySummary
+    from .closing.deadline import CheckCloseOfBusiness
     from .closing.failure import RecordFailure
     from .closing.port import WorkFiles
     from .closing.reports import StartReports
@@ -402,6 +403,12 @@ class Container:
         from .closing.reports import StartReports
 
         return StartReports(self.reports)
+
+    @cached_property
+    def check_close_of_business(self) -> CheckCloseOfBusiness:
+        from .closing.deadline import CheckCloseOfBusiness
+
+        return CheckCloseOfBusiness(self.cob_days, self.clock.today)
 
     @cached_property
     def record_cob_failure(self) -> RecordFailure:

@@ -30,6 +30,10 @@ XRAY = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
 # Events a function is invoked by asynchronously (Lambda retries, then gives up on them).
 ASYNC_EVENTS = {"Schedule", "ScheduleV2", "S3", "SNS", "CloudWatchEvent", "EventBridgeRule"}
 STUCK_METRIC = "MoneyItemsStuck"
+# The close of business's deadline (chalicelib/closing/deadline.py): the function that checks
+# it at 06:00, and what its late line is counted as.
+DEADLINE_FUNCTION = "check_close_of_business"
+LATE_METRIC = "CloseOfBusinessLate"
 # Logs and failed-event queues go with the stack, said so explicitly (cfn-lint I3011); what
 # must outlive it, the ledger and the photos, is Retain in infra/resources.yaml.
 GOES_WITH_THE_STACK = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
@@ -340,17 +344,52 @@ def finish(template: dict[str, Any]) -> dict[str, Any]:
         STUCK_METRIC,
         [],
     )
+    _deadline_alarm(resources, functions)
     resources["DeploymentHealthAlarm"] = deployment_health(resources)
     return template
+
+
+def _deadline_alarm(resources: dict[str, Any], functions: dict[str, str]) -> None:
+    """The close of business not done by 06:00: the check's late line, counted and alarmed."""
+    (logical,) = [k for k, name in functions.items() if name == DEADLINE_FUNCTION]
+    resources["CloseOfBusinessLateFilter"] = {
+        "Type": "AWS::Logs::MetricFilter",
+        "Properties": {
+            "LogGroupName": {"Ref": f"{logical}LogGroup"},
+            "FilterPattern": "{ $.close_of_business_late = 1 }",
+            "MetricTransformations": [
+                {
+                    "MetricNamespace": {"Fn::Sub": "Weili/${AWS::StackName}"},
+                    "MetricName": LATE_METRIC,
+                    "MetricValue": "1",
+                    "DefaultValue": 0,
+                }
+            ],
+        },
+    }
+    # An hour: the check runs once a day, and the alarm should still be showing when someone
+    # looks after its notification.
+    resources["CloseOfBusinessLateAlarm"] = _alarm(
+        "close-of-business-late",
+        "the business day that ended at midnight was not closed by 06:00 Asia/Shanghai",
+        {"Fn::Sub": "Weili/${AWS::StackName}"},
+        LATE_METRIC,
+        [],
+        Period=3600,
+    )
 
 
 def deployment_health(resources: dict[str, Any]) -> dict[str, Any]:
     """One alarm that is in ALARM when any error, failure, STUCK or 5xx alarm is: the deploy
     workflow watches it after a deploy and rolls back if it fires (lending_cli/release.py)."""
+    # Not throttles (load, not a release), nor a late close of business (once a day at 06:00:
+    # a deploy then would be rolled back for a night that went wrong before it).
     watched = sorted(
         logical
         for logical, res in resources.items()
-        if res["Type"] == "AWS::CloudWatch::Alarm" and not logical.endswith("ThrottlesAlarm")
+        if res["Type"] == "AWS::CloudWatch::Alarm"
+        and not logical.endswith("ThrottlesAlarm")
+        and logical != "CloseOfBusinessLateAlarm"
     )
     rule = " OR ".join(f'ALARM("${{{logical}.Arn}}")' for logical in watched)
     return {

@@ -117,6 +117,9 @@ def test_the_functions_logs_carry_correlation_ids_and_no_personal_data(
     assert lines, "the tour's functions wrote no JSON log lines"
     step_lines = [line for line in lines if "function_name" in line]
     assert step_lines and all("correlation_id" in line for line in step_lines)
+    # the key the close-of-business-late alarm's metric filter matches, as Lambda logs it
+    late = [line for line in lines if line.get("close_of_business_late") == 1]
+    assert [line["function_name"] for line in late] == ["check_close_of_business"]
     text = tour["log"]
     for a in applicants().values():
         for value in (a.person.name, a.person.id_number, a.person.address, a.declared_name):

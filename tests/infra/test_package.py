@@ -136,13 +136,15 @@ def _split_schedules(cfn_template: dict[str, Any]) -> tuple[dict[str, Any], dict
     return {**cfn_template, "Resources": rest}, schedules
 
 
-def _create_schedule(props: dict[str, Any], functions: dict[str, str], roles: dict[str, str]):
+def _create_schedule(
+    name: str, props: dict[str, Any], functions: dict[str, str], roles: dict[str, str]
+):
     """A schedule's properties as the stack resolves them (its target and role by logical id)."""
     target = props["Target"]
     (function,) = target["Arn"]["Fn::GetAtt"][:1]
     (role,) = target["RoleArn"]["Fn::GetAtt"][:1]
     return boto3.client("scheduler", region_name="us-east-1").create_schedule(
-        Name="weili-close-of-business",
+        Name=name,
         Description=props["Description"],
         ScheduleExpression=props["ScheduleExpression"],
         ScheduleExpressionTimezone=props["ScheduleExpressionTimezone"],
@@ -218,15 +220,21 @@ def test_every_resource_deploys_into_moto_cloudformation(
             for k, v in physical.items()
             if found[k]["ResourceType"] == "AWS::IAM::Role"
         }
-        assert set(schedules) == {"CloseOfBusinessSchedule"}
-        props = schedules["CloseOfBusinessSchedule"]["Properties"]
-        _create_schedule(props, functions, roles)
-        got = boto3.client("scheduler", region_name="us-east-1").get_schedule(
-            Name="weili-close-of-business"
-        )
-        assert got["ScheduleExpressionTimezone"] == "Asia/Shanghai"
-        assert got["Target"]["Arn"] == functions["StartCloseOfBusiness"]
-        assert "<aws.scheduler.scheduled-time>" in got["Target"]["Input"]
+        # the nightly start at 00:30, and the deadline's check at 06:00
+        expected = {
+            "CloseOfBusinessSchedule": ("weili-close-of-business", "StartCloseOfBusiness"),
+            "CloseOfBusinessDeadlineSchedule": (
+                "weili-close-of-business-deadline",
+                "CheckCloseOfBusiness",
+            ),
+        }
+        assert set(schedules) == set(expected)
+        for logical, (name, function) in expected.items():
+            _create_schedule(name, schedules[logical]["Properties"], functions, roles)
+            got = boto3.client("scheduler", region_name="us-east-1").get_schedule(Name=name)
+            assert got["ScheduleExpressionTimezone"] == "Asia/Shanghai"
+            assert got["Target"]["Arn"] == functions[function]
+            assert "<aws.scheduler.scheduled-time>" in got["Target"]["Input"]
 
 
 def test_a_path_or_method_no_route_takes_is_the_same_404_problem_on_aws_as_locally(

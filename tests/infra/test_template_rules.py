@@ -195,6 +195,7 @@ def test_asynchronous_invocations_that_fail_land_on_a_watched_queue(
         "ModelDrift",
         "PublishMissedNotifications",
         "StartCloseOfBusiness",
+        "CheckCloseOfBusiness",
     }
     for logical in asynchronous:
         config = template["Resources"][logical]["Properties"]["EventInvokeConfig"]
@@ -235,6 +236,30 @@ def test_every_alarm_tells_the_alarm_topic(template: dict[str, Any]) -> None:
     assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
     stuck = template["Resources"]["MoneyItemsStuckAlarm"]["Properties"]
     assert stuck["MetricName"] == "MoneyItemsStuck"
+
+
+def test_a_close_of_business_not_done_by_six_raises_its_alarm(template: dict[str, Any]) -> None:
+    res = template["Resources"]
+    deadline = res["CloseOfBusinessDeadlineSchedule"]["Properties"]
+    assert (deadline["ScheduleExpression"], deadline["ScheduleExpressionTimezone"]) == (
+        "cron(0 6 * * ? *)",
+        "Asia/Shanghai",
+    )
+    assert deadline["Target"]["Arn"] == {"Fn::GetAtt": ["CheckCloseOfBusiness", "Arn"]}
+    # the check's late line (chalicelib/closing/deadline.py), counted from its own log group
+    late = res["CloseOfBusinessLateFilter"]["Properties"]
+    assert late["LogGroupName"] == {"Ref": "CheckCloseOfBusinessLogGroup"}
+    assert late["FilterPattern"] == "{ $.close_of_business_late = 1 }"
+    (metric,) = late["MetricTransformations"]
+    alarm = res["CloseOfBusinessLateAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        metric["MetricNamespace"],
+        metric["MetricName"],
+    )
+    assert alarm["Threshold"] == 1 and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    # a night that went wrong before a morning's deploy does not roll the deploy back
+    rule = res["DeploymentHealthAlarm"]["Properties"]["AlarmRule"]["Fn::Sub"]
+    assert "CloseOfBusinessLateAlarm" not in rule and "MoneyItemsStuckAlarm" in rule
 
 
 def test_the_outputs_name_what_an_operator_needs(template: dict[str, Any]) -> None:

@@ -276,7 +276,8 @@ def _close_of_business(cloud: RemoteCloud, user: str) -> None:
     review (late once: the limit cut, the borrower told), the first of the month after it (the
     month's bureau file caught up, none there yet), and one past 180 days overdue (written
     off). Record Failure is invoked as the machine's Catch invokes it, on a day that closed
-    (its refused write is the same as on a failed one)."""
+    (its refused write is the same as on a failed one); the 06:00 deadline's check on a day
+    closed and on one never run."""
     bank = Bank.over(table(cloud))
     loans = cloud.call("GET", "/v1/loans", user).json()["loans"]
     # _money leaves one loan open, or more when the bank took more draws than it needed
@@ -315,7 +316,8 @@ def _close_of_business(cloud: RemoteCloud, user: str) -> None:
         Bucket=cloud.info["physical"]["DocumentsBucket"], Key=f"reports/bureau/{month}.csv"
     )
     _empty_card(bank, user)
-    _close_night(cloud, first + dt.timedelta(days=200))
+    last = first + dt.timedelta(days=200)
+    _close_night(cloud, last)
     for loan_id in open_ids:
         assert cloud.call("GET", f"/v1/loans/{loan_id}", user).json()["status"] == "WRITTEN_OFF"
     invoke(
@@ -323,6 +325,12 @@ def _close_of_business(cloud: RemoteCloud, user: str) -> None:
         "record_close_of_business_failure",
         {"businessDate": first.isoformat(), "error": {"Error": "Tour", "Cause": "the tour"}},
     )
+    # The 06:00 deadline's check, as its schedule calls it: the morning after the last night
+    # (closed), and the morning after a night that never ran (late: the alarm's line).
+    for night, late in ((last, False), (last + dt.timedelta(days=1), True)):
+        six = dt.datetime.combine(night, dt.time(22, 0), tzinfo=dt.UTC)  # 06:00 +08:00
+        checked = invoke(cloud, "check_close_of_business", {"scheduledTime": six.isoformat()})
+        assert checked["late"] is late, checked
 
 
 def _empty_card(bank: Bank, user: str) -> None:
