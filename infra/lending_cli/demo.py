@@ -133,8 +133,24 @@ def run(cloud: Any) -> bool:
 
     bank = _bank(cloud)
     ok = demo_money.run(api, bank, applicants, results) and ok
-    story = demo_life.run(api, bank, _clock(cloud), bank_table(cloud))
+    story = demo_life.run(
+        api, bank, _clock(cloud), bank_table(cloud), first=_first_borrower(api, applicants, results)
+    )
     return story is not None and story.as_told and ok
+
+
+def _first_borrower(
+    api: Api, applicants: list[Any], results: dict[str, dict[str, Any]]
+) -> tuple[str, dict[str, Any]] | None:
+    """The journey's borrower (steps 4-6) and their open loan, if the journey got that far."""
+    for a in applicants:
+        if results.get(a.label, {}).get("status") != "APPROVED":
+            continue
+        for loan in api.call("GET", "/v1/loans", a.user_id)["loans"]:
+            if loan["status"] == "ACTIVE":
+                return a.user_id, api.call("GET", f"/v1/loans/{loan['loanId']}", a.user_id)
+        return None
+    return None
 
 
 def bank_table(cloud: Any) -> Any:

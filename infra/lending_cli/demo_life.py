@@ -51,6 +51,7 @@ NEVER_DRAWS_AFTER_DAYS = 5
 EARLY_PAYOFF_AFTER_DAYS = 45
 
 ON_TIME, LATE, NEVER, EARLY = "on time", "late", "never pays", "early payoff"
+FIRST = "first borrower"  # the journey's borrower (steps 4-6): keeps paying on time
 ROLES = (ON_TIME, LATE, NEVER, EARLY)
 # what each draws, as a share of the line (the on-time borrower uses the line, which a raise
 # asks for: used >= 50 % on the review days)
@@ -124,7 +125,7 @@ class Life:
         # the payout is spent: the card is empty until the borrower pays money in
         self.bank.withdraw(b.user_id, self.bank.balance(b.user_id))
         return (
-            f"{b.role:<13} {b.user_id}  line {_yuan(yuan_to_fen(line['creditLimit']))}  "
+            f"{b.role:<14} {b.user_id}  line {_yuan(yuan_to_fen(line['creditLimit']))}  "
             f"grade {line['grade']}  draws {_yuan(yuan_to_fen(f'{amount:.2f}'))} over "
             f"{TERM_MONTHS} months: loan {b.loan_id}, "
             f"{_yuan(yuan_to_fen(b.schedule[0]['total']))} a month from {b.schedule[0]['dueDate']}"
@@ -207,15 +208,15 @@ class Life:
                 if dpd := loan["daysPastDue"]:
                     state += f" ({dpd} day{'s' if dpd > 1 else ''} past due)"
             self.say(
-                f"   {b.role:<13} {b.user_id}  loan {state:<27} collected {_yuan(collected):>10}"
+                f"   {b.role:<14} {b.user_id}  loan {state:<27} collected {_yuan(collected):>10}"
                 f"  line {line['status']} {_yuan(yuan_to_fen(line['creditLimit']))}"
             )
             changes = _line_changes(b, line.get("history", []), start, end)
             if changes:
-                self.say(f"   {'':<13} {'; '.join(changes)}")
+                self.say(f"   {'':<14} {'; '.join(changes)}")
             inbox = self._inbox(b, start, end)
             if inbox:
-                self.say(f"   {'':<13} inbox: {inbox}")
+                self.say(f"   {'':<14} inbox: {inbox}")
 
     def _inbox(self, b: Borrower, start: date, end: date) -> str:
         items = self.get(b, "/v1/notifications?limit=100")["notifications"]
@@ -378,10 +379,18 @@ class Story:
 
 
 def run(
-    api: Any, bank: Bank, clock: LocalCloud, table: Any, *, progress: bool = True
+    api: Any,
+    bank: Bank,
+    clock: LocalCloud,
+    table: Any,
+    *,
+    first: tuple[str, dict[str, Any]] | None = None,
+    progress: bool = True,
 ) -> Story | None:
     """Open the four borrowers' lines, live four months, check the books, print the portfolio
-    report; None when a borrower could not even start (not approved, the draw failed)."""
+    report; None when a borrower could not even start (not approved, the draw failed).
+    `first`: the journey's borrower and their loan (user id, GET /v1/loans/{id}), who lives
+    the four months too, paying on time (else their loan would age into M4+ unseen)."""
     from chalicelib.books.dynamo import check_table
     from chalicelib.reports.dynamo import DynamoLoanBook
     from demo.personas import life_cast
@@ -400,6 +409,13 @@ def run(
     applicants = life_cast(opened)
     docs = upload_documents(api, applicants)
     life = Life(api, bank, clock, opened)
+    if first is not None:
+        user_id, loan = first
+        life.borrowers.append(Borrower(FIRST, user_id, opened, loan["loanId"], loan["schedule"]))
+        print(
+            f"   {FIRST:<14} {user_id}  (steps 4-6) keeps paying on time: loan {loan['loanId']}",
+            flush=True,
+        )
     for a in applicants:
         app, _ = apply(api, a, docs[a.label])
         if app["status"] != "APPROVED":
@@ -410,7 +426,7 @@ def run(
         b = Borrower(a.label, a.user_id, opened + timedelta(days=later))
         life.borrowers.append(b)
         if later:
-            print(f"   {a.label:<13} {a.user_id}  opens a line; draws in {later} days", flush=True)
+            print(f"   {a.label:<14} {a.user_id}  opens a line; draws in {later} days", flush=True)
             continue
         drew = life.draw(b)
         if drew is None:
@@ -422,7 +438,7 @@ def run(
     took = time.perf_counter() - started
     days = (end - opened).days + 1
     print(
-        f"\n   {days} business days closed in {took:.0f} s ({took / days:.2f} s a day); "
+        f"   {days} business days closed in {took:.0f} s ({took / days:.2f} s a day); "
         f"`lending cob show {end.isoformat()}` shows a day's summary.",
         flush=True,
     )
