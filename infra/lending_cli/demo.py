@@ -133,9 +133,8 @@ def run(cloud: Any) -> bool:
 
     bank = _bank(cloud)
     ok = demo_money.run(api, bank, applicants, results) and ok
-    story = demo_life.run(
-        api, bank, _clock(cloud), bank_table(cloud), first=_first_borrower(api, applicants, results)
-    )
+    first = _first_borrower(api, applicants, results)
+    story = demo_life.run(api, bank, _clock(cloud), bank_table(cloud), first=first)
     return story is not None and story.as_told and ok
 
 

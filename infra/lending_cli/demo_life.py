@@ -271,7 +271,7 @@ def last_day(opened: date, first_due: date) -> date:
 def live(life: Life, progress: bool = True) -> date:
     """Close every business day from today through four months on, the borrowers acting
     between the nights; a report at each month's end. Returns the last day closed."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich import progress as rp
 
     opened = life.opened
     never = next(b for b in life.borrowers if b.role == NEVER)
@@ -283,11 +283,11 @@ def live(life: Life, progress: bool = True) -> date:
     console = Console()
     if not console.is_terminal:
         console = Console(width=WIDTH)
-    with Progress(
-        TextColumn("   closing {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
+    with rp.Progress(
+        rp.TextColumn("   closing {task.description}"),
+        rp.BarColumn(),
+        rp.MofNCompleteColumn(),
+        rp.TimeElapsedColumn(),
         disable=not progress,
         transient=True,
         console=console,
