@@ -1,6 +1,7 @@
-"""The demo's last part: four months of four borrowers' lives on the business clock.
+"""The demo's last part: four months of borrowers' lives on the business clock.
 
-Four more applicants open lines today and draw; then every business day is closed one by one,
+Four more applicants open lines today and draw (the journey's borrower, steps 4-6, lives the
+months too, paying on time); then every business day is closed one by one,
 as `lending clock advance` closes it (`clock.close_business_day`: the close-of-business
 workflow on the engine, then the morning's auto-debits to their end). Between the nights the
 borrowers act as people do, through the same API and sandbox bank a developer uses:
@@ -9,7 +10,7 @@ borrowers act as people do, through the same API and sandbox bank a developer us
   collects it, and the third monthly review raises the limit (LIMIT_UP_ON_TIME);
 - late: misses the first installment, goes overdue (M1), the line freezes, the reminders come;
   ten days late they pay in, the weekly retry collects, the loan is cured and the line thaws;
-  from then on they pay on time (the next review cuts the limit for the late payment);
+  from then on they pay on time (the reviews cut the limit for the late payment);
 - never pays: the card stays empty; the loan ages through M1 and M2 into M3;
 - early payoff: pays the first installment on time, then everything in the second month.
 
@@ -52,7 +53,6 @@ EARLY_PAYOFF_AFTER_DAYS = 45
 
 ON_TIME, LATE, NEVER, EARLY = "on time", "late", "never pays", "early payoff"
 FIRST = "first borrower"  # the journey's borrower (steps 4-6): keeps paying on time
-ROLES = (ON_TIME, LATE, NEVER, EARLY)
 # what each draws, as a share of the line (the on-time borrower uses the line, which a raise
 # asks for: used >= 50 % on the review days)
 DRAW_SHARE = {
@@ -87,7 +87,7 @@ class Borrower:
     loan_id: str = ""
     schedule: list[dict[str, Any]] = field(default_factory=list)
     paid_off: bool = False
-    seen: set[str] = field(default_factory=set)  # notification ids already reported
+    seen: set[str] = field(default_factory=set)  # notification and line change ids reported
 
 
 @dataclass
