@@ -9,7 +9,7 @@ The rules (`ReviewPolicy` holds the numbers):
 | worst DPD in the window >= 60                 | cut to what is drawn   | LIMIT_CUT_SEVERE_LATE   |
 | worst DPD >= 30                               | halved                 | LIMIT_CUT_LATE_30       |
 | worst DPD >= 1                                | cut 20%                | LIMIT_CUT_LATE          |
-| on book < 6 months                            | unchanged              | REVIEW_TOO_NEW          |
+| on book < 3 months                            | unchanged              | REVIEW_TOO_NEW          |
 | >= 3 due, all on time, used >= 50%, grade A-C | up by the grade's step | LIMIT_UP_ON_TIME        |
 | >= 12 months on book, used < 10%              | cut 10% (idle capital) | LIMIT_CUT_UNUSED        |
 | otherwise                                     | unchanged              | LIMIT_KEPT              |
@@ -52,7 +52,8 @@ class ReviewPolicy:
     serious_dpd: int = 30
     serious_cut: Decimal = Decimal("0.50")
     late_cut: Decimal = Decimal("0.20")
-    min_months: int = 6
+    # three clean installments before a raise: see docs/risk.md "Line review" for why
+    min_months: int = 3
     raise_min_installments: int = 3
     raise_min_utilisation: Decimal = Decimal("0.5")
     step_up: dict[str, Decimal] = field(
