@@ -217,14 +217,23 @@ def test_a_late_borrower_is_cut_and_repriced_on_the_review_day() -> None:
     for d in loan.due_dates[1:]:
         if d <= day:
             w.pay("L1", d)
-    for d in (date(2025, 2, 10), date(2025, 3, 10)):
-        w.lines.apply_review(USER, _kept(w, d), AT)
-    out = w.close(day)
+    w.lines.apply_review(USER, _kept(w, date(2025, 2, 10)), AT)  # before the late payment
+    out = w.close(day)  # the first review after it (the March one, caught up)
     assert out.reviewed and out.status == LINE_ACTIVE
     # cut 20% (LIMIT_CUT_LATE); re-graded C -> D: the APR for new draws goes up
     assert out.reason_codes == ("LIMIT_CUT_LATE", "APR_UP_REGRADE", "REGRADE_LATE")
     assert (out.limit_fen, out.apr) == (800_000, Decimal("0.1825"))
     assert w.lines.get_line(USER).grade == "D"
+    # the next review does not punish the same late payment again: kept, still D, and no
+    # raise while the window holds it
+    later = w.lines.get_line(USER).next_review_on
+    assert later is not None
+    for d in loan.due_dates:
+        if day < d <= later:
+            w.pay("L1", d)
+    again = w.close(later)
+    assert again.reviewed and again.reason_codes == ("LIMIT_KEPT",)
+    assert (again.limit_fen, again.apr) == (800_000, Decimal("0.1825"))
 
 
 def test_an_overdue_line_is_frozen_and_its_review_deferred() -> None:
