@@ -355,7 +355,11 @@ class Container:
         from .closing.work_list import WriteWorkList
 
         return WriteWorkList(
-            self.loans, self.credit_lines, self.work_files, self.settings.close_of_business_prefix
+            self.loans,
+            self.credit_lines,
+            self.work_files,
+            self.cob_days,
+            self.settings.close_of_business_prefix,
         )
 
     @cached_property

@@ -271,3 +271,23 @@ def cast(today: dt.date | None = None) -> list[Applicant]:
     for i, a in enumerate(out):
         a.user_id = f"demo-user-{i + 1:02d}"
     return out
+
+
+# The four borrowers of the demo's four months (lending_cli/demo_life.py): the on-time one is
+# priced grade B, so a review may raise the limit (grades A-C step up); the others any grade.
+LIFE_ROLES = (("on time", "grade B", 7000), ("late", "good", 7100))
+LIFE_ROLES += (("never pays", "good", 7200), ("early payoff", "good", 7300))
+
+
+def life_cast(today: dt.date | None = None) -> list[Applicant]:
+    """The demo's four borrowers, labelled by role, user ids demo-life-1 to demo-life-4."""
+    today = today or dt.date.today()
+    out = []
+    for i, (role, kind, seed) in enumerate(LIFE_ROLES, start=1):
+        _, person = find(kind, start_seed=seed, today=today)
+        a = Applicant(
+            role, person, person.name, STEADY, "北京", f"dev-life-{i:04d}", f"203.0.113.{70 + i}"
+        )
+        a.user_id = f"demo-life-{i}"
+        out.append(a)
+    return out

@@ -46,21 +46,10 @@ def _reasons(app: dict[str, Any]) -> str:
     return "; ".join(f"{r['code']}: {r['text']}" for r in app.get("reasons", [])[:3])
 
 
-def run(cloud: Any) -> bool:
-    from demo.personas import cast
+def upload_documents(api: Api, applicants: list[Any]) -> dict[str, str]:
+    """Each applicant's ID-card photo uploaded, and read by OCR: label -> document id."""
     from localcloud.client import upload_photo
 
-    api = Api(cloud)
-    print(
-        "Choosing demo applicants (invented people; the sandbox bureau knows each ID number)...",
-        flush=True,
-    )
-    applicants = cast()
-
-    print(
-        f"\n1. {len(applicants)} applicants photograph their ID cards; OCR runs as each photo lands.",
-        flush=True,
-    )
     docs = {}
     for a in applicants:
         doc = api.call("POST", "/v1/documents", a.user_id, {"contentType": "image/jpeg"})
@@ -75,21 +64,40 @@ def run(cloud: Any) -> bool:
             if time.monotonic() > deadline:
                 raise RuntimeError("OCR did not finish within 60 s")
             time.sleep(0.1)
+    return docs
+
+
+def apply(api: Api, a: Any, document_id: str) -> tuple[dict[str, Any], float]:
+    """Submit `a`'s application and wait for the decision: the application and the seconds."""
+    started = time.perf_counter()
+    sub = api.call(
+        "POST", "/v1/applications", a.user_id, a.application(document_id), key=str(uuid.uuid4())
+    )
+    app = api.call("GET", f"/v1/applications/{sub['applicationId']}?waitSeconds=20", a.user_id)
+    return app, time.perf_counter() - started
+
+
+def run(cloud: Any) -> bool:
+    from demo.personas import cast
+
+    api = Api(cloud)
+    print(
+        "Choosing demo applicants (invented people; the sandbox bureau knows each ID number)...",
+        flush=True,
+    )
+    applicants = cast()
+
+    print(
+        f"\n1. {len(applicants)} applicants photograph their ID cards; OCR runs as each photo lands.",
+        flush=True,
+    )
+    docs = upload_documents(api, applicants)
 
     print("\n2. Each applies; the decision workflow answers without a human.\n", flush=True)
     ok = True
     results: dict[str, dict[str, Any]] = {}
     for a in applicants:
-        started = time.perf_counter()
-        sub = api.call(
-            "POST",
-            "/v1/applications",
-            a.user_id,
-            a.application(docs[a.label]),
-            key=str(uuid.uuid4()),
-        )
-        app = api.call("GET", f"/v1/applications/{sub['applicationId']}?waitSeconds=20", a.user_id)
-        took = time.perf_counter() - started
+        app, took = apply(api, a, docs[a.label])
         results[a.label] = app
         detail = _offer_line(app) if app["status"] == "APPROVED" else _reasons(app)
         print(f"  {a.label:<28} {app['status']:<10} {took * 1000:6.0f} ms  {detail}", flush=True)
@@ -121,19 +129,50 @@ def run(cloud: Any) -> bool:
             flush=True,
         )
 
-    from . import demo_money
+    from . import demo_life, demo_money
 
-    return demo_money.run(api, _bank(cloud), applicants, results) and ok
+    bank = _bank(cloud)
+    ok = demo_money.run(api, bank, applicants, results) and ok
+    first = _first_borrower(api, applicants, results)
+    story = demo_life.run(api, bank, _clock(cloud), bank_table(cloud), first=first)
+    return story is not None and story.as_told and ok
+
+
+def _first_borrower(
+    api: Api, applicants: list[Any], results: dict[str, dict[str, Any]]
+) -> tuple[str, dict[str, Any]] | None:
+    """The journey's borrower (steps 4-6) and their open loan, if the journey got that far."""
+    for a in applicants:
+        if results.get(a.label, {}).get("status") != "APPROVED":
+            continue
+        for loan in api.call("GET", "/v1/loans", a.user_id)["loans"]:
+            if loan["status"] == "ACTIVE":
+                return a.user_id, api.call("GET", f"/v1/loans/{loan['loanId']}", a.user_id)
+        return None
+    return None
+
+
+def bank_table(cloud: Any) -> Any:
+    """The cloud's table, reached in this process (the demo runs in it)."""
+    import boto3
+
+    return boto3.resource("dynamodb").Table(cloud.env["LENDING_TABLE"])
 
 
 def _bank(cloud: Any) -> Any:
-    """The sandbox bank over the cloud's table, reached in this process (the demo runs in it)."""
-    import boto3
-
+    """The sandbox bank over the cloud's table."""
     from chalicelib import wiring
 
     from .bank import Bank
 
-    table = boto3.resource("dynamodb").Table(cloud.env["LENDING_TABLE"])
     opening = wiring.container().settings.opening_balance_fen() or 0
-    return Bank.over(table, opening)
+    return Bank.over(bank_table(cloud), opening)
+
+
+def _clock(cloud: Any) -> Any:
+    """The business clock and the close of business, as `lending clock advance` reaches them."""
+    import boto3
+
+    from .clock import LocalCloud
+
+    return LocalCloud.over(bank_table(cloud), physical=cloud.physical, client=boto3.client)

@@ -62,7 +62,9 @@ class Cob:
         self.close = CloseLoans(
             self.loans, self.debits, self.notices.notify, now, follow_lines=self.close_lines.follow
         )
-        self.work_list = WriteWorkList(self.loans, self.lines, self.files, "close-of-business/")
+        self.work_list = WriteWorkList(
+            self.loans, self.lines, self.files, self.days, "close-of-business/"
+        )
         self.summary = WriteDaySummary(self.files, self.days, now)
         self.failure = RecordFailure(self.days, now)
         self.repayment = RepaymentSteps(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from chalicelib.closing.handoffs import Failure
 from chalicelib.lines.freeze import LINE_ACTIVE, LINE_FROZEN
 from tests.closing.harness import START, Cob
 
@@ -59,3 +60,20 @@ def test_a_line_is_reviewed_on_its_date_once() -> None:
     assert cob.lines_night(night).linesReviewed == 0
     kinds = [c.kind for c in cob.lines.history("u1", 50, None).items]
     assert kinds == ["REVIEW", "OPENED"]
+
+
+def test_reviews_a_failed_night_missed_are_caught_up_and_a_clean_night_reads_one_day() -> None:
+    cob = Cob()
+    cob.lend(1)
+    review_on = cob.lines.get_line("u1").next_review_on
+    assert review_on is not None
+    night = review_on - DAY
+    # the night that should have served the review failed: the next nights still list it
+    cob.failure(Failure(businessDate=night.isoformat(), error={"Error": "States.Timeout"}))
+    assert cob.lines_of(night + DAY) == ["u1"]
+    # after a clean night, only the next morning's reviews are read
+    cob.days.record_closed(night + DAY, {"linesNotClosed": 0}, (), "2030-02-11T00:00:00.000Z")
+    assert cob.lines_of(night + 2 * DAY) == []
+    # a clean night whose lines batch failed: still caught up
+    cob.days.record_closed(night + DAY, {"linesNotClosed": 1}, (), "2030-02-11T00:00:00.000Z")
+    assert cob.lines_of(night + 2 * DAY) == ["u1"]

@@ -53,9 +53,9 @@ class World:
         _, pay = book_payment(loan.servicing(), f"rep-{loan_id}-{on}", on, amount)
         return self.loans.post_repayment(loan_id, pay, loan.version, AT)
 
-    def pay_on_time(self, loan_id: str, through: date) -> None:
+    def pay_on_time(self, loan_id: str, through: date, after: date = OPENED) -> None:
         for d in self.loans.get(loan_id).due_dates:
-            if d <= through:
+            if after < d <= through:
                 self.pay(loan_id, d)
 
     def close(self, day: date, at: str = AT):
@@ -121,31 +121,46 @@ def test_no_review_before_the_review_day_and_one_on_it() -> None:
 def test_an_on_time_borrower_using_the_line_is_raised_and_regraded_and_told_once() -> None:
     w = World(grade="C")
     w.draw("L1", 700_000)
-    day = date(2025, 7, 10)  # six months on book, six installments paid on their due dates
-    w.pay_on_time("L1", day)
-    for d in (date(2025, m, 10) for m in range(2, 7)):  # the monthly reviews before
-        w.close(d)
-    out = w.close(day)
+    raised_on = date(2025, 4, 10)  # three months on book, three installments paid on time
+    w.pay_on_time("L1", raised_on)
+    for d in (date(2025, 2, 10), date(2025, 3, 10)):  # the monthly reviews before: too new
+        assert w.close(d).reason_codes == ("REVIEW_TOO_NEW",)
+    out = w.close(raised_on)
     assert out.reviewed
-    # LIMIT_UP_ON_TIME by grade B's step (the re-grade: C -> B), APR to B's rate step
-    assert out.reason_codes == ("LIMIT_UP_ON_TIME", "APR_DOWN_REGRADE", "REGRADE_ON_TIME")
-    assert (out.limit_before_fen, out.limit_fen) == (1_000_000, 1_150_000)
-    assert (out.apr_before, out.apr) == (Decimal("0.1440"), Decimal("0.1080"))
-    line = w.lines.get_line(USER)
-    assert (line.limit_fen, line.apr, line.grade) == (1_150_000, Decimal("0.1080"), "B")
-    assert line.available_fen == 1_150_000 - line.drawn_fen
-    kinds = sorted(n.kind for n in out.notifications)
-    assert kinds == [APR_CHANGED, LIMIT_CHANGED]
-    assert {n.subject for n in out.notifications} == {review_id(USER, day)}
+    # LIMIT_UP_ON_TIME by grade C's step (+10 %); the grade waits for six clean months
+    assert out.reason_codes == ("LIMIT_UP_ON_TIME",)
+    assert (out.limit_before_fen, out.limit_fen) == (1_000_000, 1_100_000)
+    assert out.apr == out.apr_before == Decimal("0.1440")
+    assert [n.kind for n in out.notifications] == [LIMIT_CHANGED]
+    assert {n.subject for n in out.notifications} == {review_id(USER, raised_on)}
     published = list(w.bus.keys())
-    assert sorted(published[-2:]) == sorted(n.key for n in out.notifications)
+    assert published[-1:] == [n.key for n in out.notifications]
     # a re-run of the day: no second raise, the same notifications, stored and sent once
-    again = w.close(day, "2025-07-11T01:00:00.000Z")
-    assert again.reviewed is False and w.lines.get_line(USER).limit_fen == 1_150_000
+    again = w.close(raised_on, "2025-04-11T01:00:00.000Z")
+    assert again.reviewed is False and w.lines.get_line(USER).limit_fen == 1_100_000
     assert {n.key for n in again.notifications} == {n.key for n in out.notifications}
     assert w.bus.keys() == published
     top = w.history()[0]
-    assert (top.kind, top.change_id, top.limit_fen) == ("REVIEW", review_id(USER, day), 1_150_000)
+    assert (top.kind, top.change_id, top.limit_fen) == (
+        "REVIEW",
+        review_id(USER, raised_on),
+        1_100_000,
+    )
+
+    # six months on book, six installments on time: re-graded C -> B, the APR for new draws
+    # is B's rate step; the limit stays (the line is now used less than half, on average)
+    day = date(2025, 7, 10)
+    w.pay_on_time("L1", day, after=raised_on)
+    # (the fourth review raises the line by C's step once more: still used more than half)
+    assert w.close(date(2025, 5, 10)).reason_codes == ("LIMIT_UP_ON_TIME",)
+    assert w.close(date(2025, 6, 10)).reason_codes == ("LIMIT_KEPT",)
+    out = w.close(day)
+    assert out.reason_codes == ("LIMIT_KEPT", "APR_DOWN_REGRADE", "REGRADE_ON_TIME")
+    assert (out.apr_before, out.apr) == (Decimal("0.1440"), Decimal("0.1080"))
+    line = w.lines.get_line(USER)
+    assert (line.limit_fen, line.apr, line.grade) == (1_210_000, Decimal("0.1080"), "B")
+    assert line.available_fen == 1_210_000 - line.drawn_fen
+    assert [n.kind for n in out.notifications] == [APR_CHANGED]
     # the draws after the review are priced at the new APR; the signed loan keeps its rate
     assert w.loans.get("L1").apr == Decimal("0.1440")
 
@@ -202,14 +217,23 @@ def test_a_late_borrower_is_cut_and_repriced_on_the_review_day() -> None:
     for d in loan.due_dates[1:]:
         if d <= day:
             w.pay("L1", d)
-    for d in (date(2025, 2, 10), date(2025, 3, 10)):
-        w.lines.apply_review(USER, _kept(w, d), AT)
-    out = w.close(day)
+    w.lines.apply_review(USER, _kept(w, date(2025, 2, 10)), AT)  # before the late payment
+    out = w.close(day)  # the first review after it (the March one, caught up)
     assert out.reviewed and out.status == LINE_ACTIVE
     # cut 20% (LIMIT_CUT_LATE); re-graded C -> D: the APR for new draws goes up
     assert out.reason_codes == ("LIMIT_CUT_LATE", "APR_UP_REGRADE", "REGRADE_LATE")
     assert (out.limit_fen, out.apr) == (800_000, Decimal("0.1825"))
     assert w.lines.get_line(USER).grade == "D"
+    # the next review does not punish the same late payment again: kept, still D, and no
+    # raise while the window holds it
+    later = w.lines.get_line(USER).next_review_on
+    assert later is not None
+    for d in loan.due_dates:
+        if day < d <= later:
+            w.pay("L1", d)
+    again = w.close(later)
+    assert again.reviewed and again.reason_codes == ("LIMIT_KEPT",)
+    assert (again.limit_fen, again.apr) == (800_000, Decimal("0.1825"))
 
 
 def test_an_overdue_line_is_frozen_and_its_review_deferred() -> None:

@@ -3,6 +3,7 @@ behaviour measured from the borrower's loans."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.lines.freeze import LINE_ACTIVE, LINE_FROZEN
+from chalicelib.lines.regrade import regrade
 from chalicelib.lines.review import (
     Behaviour,
     LineTerms,
@@ -71,7 +73,7 @@ def test_on_time_and_used_raises_the_limit_by_the_grades_step_and_reprices() -> 
         (dict(max_dpd=75), 400_000, "LIMIT_CUT_SEVERE_LATE"),
         (dict(max_dpd=30), 500_000, "LIMIT_CUT_LATE_30"),
         (dict(max_dpd=3), 800_000, "LIMIT_CUT_LATE"),
-        (dict(months_on_book=4), 1_000_000, "REVIEW_TOO_NEW"),
+        (dict(months_on_book=2), 1_000_000, "REVIEW_TOO_NEW"),
         (dict(installments_on_time=9), 1_000_000, "LIMIT_KEPT"),
         (dict(grade="D"), 1_000_000, "LIMIT_KEPT"),
         (dict(utilisation=Decimal("0.05"), drawn_fen=0), 900_000, "LIMIT_CUT_UNUSED"),
@@ -80,6 +82,32 @@ def test_on_time_and_used_raises_the_limit_by_the_grades_step_and_reprices() -> 
 def test_each_rule(kw, limit, code) -> None:
     r = review_line(line(), behaviour(**kw), ON, apr_for)
     assert r.limit_fen == limit and codes(r)[0] == code
+
+
+def test_three_months_on_book_and_three_installments_on_time_earn_the_first_raise() -> None:
+    # the product's threshold (docs/risk.md): the third monthly review, not the sixth
+    early = behaviour(months_on_book=3, installments_due=3, installments_on_time=3)
+    assert review_line(line(), early, ON, apr_for).reason_codes[0] == "LIMIT_UP_ON_TIME"
+    too_new = behaviour(months_on_book=2, installments_due=2, installments_on_time=2)
+    assert review_line(line(), too_new, ON, apr_for).reason_codes[0] == "REVIEW_TOO_NEW"
+    # three months on book with only two installments due (a draw a month after opening)
+    two_due = behaviour(months_on_book=3, installments_due=2, installments_on_time=2)
+    assert review_line(line(), two_due, ON, apr_for).reason_codes[0] == "LIMIT_KEPT"
+
+
+def test_a_late_payment_cuts_once_at_the_first_review_after_it() -> None:
+    first = review_line(line(), behaviour(max_dpd=12, since_review_dpd=12), ON, apr_for)
+    assert first.reason_codes[0] == "LIMIT_CUT_LATE" and first.limit_fen == 800_000
+    # a month later the window still holds it, nothing new since: kept, not cut again,
+    # not raised, and the APR is not lowered
+    held = behaviour(max_dpd=12, since_review_dpd=0, installments_on_time=9, grade="A")
+    later = review_line(line(), held, ON, apr_for)
+    assert later.limit_fen == 1_000_000 and later.reason_codes[0] == "LIMIT_KEPT"
+    assert "APR_HELD_LATE" in later.reason_codes
+    assert regrade("C", replace(held, grade="C")).grade == "C"
+    assert regrade("C", behaviour(max_dpd=12, since_review_dpd=12)).grade == "D"
+    with pytest.raises(ValueError):
+        behaviour(max_dpd=3, since_review_dpd=4)
 
 
 def test_an_overdue_borrower_or_a_frozen_line_is_not_reviewed() -> None:

@@ -158,7 +158,8 @@ def check_ledger_items(items: Iterable[dict[str, Any]]) -> LedgerReport:
 
 def reconcile_rail(items: Iterable[dict[str, Any]]) -> list[str]:
     """Money the (sandbox) bank moved that our books do not show, as rail keys: a settled
-    payout whose loan never became ACTIVE, or a settled collection not booked on its loan."""
+    payout whose loan never went on the books (ACTIVE, and from there OVERDUE, CLOSED or
+    WRITTEN_OFF), or a settled collection not booked on its loan."""
     items = list(items)
     loans = {
         i["PK"].removeprefix("LOAN#"): i
@@ -174,7 +175,7 @@ def reconcile_rail(items: Iterable[dict[str, Any]]) -> list[str]:
         key = i["key"]
         if i["kind"] == "payout":
             loan = loans.get(key.removeprefix("payout:"))
-            if loan is None or loan["status"] not in ("ACTIVE", "CLOSED"):
+            if loan is None or loan["status"] not in DISBURSED:
                 out.append(key)
         elif i["kind"] == "collect":
             rid = key.removeprefix("collect:")

@@ -6,7 +6,8 @@ A plain list, not batches made here, so the same file and ASL run on AWS and on 
 engine (which batches as AWS does: localcloud/distributed_map.py). Sorted, so a re-run of the
 day cuts the same batches. Loans disbursed after the list is written are closed the next
 night, with the days they missed (`close_through` catches up). Review dates are read a week
-back (REVIEW_CATCH_UP), so a night that failed has its reviews done by the next one.
+back (REVIEW_CATCH_UP) when the night before did not close every line (it failed, or a lines
+batch did), so its reviews are done by this one; after a clean night only the next morning's.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..cobdays.port import CLOSED, CobDays
 from ..lines.port import CreditLines
 from ..loans.port import Loans
 from .handoffs import Day, WorkList
@@ -36,13 +38,14 @@ class WriteWorkList:
     loans: Loans
     lines: CreditLines
     files: WorkFiles
+    days: CobDays
     prefix: str  # CLOSE_OF_BUSINESS_PREFIX, e.g. "close-of-business/"
 
     def __call__(self, state: Day) -> WorkList:
         day = state.day()
         loan_ids = sorted(self.loans.open_loan_ids())
         morning = day + timedelta(days=1)  # lines are served as of the next morning
-        user_ids = self.lines.lines_to_close(morning, since=morning - REVIEW_CATCH_UP)
+        user_ids = self.lines.lines_to_close(morning, since=self._reviews_since(day, morning))
         base = day_prefix(self.prefix, day)
         self.files.put_json(base + WORK_LIST, loan_ids)
         self.files.put_json(base + LINES_LIST, user_ids)
@@ -55,3 +58,12 @@ class WriteWorkList:
             linesResultsPrefix=base + LINE_RESULTS,
             lines=len(user_ids),
         )
+
+    def _reviews_since(self, day: date, morning: date) -> date:
+        before = self.days.get(day - timedelta(days=1))
+        clean = (
+            before is not None
+            and before.status == CLOSED
+            and not before.summary.get("linesNotClosed", 0)
+        )
+        return morning if clean else morning - REVIEW_CATCH_UP

@@ -4,12 +4,15 @@ The scoring store keeps what each application was scored on; nothing scores a bo
 from their behaviour on the book (that model needs repayment outcomes we do not have yet). So
 the review re-grades by rule, from the same `Behaviour` it reviews, first match wins:
 
-| behaviour over the review window                               | grade            | reason code       |
-|----------------------------------------------------------------|------------------|-------------------|
-| worst DPD >= 30                                                | two steps worse  | REGRADE_LATE_30   |
-| worst DPD >= 1                                                 | one step worse   | REGRADE_LATE      |
-| >= 6 months on book, >= 6 installments due, every one on time  | one step better  | REGRADE_ON_TIME   |
-| otherwise                                                      | unchanged        |                   |
+| behaviour                                        | grade           | reason code     |
+|--------------------------------------------------|-----------------|-----------------|
+| worst DPD since the last review >= 30            | two steps worse | REGRADE_LATE_30 |
+| worst DPD since the last review >= 1             | one step worse  | REGRADE_LATE    |
+| >= 6 months, >= 6 due in the window, all on time | one step better | REGRADE_ON_TIME |
+| otherwise                                        | unchanged       |                 |
+
+A late payment moves the grade once, at the first review after it (`Behaviour.new_max_dpd`),
+as it cuts the limit once; it bars the step back up for the whole window (not all on time).
 
 Grades run A (cheapest) to E and never leave that range. The grade's APR (pricing's rate
 steps) becomes the line's APR for new draws through `review_line`, which also holds the APR
@@ -56,10 +59,11 @@ def regrade(
         new = GRADES[min(max(at + steps, 0), len(GRADES) - 1)]
         return Regrade(new, Reason(code, text) if new != grade else None)
 
-    if b.max_dpd >= p.serious_dpd:
-        return moved(p.serious_steps, "REGRADE_LATE_30", f"A payment was {b.max_dpd} days late.")
-    if b.max_dpd >= p.late_dpd:
-        return moved(1, "REGRADE_LATE", f"A payment was {b.max_dpd} days late.")
+    late = b.new_max_dpd
+    if late >= p.serious_dpd:
+        return moved(p.serious_steps, "REGRADE_LATE_30", f"A payment was {late} days late.")
+    if late >= p.late_dpd:
+        return moved(1, "REGRADE_LATE", f"A payment was {late} days late.")
     if (
         b.months_on_book >= p.min_months
         and b.installments_due >= p.min_installments

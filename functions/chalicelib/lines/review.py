@@ -6,13 +6,18 @@ The rules (`ReviewPolicy` holds the numbers):
 | condition (first match wins)                  | limit                  | reason code             |
 |-----------------------------------------------|------------------------|-------------------------|
 | a loan overdue now, or the line frozen        | unchanged, APR too     | REVIEW_DEFERRED_OVERDUE |
-| worst DPD in the window >= 60                 | cut to what is drawn   | LIMIT_CUT_SEVERE_LATE   |
-| worst DPD >= 30                               | halved                 | LIMIT_CUT_LATE_30       |
-| worst DPD >= 1                                | cut 20%                | LIMIT_CUT_LATE          |
-| on book < 6 months                            | unchanged              | REVIEW_TOO_NEW          |
+| worst DPD since the last review >= 60         | cut to what is drawn   | LIMIT_CUT_SEVERE_LATE   |
+| worst DPD since the last review >= 30         | halved                 | LIMIT_CUT_LATE_30       |
+| worst DPD since the last review >= 1          | cut 20%                | LIMIT_CUT_LATE          |
+| on book < 3 months                            | unchanged              | REVIEW_TOO_NEW          |
 | >= 3 due, all on time, used >= 50%, grade A-C | up by the grade's step | LIMIT_UP_ON_TIME        |
 | >= 12 months on book, used < 10%              | cut 10% (idle capital) | LIMIT_CUT_UNUSED        |
 | otherwise                                     | unchanged              | LIMIT_KEPT              |
+
+A late payment cuts the limit once, at the first review after it: the cut rows read the worst
+DPD since the last review (`new_max_dpd`), so one late installment is not punished again at
+every monthly review of the window. It still counts for the whole window where it should: no
+raise while any installment of the window was late, and the APR is not lowered.
 
 Then the limit is rounded down to ¥100, kept within ¥50-¥200,000 and never below what is drawn
 (LIMIT_HELD_AT_BALANCE, LIMIT_AT_MAXIMUM say when that decided it). The APR for new draws is the
@@ -52,7 +57,8 @@ class ReviewPolicy:
     serious_dpd: int = 30
     serious_cut: Decimal = Decimal("0.50")
     late_cut: Decimal = Decimal("0.20")
-    min_months: int = 6
+    # three clean installments before a raise: see docs/risk.md "Line review" for why
+    min_months: int = 3
     raise_min_installments: int = 3
     raise_min_utilisation: Decimal = Decimal("0.5")
     step_up: dict[str, Decimal] = field(
@@ -96,10 +102,19 @@ class Behaviour:
     utilisation: Decimal  # average drawn / limit over the window, 0..1
     drawn_fen: int  # drawn now: the limit never goes below it
     grade: str  # the re-score's grade
+    # the worst days past due since the line's last review (None: never reviewed, the window's)
+    since_review_dpd: int | None = None
+
+    @property
+    def new_max_dpd(self) -> int:
+        """The worst DPD not yet answered by a review: what a cut or a downgrade acts on."""
+        return self.max_dpd if self.since_review_dpd is None else self.since_review_dpd
 
     def __post_init__(self) -> None:
         if min(self.months_on_book, self.installments_due, self.max_dpd, self.current_dpd) < 0:
             raise ValueError("months, installments and days past due are never negative")
+        if self.since_review_dpd is not None and not 0 <= self.since_review_dpd <= self.max_dpd:
+            raise ValueError("the DPD since the last review is within [0, the window's]")
         if not 0 <= self.installments_on_time <= self.installments_due:
             raise ValueError("installments on time are between 0 and the installments due")
         if not isinstance(self.utilisation, Decimal) or not 0 <= self.utilisation <= 1:
@@ -216,25 +231,19 @@ def review_line(
             "A loan is overdue, so your line is not reviewed until it is repaid.",
         )
         return _review(line, on, line.limit_fen, line.apr, line.grade, reasons)
-    if b.max_dpd >= p.severe_dpd:
+    late = b.new_max_dpd
+    if late >= p.severe_dpd:
         new = Decimal(b.drawn_fen)
         because(
             "LIMIT_CUT_SEVERE_LATE",
-            f"A payment was {b.max_dpd} days late in the last {p.window_months} months: "
-            "no new credit for now.",
+            f"A payment was {late} days late since your last review: no new credit for now.",
         )
-    elif b.max_dpd >= p.serious_dpd:
+    elif late >= p.serious_dpd:
         new = limit * (one - p.serious_cut)
-        because(
-            "LIMIT_CUT_LATE_30",
-            f"A payment was {b.max_dpd} days late in the last {p.window_months} months.",
-        )
-    elif b.max_dpd >= 1:
+        because("LIMIT_CUT_LATE_30", f"A payment was {late} days late since your last review.")
+    elif late >= 1:
         new = limit * (one - p.late_cut)
-        because(
-            "LIMIT_CUT_LATE",
-            f"A payment was {b.max_dpd} days late in the last {p.window_months} months.",
-        )
+        because("LIMIT_CUT_LATE", f"A payment was {late} days late since your last review.")
     elif b.months_on_book < p.min_months:
         new = limit
         because(
@@ -257,7 +266,7 @@ def review_line(
     else:
         new = limit
         because("LIMIT_KEPT", "Your line stays as it is.")
-    if b.max_dpd >= p.severe_dpd:
+    if late >= p.severe_dpd:
         new_fen = max(b.drawn_fen, p.min_limit_fen)  # exactly what is drawn: nothing available
     elif new == limit:
         new_fen = line.limit_fen
@@ -310,13 +319,15 @@ def behaviour_from_loans(
     on: date,
     grade: str,
     window_months: int = DEFAULT_REVIEW_POLICY.window_months,
+    last_review: date | None = None,
 ) -> Behaviour:
     """Behaviour over the window ending on `on`, from the borrower's loans replayed exactly:
     installments due in the window and how many were paid in full by the end of their due date;
     the worst DPD (on the eve of each payment, and today); average utilisation over the
-    window's monthly review days (principal outstanding / today's limit, capped at 1)."""
+    window's monthly review days (principal outstanding / today's limit, capped at 1); the
+    worst DPD after `last_review` (the line's last review day), when there was one."""
     start = max(line.opened_on, add_months(on, -window_months))
-    due = on_time = max_dpd = current_dpd = 0
+    due = on_time = max_dpd = current_dpd = recent_dpd = 0
     sample_days = sorted(
         {d for k in range(window_months) if (d := add_months(on, -k)) >= line.opened_on}
     )
@@ -330,10 +341,14 @@ def behaviour_from_loans(
         for i, p in enumerate(loan.payments):
             if start < p.on <= on:
                 before = replace(loan, payments=loan.payments[:i])
-                max_dpd = max(max_dpd, position(before, p.on).dpd)
+                dpd = position(before, p.on).dpd
+                max_dpd = max(max_dpd, dpd)
+                if last_review is None or p.on > last_review:
+                    recent_dpd = max(recent_dpd, dpd)
         if on >= loan.start:
             today = position(paid_through(loan, on), on).dpd
             max_dpd, current_dpd = max(max_dpd, today), max(current_dpd, today)
+            recent_dpd = max(recent_dpd, today)
         days = [d for d in sample_days if d >= loan.start]
         for j, pos in enumerate(positions(loan, days), len(sample_days) - len(days)):
             used[j] += pos.outstanding_principal_fen
@@ -350,6 +365,7 @@ def behaviour_from_loans(
         min(utilisation, Decimal(1)),
         drawn_fen,
         grade,
+        None if last_review is None else min(recent_dpd, max_dpd),
     )
 
 

@@ -208,7 +208,13 @@ class LineServicing:
         opened = line.opened_on or day
         terms = LineTerms(line.user_id, line.limit_fen, line.apr, line.grade, line.status, opened)
         b = behaviour_from_loans(
-            loans, terms, line.drawn_fen, day, line.grade, self.policy.window_months
+            loans,
+            terms,
+            line.drawn_fen,
+            day,
+            line.grade,
+            self.policy.window_months,
+            last_review=line.last_reviewed_on,
         )
         new_grade = regrade(line.grade, b, self.regrade_policy)
         review = review_line(
