@@ -466,7 +466,9 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
         cob_wall = time.perf_counter() - t0
         cob_cpu = process_cpu_seconds() - cpu0
         if d["status"] != "SUCCEEDED":
-            raise RuntimeError(f"the close ended {d['status']}: {d.get('error')} {d.get('cause')}")
+            raise RuntimeError(
+                f"the close ended {d['status']}: {d.get('error')}; caught: {_caught(sfn, arn)}"
+            )
         summary = json.loads(d["output"])
         repayments = cloud.physical["RepaymentStateMachine"]
         while sfn.list_executions(stateMachineArn=repayments, statusFilter="RUNNING", maxResults=1)[
@@ -505,6 +507,17 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
         all_wall,
         all_cpu,
     )
+
+
+def _caught(sfn: Any, arn: str) -> Any:
+    """The error the machine's Catch handed to Record Failure (the step that failed, and why)."""
+    pages = sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
+    for page in pages:
+        for e in page["events"]:
+            details = e.get("stateEnteredEventDetails") or {}
+            if details.get("name") == "Record Failure":
+                return json.loads(details.get("input") or "{}").get("error")
+    return None
 
 
 def _map_children(sfn: Any, arn: str) -> int:
