@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from ..errors import StoreBusy
 from ..lines.servicing import LineServicing
+from ..money.notifications import Notification
 from .handoffs import LineBatch, LinesClosed
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,10 @@ class CloseLines:
         morning = day + timedelta(days=1)
         served = frozen = thawed = reviewed = raised = lowered = 0
         failed: list[str] = []
+        told: list[Notification] = []
         for user_id in user_ids:
             try:
-                out = self.servicing.close_line(user_id, morning, at)
+                out = self.servicing.close_line(user_id, morning, at, tell=False)
             except StoreBusy:
                 raise  # the batch is retried (the ASL's Retry); what closed stays closed
             except Exception:
@@ -55,6 +57,9 @@ class CloseLines:
             reviewed += out.reviewed
             raised += out.limit_fen > out.limit_before_fen
             lowered += out.limit_fen < out.limit_before_fen
+            told += out.notifications
+        if told:  # stored one by one, published ten to an event request
+            self.servicing.notify(told)
         return LinesClosed(
             linesServed=served,
             linesFrozen=frozen,

@@ -6,6 +6,7 @@ transaction (records.py has the items and the pure request builders).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from chalicelib.lines.review import LineReview
 
 _ATTEMPTS = 5  # optimistic re-reads against a line changing under a status change or review
+SEEN_FOR = 5.0  # seconds a line just read may stand for the first attempt of a change
 
 
 def open_line_tx(table_name: str, line: CreditLine, at: str) -> dict[str, Any]:
@@ -147,14 +149,26 @@ class DynamoCreditLines:
         self._table = table
         self._name = table.name
         self._clock = clock
+        self._seen: dict[str, tuple[float, dict[str, Any]]] = {}  # user -> (when, item)
 
     def _get(self, user_id: str) -> CreditLine | None:
         item = self._table.get_item(Key=line_key(user_id), ConsistentRead=True).get("Item")
+        if item:
+            self._seen[user_id] = (time.monotonic(), item)
         return line_from_item(item) if item else None
 
     def _with_seq(self, user_id: str) -> tuple[CreditLine, int]:
-        """The line and how many history items it has (the next change is one more)."""
-        item = self._table.get_item(Key=line_key(user_id), ConsistentRead=True).get("Item")
+        """The line and how many history items it has (the next change is one more).
+
+        The item a get_line just read (within SEEN_FOR seconds) serves the first attempt of a
+        change instead of a second read: the change's write is conditioned on the status, the
+        terms and the history count read, so a line that moved in between is refused and read
+        again. The close of business reads every line it serves and then changes some."""
+        seen = self._seen.pop(user_id, None)
+        if seen is not None and time.monotonic() - seen[0] < SEEN_FOR:
+            item: dict[str, Any] | None = seen[1]
+        else:
+            item = self._table.get_item(Key=line_key(user_id), ConsistentRead=True).get("Item")
         if item is None:
             raise NotFound(f"user {user_id} has no credit line")
         return line_from_item(item), history_seq(item)

@@ -136,7 +136,9 @@ class LineServicing:
     policy: ReviewPolicy = DEFAULT_REVIEW_POLICY
     regrade_policy: RegradePolicy = DEFAULT_REGRADE_POLICY
 
-    def close_line(self, user_id: str, day: date, at: str) -> LineOutcome:
+    def close_line(self, user_id: str, day: date, at: str, tell: bool = True) -> LineOutcome:
+        """Freeze, thaw and review one line for `day`. The borrower is told here unless `tell`
+        is False: then the caller sends `LineOutcome.notifications` (a batch at once)."""
         line = self.lines.get_line(user_id)
         if line is None:
             raise NotFound(f"user {user_id} has no credit line")
@@ -161,7 +163,12 @@ class LineServicing:
             )
             frozen = changed and effect.status == LINE_FROZEN
             thawed = changed and effect.status == LINE_ACTIVE
-            line = self._must(user_id)
+            # what the change wrote, without reading it back; another run's change is read
+            line = (
+                replace(line, status=effect.status, status_reason=reason, version=line.version + 1)
+                if changed
+                else self._must(user_id)
+            )
 
         told: tuple[Notification, ...] = ()
         reviewed = False
@@ -171,14 +178,22 @@ class LineServicing:
                 reviewed = True
                 codes += review.reason_codes
                 told = review.notifications()
+                line = replace(  # what the review wrote, for the outcome
+                    line,
+                    limit_fen=review.limit_fen,
+                    available_fen=review.limit_fen - line.drawn_fen,
+                    apr=review.apr,
+                    grade=review.grade,
+                    last_reviewed_on=day,
+                )
             else:  # a concurrent run of this close applied it first
                 told = self._told_by_earlier_run(user_id, day)
-            line = self._must(user_id)
+                line = self._must(user_id)
         elif line.last_reviewed_on == day:
             # Reviewed by an earlier run of this close: tell again what it changed (the keys
             # are the review's, so nothing is stored or published twice).
             told = self._told_by_earlier_run(user_id, day)
-        if told:
+        if told and tell:
             self.notify(told)
         return LineOutcome(
             user_id,
