@@ -55,6 +55,33 @@ def ensure_environment() -> Path:
     return python
 
 
+def ensure_tools() -> None:
+    """Deploy tools in environments of their own (.venv/tools/NAME), one per infra/tools/NAME.txt:
+    checkov and the SAM CLI pin versions of boto3 and click that would downgrade the project's."""
+    for spec in sorted((ROOT / "infra" / "tools").glob("*.txt")):
+        home = VENV / "tools" / spec.stem
+        stamp = home / ".installed-from"
+        wanted = hashlib.sha256(spec.read_bytes()).hexdigest()
+        if stamp.exists() and stamp.read_text().strip() == wanted:
+            continue
+        print(f"bootstrap: installing {spec.stem} into {home}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(home)
+        subprocess.run(
+            [
+                str(home / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(spec),
+            ],
+            check=True,
+        )
+        stamp.write_text(wanted)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"demo", "test"}:
         print(__doc__)
@@ -62,6 +89,7 @@ def main(argv: list[str]) -> int:
     python = ensure_environment()
     job, rest = argv[0], argv[1:]
     if job == "test":
+        ensure_tools()
         command = [str(python), "-m", "pytest", *rest]
     else:
         command = [str(VENV / "bin" / "lending"), "demo", *rest]

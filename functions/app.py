@@ -9,8 +9,7 @@ from chalice.app import AuthResponse, Chalice, Rate, Response
 from pydantic import BaseModel
 
 from chalicelib import wiring
-from chalicelib.api import http
-from chalicelib.api.events import S3Event
+from chalicelib.api import http, middleware
 from chalicelib.api.http import json_response
 from chalicelib.api.models import (
     ApplicationRequest,
@@ -38,6 +37,8 @@ from chalicelib.scoring.monitoring import record_drift
 
 app = Chalice(app_name="weili-lending")
 app.api.binary_types = []
+# JSON logs with correlation ids for every route, workflow step and scheduled job.
+app.register_middleware(middleware.correlated_logs, "all")
 log = logging.getLogger("weili")
 log.setLevel(logging.INFO)
 route = http.router(app)
@@ -255,14 +256,9 @@ def resolve_stuck() -> Response:
     return json_response(stuck.resolve_repayment(body.loanId, body.repaymentId))
 
 
-# --- OCR on upload ----------------------------------------------------------------------------
-
-
-# Not a Chalice function: OCR's libraries (onnxruntime, OpenCV) are ~370 MB, beyond a zip
-# Lambda's 250 MB, so this handler ships as a container image (infra/ocr-image/Dockerfile,
-# `ExtractDocument` in infra/resources.yaml). The local cloud routes it in-process alike.
-def extract_document(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return c().kyc.read_uploads(S3Event.model_validate(event).document_ids())
+# OCR on upload is not here: OCR's libraries (onnxruntime, OpenCV, ~370 MB) are beyond a zip
+# Lambda's 250 MB, so its handler is chalicelib/ocr_entry.py, in a container image without
+# chalice (infra/ocr-image/, `ExtractDocument` in infra/resources.yaml).
 
 
 # --- workflow steps (statemachines/origination.asl.json) -------------------------------------
@@ -443,6 +439,12 @@ def start_reports(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @app.lambda_function(name="record_close_of_business_failure")
 def record_close_of_business_failure(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return c().record_cob_failure(Failure.model_validate(event))
+
+
+@app.lambda_function(name="check_close_of_business")
+def check_close_of_business(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The 06:00 schedule's target (infra/resources.yaml): {"scheduledTime": ...}
+    return c().check_close_of_business(event)
 
 
 # --- model monitoring -------------------------------------------------------------------------

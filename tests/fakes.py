@@ -16,7 +16,7 @@ def make_settings(**overrides: str) -> Settings:
         auth_mode="local",
         auth_audience="weili-mobile",
         auth_issuer="https://auth.test",
-        pii_pepper="pepper",
+        pii_pepper_parameter="/weili/pii-pepper",
         business_clock="wall",
         event_bus_name="weili-test-notifications",
         close_of_business_state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:close-of-business",

@@ -1,8 +1,12 @@
-"""Bearer JWTs: verified signature, expiry, audience and issuer.
+"""Bearer JWTs as Cognito issues them: signature, expiry, issuer, token use, app client.
 
-On AWS the tokens come from Cognito and are checked against its JWKS (RS256). In the
-local cloud `lending token USER_ID` signs them with a local key (HS256). Either way the
-subject (`sub`) is the user id every resource is owned by.
+On AWS the tokens come from Cognito and are checked against its JWKS (RS256). Cognito issues
+two kinds a client may send: ID tokens (`token_use: id`, the app client in `aud`) and access
+tokens (`token_use: access`, the app client in `client_id`, no `aud`). Both are accepted when
+they name one of our app clients (AUTH_AUDIENCE, comma-separated); refresh tokens and anything
+else are not. In the local cloud `lending token USER_ID` signs ID-shaped tokens with a local key
+(HS256), checked the same way. Either way the subject (`sub`) is the user id every resource is
+owned by.
 """
 
 from __future__ import annotations
@@ -56,12 +60,22 @@ class TokenVerifier:
                 token,
                 key,
                 algorithms=algorithms,
-                audience=s.auth_audience,
                 issuer=s.auth_issuer,
-                options={"require": ["exp", "sub", "aud", "iss"]},
+                # The app client is checked below: an access token carries it as client_id.
+                options={"require": ["exp", "sub", "iss", "token_use"], "verify_aud": False},
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(type(exc).__name__) from exc
+        clients = {c.strip() for c in s.auth_audience.split(",") if c.strip()}
+        use = claims["token_use"]
+        if use == "id":
+            client = claims.get("aud")
+        elif use == "access":
+            client = claims.get("client_id")
+        else:
+            raise InvalidToken(f"token_use {use!r} is not accepted")
+        if not isinstance(client, str) or client not in clients:
+            raise InvalidToken("the token is for another app client")
         if not isinstance(claims["sub"], str) or not claims["sub"].strip():
             raise InvalidToken("the token names no user (empty sub)")
         groups = claims.get("cognito:groups") or claims.get("groups") or []
@@ -77,7 +91,8 @@ def issue_local_token(
     now = int(time.time())
     claims = {
         "sub": user_id,
-        "aud": settings.auth_audience,
+        "token_use": "id",
+        "aud": settings.auth_audience.split(",")[0],
         "iss": settings.auth_issuer,
         "iat": now,
         "exp": now + ttl_seconds,

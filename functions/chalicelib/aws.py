@@ -39,6 +39,10 @@ class Clients:
         return self._session.client("stepfunctions")
 
     @cached_property
+    def ssm(self) -> Any:
+        return self._session.client("ssm")
+
+    @cached_property
     def events(self) -> Any:
         return self._session.client("events")
 

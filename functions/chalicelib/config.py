@@ -28,8 +28,10 @@ class Settings:
     auth_mode: str
     auth_audience: str
     auth_issuer: str
-    # HMAC key for hashing identifiers (ID number, device, phone) used as keys by fraud checks.
-    pii_pepper: str
+    # The SSM SecureString holding the HMAC key for hashing identifiers (ID number, device,
+    # phone) that fraud checks key on; its name, optionally pinned to a version (`name:3`).
+    # The value is read at run time (chalicelib/secrets/ssm.py), never from the environment.
+    pii_pepper_parameter: str
     # Which business date "today" is: "wall" on AWS (the wall clock in Asia/Shanghai), "table"
     # in the local cloud (a date in the table that `lending clock set/advance` moves).
     business_clock: str
@@ -65,7 +67,7 @@ class Settings:
         "auth_mode": "AUTH_MODE",
         "auth_audience": "AUTH_AUDIENCE",
         "auth_issuer": "AUTH_ISSUER",
-        "pii_pepper": "PII_PEPPER",
+        "pii_pepper_parameter": "PII_PEPPER_PARAMETER",
         "business_clock": "BUSINESS_CLOCK",
         "event_bus_name": "EVENT_BUS_NAME",
         "close_of_business_state_machine_arn": "CLOSE_OF_BUSINESS_STATE_MACHINE_ARN",

@@ -3,7 +3,7 @@
 The class names of the workflow errors are the contract with the ASL files: a Lambda
 function that raises one fails with that name as its error type, and `Retry`/`Catch`
 match it by name. Renaming one is a breaking change to statemachines/*.asl.json
-(tests/unit/test_asl_static.py checks that every custom ErrorEquals names a class here).
+(tests/statemachines/test_static.py checks that every custom ErrorEquals names a class here).
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .closing.close_lines import CloseLines
     from .closing.close_loans import CloseLoans
     from .closing.day_summary import WriteDaySummary
+    from .closing.deadline import CheckCloseOfBusiness
     from .closing.failure import RecordFailure
     from .closing.port import WorkFiles
     from .closing.reports import StartReports
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from .reports.service import Reports
     from .scoring.port import ScoredInputs
     from .scoring.scorer import Scorer
+    from .secrets.port import Secret
     from .workflows.port import Workflows
 
 
@@ -113,6 +115,17 @@ class Container:
         from .workflows.stepfunctions import StepFunctionsWorkflows
 
         return StepFunctionsWorkflows(self.clients.sfn)
+
+    @cached_property
+    def pepper_source(self) -> Secret:
+        from .secrets.ssm import SsmSecureString
+
+        return SsmSecureString(self.settings.pii_pepper_parameter, self.clients.ssm)
+
+    def pepper(self) -> bytes:
+        # Read when a step hashes an identifier (Screen Fraud), so no other function reads the
+        # secret or needs the right to; the adapter caches it for the container's life.
+        return self.pepper_source.value().encode()
 
     @cached_property
     def verifier(self) -> TokenVerifier:
@@ -267,7 +280,7 @@ class Container:
             fraud_store=self.fraud_store,
             bureau=self.bureau,
             scorer=lambda: self.scorer,
-            pepper=self.settings.pii_pepper.encode(),
+            pepper=self.pepper,
             today=self.clock.today,
         )
 
@@ -394,6 +407,12 @@ class Container:
         from .closing.reports import StartReports
 
         return StartReports(self.reports)
+
+    @cached_property
+    def check_close_of_business(self) -> CheckCloseOfBusiness:
+        from .closing.deadline import CheckCloseOfBusiness
+
+        return CheckCloseOfBusiness(self.cob_days, self.clock.today)
 
     @cached_property
     def record_cob_failure(self) -> RecordFailure:

@@ -167,9 +167,12 @@ def find(
     stride: int = 1,
 ) -> tuple[int, Person]:
     """First invented person of `start_seed`, `start_seed + stride`, ... whose sandbox file and
-    score fit `kind`: "good", "thin", "borderline" (sent to review) or "grade X" (approved,
-    offered grade X). Searches from start seeds that differ by less than `stride` never meet."""
+    score fit `kind`: "good", "thin", "borderline" (sent to review), "grade X" (approved,
+    offered grade X) or "unaffordable" (approved by the policy, but their debts leave no line to
+    offer). Searches from start seeds that differ by less than `stride` never meet."""
     from chalicelib.amounts import yuan_to_fen
+    from chalicelib.clock import utcnow
+    from chalicelib.pricing import price
     from chalicelib.pricing_model import quote
 
     today = today or dt.date.today()
@@ -186,6 +189,11 @@ def find(
             return seed, person
         if kind == "borderline" and outcome == "REVIEW":
             return seed, person
+        if kind == "unaffordable" and outcome == "APPROVE":
+            income = yuan_to_fen(profile["monthlyIncome"])
+            offer = price(pd, income, report, yuan_to_fen(amount), now=utcnow())
+            if offer.limit_fen == 0:
+                return seed, person
     raise LookupError(f"no {kind} persona within {limit} seeds of {start_seed}")
 
 

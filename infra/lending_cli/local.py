@@ -99,6 +99,7 @@ def token_for(user_id: str, *, ops: bool = False, ttl_hours: int = 12) -> str:
     now = int(time.time())
     claims = {
         "sub": user_id,
+        "token_use": "id",
         "aud": s["authAudience"],
         "iss": s["authIssuer"],
         "iat": now,

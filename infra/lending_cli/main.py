@@ -153,10 +153,21 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
 
-    sub.add_parser(
+    s = sub.add_parser(
         "package",
         help="build infra/build/sam.yaml and the Lambda package (checks the 250 MB limit)",
     )
+    s.add_argument(
+        "--image-tag",
+        default=None,
+        help="tag the OCR image with this (CI passes the commit), instead of `ocr`",
+    )
+
+    s = sub.add_parser(
+        "policy-scan",
+        help="checkov over infra/build/sam.yaml; every finding must be accepted, with a reason",
+    )
+    s.add_argument("template", nargs="?", help="another template than infra/build/sam.yaml")
 
     s = sub.add_parser(
         "sample",
@@ -274,7 +285,12 @@ def main(argv: list[str] | None = None) -> int:
         "sample": lambda a: __import__("lending_cli.sample", fromlist=["main"]).main(
             a.what, a.kind, a.seed, a.document_id
         ),
-        "package": lambda _args: __import__("lending_cli.package", fromlist=["main"]).main(),
+        "package": lambda a: __import__("lending_cli.package", fromlist=["main"]).main(
+            ["--image-tag", a.image_tag] if a.image_tag else []
+        ),
+        "policy-scan": lambda a: __import__("lending_cli.policy_scan", fromlist=["main"]).main(
+            [a.template] if a.template else []
+        ),
     }
     return handlers[args.command](args)
 

@@ -5,9 +5,13 @@
 2. `chalice package --merge-template infra/resources.yaml` writes `infra/build/sam.yaml` and
    `infra/build/deployment.zip` (the zip functions; the OCR function is a container image
    built from infra/ocr-image/Dockerfile by `sam build`).
-3. The zip's unzipped size is checked against Lambda's 250 MB limit.
+3. What every function and state machine gets alike is added to sam.yaml (stack.py): its own
+   least-privilege role from infra/permissions.yaml, log group, tracing, alarms, on-failure
+   queue.
+4. The zip's unzipped size is checked against Lambda's 250 MB limit.
 
-Deploy with `sam build --template infra/build/sam.yaml && sam deploy --guided`.
+Deploy per stage with `sam build` and `sam deploy --config-env dev|staging|prod`
+(samconfig.toml; docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -51,7 +58,7 @@ def copy_model() -> None:
         shutil.copy2(MODEL_SRC / name, MODEL_DST / name)
 
 
-def build(out: Path = BUILD, stage: str = "prod") -> Package:
+def build(out: Path = BUILD, stage: str = "prod", image_tag: str | None = None) -> Package:
     copy_model()
     out.mkdir(parents=True, exist_ok=True)
     chalice = Path(sys.executable).with_name("chalice")
@@ -72,12 +79,37 @@ def build(out: Path = BUILD, stage: str = "prod") -> Package:
         env=env,
         check=True,
     )
+    template_path = out / "sam.yaml"
+    finish_template(template_path, image_tag)
     zip_path = out / "deployment.zip"
-    return Package(out / "sam.yaml", zip_path, unzipped_size(zip_path))
+    return Package(template_path, zip_path, unzipped_size(zip_path))
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def finish_template(path: Path, image_tag: str | None = None) -> None:
+    from localcloud.template import _CfnLoader
+
+    from .stack import finish
+
+    template = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
+    if image_tag:
+        # `sam build` tags the image with this; `sam deploy` pushes it to ECR with it.
+        for res in template["Resources"].values():
+            if res.get("Properties", {}).get("PackageType") == "Image":
+                res["Metadata"]["DockerTag"] = image_tag
+    path.write_text(
+        yaml.dump(finish(template), Dumper=_NoAliases, sort_keys=False, width=100),
+        encoding="utf-8",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    pkg = build()
+    args = argv or []
+    pkg = build(image_tag=args[1] if args[:1] == ["--image-tag"] else None)
     mb = pkg.unzipped_bytes / 1024 / 1024
     print(f"template  {pkg.template.relative_to(ROOT)}")
     print(f"package   {pkg.zip_path.relative_to(ROOT)}: {mb:.1f} MB unzipped (limit 250 MB)")

@@ -41,6 +41,18 @@ def main(argv: list[str] | None = None) -> int:
         help="register MODULE.HANDLERS (name -> handler) as Lambda functions (tests only)",
     )
     p.add_argument(
+        "--record-calls",
+        type=Path,
+        default=None,
+        help="record each function's AWS calls; written to this file (JSON) when stopped",
+    )
+    p.add_argument(
+        "--lose-first-responses",
+        action="store_true",
+        help="each function's first response to a workflow is lost, so the step is retried "
+        "(tests/infra/tour.py)",
+    )
+    p.add_argument(
         "--business-date",
         type=date.fromisoformat,
         default=None,
@@ -63,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         model_dir=args.model_dir or DEFAULT_MODEL_DIR,
         with_floor=args.with_floor,
         handler_modules=args.handlers,
+        record_calls=args.record_calls is not None,
+        lose_first_responses=args.lose_first_responses,
         business_date=args.business_date,
     )
     cloud.serve_api(port=args.port)
@@ -96,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     if injected is not None:
         injected.stop()
     cloud.stop()
+    if args.record_calls is not None:
+        from .calls import recorder
+
+        rec = recorder()
+        assert rec is not None
+        rec.save(args.record_calls)
     return 0
 
 

@@ -54,6 +54,9 @@ class RemoteCloud:
         timeout: float = 90,
         with_floor: bool = False,
         handlers: tuple[str, ...] = (),
+        record_calls: Path | None = None,
+        log_to: Path | None = None,
+        lose_first_responses: bool = False,
         business_date: date | None = None,
         bench_servers: bool = False,
         faults: Any = None,
@@ -81,11 +84,15 @@ class RemoteCloud:
             ]
             + (["--with-floor"] if with_floor else [])
             + [arg for module in handlers for arg in ("--handlers", module)]
+            + (["--record-calls", str(record_calls)] if record_calls else [])
+            + (["--lose-first-responses"] if lose_first_responses else [])
             + (["--business-date", business_date.isoformat()] if business_date else [])
             + (["--bench-servers"] if bench_servers else [])
             + fault_args,
             cwd=ROOT,
             env=env,
+            # The functions' log lines (stdout), for a test that reads them.
+            stdout=log_to.open("wb") if log_to else None,
         )
         deadline = time.monotonic() + timeout
         while not ready.exists():
@@ -111,6 +118,7 @@ class RemoteCloud:
         now = int(time.time())
         claims = {
             "sub": user_id,
+            "token_use": "id",
             "aud": self.info["authAudience"],
             "iss": self.info["authIssuer"],
             "iat": now,

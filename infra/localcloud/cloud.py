@@ -3,8 +3,9 @@
     with LocalCloud.start() as cloud:
         cloud.api_url  # chalice local on 127.0.0.1:8000 unless told otherwise
 
-Settings the template cannot give a laptop (there is no Cognito, SSM or Lambda package
-here) are the LOCAL_ONLY values below; everything else comes from infra/resources.yaml.
+Settings the template cannot give a laptop (there is no Cognito or Lambda package here) are
+the local_only values below; everything else comes from infra/resources.yaml. The PII pepper
+is a SecureString in moto's SSM, read by the functions as on AWS.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import engine, s3_post_policy
+from . import calls, engine, s3_post_policy
 from .api_server import ApiServer, GatewayApp
 from .event_log import create_sink
-from .lambda_router import InProcessLambda
+from .lambda_router import InProcessLambda, handler_for
 from .limits import ApiLimits
 from .provision import (
     REGION,
@@ -32,6 +33,7 @@ from .provision import (
     function_environment,
     image_function_handlers,
     provision,
+    render_definition,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,12 +42,59 @@ DEFAULT_MODEL_DIR = ROOT / "models" / "german"
 STACK = "weili-local"
 AUDIENCE = "weili-mobile"
 ISSUER = "https://auth.local.weili"
+# Values for the template's parameters that have no default (on AWS the deployer gives them).
+# The Cognito ones only fill the environment; AUTH_* below are what the local API checks.
+LOCAL_PARAMETERS = {
+    "CognitoUserPoolId": "us-east-1_local",
+    "CognitoAppClientIds": AUDIENCE,
+    "PiiPepperVersion": "1",
+}
 
 
 def load_chalice_app() -> Any:
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
     return importlib.import_module("app").app
+
+
+def _put_pepper(session: Any, names: LocalNames) -> None:
+    """The PII pepper as a SecureString under the template's parameter name and key, as the
+    deploy guide has an operator create it (docs/deploy.md)."""
+    ssm = session.client("ssm")
+    name = names.parameters["PiiPepperParameter"]
+    for _ in range(int(names.parameters["PiiPepperVersion"])):
+        ssm.put_parameter(
+            Name=name,
+            Value=secrets.token_urlsafe(32),
+            Type="SecureString",
+            KeyId=names.parameters["PiiPepperKeyArn"],
+            Overwrite=True,
+        )
+
+
+def _recorder(names: LocalNames) -> calls.Recorder:
+    """A recorder that names resources as infra/permissions.yaml does, in local names."""
+    from chalicelib.businessclock.records import CLOCK_KEY
+
+    from .provision import ACCOUNT
+    from .template import load_permissions
+
+    patterns = {k: str(names.resolve(v)) for k, v in load_permissions()["resources"].items()}
+    parameter = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{names.parameters['PiiPepperParameter']}"
+    token_machines = [
+        logical
+        for logical, res in names.resources.items()
+        if res["Type"] == "AWS::Serverless::StateMachine"
+        and ".waitForTaskToken" in render_definition(names, res["Properties"])
+    ]
+    return calls.Recorder(
+        patterns=patterns,
+        region=REGION,
+        account=ACCOUNT,
+        parameter_keys={parameter: names.parameters["PiiPepperKeyArn"]},
+        token_machines=token_machines,
+        local_only_keys=[CLOCK_KEY],
+    )
 
 
 def _quiet_servers() -> None:
@@ -184,6 +233,8 @@ class LocalCloud:
         local_key: str | None = None,
         with_floor: bool = False,
         handler_modules: list[str] | None = None,
+        record_calls: bool = False,
+        lose_first_responses: bool = False,
         business_date: date | None = None,
     ) -> LocalCloud:
         from moto import mock_aws
@@ -212,10 +263,18 @@ class LocalCloud:
 
         app = load_chalice_app()
         images = image_function_handlers()
+        import boto3
+
+        session = boto3.session.Session(region_name=REGION)
+        pepper_key = session.client("kms").create_key(Description="PII pepper (local)")
         names = LocalNames(
             stack=STACK,
             functions=chalice_function_ids(app) | set(images),
-            parameters={"ReviewTimeoutSeconds": str(review_timeout_seconds)},
+            parameters={
+                **LOCAL_PARAMETERS,
+                "PiiPepperKeyArn": pepper_key["KeyMetadata"]["Arn"],
+                "ReviewTimeoutSeconds": str(review_timeout_seconds),
+            },
         )
         local_key = local_key or secrets.token_urlsafe(32)
         local_only = {
@@ -225,23 +284,27 @@ class LocalCloud:
             "AUTH_ISSUER": ISSUER,
             "AUTH_JWKS_URL": "",
             "MODEL_DIR": str(model_dir),
-            "PII_PEPPER": secrets.token_urlsafe(32),
+            # Quiet by default, as before; a developer sets INFO to see every step's JSON lines.
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             # The business date is the table's, which `lending clock set/advance` moves.
             "BUSINESS_CLOCK": "table",
         }
-        names.ssm = {"{{resolve:ssm:/weili/pii-pepper}}": local_only["PII_PEPPER"]}
         router = InProcessLambda.from_chalice(app, name_prefix=f"{STACK}-")
-        module = sys.modules["app"]
-        for logical, handler in images.items():
-            router.register(camel_to_snake(logical), getattr(module, handler))
+        for config in app.event_sources:  # scheduled jobs (model_drift), invoked by name
+            router.register(config.name, handler_for(config.handler_string))
+        for logical, command in images.items():
+            router.register(camel_to_snake(logical), handler_for(command))
         register_handler_modules(router, handler_modules or [])
+        if lose_first_responses:
+            router.lose_first_responses()
         engine.install(router)
         s3_post_policy.install()
 
-        import boto3
-
-        session = boto3.session.Session(region_name=REGION)
         physical = provision(session, names)
+        _put_pepper(session, names)
+        if record_calls:
+            calls.install(_recorder(names))
+            calls.attribute_api_requests()
         physical["EventLog"] = create_sink(session, names.ref("NotificationsBus"))
         limits = ApiLimits.from_template(names.resources, names.resolve)
         if with_floor:

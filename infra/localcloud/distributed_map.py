@@ -22,7 +22,7 @@ ASL file that is valid on AWS could not run locally, and some of what did run wa
   failures are recorded.
 
 What a definition says is not changed: tests/workflow/test_distributed_map.py runs a file that
-is also checked against AWS's rules offline (tests/unit/test_asl_static.py).
+is also checked against AWS's rules offline (tests/statemachines/test_static.py).
 """
 
 from __future__ import annotations

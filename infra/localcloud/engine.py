@@ -49,6 +49,8 @@
     TooManyRequestsException) reaches the state as `Lambda.<Code>`, as Step Functions names it
     on AWS and as our ASL's Retry matches it; moto named every one `Exception`, so locally a
     throttled invoke went to the Catch instead of the Retry.
+15. A Lambda Invoke from outside the process (a test, `aws lambda invoke` against the local
+    endpoint) reaches the same router, so a scheduled job can be run by hand as on AWS.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -97,6 +99,7 @@ def install(router: InProcessLambda) -> None:
         _patch_event_paths()
         _patch_lambda_service_errors()
         distributed_map.install()
+        _patch_lambda_invoke()
         _installed = True
 
 
@@ -389,6 +392,34 @@ def _patch_projection() -> None:
         return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
 
     Item.project = project
+
+
+def _patch_lambda_invoke() -> None:
+    from urllib.parse import unquote
+
+    from moto.awslambda.responses import LambdaResponse
+
+    from .lambda_router import FunctionNotFound
+
+    original = LambdaResponse.invoke
+
+    def invoke(self: Any) -> Any:
+        router = _router
+        name = unquote(self.path.rsplit("/", 2)[-2])
+        try:
+            if router is None:
+                raise FunctionNotFound(name)
+            router.resolve(name)
+        except FunctionNotFound:
+            return original(self)
+        event = json.loads(self.body or b"{}")
+        payload, error = router.call(name, event)
+        headers = {"content-type": "application/json", "x-amz-executed-version": "$LATEST"}
+        if error:
+            headers["x-amz-function-error"] = error
+        return 200, headers, json.dumps(payload)
+
+    LambdaResponse.invoke = invoke
 
 
 class _QueryView:

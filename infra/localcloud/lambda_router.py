@@ -8,6 +8,7 @@ exactly as they do on AWS.
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import logging
@@ -18,9 +19,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import calls
+
 log = logging.getLogger("localcloud.lambda")
 
 Handler = Callable[[Any, Any], Any]
+
+
+def handler_for(handler_string: str) -> Handler:
+    """`module.attribute`, as Lambda resolves a function's Handler (or an image's CMD)."""
+    module, attribute = handler_string.rsplit(".", 1)
+    return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
 
 
 class FunctionNotFound(Exception):
@@ -62,14 +71,42 @@ class InProcessLambda:
         self._prefix = name_prefix
         self._lock = threading.Lock()
         self.invocations: list[Invocation] = []
+        # Functions whose first response to the workflow engine is still to be lost (see
+        # lose_first_responses); empty unless asked for.
+        self._to_lose: set[str] | None = None
 
     @classmethod
     def from_chalice(cls, app: Any, name_prefix: str) -> InProcessLambda:
-        handlers = {fn.name: fn for fn in app.pure_lambda_functions}
+        # What Lambda runs is the handler string's module attribute, which carries chalice's
+        # middleware; `pure_lambda_functions` keeps the bare function, without it.
+        handlers = {fn.name: handler_for(fn.handler_string) for fn in app.pure_lambda_functions}
         return cls(handlers, name_prefix)
 
     def register(self, name: str, handler: Handler) -> None:
         self._handlers[name] = handler
+
+    def lose_first_responses(self) -> None:
+        """From now on, the first time the workflow engine invokes each function, the function
+        runs and its response is lost: the engine sees `Lambda.ServiceException`, which every
+        Task of our ASL retries, so the step runs a second time with the same input, as a
+        Step Functions retry after a Lambda service error or a lost response would run it.
+        tests/infra/tour.py uses it so that each step's retry branch (the read-back after a
+        conditional write that already happened) is walked, and so granted.
+
+        A step invoked for a task token is left alone: the workflow waits for its token, not
+        its response, and a retry would hand the analysts a second token.
+        """
+        with self._lock:
+            self._to_lose = set(self._handlers)
+
+    def _lose(self, name: str, event: Any) -> bool:
+        with self._lock:
+            if self._to_lose is None or name not in self._to_lose:
+                return False
+            if isinstance(event, dict) and "taskToken" in event:
+                return False
+            self._to_lose.discard(name)
+            return True
 
     def function_names(self) -> Iterable[str]:
         return self._handlers.keys()
@@ -91,8 +128,12 @@ class InProcessLambda:
         name, handler = self.resolve(function_name)
         started = time.perf_counter()
         error_type = None
+        rec = calls.recorder()
+        if rec is not None:
+            rec.invocation(name)
         try:
-            result = handler(event, LambdaContext(function_name=name))
+            with calls.running(name):
+                result = handler(event, LambdaContext(function_name=name))
             # Lambda serialises the result; do the same so nothing non-JSON leaks through.
             payload = json.loads(json.dumps(result))
         except Exception as exc:
@@ -113,6 +154,13 @@ class InProcessLambda:
         else:
             event = Payload if Payload is not None else {}
         payload, function_error = self.call(FunctionName, event)
+        if function_error is None and self._lose(self.resolve(FunctionName)[0], event):
+            payload = {
+                "errorType": "Lambda.ServiceException",
+                "errorMessage": "the function ran; its response was lost (lose_first_responses)",
+                "stackTrace": [],
+            }
+            function_error = "Unhandled"
         response: dict[str, Any] = {
             "StatusCode": 200,
             "ExecutedVersion": "$LATEST",

@@ -115,8 +115,12 @@ class ApiLimits:
         limits = cls()
         for res in resources.values():
             if res["Type"] == "AWS::Serverless::Api":
-                props = resolve(res.get("Properties", {}))
-                limits.stage, limits.stage_refusal = _stage_throttling(props)
+                # Only what the limits read: the rest (access logs, tracing) is AWS's alone.
+                props = res.get("Properties", {})
+                read = {
+                    k: resolve(props.get(k, {})) for k in ("MethodSettings", "GatewayResponses")
+                }
+                limits.stage, limits.stage_refusal = _stage_throttling(read)
             elif res["Type"] == "AWS::WAFv2::WebACL":
                 limits.callers += _caller_rules(resolve(res["Properties"]))
         return limits

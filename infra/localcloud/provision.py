@@ -16,7 +16,21 @@ from .template import INFRA_DIR, load_globals, load_parameters, load_resources
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-PERMISSION_ONLY = {"AWS::Lambda::Permission", "AWS::IAM::Role", "AWS::IAM::Policy"}
+PERMISSION_ONLY = {
+    "AWS::Lambda::Permission",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::S3::BucketPolicy",
+}
+# Watch the cloud (log groups, alarms and where they go); no code of ours calls them.
+MONITORING_ONLY = {
+    "AWS::Logs::LogGroup",
+    "AWS::Logs::MetricFilter",
+    "AWS::CloudWatch::Alarm",
+    "AWS::SNS::Topic",
+    "AWS::SNS::Subscription",
+    "AWS::SQS::Queue",
+}
 # Served locally by the local API (localcloud/api_server.py) rather than created in moto; web
 # ACLs are enforced there too (localcloud/limits.py).
 SERVED_BY_CHALICE_LOCAL = {
@@ -36,7 +50,6 @@ CREATED = {
 }
 
 _SUB = re.compile(r"\$\{([A-Za-z0-9:._-]+)\}")
-_SSM = re.compile(r"\{\{resolve:ssm:[^}]+\}\}")
 
 
 def camel_to_snake(name: str) -> str:
@@ -50,7 +63,6 @@ class LocalNames:
     stack: str
     functions: set[str]  # logical ids of our Chalice Lambda functions (VerifyIdentity, ...)
     parameters: dict[str, str] = field(default_factory=dict)
-    ssm: dict[str, str] = field(default_factory=dict)  # values behind {{resolve:ssm:...}}
     resources: dict[str, Any] = field(default_factory=dict)
 
     def function_name(self, logical_id: str) -> str:
@@ -114,12 +126,24 @@ class LocalNames:
             name, attribute = value["Fn::GetAtt"]
             return self.get_att(name, attribute)
         if set(value) == {"Fn::Sub"}:
-            text = value["Fn::Sub"]
-            out = _SUB.sub(lambda m: self._sub_var(m.group(1)), text)
-            return _SSM.sub(lambda m: self.ssm[m.group(0)], out)
+            text, local = value["Fn::Sub"], {}
+            if isinstance(text, list):
+                text, local = text[0], {k: str(self.resolve(v)) for k, v in text[1].items()}
+            return _SUB.sub(lambda m: local.get(m.group(1)) or self._sub_var(m.group(1)), text)
+        if set(value) == {"Fn::Split"}:
+            sep, text = value["Fn::Split"]
+            return str(self.resolve(text)).split(sep)
+        if set(value) == {"Fn::Select"}:
+            index, items = value["Fn::Select"]
+            return self.resolve(items)[int(index)]
+        if set(value) == {"Fn::Join"}:
+            sep, items = value["Fn::Join"]
+            return sep.join(str(i) for i in self.resolve(items))
         return {k: self.resolve(v) for k, v in value.items()}
 
     def _sub_var(self, var: str) -> str:
+        if var == "AWS::URLSuffix":
+            return "amazonaws.com"
         if "." in var and not var.startswith("AWS::"):
             name, attribute = var.split(".", 1)
             return self.get_att(name, attribute)
@@ -127,12 +151,12 @@ class LocalNames:
 
 
 def image_function_handlers() -> dict[str, str]:
-    """Functions the template declares itself (container images): logical id -> app.py handler."""
+    """Functions the template declares itself (container images): logical id -> `module.handler`,
+    as the image's CMD names it."""
     out = {}
     for logical, res in load_resources().items():
         if res["Type"] == "AWS::Serverless::Function":
-            command = res["Properties"]["ImageConfig"]["Command"][0]
-            out[logical] = command.removeprefix("app.")
+            out[logical] = res["Properties"]["ImageConfig"]["Command"][0]
     return out
 
 
@@ -189,12 +213,17 @@ def provision(session: Any, names: LocalNames) -> dict[str, str]:
     """Create every resource of the template in the (local) account: logical id -> physical."""
     resources = load_resources()
     names.resources = resources
-    defaults = {k: str(v.get("Default", "")) for k, v in load_parameters().items()}
+    declared = load_parameters()
+    defaults = {k: str(v["Default"]) for k, v in declared.items() if "Default" in v}
     names.parameters = {**defaults, **names.parameters}
+    missing = sorted(set(declared) - set(names.parameters))
+    if missing:
+        raise RuntimeError(f"the local cloud has no value for the template parameters {missing}")
     unknown = (
         {r["Type"] for r in resources.values()}
         - CREATED
         - PERMISSION_ONLY
+        - MONITORING_ONLY
         - SERVED_BY_CHALICE_LOCAL
         - SCHEDULED_BY_THE_CLOCK
     )

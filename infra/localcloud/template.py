@@ -14,6 +14,7 @@ import yaml
 
 INFRA_DIR = Path(__file__).resolve().parents[1]
 RESOURCES_FILE = INFRA_DIR / "resources.yaml"
+PERMISSIONS_FILE = INFRA_DIR / "permissions.yaml"
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -53,6 +54,11 @@ def load_globals(path: Path = RESOURCES_FILE) -> dict[str, Any]:
 
 def load_parameters(path: Path = RESOURCES_FILE) -> dict[str, Any]:
     return _load(str(path)).get("Parameters", {})
+
+
+def load_permissions(path: Path = PERMISSIONS_FILE) -> dict[str, Any]:
+    """infra/permissions.yaml: `resources` (name -> ARN) and `functions` (name -> grants)."""
+    return _load(str(path))
 
 
 def table_create_args(table_name: str, logical_id: str = "LendingTable") -> dict[str, Any]:

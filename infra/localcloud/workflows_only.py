@@ -13,6 +13,8 @@ state machine (its retries, catches and compensations), not a re-coding of it:
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -120,8 +122,37 @@ class WorkflowsOnly:
         )["events"]
         return events
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
+        """End what is still running, then the engine: no execution outlives its test.
+
+        An execution's thread would otherwise carry on after its test, through the Lambda router
+        into `wiring.container()`, which by then is the next test's: a draw left running wrote
+        its loan into another test's books. A stopped execution ends after its current step; one
+        waiting for a task token is also sent a failure, which wakes it to end.
+        """
+        from moto.stepfunctions.parser.utils import TMP_THREADS
+
+        running = [e["executionArn"] for e in self.executions() if e["status"] == "RUNNING"]
+        tokens = [t for arn in running for t in self._waiting_tokens(arn)]
+        for arn in running:
+            self.sfn.stop_execution(executionArn=arn, error="TestEnded")
+        for token in tokens:
+            with contextlib.suppress(Exception):  # it may have ended meanwhile
+                self.sfn.send_task_failure(taskToken=token, error="TestEnded")
+        deadline = time.monotonic() + timeout
+        for thread in list(TMP_THREADS):
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._mock.stop()
+
+    def _waiting_tokens(self, execution_arn: str) -> list[str]:
+        tokens = []
+        for event in self.history(execution_arn):
+            details = event.get("taskScheduledEventDetails") or {}
+            if details.get("resource", "").endswith(".waitForTaskToken"):
+                token = json.loads(details["parameters"]).get("Payload", {}).get("taskToken")
+                if token:
+                    tokens.append(token)
+        return tokens
 
     def __enter__(self) -> WorkflowsOnly:
         return self

@@ -27,6 +27,7 @@ from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.sandbox import Faults, SandboxRail
 from chalicelib.reports.memory import InMemoryLoanBook, InMemoryReportFiles
 from chalicelib.scoring.memory import InMemoryScoredInputs
+from chalicelib.secrets.memory import StaticSecret
 from chalicelib.workflows.memory import RecordingWorkflows
 from localcloud.api_semantics import install_gateway_semantics
 from localcloud.workflows_only import WorkflowsOnly
@@ -64,6 +65,7 @@ def fakes(clock: Clock, faults: Faults | None = None) -> wiring.Container:
     c.loans = InMemoryLoans()
     c.money_requests = InMemoryMoneyRequests()
     c.rail = SandboxRail(InMemoryRailBook(), faults or Faults())
+    c.pepper_source = StaticSecret("test-pepper", "/weili/pii-pepper")
     c.notification_store = InMemoryNotificationStore()
     c.event_publisher = InMemoryEventBus()
     c.cob_days = InMemoryCobDays()

@@ -612,7 +612,8 @@ def test_parallel_payoffs_are_admitted_once_and_collected_once(
 def test_a_failed_repayment_gives_its_reservation_back(
     client: Client, container: wiring.Container, clock: Clock
 ) -> None:
-    # GIVEN a payoff under way whose collection the bank then refuses
+    # GIVEN a payoff under way whose collection the bank refuses (slowly: the workflow runs
+    # beside this test, and the second request below must find the first still in flight)
     open_line(container)
     loan_id = draw(client, container)
     run_workflows(container)

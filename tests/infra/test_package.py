@@ -6,7 +6,6 @@ Slow (the first build downloads Lambda wheels), so it runs once per session.
 from __future__ import annotations
 
 import copy
-import fcntl
 import json
 import subprocess
 import sys
@@ -16,53 +15,14 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
 from moto import mock_aws
 
-from lending_cli.package import LAMBDA_UNZIPPED_LIMIT, Package, build
-from localcloud.template import _CfnLoader
+from lending_cli.package import LAMBDA_UNZIPPED_LIMIT, Package
+from tests.infra.conftest import DEPLOY_PARAMETERS
 
 # The group is meant to keep one build dir on one worker; the `package` fixture does not rely on it.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lambda-package")]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def package(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Package:
-    """One build per test run, by whichever worker asks first; the others wait and reuse it.
-
-    Every xdist worker has its own session, and the xdist_group mark no longer keeps this
-    module on one worker: pytest-xdist 3.8 renames `item._nodeid`, which pytest 9 no longer
-    reads. Two workers then ran `chalice package` into infra/build at once, and one read the
-    other's half-written zip (BadZipFile, EOFError: 2 of 3 fresh-clone CI runs, 2026-11-28).
-    """
-    if worker_id == "master":  # not distributed
-        return build()
-    shared = tmp_path_factory.getbasetemp().parent  # this run's directory, common to its workers
-    with open(shared / "lambda-package.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        built = shared / "lambda-package.json"
-        if built.exists():
-            saved = json.loads(built.read_text())
-            return Package(
-                Path(saved["template"]), Path(saved["zip_path"]), int(saved["unzipped_bytes"])
-            )
-        package = build()
-        built.write_text(
-            json.dumps(
-                {
-                    "template": str(package.template),
-                    "zip_path": str(package.zip_path),
-                    "unzipped_bytes": package.unzipped_bytes,
-                }
-            )
-        )
-        return package
-
-
-@pytest.fixture(scope="session")
-def template(package: Package) -> dict[str, Any]:
-    return yaml.load(package.template.read_text(), Loader=_CfnLoader)
 
 
 def test_the_lambda_package_fits_the_250_mb_limit(package: Package) -> None:
@@ -157,6 +117,16 @@ def _split_api(cfn_template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
     return rest, api
 
 
+MOTO_CANNOT_CREATE = {
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::CompositeAlarm",
+    "AWS::Logs::MetricFilter",
+    "AWS::S3::BucketPolicy",
+    "AWS::Lambda::EventInvokeConfig",
+    "AWS::SNS::Subscription",
+}
+
+
 def _split_schedules(cfn_template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """moto's CloudFormation has no AWS::Scheduler::Schedule; the schedules are created through
     moto's EventBridge Scheduler API instead, once the stack holds what they name."""
@@ -166,13 +136,15 @@ def _split_schedules(cfn_template: dict[str, Any]) -> tuple[dict[str, Any], dict
     return {**cfn_template, "Resources": rest}, schedules
 
 
-def _create_schedule(props: dict[str, Any], functions: dict[str, str], roles: dict[str, str]):
+def _create_schedule(
+    name: str, props: dict[str, Any], functions: dict[str, str], roles: dict[str, str]
+):
     """A schedule's properties as the stack resolves them (its target and role by logical id)."""
     target = props["Target"]
     (function,) = target["Arn"]["Fn::GetAtt"][:1]
     (role,) = target["RoleArn"]["Fn::GetAtt"][:1]
     return boto3.client("scheduler", region_name="us-east-1").create_schedule(
-        Name="weili-close-of-business",
+        Name=name,
         Description=props["Description"],
         ScheduleExpression=props["ScheduleExpression"],
         ScheduleExpressionTimezone=props["ScheduleExpressionTimezone"],
@@ -210,13 +182,13 @@ def test_every_resource_deploys_into_moto_cloudformation(
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="weili-artifacts")
         s3.upload_file(str(package.zip_path), "weili-artifacts", "deployment.zip")
-        boto3.client("ssm", region_name="us-east-1").put_parameter(
-            Name="/weili/pii-pepper", Value="p" * 32, Type="SecureString"
-        )
         cfn = boto3.client("cloudformation", region_name="us-east-1")
         cfn.create_stack(
             StackName="weili",
             TemplateBody=json.dumps(cfn_template),
+            Parameters=[
+                {"ParameterKey": k, "ParameterValue": v} for k, v in DEPLOY_PARAMETERS.items()
+            ],
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
         )
         stack = cfn.describe_stacks(StackName="weili")["Stacks"][0]
@@ -225,7 +197,11 @@ def test_every_resource_deploys_into_moto_cloudformation(
             r["LogicalResourceId"]: r
             for r in cfn.list_stack_resources(StackName="weili")["StackResourceSummaries"]
         }
-        assert wanted - set(found) == set()
+        missing = wanted - set(found)
+        # moto's CloudFormation has no model for these types (cfn-lint checks them against
+        # CloudFormation's schema instead): they, and only they, may be missing.
+        kinds = {cfn_template["Resources"][r]["Type"] for r in missing}
+        assert kinds <= MOTO_CANNOT_CREATE, sorted(missing)
         sfn = boto3.client("stepfunctions", region_name="us-east-1")
         machines = {m["name"] for m in sfn.list_state_machines()["stateMachines"]}
         assert {"weili-origination", "weili-close-of-business"} <= machines
@@ -244,69 +220,21 @@ def test_every_resource_deploys_into_moto_cloudformation(
             for k, v in physical.items()
             if found[k]["ResourceType"] == "AWS::IAM::Role"
         }
-        assert set(schedules) == {"CloseOfBusinessSchedule"}
-        props = schedules["CloseOfBusinessSchedule"]["Properties"]
-        _create_schedule(props, functions, roles)
-        got = boto3.client("scheduler", region_name="us-east-1").get_schedule(
-            Name="weili-close-of-business"
-        )
-        assert got["ScheduleExpressionTimezone"] == "Asia/Shanghai"
-        assert got["Target"]["Arn"] == functions["StartCloseOfBusiness"]
-        assert "<aws.scheduler.scheduled-time>" in got["Target"]["Input"]
-
-
-# What each boto3 call our adapters make needs from IAM. One scan is a function's (the monthly
-# bureau report reads the whole book: reports/dynamo.py); the others are ops' reconciliation
-# tools (ledger check, the sandbox rail's listing), which run with ops' credentials.
-IAM_FOR_CALL = {
-    "scan": ["dynamodb:Scan"],
-    "put_object": ["s3:PutObject"],
-    "get_item": ["dynamodb:GetItem"],
-    "batch_get_item": ["dynamodb:BatchGetItem"],
-    "query": ["dynamodb:Query"],
-    "put_item": ["dynamodb:PutItem"],
-    "update_item": ["dynamodb:UpdateItem"],
-    "delete_item": ["dynamodb:DeleteItem"],
-    "transact_write_items": [
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:ConditionCheckItem",
-    ],
-    "get_object": ["s3:GetObject"],
-    "head_object": ["s3:GetObject", "s3:ListBucket"],
-    "generate_presigned_post": ["s3:PutObject"],
-    "start_execution": ["states:StartExecution"],
-    "send_task_success": ["states:SendTaskSuccess"],
-    "put_events": ["events:PutEvents"],
-}
-
-
-def test_the_functions_role_grants_every_call_the_adapters_make_and_no_more(
-    template: dict[str, Any],
-) -> None:
-    import re
-
-    source = "\n".join(p.read_text() for p in (ROOT / "functions" / "chalicelib").rglob("*.py"))
-    calls = set(
-        re.findall(r"\.(" + "|".join(IAM_FOR_CALL) + r"|batch_write_item|invoke|publish)\(", source)
-    )
-    assert calls - set(IAM_FOR_CALL) == set(), (
-        "a new AWS call: add it to IAM_FOR_CALL and infra/resources.yaml"
-    )
-    statements = template["Resources"]["DefaultRole"]["Properties"]["Policies"][0][
-        "PolicyDocument"
-    ]["Statement"]
-    granted = {
-        a
-        for s in statements
-        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-    }
-    needed = {a for c in calls for a in IAM_FOR_CALL[c]}
-    assert needed <= granted, f"missing: {sorted(needed - granted)}"
-    assert granted - needed <= {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
-    # every grant names this stack's resources, except resuming a task, which a token scopes
-    assert [s["Action"] for s in statements if s["Resource"] == "*"] == ["states:SendTaskSuccess"]
+        # the nightly start at 00:30, and the deadline's check at 06:00
+        expected = {
+            "CloseOfBusinessSchedule": ("weili-close-of-business", "StartCloseOfBusiness"),
+            "CloseOfBusinessDeadlineSchedule": (
+                "weili-close-of-business-deadline",
+                "CheckCloseOfBusiness",
+            ),
+        }
+        assert set(schedules) == set(expected)
+        for logical, (name, function) in expected.items():
+            _create_schedule(name, schedules[logical]["Properties"], functions, roles)
+            got = boto3.client("scheduler", region_name="us-east-1").get_schedule(Name=name)
+            assert got["ScheduleExpressionTimezone"] == "Asia/Shanghai"
+            assert got["Target"]["Arn"] == functions[function]
+            assert "<aws.scheduler.scheduled-time>" in got["Target"]["Input"]
 
 
 def test_a_path_or_method_no_route_takes_is_the_same_404_problem_on_aws_as_locally(

@@ -102,7 +102,7 @@ def run(
         fraud_store=InMemoryFraudStore(),
         bureau=SandboxBureau(latency_s=0),
         scorer=lambda: scorer,
-        pepper=b"pepper",
+        pepper=lambda: b"pepper",
         today=lambda: TODAY,
     )
     app = Application(

@@ -193,9 +193,13 @@ def test_parallel_payoffs_are_collected_once(cloud: RemoteCloud) -> None:
                 range(8),
             )
         )
-    # THEN one is admitted; the others are refused up front, naming the amount
-    assert sorted(a.status_code for a in answers) == [202] + [422] * 7, [a.text for a in answers]
-    assert all(a.json()["field"] == "amount" for a in answers if a.status_code == 422)
+    # THEN one is admitted; the others are refused up front, naming the amount (or, for one the
+    # machine's scheduler held back until the admitted payoff had closed the loan, its status)
+    refusals = [a for a in answers if a.status_code != 202]
+    assert len(refusals) == 7, [a.text for a in answers]
+    for a in refusals:
+        closed = a.status_code == 409 and a.json()["detail"].endswith("is CLOSED")
+        assert (a.status_code == 422 and a.json()["field"] == "amount") or closed, a.text
     rep_id = next(a.json()["repaymentId"] for a in answers if a.status_code == 202)
     assert wait(cloud, user, f"/v1/loans/{loan_id}/repayments/{rep_id}")["status"] == "SUCCEEDED"
     # the bank collected the payoff once, the loan closed, nothing sits in suspense

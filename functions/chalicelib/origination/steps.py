@@ -72,7 +72,9 @@ class OriginationSteps:
     fraud_store: FraudStore
     bureau: CreditBureau
     scorer: Callable[[], Scorer]  # loaded on first use: only Score Application needs the model
-    pepper: bytes
+    # The HMAC key, read only when a step hashes (Screen Fraud): no other step fetches it,
+    # so no other function needs the right to read the secret.
+    pepper: Callable[[], bytes]
     today: Callable[[], date]  # the business date (wiring: Container.clock)
     now: Callable[[], datetime] = utcnow
 
@@ -108,12 +110,13 @@ class OriginationSteps:
     def screen_fraud(self, state: OriginationState) -> FraudCheck:
         app, pii, _ = self._read(state.applicationId)
         loc = app.location
+        pepper = self.pepper()
         result = screen(
             FraudInput(
                 application_id=app.application_id,
                 user_id=app.user_id,
-                id_hash=hash_identifier(self.pepper, "ID", pii.id_number),
-                phone_hash=hash_identifier(self.pepper, "PHONE", pii.phone),
+                id_hash=hash_identifier(pepper, "ID", pii.id_number),
+                phone_hash=hash_identifier(pepper, "PHONE", pii.phone),
                 device_fingerprint=app.device.fingerprint,
                 ip=app.device.ip,
                 lat=float(loc.lat) if loc else None,
@@ -122,7 +125,7 @@ class OriginationSteps:
                 now=self.now(),
             ),
             store=self.fraud_store,
-            pepper=self.pepper,
+            pepper=pepper,
         )
         if result.reasons:
             self.applications.record_step(app.application_id, "fraud", result.reasons)

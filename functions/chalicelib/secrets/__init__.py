@@ -1,0 +1,1 @@
+"""Secrets read at run time (the PII pepper), never from a function's configuration."""
