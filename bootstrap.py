@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Set up this checkout's own virtual environment, then run one of the two front-door jobs.
 
-    python3 bootstrap.py demo   # start the local cloud, send demo applicants through the API, keep serving
+    python3 bootstrap.py demo   # the local cloud, demo applicants through the API, four months
+                                # of life, then keeps serving
     python3 bootstrap.py test   # run the test suite
 
 Only the standard library is used here, so a machine with nothing but python3 can run it.
@@ -35,7 +36,8 @@ def ensure_environment() -> Path:
         print(f"bootstrap: creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print(
-        "bootstrap: installing the project and its dev dependencies (first run takes a few minutes)",
+        "bootstrap: installing the project and its dev dependencies "
+        "(first run takes a few minutes)",
         flush=True,
     )
     subprocess.run(

@@ -153,7 +153,8 @@ class Container:
 
     @cached_property
     def bureau(self) -> CreditBureau:
-        # The only bureau adapter today is the sandbox; a real one plugs in here behind CreditBureau.
+        # The only bureau adapter today is the sandbox; a real one plugs in here behind
+        # CreditBureau.
         from .bureau.sandbox import SandboxBureau
 
         return SandboxBureau(

@@ -38,7 +38,8 @@ def describe(summary: dict[str, Any]) -> str:
         f"({_yuan(s.get('billedFen'))}); debits ordered for tomorrow {n('ordered')} "
         f"({_yuan(s.get('orderedFen'))})",
         f"  today's debits: collected {n('collected')}, partial {n('partial')}, "
-        f"failed {n('failed')}, still running {n('pending')} ({_yuan(s.get('collectedFen'))} taken)",
+        f"failed {n('failed')}, still running {n('pending')} "
+        f"({_yuan(s.get('collectedFen'))} taken)",
         f"  newly overdue {n('newlyOverdue')}, cured {n('cured')}, closed {n('closed')}, "
         f"written off {n('writtenOff')} ({_yuan(s.get('writtenOffFen'))})",
     ]

@@ -1,4 +1,5 @@
-"""The main job for a newcomer: realistic applicants through the live local API, outcomes printed."""
+"""The main job for a newcomer: realistic applicants through the live local API, outcomes
+printed."""
 
 from __future__ import annotations
 
@@ -88,7 +89,8 @@ def run(cloud: Any) -> bool:
     applicants = cast()
 
     print(
-        f"\n1. {len(applicants)} applicants photograph their ID cards; OCR runs as each photo lands.",
+        f"\n1. {len(applicants)} applicants photograph their ID cards; "
+        "OCR runs as each photo lands.",
         flush=True,
     )
     docs = upload_documents(api, applicants)
@@ -107,7 +109,8 @@ def run(cloud: Any) -> bool:
     if review and results[review.label]["status"] == "IN_REVIEW":
         app_id = results[review.label]["applicationId"]
         print(
-            "\n3. An analyst approves the borderline case (lending review approve APP_ID does the same):",
+            "\n3. An analyst approves the borderline case "
+            "(lending review approve APP_ID does the same):",
             flush=True,
         )
         pending = api.call("GET", "/v1/ops/reviews", "analyst-1", ops=True)["reviews"]

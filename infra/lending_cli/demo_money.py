@@ -47,8 +47,8 @@ def run(api: Any, bank: Bank, applicants: list[Any], results: dict[str, dict[str
         Decimal(5000), (available / 2).quantize(Decimal(100), rounding=ROUND_DOWN) or available
     )
     print(
-        f"\n5. They draw ¥{amount:.2f} over 6 months (equal installments); the disbursement workflow "
-        "reserves the line, writes the contract, pays out and books it.",
+        f"\n5. They draw ¥{amount:.2f} over 6 months (equal installments); "
+        "the disbursement workflow reserves the line, writes the contract, pays out and books it.",
         flush=True,
     )
     started = time.perf_counter()
@@ -74,7 +74,8 @@ def run(api: Any, bank: Bank, applicants: list[Any], results: dict[str, dict[str
     print("\n   #  due date      principal   interest      total    balance", flush=True)
     for i in loan["schedule"]:
         print(
-            f"   {i['n']:<2} {i['dueDate']}  {i['principal']:>10} {i['interest']:>10} {i['total']:>10} {i['balance']:>10}",
+            f"   {i['n']:<2} {i['dueDate']}  {i['principal']:>10} {i['interest']:>10} "
+            f"{i['total']:>10} {i['balance']:>10}",
             flush=True,
         )
 
@@ -108,20 +109,22 @@ def run(api: Any, bank: Bank, applicants: list[Any], results: dict[str, dict[str
     after = api.call("GET", "/v1/credit-line", a.user_id)
     alloc = done.get("allocation") or {}
     print(
-        f"   repayment {done['status']}: principal ¥{alloc.get('principal')}  interest ¥{alloc.get('interest')}  "
-        f"penalty ¥{alloc.get('penalty')}",
+        f"   repayment {done['status']}: principal ¥{alloc.get('principal')}  "
+        f"interest ¥{alloc.get('interest')}  penalty ¥{alloc.get('penalty')}",
         flush=True,
     )
     print(f"   line after:  {_line(after)}", flush=True)
     print(f"   card after:  ¥{fen_to_yuan(bank.balance(a.user_id))}", flush=True)
     now = api.call("GET", f"/v1/loans/{loan['loanId']}", a.user_id)
+    due = now["nextDue"] or {"date": "-", "principal": "0.00"}
     print(
         f"   loan outstanding principal ¥{now['outstanding']['principal']}; next due "
-        f"{now['nextDue']['date'] if now['nextDue'] else '-'} (¥{now['nextDue']['principal'] if now['nextDue'] else '0.00'} principal)",
+        f"{due['date']} (¥{due['principal']} principal)",
         flush=True,
     )
     print(
-        "\n   `lending ledger check` proves the books: every entry balanced, lines and loans agree.",
+        "\n   `lending ledger check` proves the books: every entry balanced, "
+        "lines and loans agree.",
         flush=True,
     )
     return done["status"] == "SUCCEEDED" and Decimal(after["available"]) > Decimal(

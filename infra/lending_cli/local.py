@@ -63,15 +63,20 @@ def lending_command() -> str:
 
 def print_banner(cloud: Any) -> None:
     lending = lending_command()
+    machines = ", ".join(
+        v.rsplit(":", 1)[-1] for k, v in cloud.physical.items() if "StateMachine" in k
+    )
+    token = f'"Authorization: Bearer $({lending} token u1)"'
     print(
         f"""
 Local cloud is up.
   API            {cloud.api_url}   (OpenAPI: {cloud.api_url}/v1/openapi.json)
-  AWS endpoint   {cloud.endpoint}   (moto: DynamoDB, S3, Step Functions executing statemachines/*.asl.json)
-  State machines {", ".join(v.rsplit(":", 1)[-1] for k, v in cloud.physical.items() if "StateMachine" in k)}
+  AWS endpoint   {cloud.endpoint}
+                 (moto: DynamoDB, S3, Step Functions executing statemachines/*.asl.json)
+  State machines {machines}
   Get a token    {lending} token USER_ID        (add --ops for the review endpoints)
   Events         {lending} events tail -f       (the notifications bus: what SMS and push receive)
-  Try            curl -H "Authorization: Bearer $({lending} token u1)" {cloud.api_url}/v1/applications
+  Try            curl -H {token} {cloud.api_url}/v1/applications
 """,
         flush=True,
     )

@@ -171,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser(
         "sample",
-        help="an invented applicant's ID-card photo, or their application body, to try the API by hand",
+        help="an invented applicant's ID-card photo, or their application body, "
+        "to try the API by hand",
     )
     s.add_argument("what", choices=["photo", "application"])
     s.add_argument(

@@ -39,7 +39,8 @@ def main(what: str, kind: str, seed: int, document_id: str | None) -> int:
     if what == "photo":
         if sys.stdout.isatty():
             print(
-                "the photo is a JPEG: redirect it to a file, e.g. `lending sample photo > card.jpg`",
+                "the photo is a JPEG: redirect it to a file, "
+                "e.g. `lending sample photo > card.jpg`",
                 file=sys.stderr,
             )
             return 2

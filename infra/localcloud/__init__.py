@@ -1,1 +1,2 @@
-"""The local cloud: moto's server, our ASL on its Step Functions engine, Lambda routed in-process."""
+"""The local cloud: moto's server, our ASL on its Step Functions engine, Lambda routed
+in-process."""

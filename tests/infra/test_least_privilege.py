@@ -1,9 +1,10 @@
 """Each function's role grants exactly what its code calls, on exactly its resources.
 
-The tour (tests/infra/tour.py, once per test run: the `tour` fixture) runs every Lambda function in a local cloud that records the
-AWS calls each one makes (infra/localcloud/calls.py). What was called must be what
-infra/permissions.yaml declares, and the roles `lending package` builds must grant that and
-only what the platform needs to run the function (its log group, X-Ray, its on-failure queue).
+The tour (tests/infra/tour.py, once per test run: the `tour` fixture) runs every Lambda function
+in a local cloud that records the AWS calls each one makes (infra/localcloud/calls.py). What was
+called must be what infra/permissions.yaml declares, and the roles `lending package` builds must
+grant that and only what the platform needs to run the function (its log group, X-Ray, its
+on-failure queue).
 """
 
 from __future__ import annotations

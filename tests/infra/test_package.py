@@ -45,7 +45,8 @@ def test_the_model_loads_and_scores_from_the_package_alone(
         "import json, numpy; from chalicelib.scoring.scorer import Scorer;"
         "s = Scorer.load(sys.argv[1] + '/chalicelib/model');"
         "f = {k: (v[0] if isinstance(v, list) else 30) for k, v in s.feature_spec.items()};"
-        "r = s.score(f); print(json.dumps({'numpy': numpy.__version__, 'pd': r.pd, 'grade': r.grade}))"
+        "r = s.score(f); "
+        "print(json.dumps({'numpy': numpy.__version__, 'pd': r.pd, 'grade': r.grade}))"
     )
     out = subprocess.run(
         [sys.executable, "-S", "-I", "-c", script, str(tmp_path)],
@@ -89,7 +90,9 @@ def _translate(template: dict[str, Any]) -> dict[str, Any]:
     class Policies:
         def load(self) -> dict[str, str]:
             return {
-                "AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+                "AWSLambdaBasicExecutionRole": (
+                    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+                )
             }
 
     return transform(_as_packaged(template), {}, Policies())
@@ -169,7 +172,8 @@ def test_every_resource_deploys_into_moto_cloudformation(
         v["Properties"]["Body"] for v in api.values() if v["Type"] == "AWS::ApiGateway::RestApi"
     )
     with mock_aws():
-        # moto imports only OpenAPI 3 and chalice writes Swagger 2, so the API is checked as written:
+        # moto imports only OpenAPI 3 and chalice writes Swagger 2, so the API is checked as
+        # written:
         # every route of app.py is there, behind the JWT authorizer except the public document.
         from app import app as chalice_app
 

@@ -425,7 +425,8 @@ class Proof:
             f" {len(self.reservations_left)}",
             f"  STUCK: {len(self.stuck)}; bank accounts off their transfers:"
             f" {len(self.accounts_off)}",
-            f"  books check: {'clean' if self.books_ok else 'OFF ' + str(self.books_offending[:8])}",
+            "  books check: "
+            + ("clean" if self.books_ok else "OFF " + str(self.books_offending[:8])),
         ]
 
 
@@ -472,7 +473,8 @@ class Report:
             f"API: {answers} answers, 5xx {fivexx} (500: {self.five_hundreds}); requests never"
             f" answered but 5xx: {len(t.gave_up)} {t.gave_up[:3]}; requests answered with two ids:"
             f" {len(self.requests_with_two_ids)}",
-            f"  5xx by route: {dict(sorted((k, n) for k, n in t.answers.items() if k[-3:].startswith('5')))}",
+            "  5xx by route: "
+            + str(dict(sorted((k, n) for k, n in t.answers.items() if k[-3:].startswith("5")))),
             "as the workflows left it:",
             *self.before.lines(),
             f"StuckResolver resolved {self.stuck_resolved} of {len(self.before.stuck)}; after:",
