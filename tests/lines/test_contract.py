@@ -411,3 +411,26 @@ def test_the_close_of_business_lists_frozen_lines_and_lines_due_for_review(lines
     assert lines.lines_to_close(date(2026, 2, 28), date(2026, 2, 28)) == []
     nxt = lines.get_line("u1").next_review_on
     assert nxt > date(2026, 2, 28) and lines.lines_to_close(nxt, nxt) == ["u1"]
+
+
+def test_a_change_from_a_line_read_before_another_writer_moved_it_stays_true(
+    dynamodb_table,
+) -> None:
+    """The close of business reads a line (get_line) and then changes it; the change's first
+    attempt uses that read. Another function (a draw, a review) moving the line in between must
+    never be undone or doubled: the writes are conditioned on what was read."""
+    close, api = DynamoCreditLines(dynamodb_table), DynamoCreditLines(dynamodb_table)
+    line = close.open_line("u1", 1_000_000, APR, "B", "app-1", opened_on=OPENED)
+    close.get_line("u1")
+    api.reserve("u1", "L1", 300_000)  # a draw lands after the close read the line
+    api.set_status("u1", "FROZEN", "Loan L0 is overdue.", AT, "u1:FROZEN:1")
+    assert close.set_status("u1", "FROZEN", "Loan L0 is overdue.", _at(2), "u1:FROZEN:2") is False
+    close.get_line("u1")
+    api.apply_review("u1", _review(api.get_line("u1"), date(2026, 2, 27), 1_000_000), _at(3))
+    with pytest.raises(Conflict):  # computed on the line as read before the other review
+        close.apply_review("u1", _review(line, date(2026, 2, 28), 300_000), _at(4))
+    after = close.get_line("u1")
+    assert (after.status, after.limit_fen, after.drawn_fen) == ("FROZEN", 1_000_000, 300_000)
+    kinds = [c.kind for c in close.history("u1", 10, None).items]
+    assert kinds == ["REVIEW", "STATUS", "OPENED"]
+    _ledger_agrees(close, "u1")
