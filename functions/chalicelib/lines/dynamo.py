@@ -27,6 +27,7 @@ from chalicelib.lines.port import (
     CreditLine,
     HistoryPage,
     cursor_for,
+    new_line,
     opening,
     reviewed,
     status_change,
@@ -217,19 +218,7 @@ class DynamoCreditLines:
         apr = validate_line_terms(limit_fen, apr)
         at = self._clock()
         day = opened_on or business_date_at(at)
-        line = CreditLine(
-            user_id,
-            limit_fen,
-            limit_fen,
-            0,
-            apr,
-            grade,
-            ACTIVE,
-            1,
-            application_id,
-            opened_on=day,
-            next_review_on=next_review_date(day, day),
-        )
+        line = new_line(user_id, limit_fen, apr, grade, application_id, day)
         e = le.open_line_entry(user_id, application_id, limit_fen, at)
         try:
             transact(

@@ -20,6 +20,7 @@ from chalicelib.lines.port import (
     HistoryPage,
     LineChange,
     cursor_for,
+    new_line,
     opening,
     reviewed,
     status_change,
@@ -79,19 +80,7 @@ class InMemoryCreditLines:
                 )
             at = self._clock()
             day = opened_on or business_date_at(at)
-            line = CreditLine(
-                user_id,
-                limit_fen,
-                limit_fen,
-                0,
-                apr,
-                grade,
-                ACTIVE,
-                1,
-                application_id,
-                opened_on=day,
-                next_review_on=next_review_date(day, day),
-            )
+            line = new_line(user_id, limit_fen, apr, grade, application_id, day)
             self._post(le.open_line_entry(user_id, application_id, limit_fen, at))
             self._history.setdefault(user_id, []).append(opening(line, at))
             self._lines[user_id] = line

@@ -58,6 +58,7 @@ from chalicelib.clock import parse_iso
 from chalicelib.errors import InvalidRequest, Unprocessable
 from chalicelib.ledger.entries import JournalEntry
 from chalicelib.lines.freeze import LINE_ACTIVE, LINE_CLOSED, LINE_FROZEN, LINE_STATUSES
+from chalicelib.lines.review import next_review_date
 from chalicelib.money.schedule import parse_apr
 from chalicelib.reasons import Reason
 
@@ -171,6 +172,25 @@ def status_change(
         line.grade,
         (Reason(code, reason),),
         seq=seq,
+    )
+
+
+def new_line(
+    user_id: str, limit_fen: int, apr: Decimal, grade: str, application_id: str, day: date
+) -> CreditLine:
+    """A line as it opens on `day`: all of it available, its first review a month later."""
+    return CreditLine(
+        user_id,
+        limit_fen,
+        limit_fen,
+        0,
+        apr,
+        grade,
+        ACTIVE,
+        1,
+        application_id,
+        opened_on=day,
+        next_review_on=next_review_date(day, day),
     )
 
 
