@@ -11,7 +11,7 @@ them up, `close_through`), and are listed with those a child could not close.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,23 +38,16 @@ class WriteDaySummary:
 
     def __call__(self, state: Results) -> dict[str, Any]:
         day = state.day()
-        if state.results.Bucket != self.files.bucket:
-            raise ValueError(f"the Map's results are in {state.results.Bucket}, not our bucket")
-        manifest = self.files.get_json(state.results.Key)
-        listed = manifest.get("ResultFiles", {})
         total = CobSummary()
         not_closed: list[str] = []
         failed_batches = 0
-        for f in listed.get("SUCCEEDED", []):
-            for child in self.files.get_json(f["Key"]):
-                out = json.loads(child["Output"])
+        for out, batch in self._children(state.results):
+            if out is not None:
                 total += CobSummary.from_dict(out)
                 not_closed += out.get("failedLoans", [])
-        for status in ("FAILED", "PENDING"):
-            for f in listed.get(status, []):
-                for child in self.files.get_json(f["Key"]):
-                    failed_batches += 1
-                    not_closed += json.loads(child["Input"]).get("Items", [])
+            else:
+                failed_batches += 1
+                not_closed += batch
         lines = self._lines(state.lineResults) if state.lineResults is not None else {}
         summary = {
             "businessDate": day.isoformat(),
@@ -70,19 +63,28 @@ class WriteDaySummary:
         """The lines' Map: counts added up; a line not closed (a failed batch, or one its child
         could not close) is counted, and is served again by the next night (still frozen, or
         its review date within the catch-up week)."""
+        total = dict.fromkeys(LINE_COUNTS, 0)
+        not_closed = 0
+        for out, batch in self._children(results):
+            if out is not None:
+                closed = LinesClosed.model_validate(out)
+                for k in LINE_COUNTS:
+                    total[k] += getattr(closed, k)
+                not_closed += len(closed.failedLines)
+            else:
+                not_closed += len(batch)
+        return {**total, "linesNotClosed": not_closed}
+
+    def _children(self, results: ResultFiles) -> Iterator[tuple[dict[str, Any] | None, list[str]]]:
+        """Each child of a Map from its result files: (its answer, its batch); the answer is
+        None for a child that FAILED or was left PENDING."""
         if results.Bucket != self.files.bucket:
             raise ValueError(f"the Map's results are in {results.Bucket}, not our bucket")
         listed = self.files.get_json(results.Key).get("ResultFiles", {})
-        total = dict.fromkeys(LINE_COUNTS, 0)
-        not_closed = 0
-        for f in listed.get("SUCCEEDED", []):
-            for child in self.files.get_json(f["Key"]):
-                out = LinesClosed.model_validate_json(child["Output"])
-                for k in LINE_COUNTS:
-                    total[k] += getattr(out, k)
-                not_closed += len(out.failedLines)
-        for status in ("FAILED", "PENDING"):
+        for status in ("SUCCEEDED", "FAILED", "PENDING"):
             for f in listed.get(status, []):
                 for child in self.files.get_json(f["Key"]):
-                    not_closed += len(json.loads(child["Input"]).get("Items", []))
-        return {**total, "linesNotClosed": not_closed}
+                    if status == "SUCCEEDED":
+                        yield json.loads(child["Output"]), []
+                    else:
+                        yield None, json.loads(child["Input"]).get("Items", [])
