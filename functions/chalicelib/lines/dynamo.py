@@ -150,12 +150,14 @@ class DynamoCreditLines:
         self._table = table
         self._name = table.name
         self._clock = clock
-        self._seen: dict[str, tuple[float, dict[str, Any]]] = {}  # user -> (when, item)
+        # the last line get_line read: (user, when, item); one, so an API container serving
+        # many users holds no more than one item
+        self._seen: tuple[str, float, dict[str, Any]] | None = None
 
     def _get(self, user_id: str) -> CreditLine | None:
         item = self._table.get_item(Key=line_key(user_id), ConsistentRead=True).get("Item")
         if item:
-            self._seen[user_id] = (time.monotonic(), item)
+            self._seen = (user_id, time.monotonic(), item)
         return line_from_item(item) if item else None
 
     def _with_seq(self, user_id: str) -> tuple[CreditLine, int]:
@@ -165,9 +167,9 @@ class DynamoCreditLines:
         change instead of a second read: the change's write is conditioned on the status, the
         terms and the history count read, so a line that moved in between is refused and read
         again. The close of business reads every line it serves and then changes some."""
-        seen = self._seen.pop(user_id, None)
-        if seen is not None and time.monotonic() - seen[0] < SEEN_FOR:
-            item: dict[str, Any] | None = seen[1]
+        seen, self._seen = self._seen, None
+        if seen is not None and seen[0] == user_id and time.monotonic() - seen[1] < SEEN_FOR:
+            item: dict[str, Any] | None = seen[2]
         else:
             item = self._table.get_item(Key=line_key(user_id), ConsistentRead=True).get("Item")
         if item is None:
