@@ -4,7 +4,6 @@ a repayment takes only what `lending bank` shows on the card."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -12,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from chalicelib.books.dynamo import check_ledger
-from lending_cli import state
 from lending_cli.main import main as lending
 from localcloud.client import RemoteCloud
+from tests.workflow.cli_state import point_cli_at
 from tests.workflow.test_money_workflow import draw, open_line, post, table, wait
 
 pytestmark = pytest.mark.slow
@@ -32,21 +31,7 @@ def dated_cloud() -> Iterator[RemoteCloud]:
 @pytest.fixture
 def cli(dated_cloud: RemoteCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RemoteCloud:
     """`lending` pointed at the cloud, as `lending up` would leave its state file."""
-    info = dated_cloud.info
-    state_file = tmp_path / "local.json"
-    state_file.write_text(
-        json.dumps(
-            {
-                "awsEndpoint": info["awsEndpoint"],
-                "table": info["physical"]["LendingTable"],
-                "physical": info["physical"],
-                "railOpeningBalance": "0",
-            }
-        )
-    )
-    monkeypatch.setattr(state, "STATE_FILE", state_file)
-    # What `lending` would set from the state file, set here so that it is undone after the test.
-    monkeypatch.setenv("AWS_ENDPOINT_URL", info["awsEndpoint"])
+    point_cli_at(dated_cloud, tmp_path, monkeypatch)
     return dated_cloud
 
 

@@ -11,7 +11,6 @@ the quiet weeks so the journey is a dozen nights, not a hundred.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -21,9 +20,9 @@ import pytest
 
 from chalicelib.amounts import yuan_to_fen
 from chalicelib.books.dynamo import check_ledger
-from lending_cli import state
 from lending_cli.main import main as lending
 from localcloud.client import RemoteCloud
+from tests.workflow.cli_state import point_cli_at
 from tests.workflow.test_money_workflow import draw, open_line, post, table, wait
 
 pytestmark = pytest.mark.slow
@@ -40,20 +39,8 @@ def dated_cloud() -> Iterator[RemoteCloud]:
 
 @pytest.fixture
 def cli(dated_cloud: RemoteCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RemoteCloud:
-    info = dated_cloud.info
-    state_file = tmp_path / "local.json"
-    state_file.write_text(
-        json.dumps(
-            {
-                "awsEndpoint": info["awsEndpoint"],
-                "table": info["physical"]["LendingTable"],
-                "physical": info["physical"],
-                "railOpeningBalance": "0",
-            }
-        )
-    )
-    monkeypatch.setattr(state, "STATE_FILE", state_file)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", info["awsEndpoint"])
+    """`lending` pointed at the cloud, as `lending up` would leave its state file."""
+    point_cli_at(dated_cloud, tmp_path, monkeypatch)
     return dated_cloud
 
 
