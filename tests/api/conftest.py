@@ -93,6 +93,20 @@ def run_on_the_engine(c: wiring.Container, engine: WorkflowsOnly) -> None:
 
 
 @pytest.fixture
+def container_on_the_engine(clock: Clock) -> Iterator[wiring.Container]:
+    """The fakes with the workflows run on the engine from the start (`c.engine`): for a
+    module whose every test runs its workflows, override `container` with this."""
+    c = fakes(clock)
+    wiring.use(c)
+    with WorkflowsOnly.start() as e:
+        run_on_the_engine(c, e)
+        c.borrowing.today = clock
+        c.engine = e  # type: ignore[attr-defined]
+        yield c
+    wiring.use(None)
+
+
+@pytest.fixture
 def engine(container: wiring.Container, clock: Clock) -> Iterator[WorkflowsOnly]:
     with WorkflowsOnly.start() as e:
         run_on_the_engine(container, e)

@@ -6,7 +6,6 @@ leave the day NOT_CLOSED and the next night catches up; the rail's faults never 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,7 +23,6 @@ from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.port import COLLECT
 from chalicelib.rail.sandbox import Faults, SandboxRail
 from localcloud.workflows_only import WorkflowsOnly
-from tests.api.conftest import Clock, fakes, run_on_the_engine
 from tests.api.test_money_api import draw, open_line, run_workflows
 
 pytestmark = pytest.mark.slow
@@ -33,15 +31,8 @@ AT = "2026-03-02T00:00:00.000Z"
 
 
 @pytest.fixture
-def container(clock: Clock) -> Iterator[wiring.Container]:
-    c = fakes(clock)
-    wiring.use(c)
-    with WorkflowsOnly.start() as e:
-        run_on_the_engine(c, e)
-        c.borrowing.today = clock
-        c.engine = e  # type: ignore[attr-defined]
-        yield c
-    wiring.use(None)
+def container(container_on_the_engine: wiring.Container) -> wiring.Container:
+    return container_on_the_engine
 
 
 def close(c: wiring.Container, day: date, name: str | None = None) -> dict[str, Any]:

@@ -5,7 +5,6 @@ line the close of business froze refuses draws (409 LINE_FROZEN, naming why)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,19 +21,11 @@ from chalicelib.money.delinquency import due_fen
 from chalicelib.money.schedule import ACTUAL_360, build_schedule
 from chalicelib.money.servicing import book_payment, position
 from chalicelib.reasons import Reason
-from tests.api.conftest import Clock, auth, fakes
+from tests.api.conftest import Clock, auth
 from tests.applications.test_contract import make_app
 
 OPENED = date(2026, 1, 31)
 AT = "2026-03-01T16:00:00.000Z"
-
-
-@pytest.fixture
-def container(clock: Clock) -> Iterator[wiring.Container]:
-    c = fakes(clock)
-    wiring.use(c)
-    yield c
-    wiring.use(None)
 
 
 def line_of(client: Client, c: wiring.Container, query: str = "", user: str = "user-1") -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,21 +15,12 @@ from chalice.test import Client
 from chalicelib import wiring
 from chalicelib.errors import StoreBusy
 from localcloud import engine as local_engine
-from localcloud.workflows_only import WorkflowsOnly
-from tests.api.conftest import Clock, fakes, run_on_the_engine
 from tests.api.test_money_api import books_clean, deposit, get, open_line, post, started
 
 
 @pytest.fixture
-def container(clock: Clock) -> Iterator[wiring.Container]:
-    c = fakes(clock)
-    wiring.use(c)
-    with WorkflowsOnly.start() as e:
-        run_on_the_engine(c, e)
-        c.borrowing.today = clock
-        c.engine = e  # type: ignore[attr-defined]
-        yield c
-    wiring.use(None)
+def container(container_on_the_engine: wiring.Container) -> wiring.Container:
+    return container_on_the_engine
 
 
 def settle(c: wiring.Container) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ tests/workflow runs the same against the whole local cloud."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,21 +21,13 @@ from chalicelib.borrowing.service import Borrow
 from chalicelib.ids import new_id
 from chalicelib.rail.memory import InMemoryRailBook
 from chalicelib.rail.sandbox import Faults, SandboxRail
-from localcloud.workflows_only import WorkflowsOnly
-from tests.api.conftest import DRAW_DAY, Clock, auth, fakes, run_on_the_engine
+from tests.api.conftest import DRAW_DAY, Clock, auth
 from tests.applications.test_contract import make_app
 
 
 @pytest.fixture
-def container(clock: Clock) -> Iterator[wiring.Container]:
-    c = fakes(clock)
-    wiring.use(c)
-    with WorkflowsOnly.start() as e:
-        run_on_the_engine(c, e)
-        c.borrowing.today = clock
-        c.engine = e  # type: ignore[attr-defined]
-        yield c
-    wiring.use(None)
+def container(container_on_the_engine: wiring.Container) -> wiring.Container:
+    return container_on_the_engine
 
 
 def run_workflows(c: wiring.Container) -> list[dict[str, Any]]:

@@ -31,14 +31,6 @@ DAY = date(2026, 4, 2)
 LOAN = "loan_" + "2" * 26
 
 
-@pytest.fixture
-def container(clock: Clock) -> Iterator[wiring.Container]:
-    c = fakes(clock)
-    wiring.use(c)
-    yield c
-    wiring.use(None)
-
-
 def inbox(client: Client, c: wiring.Container, query: str = "", user: str = "user-1") -> Any:
     r = client.http.get(f"/v1/notifications{query}", headers=auth(c, user))
     if r.status_code == 200:
