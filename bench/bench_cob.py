@@ -26,7 +26,7 @@ prices follows from those counts (PRICES, with its date; the assumptions are in 
 
     .venv/bin/python bench/bench_cob.py [--loans 10000 100000] [--days quiet typical]
 
-Results: bench/results/cob-{date}.json and .txt.
+Results: bench/results/cob-{date}.json and .txt (or --name STEM).
 """
 
 from __future__ import annotations
@@ -670,6 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--loans", type=int, nargs="+", default=[10_000])
     p.add_argument("--days", nargs="+", default=["quiet", "typical"], choices=sorted(DAYS))
     p.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--name", help="results file stem under bench/results (default cob-DATE)")
     args = p.parse_args(argv)
     if args.one:
         print(json.dumps(run_one(args.loans[0], args.days[0])), flush=True)
@@ -694,7 +695,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table_of(runs)
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    stem = RESULTS / f"cob-{dt.date.today()}"
+    stem = RESULTS / (args.name or f"cob-{dt.date.today()}")
     stem.with_suffix(".json").write_text(json.dumps(runs, indent=1))
     stem.with_suffix(".txt").write_text(text + "\n")
     return 0

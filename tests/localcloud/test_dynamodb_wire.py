@@ -234,3 +234,98 @@ def test_projections_answer_as_motos_do(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(Item, "project", Item.project)  # restored after the test
     engine._patch_projection()
     assert _projections() == expected
+
+
+def test_gsi_queries_see_exactly_what_a_scan_sees_after_every_kind_of_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The per-index map behind a GSI Query (engine 8) is kept by puts, updates that move an
+    item to another key, deletes, transactions and their rollbacks: a Query never misses an
+    item a Scan finds, nor returns one it does not."""
+    import random
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    for owner, name in (
+        (Table, "query"),
+        (Table, "put_item"),
+        (models.DynamoDBBackend, "update_item"),
+        (models, "copy"),
+        (models.DynamoDBBackend, "transact_write_items"),
+    ):
+        monkeypatch.setattr(owner, name, getattr(owner, name))
+    engine._patch_dynamodb_queries()
+    engine._patch_dynamodb_transactions()
+    rng = random.Random(7)
+    users = [f"USER#{n}" for n in range(4)]
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(**table_create_args("t"))
+
+        def key(n: int) -> dict:
+            return {"PK": {"S": f"LOAN#{n}"}, "SK": {"S": "LOAN"}}
+
+        def check() -> None:
+            scanned = client.scan(TableName="t")["Items"]
+            for user in users:
+                expected = sorted(
+                    i["PK"]["S"] for i in scanned if i.get("GSI1PK", {}).get("S") == user
+                )
+                got = client.query(
+                    TableName="t",
+                    IndexName="GSI1",
+                    KeyConditionExpression="GSI1PK = :u",
+                    ExpressionAttributeValues={":u": {"S": user}},
+                )["Items"]
+                assert sorted(i["PK"]["S"] for i in got) == expected
+
+        check()  # the index is built on a first Query of an empty table, then kept
+        for step in range(300):
+            n, user = rng.randrange(30), rng.choice(users)
+            kind = rng.choice(["put", "update", "unindex", "delete", "transact", "rollback"])
+            if kind == "unindex":  # the item leaves the index altogether
+                client.update_item(
+                    TableName="t", Key=key(n), UpdateExpression="REMOVE GSI1PK, GSI1SK"
+                )
+            elif kind == "put":
+                item = {**key(n), "GSI1PK": {"S": user}, "GSI1SK": {"S": f"{step:04d}"}}
+                client.put_item(TableName="t", Item=item)
+            elif kind == "update":
+                client.update_item(
+                    TableName="t",
+                    Key=key(n),
+                    UpdateExpression="SET GSI1PK = :u, GSI1SK = :s",
+                    ExpressionAttributeValues={":u": {"S": user}, ":s": {"S": f"{step:04d}"}},
+                )
+            elif kind == "delete":
+                client.delete_item(TableName="t", Key=key(n))
+            else:
+                moves = [
+                    {
+                        "Update": {
+                            "TableName": "t",
+                            "Key": key(n),
+                            "UpdateExpression": "SET GSI1PK = :u, GSI1SK = :s",
+                            "ExpressionAttributeValues": {
+                                ":u": {"S": user},
+                                ":s": {"S": f"{step:04d}"},
+                            },
+                        }
+                    }
+                ]
+                if kind == "rollback":  # a second write that must fail takes the first back
+                    moves.append(
+                        {
+                            "ConditionCheck": {
+                                "TableName": "t",
+                                "Key": key(n + 100),
+                                "ConditionExpression": "attribute_exists(PK)",
+                            }
+                        }
+                    )
+                try:
+                    client.transact_write_items(TransactItems=moves)
+                except client.exceptions.TransactionCanceledException:
+                    assert kind == "rollback"
+            check()
