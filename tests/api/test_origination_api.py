@@ -357,6 +357,28 @@ def test_one_application_at_a_time(client: Client, container: wiring.Container) 
     assert len(container.workflows.started) == 3
 
 
+def test_a_first_application_reads_no_earlier_one_and_a_second_still_does(
+    client: Client, container: wiring.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most applicants apply once: their application is written without reading the user's
+    latest first (the create's condition would say there was one), saving a request per
+    decision; a second application still finds the first (test_one_application_at_a_time)."""
+    reads: list[str] = []
+    latest_for_user = container.applications.latest_for_user
+
+    def spy(user_id: str) -> str | None:
+        reads.append(user_id)
+        return latest_for_user(user_id)
+
+    monkeypatch.setattr(container.applications, "latest_for_user", spy)
+    body = application_body(new_document(client, container))
+    first = post_application(client, container, body, key="first-and-only-1")
+    assert first.status_code == 202 and reads == []
+    body = application_body(new_document(client, container))
+    second = post_application(client, container, body, key="first-and-only-2")
+    assert second.status_code == 409 and len(reads) == 1
+
+
 @pytest.mark.parametrize(
     "content_type",
     ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],

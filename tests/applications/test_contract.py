@@ -14,6 +14,7 @@ from chalicelib.applications.port import (
     Application,
     Consent,
     Device,
+    LatestMoved,
     Location,
     Offer,
     Profile,
@@ -81,8 +82,9 @@ def test_an_application_without_location_reads_back_without_one(repo) -> None:
 def test_create_twice_conflicts(repo) -> None:
     app, pii = make_app()
     repo.create(app, pii)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         repo.create(app, pii, after=app.application_id)
+    assert not isinstance(refused.value, LatestMoved)  # the id, not the user's latest
 
 
 def test_listing_is_per_user_and_newest_first(repo) -> None:
@@ -108,9 +110,9 @@ def test_the_latest_application_moves_only_from_the_one_the_caller_saw(repo) -> 
     c, pc = make_app("u1", "2026-01-02T00:00:00.000Z")
     repo.create(b, pb, after=a.application_id)
     # THEN the second is refused and nothing of it is written
-    with pytest.raises(Conflict):
+    with pytest.raises(LatestMoved):
         repo.create(c, pc, after=a.application_id)
-    with pytest.raises(Conflict):
+    with pytest.raises(LatestMoved):
         repo.create(c, pc)  # nor by one that saw no application at all
     assert repo.get(c.application_id) is None and repo.get_for_step(c.application_id) is None
     assert repo.latest_for_user("u1") == b.application_id

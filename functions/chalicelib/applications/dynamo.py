@@ -12,6 +12,7 @@ from ..reasons import Reason
 from .port import (
     ApplicantPii,
     Application,
+    LatestMoved,
     Offer,
     Review,
     Status,
@@ -50,7 +51,7 @@ class DynamoApplicationRepository:
             if retryable(reasons):
                 raise StoreBusy(f"application {app.application_id}: retry ({reasons})") from exc
             if reasons[2:3] == ["ConditionalCheckFailed"]:
-                raise Conflict(
+                raise LatestMoved(
                     f"another application of user {app.user_id} was submitted at the same moment"
                 ) from exc
             raise Conflict(f"application {app.application_id} already exists") from exc

@@ -16,6 +16,7 @@ from ..reasons import Reason
 from .port import (
     ApplicantPii,
     Application,
+    LatestMoved,
     Offer,
     Review,
     Status,
@@ -48,7 +49,7 @@ class InMemoryApplicationRepository:
     def create(self, app: Application, pii: ApplicantPii, *, after: str | None = None) -> None:
         with self._lock:
             if self._latest.get(app.user_id) != after:
-                raise Conflict(
+                raise LatestMoved(
                     f"another application of user {app.user_id} was submitted at the same moment"
                 )
             if app.application_id in self._apps:

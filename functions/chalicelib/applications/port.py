@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from ..bureau.report import BureauReport
+from ..errors import Conflict
 from ..reasons import Reason
 
 
@@ -185,11 +186,15 @@ STEPS = ("identity", "fraud", "bureau", "score", "offer")
 StepResult = tuple[Reason, ...] | BureauReport | ScoreRecord
 
 
+class LatestMoved(Conflict):
+    """The user's latest application was not the one a create expected (`after`)."""
+
+
 class ApplicationRepository(Protocol):
     def create(self, app: Application, pii: ApplicantPii, *, after: str | None = None) -> None:
         """Write the application and its PII, and make it the user's latest application, all
         or nothing, provided the latest is still `after` (None: the user has none); else
-        Conflict."""
+        LatestMoved. An application id already written: Conflict."""
         ...
 
     def latest_for_user(self, user_id: str) -> str | None:

@@ -14,6 +14,7 @@ from ..applications.port import (
     ApplicationRepository,
     Consent,
     Device,
+    LatestMoved,
     Location,
     Profile,
     Status,
@@ -163,11 +164,6 @@ class OriginationService:
                 field="documentId",
             )
         now = iso(utcnow())
-        # One application at a time: an open one is decided, accepted or left to expire first.
-        latest_id = self.applications.latest_for_user(user_id)
-        latest = self.applications.get(latest_id) if latest_id else None
-        if latest is not None and (why := still_open(latest, now)):
-            raise Conflict(why)
         app = Application(
             application_id=application_id,
             user_id=user_id,
@@ -187,7 +183,18 @@ class OriginationService:
         # reads the application and the card in one request.
         card = doc.fields if doc.status is not DocumentStatus.AWAITING_UPLOAD else {}
         pii = ApplicantPii(application_id, cmd.name, cmd.id_number.upper(), cmd.phone, card)
-        self.applications.create(app, pii, after=latest_id)
+        try:
+            # Most applicants apply once: written as the user's first application, with no read
+            # first; the create's own condition says when there was one before.
+            self.applications.create(app, pii, after=None)
+        except LatestMoved:
+            # One application at a time: an open one is decided, accepted or left to expire
+            # first.
+            latest_id = self.applications.latest_for_user(user_id)
+            latest = self.applications.get(latest_id) if latest_id else None
+            if latest is not None and (why := still_open(latest, now)):
+                raise Conflict(why) from None
+            self.applications.create(app, pii, after=latest_id)
         try:
             self._start(application_id)
         except Exception as exc:
