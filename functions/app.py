@@ -32,7 +32,7 @@ from chalicelib.notifications.views import inbox_view
 from chalicelib.origination.handoffs import OriginationState
 from chalicelib.origination.reviews import Analyst
 from chalicelib.origination.service import DEFAULT_HISTORY_PAGE
-from chalicelib.origination.views import application_view
+from chalicelib.origination.views import application_view, submitted_view
 from chalicelib.scoring.monitoring import record_drift
 
 app = Chalice(app_name="weili-lending")
@@ -113,15 +113,21 @@ def create_document() -> Response:
 
 @route("/v1/applications", methods=["POST"], authorizer=bearer_jwt)
 def submit_application() -> Response:
-    body = http.parse_body(ApplicationRequest, http.current(app).raw_body)
-    cmd, user = body.command(), principal().user_id
+    request = http.current(app)
+    body = http.parse_body(ApplicationRequest, request.raw_body)
+    wait = http.wait_seconds(request.query_params)
+    cmd, user, service = body.command(), principal().user_id, c().origination
     return idempotent(
         "POST /v1/applications",
         body,
         "app",
-        lambda app_id: c().origination.submit(user, cmd, app_id),
-        c().origination.exists,
-        lambda app_id: (202, {"applicationId": app_id, "status": "PENDING"}),
+        lambda app_id: service.submit(user, cmd, app_id),
+        service.exists,
+        lambda app_id: (
+            submitted_view(service.wait_for_change(user, app_id, wait))
+            if wait
+            else (202, {"applicationId": app_id, "status": "PENDING"})
+        ),
     )
 
 

@@ -511,6 +511,40 @@ def test_a_long_poll_returns_when_the_status_moves(
     assert 0.25 < time.monotonic() - started < 3
 
 
+def test_a_submit_may_wait_for_its_decision_in_the_same_request(
+    client: Client, container: wiring.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`POST /v1/applications?waitSeconds=N`: one request from the phone from submit to
+    decision (201), or the application as it stands after N seconds (202)."""
+    import threading
+
+    start = container.workflows.start
+
+    def decide_soon(arn: str, name: str, payload: dict[str, Any]) -> None:
+        start(arn, name, payload)
+        mover = threading.Timer(
+            0.2, lambda: container.applications.move(name, Status.DECLINED, "t", reasons=())
+        )
+        mover.start()
+
+    def submit(key: str, wait: str) -> Any:
+        user = f"waiter-{key}"
+        body = json.dumps(application_body(new_document(client, container, user)))
+        headers = auth(container, user, **{"Idempotency-Key": key})
+        return client.http.post(f"/v1/applications?waitSeconds={wait}", headers=headers, body=body)
+
+    r = submit("waits-for-no-decision", "0.3")  # the fake workflow decides nothing
+    assert r.status_code == 202 and r.json_body["status"] == "PENDING", r.body
+    assert r.json_body["requestedAmount"] == "5000.00"  # the application, as GET shows it
+    monkeypatch.setattr(container.workflows, "start", decide_soon)
+    r = submit("waits-for-its-decision", "5")
+    assert r.status_code == 201 and r.json_body["status"] == "DECLINED", r.body
+    started = len(container.workflows.started)
+    r = submit("waits-badly-00001", "1e1")
+    assert r.status_code == 400 and r.json_body["field"] == "waitSeconds"
+    assert len(container.workflows.started) == started  # refused before anything was written
+
+
 def _assert_in_the_applicants_terms(texts: list[str]) -> None:
     assert texts
     for text in texts:

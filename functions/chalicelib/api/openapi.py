@@ -115,6 +115,12 @@ WAIT = {
     "or after this many seconds (0 to 20)",
 }
 
+SUBMIT_WAIT = {
+    **WAIT,
+    "description": "Wait for the decision in this request: answer 201 with it as soon as the "
+    "application leaves PENDING, or 202 after this many seconds (0 to 20)",
+}
+
 
 def _op(
     summary: str,
@@ -311,11 +317,29 @@ def openapi_document() -> dict[str, Any]:
             "post": _op(
                 "Apply for a credit line",
                 {
-                    **_resp(202, m.ApplicationAccepted, "Accepted; poll for the decision"),
+                    **_resp(
+                        201,
+                        m.ApplicationOut,
+                        "Decided within waitSeconds: the application with its decision",
+                    ),
+                    "202": {
+                        "description": "Accepted, not decided yet: poll for the decision "
+                        "(with waitSeconds, the application as GET shows it)",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "anyOf": [
+                                        {"$ref": "#/components/schemas/ApplicationAccepted"},
+                                        {"$ref": "#/components/schemas/ApplicationOut"},
+                                    ]
+                                }
+                            }
+                        },
+                    },
                     **_errors(400, 401, 404, 409, 413, 422, 503),
                 },
                 m.ApplicationRequest,
-                [IDEMPOTENCY],
+                [IDEMPOTENCY, SUBMIT_WAIT],
             ),
             "get": _op(
                 "List my applications",

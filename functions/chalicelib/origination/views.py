@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..amounts import fen_to_yuan, percent
-from ..applications.port import Application, Offer
+from ..applications.port import Application, Offer, Status
 
 
 def offer_view(offer: Offer) -> dict[str, Any]:
@@ -31,3 +31,11 @@ def application_view(app: Application) -> dict[str, Any]:
         "offer": offer_view(app.offer) if app.offer else None,
         "accepted": app.accepted_at is not None,
     }
+
+
+def submitted_view(app: Application) -> tuple[int, dict[str, Any]]:
+    """The answer to a POST that waited (`?waitSeconds`): 201 with the decision when it came
+    within the wait, else 202 with the application as it stands (PENDING, or IN_REVIEW: a
+    person decides, and the client polls on)."""
+    decided = app.status in (Status.APPROVED, Status.DECLINED, Status.FAILED)
+    return (201 if decided else 202), application_view(app)
