@@ -52,6 +52,10 @@
     throttled invoke went to the Catch instead of the Retry.
 15. A Lambda Invoke from outside the process (a test, `aws lambda invoke` against the local
     endpoint) reaches the same router, so a scheduled job can be run by hand as on AWS.
+16. moto validates an UpdateExpression by walking its tree ten times, counting clauses at every
+    node (each count re-walks the node's subtree), and parses each expression twice per request:
+    ~7.7 ms of CPU for a 13-action UpdateItem. Parses are kept per expression string, clauses
+    counted once at the root, the validator's copy made by pickle: ~3.8 ms.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -60,9 +64,11 @@ ASL files through it and checks the outcomes.
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import json
 import logging
+import pickle
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -97,6 +103,7 @@ def install(router: InProcessLambda) -> None:
         _patch_action_lookup()
         _patch_condition_builder()
         _patch_projection()
+        _patch_update_expressions()
         _patch_event_paths()
         _patch_lambda_service_errors()
         distributed_map.install()
@@ -375,6 +382,63 @@ def _patch_condition_builder() -> None:
         pass  # set once by __init__; every thread builds with its own
 
     TransformationInjector._condition_builder = property(builder, ignore)
+
+
+# moto's own functions where a test compares them with the engine's (first patch only).
+UNPATCHED: dict[str, Any] = {}
+
+
+def _patch_update_expressions() -> None:
+    from moto.dynamodb.parsing import ast_nodes, expressions, validators
+
+    parser = expressions.UpdateExpressionParser
+    UNPATCHED.setdefault(
+        "update_expressions",
+        (
+            parser.__dict__["make"],
+            validators.deepcopy,
+            ast_nodes.DepthFirstTraverser.__dict__["nodes_to_be_processed"],
+        ),
+    )
+    parse = parser.make.__func__  # type: ignore[attr-defined]
+    # Validators deep-copy the tree before they change it (validators.Validator.__init__) and
+    # the rest only reads it, so one parse per expression string serves every request.
+    cached = functools.lru_cache(maxsize=4096)(lambda expression: parse(parser, expression))
+
+    def make(cls: Any, expression: str) -> Any:
+        return cached(expression) if cls is parser else parse(cls, expression)
+
+    parser.make = classmethod(make)
+
+    # Counting clauses at every UpdateExpression node re-walks each node's subtree; the root's
+    # subtree holds every clause, so counting once there refuses exactly the same expressions.
+    def count_at_root(self: Any, node: Any) -> Any:
+        if isinstance(node, ast_nodes.UpdateExpression):
+            self.verify_action_counts(node)
+        return node
+
+    validators.ActionCountValidator.traverse = count_at_root
+
+    # Which node types a traverser processes is fixed per class; moto rebuilt the mapping (with
+    # bound methods) for every node it visited.
+    kinds: dict[type, tuple[type, ...]] = {}
+
+    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+        found = kinds.get(type(self))
+        if found is None:
+            found = kinds[type(self)] = tuple(self._processing_map())
+        return found
+
+    ast_nodes.DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed
+
+    # The validator's private copy of the tree: a pickle round trip copies the same object graph
+    # (parents included) in a third of deepcopy's time.
+    def copy_tree(value: Any, memo: Any = None) -> Any:
+        if isinstance(value, ast_nodes.Node) and memo is None:
+            return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        return copy.deepcopy(value, memo)
+
+    validators.deepcopy = copy_tree
 
 
 def _patch_projection() -> None:

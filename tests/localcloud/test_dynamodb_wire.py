@@ -329,3 +329,66 @@ def test_gsi_queries_see_exactly_what_a_scan_sees_after_every_kind_of_write(
                 except client.exceptions.TransactionCanceledException:
                     assert kind == "rollback"
             check()
+
+
+UPDATES = [  # (UpdateExpression, values): what our adapters write, and the awkward cases
+    ("SET #n = #n + :one, #f = :f ADD #s :set REMOVE #gone", {":one": 1, ":f": "x", ":set": {"a"}}),
+    ("SET #l = list_append(if_not_exists(#l, :empty), :more)", {":empty": [], ":more": [1, 2]}),
+    ("SET #m.#k = :v, #n = if_not_exists(#n, :one)", {":v": {"deep": [1]}, ":one": 1}),
+    ("SET #n = :one SET #f = :f", {":one": 1, ":f": "y"}),  # two SET clauses: refused
+    ("ADD #n :one ADD #n :one", {":one": 1}),  # two ADD clauses: refused
+    ("SET #gone = :one REMOVE #gone", {":one": 1}),  # overlapping paths: refused
+]
+
+
+def _apply_updates() -> list:
+    from botocore.exceptions import ClientError
+
+    names_all = {"#n": "n", "#f": "f", "#s": "s", "#gone": "gone", "#l": "l", "#m": "m", "#k": "k"}
+    out = []
+    with mock_aws():
+        boto3.client("dynamodb", region_name="us-east-1").create_table(**table_create_args("t"))
+        table = boto3.resource("dynamodb", region_name="us-east-1").Table("t")
+        table.put_item(Item={"PK": "A", "SK": "1", "n": 1, "gone": "x", "m": {}})
+        for _round in range(2):  # the second round meets the cached parses
+            for expression, values in UPDATES:
+                names = {k: v for k, v in names_all.items() if k in expression}
+                try:
+                    got = table.update_item(
+                        Key={"PK": "A", "SK": "1"},
+                        UpdateExpression=expression,
+                        ExpressionAttributeNames=names,
+                        ExpressionAttributeValues=values,
+                        ReturnValues="ALL_NEW",
+                    )["Attributes"]
+                except ClientError as exc:
+                    got = exc.response["Error"]
+                out.append(got)
+    return out
+
+
+def test_update_expressions_mean_the_same_with_the_engines_shortcuts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Engine 16: a parse kept per expression string, clauses counted at the root, the tree
+    copied by pickle: every update gives the item (or the error) moto gave without them."""
+    from moto.dynamodb.parsing import ast_nodes, expressions, validators
+
+    # moto as it ships, even when this process installed the engine before this test
+    make, deepcopy, kinds = engine.UNPATCHED.get(
+        "update_expressions",
+        (
+            expressions.UpdateExpressionParser.__dict__["make"],
+            validators.deepcopy,
+            ast_nodes.DepthFirstTraverser.__dict__["nodes_to_be_processed"],
+        ),
+    )
+    monkeypatch.setattr(expressions.UpdateExpressionParser, "make", make)
+    monkeypatch.setattr(validators, "deepcopy", deepcopy)
+    monkeypatch.setattr(ast_nodes.DepthFirstTraverser, "nodes_to_be_processed", kinds)
+    if "traverse" in validators.ActionCountValidator.__dict__:  # the engine's count at the root
+        monkeypatch.delattr(validators.ActionCountValidator, "traverse")
+    expected = _apply_updates()
+    engine._patch_update_expressions()
+    assert _apply_updates() == expected
+    assert sum(1 for r in expected if "Code" in r) == 6  # the refused ones, both rounds
