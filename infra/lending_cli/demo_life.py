@@ -233,9 +233,8 @@ class Life:
 
 
 def _line_changes(b: Borrower, history: list[dict[str, Any]], start: date, end: date) -> list[str]:
-    """The line's changes not reported yet, oldest first: reviews with their day and reasons,
-    freezes and thaws (the history gives a status change its time of writing, not its business
-    day; the month it is reported in is the month it happened)."""
+    """The line's changes not reported yet, oldest first, each with its business day: reviews
+    with their reasons, freezes and thaws."""
     out = []
     for c in reversed(history):
         if c["changeId"] in b.seen or c["kind"] == "OPENED":
@@ -247,9 +246,8 @@ def _line_changes(b: Borrower, history: list[dict[str, Any]], start: date, end: 
             moved = f"{_yuan(before)} → {_yuan(after)}" if before != after else "limit kept"
             out.append(f"review {date.fromisoformat(c['date']):%m-%d}: {moved} ({reasons})")
         elif c["status"] != c["statusBefore"]:
-            out.append(
-                {"FROZEN": "line frozen", "ACTIVE": "line thawed"}.get(c["status"], c["status"])
-            )
+            what = {"FROZEN": "line frozen", "ACTIVE": "line thawed"}.get(c["status"], c["status"])
+            out.append(f"{what} {date.fromisoformat(c['date']):%m-%d}" if c.get("date") else what)
     return out
 
 

@@ -39,6 +39,12 @@ def test_frozen_the_night_it_goes_overdue_and_thawed_the_night_after_the_cure() 
     assert (again.linesThawed, again.linesReviewed) == (0, 0)
     kinds = [c.kind for c in cob.lines.history("u1", 50, None).items]
     assert kinds.count("STATUS") == 2  # frozen once, thawed once
+    changes = [c for c in cob.lines.history("u1", 50, None).items if c.kind == "STATUS"]
+    # dated by the business day they take effect: the first day overdue, the day after the cure
+    assert [(c.status, c.on) for c in changes] == [
+        ("ACTIVE", DUE + 2 * DAY),
+        ("FROZEN", DUE + DAY),
+    ]
     assert cob.books_ok()
 
 

@@ -206,7 +206,8 @@ def test_open_without_a_day_takes_the_business_date_of_its_clock(request, store)
 def test_a_frozen_line_refuses_reservations_and_a_thaw_reopens_it(lines) -> None:
     lines.open_line("u1", 1_000_000, APR, "B", "app-1", opened_on=OPENED)
     why = "Loan L1 is 3 days past due; your line reopens once what is due is repaid."
-    assert lines.set_status("u1", "FROZEN", why, _at(1), "line-FROZEN-u1-20260302") is True
+    frozen_on = date(2026, 3, 2)
+    assert lines.set_status("u1", "FROZEN", why, _at(1), "line-FROZEN-u1-20260302", frozen_on)
     line = lines.get_line("u1")
     assert (line.status, line.status_reason) == ("FROZEN", why)
     with pytest.raises(Unprocessable, match="FROZEN"):
@@ -224,6 +225,8 @@ def test_a_frozen_line_refuses_reservations_and_a_thaw_reopens_it(lines) -> None
         ("OPENED", "ACTIVE", "ACTIVE", ("LINE_OPENED",)),
     ]
     assert lines.history("u1", 10, None).items[1].reasons[0].text == why
+    # the business day a freeze took effect is kept (the local clock's days are not the wall's)
+    assert [c.on for c in lines.history("u1", 10, None).items[:2]] == [None, frozen_on]
     _ledger_agrees(lines, "u1")
 
 

@@ -339,7 +339,11 @@ class LineChangeOut(Strict):
     changeId: str
     kind: Literal["OPENED", "STATUS", "REVIEW"]
     at: str = Field(description="When it was recorded (UTC)")
-    date: str | None = Field(default=None, description="The business day of an opening or a review")
+    date: str | None = Field(
+        default=None,
+        description="The business day of an opening, a review, or a freeze or thaw "
+        "(the day it takes effect)",
+    )
     statusBefore: LineStatus
     status: LineStatus
     creditLimitBefore: Yuan

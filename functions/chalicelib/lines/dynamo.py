@@ -330,14 +330,22 @@ class DynamoCreditLines:
                 continue
         raise Conflict(f"line of {user_id} kept changing; review {review_id} not applied")
 
-    def set_status(self, user_id: str, status: str, reason: str, at: str, change_id: str) -> bool:
+    def set_status(
+        self,
+        user_id: str,
+        status: str,
+        reason: str,
+        at: str,
+        change_id: str,
+        on: date | None = None,
+    ) -> bool:
         validate_status(status, reason, change_id)
         validate_at(at)
         for _ in range(_ATTEMPTS):
             line, seq = self._with_seq(user_id)
             if line.status == status:
                 return False
-            change = status_change(line, status, reason, at, change_id, seq + 1)
+            change = status_change(line, status, reason, at, change_id, seq + 1, on)
             items = [
                 set_status_tx(self._name, user_id, change, reason),
                 claim_tx(self._name, user_id, change_id, at),

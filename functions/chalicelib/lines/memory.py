@@ -179,7 +179,15 @@ class InMemoryCreditLines:
                 or (line.next_review_on is not None and since <= line.next_review_on <= day)
             )
 
-    def set_status(self, user_id: str, status: str, reason: str, at: str, change_id: str) -> bool:
+    def set_status(
+        self,
+        user_id: str,
+        status: str,
+        reason: str,
+        at: str,
+        change_id: str,
+        on: date | None = None,
+    ) -> bool:
         validate_status(status, reason, change_id)
         validate_at(at)
         with self._lock:
@@ -188,7 +196,7 @@ class InMemoryCreditLines:
                 return False
             self._claims[(user_id, change_id)] = at
             history = self._history.setdefault(user_id, [])
-            history.append(status_change(line, status, reason, at, change_id, len(history) + 1))
+            history.append(status_change(line, status, reason, at, change_id, len(history) + 1, on))
             self._lines[user_id] = replace(
                 line, status=status, status_reason=reason, version=line.version + 1
             )

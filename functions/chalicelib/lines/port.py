@@ -21,7 +21,7 @@ Every change is one balanced journal entry written atomically with the line (see
 - change_limit(user_id, new_limit_fen, review_id) -> CreditLine
     periodic review; available becomes new_limit - drawn (Unprocessable if that is negative);
     idempotent on review_id.
-- set_status(user_id, status, reason, at, change_id) -> bool
+- set_status(user_id, status, reason, at, change_id, on) -> bool (`on`: the business day)
     ACTIVE, FROZEN or CLOSED, with the reason the borrower is given (the text a refused draw
     names); writes a history record. Idempotent per change_id: a retry changes nothing and
     returns False; so does a status the line has already (nothing is recorded). A reservation
@@ -132,7 +132,7 @@ class LineChange:
     grade_before: str
     grade: str
     reasons: tuple[Reason, ...]
-    on: date | None = None  # the business day of a review or an opening
+    on: date | None = None  # the business day of a review, an opening or a freeze/thaw
     next_review_on: date | None = None  # set by an opening or a review
     seq: int = 0  # the line's n-th change (the opening is 1): the history's order
 
@@ -155,7 +155,13 @@ class HistoryPage:
 
 
 def status_change(
-    line: CreditLine, status: str, reason: str, at: str, change_id: str, seq: int
+    line: CreditLine,
+    status: str,
+    reason: str,
+    at: str,
+    change_id: str,
+    seq: int,
+    on: date | None = None,
 ) -> LineChange:
     code = STATUS_CHANGE_CODES.get((line.status, status), f"LINE_{status}")
     return LineChange(
@@ -171,6 +177,7 @@ def status_change(
         line.grade,
         line.grade,
         (Reason(code, reason),),
+        on=on,
         seq=seq,
     )
 
@@ -332,7 +339,13 @@ class CreditLines(Protocol):
     def change_limit(self, user_id: str, new_limit_fen: int, review_id: str) -> CreditLine: ...
 
     def set_status(
-        self, user_id: str, status: str, reason: str, at: str, change_id: str
+        self,
+        user_id: str,
+        status: str,
+        reason: str,
+        at: str,
+        change_id: str,
+        on: date | None = None,
     ) -> bool: ...
 
     def apply_review(self, user_id: str, review: LineReview, at: str) -> bool: ...

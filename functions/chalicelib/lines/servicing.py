@@ -160,6 +160,7 @@ class LineServicing:
                 reason,
                 at,
                 status_change_id(user_id, day, effect.status),
+                on=day,
             )
             frozen = changed and effect.status == LINE_FROZEN
             thawed = changed and effect.status == LINE_ACTIVE
