@@ -43,6 +43,12 @@ def describe(summary: dict[str, Any]) -> str:
         f"  newly overdue {n('newlyOverdue')}, cured {n('cured')}, closed {n('closed')}, "
         f"written off {n('writtenOff')} ({_yuan(s.get('writtenOffFen'))})",
     ]
+    if "linesFrozen" in s:  # days closed before lines were served have no line counts
+        lines.append(
+            f"  lines: served {n('linesServed')}, frozen {n('linesFrozen')}, "
+            f"thawed {n('linesThawed')}, reviewed {n('linesReviewed')} "
+            f"(raised {n('limitsRaised')}, lowered {n('limitsLowered')})"
+        )
     if n("failedBatches") or n("loansNotClosed"):
         lines.append(
             f"  {n('failedBatches')} batches failed; {n('loansNotClosed')} loans not closed "

@@ -19,10 +19,11 @@ def test_frozen_the_night_it_goes_overdue_and_thawed_the_night_after_the_cure() 
     loan = cob.lend(1)
     cob.night(DUE - DAY)
     cob.run_debit(f"auto-{loan.loan_id}-20300210-0", loan.loan_id)  # the card is empty
-    cob.night(DUE)  # unpaid: overdue in the morning, the line frozen the same night
+    closed = cob.night(DUE)  # unpaid: overdue in the morning, the line frozen the same night
     line = cob.lines.get_line("u1")
     assert line.status == LINE_FROZEN and loan.loan_id in (line.status_reason or "")
     assert cob.lines_of(DUE) == ["u1"] and cob.lines_night(DUE).linesFrozen == 0
+    assert (closed.newlyOverdue, closed.linesFrozen) == (1, 1)  # frozen by the loans' close
     # the D+1 debit finds the money: cured during the day, thawed by that night's close
     order = f"auto-{loan.loan_id}-20300211-1"
     due = cob.requests.get_repayment(loan.loan_id, order)

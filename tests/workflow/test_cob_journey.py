@@ -104,6 +104,7 @@ def test_miss_age_freeze_deposit_collect_cure_thaw_and_pay_off(
     shown = run(capsys, "cob", "show", "2026-04-02")
     assert "today's debits: collected 0, partial 0, failed 1" in shown
     assert "newly overdue 1" in shown
+    assert "lines: served 0, frozen 1," in shown  # by the loans' close, the same night
     refused = draw(cloud, user, "100.00")
     assert refused.status_code == 409 and refused.json()["code"] == "LINE_FROZEN"
     assert loan_id in refused.json()["detail"]

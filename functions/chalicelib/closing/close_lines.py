@@ -70,8 +70,7 @@ class CloseLines:
             failedLines=failed,
         )
 
-    def follow(self, user_ids: Iterable[str], day: date, at: str) -> int:
+    def follow(self, user_ids: Iterable[str], day: date, at: str) -> LinesClosed:
         """Close Loans' hook: the lines of borrowers whose loans changed status tonight (an
-        installment gone overdue freezes the line the same night). Lines changed."""
-        out = self.close(user_ids, day, at)
-        return out.linesFrozen + out.linesThawed
+        installment gone overdue freezes the line the same night)."""
+        return self.close(user_ids, day, at)

@@ -33,14 +33,14 @@ from ..money.nightly import Night, nightly_close
 from ..money.notifications import Notification
 from ..notifications.service import Delivery
 from .auto_debit import AutoDebits
-from .handoffs import Batch, BatchClosed
+from .handoffs import Batch, BatchClosed, LinesClosed
 
 log = logging.getLogger(__name__)
 
 CLOSE_ATTEMPTS = 6  # a loan that keeps moving under its close: then StoreBusy, the batch retries
 
-# (user ids whose loans changed status, business date, timestamp) -> lines changed
-LineFollower = Callable[[Iterable[str], date, str], int]
+# (user ids whose loans changed status, business date, timestamp) -> what it did to their lines
+LineFollower = Callable[[Iterable[str], date, str], LinesClosed]
 
 
 def _backoff(attempt: int) -> None:
@@ -87,9 +87,17 @@ class CloseLoans:
         for order, loan in orders:
             self.debits.place(order, loan)
         self.notify(told)
+        followed = LinesClosed()
         if self.follow_lines is not None and moved:
-            self.follow_lines(sorted(moved), day, at)
-        return BatchClosed(**total.as_dict(), failedLoans=failed)
+            followed = self.follow_lines(sorted(moved), day, at)
+        # Lines frozen or thawed here are the night's too: the day's summary adds them to the
+        # lines' Map's counts.
+        return BatchClosed(
+            **total.as_dict(),
+            failedLoans=failed,
+            linesFrozen=followed.linesFrozen,
+            linesThawed=followed.linesThawed,
+        )
 
     def _close(
         self, loan_id: str, loan: LoanRecord | None, day: date, at: str

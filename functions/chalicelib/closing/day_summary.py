@@ -28,6 +28,7 @@ LINE_COUNTS = (
     "limitsRaised",
     "limitsLowered",
 )
+FOLLOWED = ("linesFrozen", "linesThawed")
 
 
 @dataclass
@@ -41,14 +42,19 @@ class WriteDaySummary:
         total = CobSummary()
         not_closed: list[str] = []
         failed_batches = 0
+        followed = dict.fromkeys(FOLLOWED, 0)  # lines the loans' close froze or thawed
         for out, batch in self._children(state.results):
             if out is not None:
                 total += CobSummary.from_dict(out)
                 not_closed += out.get("failedLoans", [])
+                for k in FOLLOWED:
+                    followed[k] += int(out.get(k, 0))
             else:
                 failed_batches += 1
                 not_closed += batch
         lines = self._lines(state.lineResults) if state.lineResults is not None else {}
+        for k in FOLLOWED:
+            lines[k] = lines.get(k, 0) + followed[k]
         summary = {
             "businessDate": day.isoformat(),
             **total.as_dict(),

@@ -72,6 +72,9 @@ class BatchClosed(Handoff):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     failedLoans: list[str] = Field(default_factory=list)
+    # lines of borrowers whose loans changed status, frozen or thawed by this batch
+    linesFrozen: int = 0
+    linesThawed: int = 0
 
 
 class ResultFiles(Handoff):
