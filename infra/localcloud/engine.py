@@ -55,7 +55,12 @@
 16. moto validates an UpdateExpression by walking its tree ten times, counting clauses at every
     node (each count re-walks the node's subtree), and parses each expression twice per request:
     ~7.7 ms of CPU for a 13-action UpdateItem. Parses are kept per expression string, clauses
-    counted once at the root, the validator's copy made by pickle: ~3.8 ms.
+    counted once at the root, the validator's copy made by pickle: ~3.8 ms. Node is an ABC, so
+    each of the ten walks paid ABCMeta's isinstance at every node; the answers are kept per class.
+17. moto builds an item one attribute at a time, re-adding the size of every attribute before
+    it (quadratic; a loan item has ~40, one of them its schedule as a JSON string, UTF-8
+    encoded again for each). The item is checked once, whole, and an ASCII string's size is its
+    length: a month-end night (every loan posted) spent ~15% of its CPU there.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -104,6 +109,7 @@ def install(router: InProcessLambda) -> None:
         _patch_condition_builder()
         _patch_projection()
         _patch_update_expressions()
+        _patch_item_sizes()
         _patch_event_paths()
         _patch_lambda_service_errors()
         distributed_map.install()
@@ -431,6 +437,36 @@ def _patch_update_expressions() -> None:
 
     ast_nodes.DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed
 
+    # Node is an ABC, so every isinstance of the walk went through ABCMeta; whether a node class
+    # is a Node, and whether a traverser processes it, is fixed per class.
+    is_node: dict[type, bool] = {}
+    processes: dict[tuple[type, type], bool] = {}
+
+    def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+        kind = type(node)
+        node_kind = is_node.get(kind)
+        if node_kind is None:
+            node_kind = is_node[kind] = issubclass(kind, ast_nodes.Node)
+        if not node_kind:
+            return node
+        parent_node = node.parent
+        if node.children is not None:
+            for i, child_node in enumerate(node.children):
+                self.pre_processing_of_child(node, i)
+                self.traverse_node_recursively(child_node, i)
+        key = (type(self), kind)
+        handled = processes.get(key)
+        if handled is None:
+            handled = processes[key] = issubclass(kind, self.nodes_to_be_processed())
+        if handled:
+            node = self.process(node)
+            node.parent = parent_node
+            if parent_node:
+                parent_node.children[child_id] = node
+        return node
+
+    ast_nodes.DepthFirstTraverser.traverse_node_recursively = traverse_node_recursively
+
     # The validator's private copy of the tree: a pickle round trip copies the same object graph
     # (parents included) in a third of deepcopy's time.
     def copy_tree(value: Any, memo: Any = None) -> Any:
@@ -439,6 +475,38 @@ def _patch_update_expressions() -> None:
         return copy.deepcopy(value, memo)
 
     validators.deepcopy = copy_tree
+
+
+def _patch_item_sizes() -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models import dynamo_type, utilities
+
+    encoded_size = utilities.bytesize
+
+    def bytesize(value: Any) -> int:
+        # An ASCII string's UTF-8 is as long as the string; str.isascii allocates nothing.
+        return len(value) if isinstance(value, str) and value.isascii() else encoded_size(value)
+
+    utilities.bytesize = bytesize
+    dynamo_type.bytesize = bytesize  # type: ignore[attr-defined]
+
+    limited = dynamo_type.LimitedSizeDict
+
+    # An item was built one attribute at a time, each adding the size of all the attributes
+    # before it (quadratic in the attributes, a loan item has ~40). Sizes only add up, so one
+    # check of the whole item refuses exactly the items moto refused.
+    def build(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        built = limited.__new__(limited)
+        dict.__init__(built)
+        for key, value in attrs.items():
+            dict.__setitem__(built, key, dynamo_type.DynamoType(value))
+        if sum(bytesize(key) + value.size() for key, value in built.items()) > 405000:
+            raise ItemSizeTooLarge
+        self.attrs = built
+
+    dynamo_type.Item.__init__ = build  # type: ignore[method-assign]
 
 
 def _patch_projection() -> None:

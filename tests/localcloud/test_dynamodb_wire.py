@@ -392,3 +392,35 @@ def test_update_expressions_mean_the_same_with_the_engines_shortcuts(
     engine._patch_update_expressions()
     assert _apply_updates() == expected
     assert sum(1 for r in expected if "Code" in r) == 6  # the refused ones, both rounds
+
+
+@pytest.mark.parametrize("char", ["a", "中"])  # 1 and 3 bytes of UTF-8
+def test_an_item_over_the_size_limit_is_refused_by_put_and_by_update(
+    monkeypatch: pytest.MonkeyPatch, char: str
+) -> None:
+    """Engine 17 checks an item's size once, whole, and takes an ASCII string's length for its
+    UTF-8 size: what fits and what does not is as before (moto's limit, 405,000 bytes)."""
+    from botocore.exceptions import ClientError
+    from moto.dynamodb.models import dynamo_type, utilities
+
+    monkeypatch.setattr(dynamo_type.Item, "__init__", dynamo_type.Item.__init__)
+    monkeypatch.setattr(utilities, "bytesize", utilities.bytesize)
+    monkeypatch.setattr(dynamo_type, "bytesize", dynamo_type.bytesize)
+    engine._patch_item_sizes()
+    width = len(char.encode())
+    with mock_aws():
+        boto3.client("dynamodb", region_name="us-east-1").create_table(**table_create_args("t"))
+        table = boto3.resource("dynamodb", region_name="us-east-1").Table("t")
+        key = {"PK": "A", "SK": "1"}  # 6 bytes of names, 2 of values
+        fits = char * ((404_000 - 8 - len("big")) // width)
+        table.put_item(Item={**key, "big": fits})
+        with pytest.raises(ClientError, match="size"):
+            table.put_item(Item={**key, "big": fits, "more": char * (2_000 // width)})
+        with pytest.raises(ClientError, match="size"):
+            table.update_item(
+                Key=key,
+                UpdateExpression="SET #more = :more",
+                ExpressionAttributeNames={"#more": "more"},
+                ExpressionAttributeValues={":more": char * (2_000 // width)},
+            )
+        assert table.get_item(Key=key)["Item"] == {**key, "big": fits}
