@@ -424,3 +424,36 @@ def test_an_item_over_the_size_limit_is_refused_by_put_and_by_update(
                 ExpressionAttributeValues={":more": char * (2_000 // width)},
             )
         assert table.get_item(Key=key)["Item"] == {**key, "big": fits}
+
+
+def test_string_keys_compare_and_hash_as_moto_compares_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    values = [
+        {"S": "b"},
+        {"S": "a"},
+        {"S": "a"},
+        {"N": "2"},
+        {"N": "10"},
+        {"S": "10"},
+        {"B": "eA=="},
+    ]
+    pairs = [(DynamoType(x), DynamoType(y)) for x in values for y in values]
+
+    def outcomes() -> list:
+        same_kind = [(a, b) for a, b in pairs if a.type == b.type]
+        return [
+            [(a == b, a != b) for a, b in pairs],
+            [a < b for a, b in same_kind],
+            len({DynamoType(v) for v in values}),
+        ]
+
+    for name in ("__eq__", "__ne__", "__lt__", "__hash__"):
+        monkeypatch.setattr(
+            DynamoType, name, engine.UNPATCHED_DYNAMO_TYPE.get(name, DynamoType.__dict__[name])
+        )
+    expected = outcomes()
+    engine._patch_string_comparisons()
+    assert outcomes() == expected
