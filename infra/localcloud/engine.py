@@ -230,6 +230,7 @@ def _patch_dynamodb_responses() -> None:
     from moto.dynamodb.responses import DynamoResult
 
     original = DynamoResult.execute_result
+    UNPATCHED.setdefault("execute_result", original)
 
     def execute_result(self: Any, context: Any) -> Any:
         if context.operation_model.name in FAST_DYNAMODB_OPERATIONS:

@@ -50,10 +50,13 @@ def _read_all() -> dict:
 def test_fast_wire_format_reads_back_like_motos_serializer(monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.dynamodb.responses import DynamoResult
 
-    expected = _read_all()
+    # moto's own serializer, even when this process installed the engine before this test
     monkeypatch.setattr(
-        DynamoResult, "execute_result", DynamoResult.execute_result
+        DynamoResult,
+        "execute_result",
+        engine.UNPATCHED.get("execute_result", DynamoResult.execute_result),
     )  # restored after the test
+    expected = _read_all()
     engine._patch_dynamodb_responses()
     assert _read_all() == expected
 
