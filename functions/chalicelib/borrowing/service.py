@@ -166,8 +166,11 @@ class BorrowingService:
         """A loan money can still be paid into: lent and not closed (an overdue or written-off
         loan is still owed)."""
         _, loan = self._owned(user_id, loan_id)
-        if loan is None or loan.status not in REPAYABLE:
-            raise Conflict(f"loan {loan_id} is not active")
+        if loan is None:
+            raise Conflict(f"loan {loan_id} is not active: its money has not been lent")
+        if loan.status not in REPAYABLE:
+            # the same words as the repayment workflow's admission, whichever sees it first
+            raise Conflict(f"loan {loan_id} is {loan.status}")
         return loan
 
     def _as_of(self, loan: LoanRecord) -> date:
