@@ -32,11 +32,13 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from chalicelib.amounts import fen_to_yuan, yuan_to_fen
+from chalicelib.amounts import yuan_to_fen
 from chalicelib.money.schedule import add_months
 
 from .bank import Bank
 from .clock import LocalCloud, close_business_day
+from .demo_money import wait_settled
+from .portfolio import yuan
 
 MONTHS = 4
 WIDTH = 110  # the console's width when the output is not a terminal
@@ -73,10 +75,6 @@ KIND_TEXT = {
     "LIMIT_CHANGED": "limit changed",
     "APR_CHANGED": "APR changed",
 }
-
-
-def _yuan(fen: int) -> str:
-    return f"¥{Decimal(fen_to_yuan(fen)):,.2f}"
 
 
 @dataclass
@@ -117,7 +115,7 @@ class Life:
             {"amount": f"{amount:.2f}", "termMonths": TERM_MONTHS, "method": "equal-installment"},
             key=str(uuid.uuid4()),
         )
-        loan = _wait_settled(self, b, f"/v1/loans/{sub['loanId']}")
+        loan = wait_settled(self.api, f"/v1/loans/{sub['loanId']}", b.user_id)
         if loan["status"] != "ACTIVE":
             print(f"   {b.role}: the draw did not land ({loan.get('failure')})", flush=True)
             return None
@@ -125,17 +123,17 @@ class Life:
         # the payout is spent: the card is empty until the borrower pays money in
         self.bank.withdraw(b.user_id, self.bank.balance(b.user_id))
         return (
-            f"{b.role:<14} {b.user_id}  line {_yuan(yuan_to_fen(line['creditLimit']))}  "
-            f"grade {line['grade']}  draws {_yuan(yuan_to_fen(f'{amount:.2f}'))} over "
+            f"{b.role:<14} {b.user_id}  line {yuan(yuan_to_fen(line['creditLimit']))}  "
+            f"grade {line['grade']}  draws {yuan(yuan_to_fen(f'{amount:.2f}'))} over "
             f"{TERM_MONTHS} months: loan {b.loan_id}, "
-            f"{_yuan(yuan_to_fen(b.schedule[0]['total']))} a month from {b.schedule[0]['dueDate']}"
+            f"{yuan(yuan_to_fen(b.schedule[0]['total']))} a month from {b.schedule[0]['dueDate']}"
         )
 
     def pay_in(self, b: Borrower, fen: int, why: str, day: date) -> None:
         if fen <= 0:
             return
         self.bank.deposit(b.user_id, fen)
-        self.events.append(f"{day:%m-%d} {b.role}: pays {_yuan(fen)} into the card ({why})")
+        self.events.append(f"{day:%m-%d} {b.role}: pays {yuan(fen)} into the card ({why})")
 
     def morning(self, day: date) -> None:
         """What the borrowers do on business day `day`, before its night closes."""
@@ -179,10 +177,12 @@ class Life:
             {"amount": quote["payoff"]},
             key=str(uuid.uuid4()),
         )
-        done = _wait_settled(self, b, f"/v1/loans/{b.loan_id}/repayments/{rep['repaymentId']}")
+        done = wait_settled(
+            self.api, f"/v1/loans/{b.loan_id}/repayments/{rep['repaymentId']}", b.user_id
+        )
         b.paid_off = done["status"] == "SUCCEEDED"
         self.events.append(
-            f"{day:%m-%d} {b.role}: pays the loan off early, {_yuan(fen)} "
+            f"{day:%m-%d} {b.role}: pays the loan off early, {yuan(fen)} "
             f"(interest only to today, no fee): repayment {done['status']}"
         )
 
@@ -208,8 +208,8 @@ class Life:
                 if dpd := loan["daysPastDue"]:
                     state += f" ({dpd} day{'s' if dpd > 1 else ''} past due)"
             self.say(
-                f"   {b.role:<14} {b.user_id}  loan {state:<27} collected {_yuan(collected):>10}"
-                f"  line {line['status']} {_yuan(yuan_to_fen(line['creditLimit']))}"
+                f"   {b.role:<14} {b.user_id}  loan {state:<27} collected {yuan(collected):>10}"
+                f"  line {line['status']} {yuan(yuan_to_fen(line['creditLimit']))}"
             )
             changes = _line_changes(b, line.get("history", []), start, end)
             if changes:
@@ -243,21 +243,12 @@ def _line_changes(b: Borrower, history: list[dict[str, Any]], start: date, end: 
         reasons = ",".join(r["code"] for r in c.get("reasons", []))
         if c["kind"] == "REVIEW":
             before, after = yuan_to_fen(c["creditLimitBefore"]), yuan_to_fen(c["creditLimit"])
-            moved = f"{_yuan(before)} → {_yuan(after)}" if before != after else "limit kept"
+            moved = f"{yuan(before)} → {yuan(after)}" if before != after else "limit kept"
             out.append(f"review {date.fromisoformat(c['date']):%m-%d}: {moved} ({reasons})")
         elif c["status"] != c["statusBefore"]:
             what = {"FROZEN": "line frozen", "ACTIVE": "line thawed"}.get(c["status"], c["status"])
             out.append(f"{what} {date.fromisoformat(c['date']):%m-%d}" if c.get("date") else what)
     return out
-
-
-def _wait_settled(life: Life, b: Borrower, path: str, timeout: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        body = life.get(b, path)
-        if body["status"] != "PENDING" or time.monotonic() > deadline:
-            return body
-        time.sleep(0.05)
 
 
 def last_day(opened: date, first_due: date) -> date:
@@ -444,7 +435,7 @@ def run(
     r = books.ledger
     print(
         f"   ledger check: {'clean' if books.ok else 'FAILED'} ({r.entries} entries, "
-        f"{_yuan(r.debits_fen)} each side; accrued - collected = receivable per loan)",
+        f"{yuan(r.debits_fen)} each side; accrued - collected = receivable per loan)",
         flush=True,
     )
     if not books.ok:

@@ -15,7 +15,8 @@ from chalicelib.amounts import fen_to_yuan, yuan_to_fen
 from .bank import Bank
 
 
-def _wait(api: Any, path: str, user: str, timeout: float = 30) -> dict[str, Any]:
+def wait_settled(api: Any, path: str, user: str, timeout: float = 30) -> dict[str, Any]:
+    """GET `path` until its status leaves PENDING (or `timeout` seconds pass)."""
     deadline = time.monotonic() + timeout
     while True:
         body: dict[str, Any] = api.call("GET", path, user)
@@ -59,7 +60,7 @@ def run(api: Any, bank: Bank, applicants: list[Any], results: dict[str, dict[str
         {"amount": f"{amount:.2f}", "termMonths": 6, "method": "equal-installment"},
         key=str(uuid.uuid4()),
     )
-    loan = _wait(api, f"/v1/loans/{sub['loanId']}", a.user_id)
+    loan = wait_settled(api, f"/v1/loans/{sub['loanId']}", a.user_id)
     took = time.perf_counter() - started
     print(f"   loan {loan['loanId']}: {loan['status']} after {took * 1000:.0f} ms", flush=True)
     if loan["status"] != "ACTIVE":
@@ -105,7 +106,9 @@ def run(api: Any, bank: Bank, applicants: list[Any], results: dict[str, dict[str
         {"amount": str(part)},
         key=str(uuid.uuid4()),
     )
-    done = _wait(api, f"/v1/loans/{loan['loanId']}/repayments/{rep['repaymentId']}", a.user_id)
+    done = wait_settled(
+        api, f"/v1/loans/{loan['loanId']}/repayments/{rep['repaymentId']}", a.user_id
+    )
     after = api.call("GET", "/v1/credit-line", a.user_id)
     alloc = done.get("allocation") or {}
     print(

@@ -55,7 +55,8 @@ def pct(x: Decimal) -> str:
     return f"{x * 100:.2f}%"
 
 
-def _yuan(fen: int) -> str:
+def yuan(fen: int) -> str:
+    """¥ and the amount with thousands grouped: ¥12,345.67."""
     return f"¥{Decimal(fen_to_yuan(fen)):,.2f}"
 
 
@@ -67,13 +68,13 @@ def render(report: PortfolioReport, console: Any) -> None:
     head.add_column("figure", style="bold")
     head.add_column("value", justify="right")
     head.add_row("Open loans", str(s.loans))
-    head.add_row("Outstanding principal", _yuan(s.outstanding_principal_fen))
-    head.add_row("Interest receivable", _yuan(s.interest_receivable_fen))
-    head.add_row("Penalty receivable", _yuan(s.penalty_receivable_fen))
+    head.add_row("Outstanding principal", yuan(s.outstanding_principal_fen))
+    head.add_row("Interest receivable", yuan(s.interest_receivable_fen))
+    head.add_row("Penalty receivable", yuan(s.penalty_receivable_fen))
     head.add_row("NPL ratio (M4+, by balance)", pct(s.npl_ratio))
     head.add_row("Closed", str(s.closed))
     head.add_row(
-        "Written off", f"{s.written_off} ({_yuan(s.written_off_principal_fen)} principal owed)"
+        "Written off", f"{s.written_off} ({yuan(s.written_off_principal_fen)} principal owed)"
     )
     console.print(head)
 
@@ -87,7 +88,7 @@ def render(report: PortfolioReport, console: Any) -> None:
             if s.outstanding_principal_fen
             else Decimal(0)
         )
-        buckets.add_row(name, str(b.loans), _yuan(b.balance_fen), pct(share))
+        buckets.add_row(name, str(b.loans), yuan(b.balance_fen), pct(share))
     console.print(buckets)
 
     if report.rolls:
@@ -134,7 +135,7 @@ def render(report: PortfolioReport, console: Any) -> None:
     for month, curve in report.vintages.items():
         c = report.cohorts[month]
         cells = [pct(curve[m]) if m < len(curve) else "" for m in points]
-        vint.add_row(month, str(c.loans), _yuan(c.principal_fen), *cells, pct(curve[-1]))
+        vint.add_row(month, str(c.loans), yuan(c.principal_fen), *cells, pct(curve[-1]))
     console.print(vint)
 
 

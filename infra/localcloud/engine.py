@@ -91,6 +91,10 @@ _installed = False
 _s3_events = ThreadPoolExecutor(max_workers=2, thread_name_prefix="s3-event")
 
 
+# moto's own functions where a test compares them with the engine's (first patch only).
+UNPATCHED: dict[str, Any] = {}
+
+
 def install(router: InProcessLambda) -> None:
     """Route Lambda to `router`, reuse clients, cache parses. Later calls only swap the router."""
     global _router, _installed
@@ -393,10 +397,6 @@ def _patch_condition_builder() -> None:
     TransformationInjector._condition_builder = property(builder, ignore)
 
 
-# moto's own functions where a test compares them with the engine's (first patch only).
-UNPATCHED: dict[str, Any] = {}
-
-
 def _patch_update_expressions() -> None:
     from moto.dynamodb.parsing import ast_nodes, expressions, validators
 
@@ -512,9 +512,6 @@ def _patch_item_sizes() -> None:
     dynamo_type.Item.__init__ = build  # type: ignore[method-assign]
 
 
-UNPATCHED_DYNAMO_TYPE: dict[str, Any] = {}
-
-
 def _patch_string_comparisons() -> None:
     from moto.dynamodb.models.dynamo_type import DynamoType
 
@@ -527,8 +524,9 @@ def _patch_string_comparisons() -> None:
         DynamoType.__lt__,
         DynamoType.__hash__,
     )
-    if not UNPATCHED_DYNAMO_TYPE:  # moto's own, for the test that compares the two
-        UNPATCHED_DYNAMO_TYPE.update(__eq__=eq, __ne__=ne, __lt__=lt, __hash__=hashed)
+    UNPATCHED.setdefault(
+        "dynamo_type", {"__eq__": eq, "__ne__": ne, "__lt__": lt, "__hash__": hashed}
+    )
 
     def __eq__(self: Any, other: Any) -> bool:
         if self.type == "S" and type(other) is DynamoType and other.type == "S":
@@ -663,16 +661,9 @@ def _is_live(table: Any, item: Any) -> bool:
     return table.items.get(item.hash_key) is item
 
 
-def _gsi_indexes(table: Any) -> dict[str, _GsiIndex]:
-    indexes: dict[str, _GsiIndex] | None = table.__dict__.get("_local_gsi")
-    if indexes is None:
-        indexes = table.__dict__["_local_gsi"] = {}
-    return indexes
-
-
 def _gsi_index(table: Any, index_name: str) -> _GsiIndex | None:
     """The index for a single-attribute GSI hash key, built on its first Query."""
-    indexes = _gsi_indexes(table)
+    indexes: dict[str, _GsiIndex] = table.__dict__.setdefault("_local_gsi", {})
     if index_name not in indexes:
         gsi = next((i for i in table.global_indexes if i.name == index_name), None)
         hashes = [k["AttributeName"] for k in (gsi.schema if gsi else []) if k["KeyType"] == "HASH"]

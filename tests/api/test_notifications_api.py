@@ -5,7 +5,6 @@ each notification stored once and put on the bus once."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,8 +23,7 @@ from chalicelib.money.notifications import (
     repayment_notifications,
 )
 from chalicelib.rail.sandbox import Faults
-from localcloud.workflows_only import WorkflowsOnly
-from tests.api.conftest import Clock, auth, fakes, run_on_the_engine
+from tests.api.conftest import auth
 
 DAY = date(2026, 4, 2)
 LOAN = "loan_" + "2" * 26
@@ -135,18 +133,6 @@ def test_the_inbox_needs_a_token(client: Client, container: wiring.Container) ->
 # --- the repayment workflow tells the borrower -------------------------------------------------
 
 
-@pytest.fixture
-def engine_container(clock: Clock) -> Iterator[wiring.Container]:
-    c = fakes(clock)
-    wiring.use(c)
-    with WorkflowsOnly.start() as e:
-        run_on_the_engine(c, e)
-        c.borrowing.today = clock
-        c.engine = e  # type: ignore[attr-defined]
-        yield c
-    wiring.use(None)
-
-
 def _states(c: wiring.Container, name: str) -> list[str]:
     e = c.engine  # type: ignore[attr-defined]
     (x,) = [x for x in e.executions() if x["name"] == name]
@@ -180,9 +166,9 @@ def _active_loan(client: Client, c: wiring.Container) -> str:
 
 
 def test_a_repayment_collected_is_in_the_inbox_and_on_the_bus_once(
-    client: Client, engine_container: wiring.Container
+    client: Client, container_on_the_engine: wiring.Container
 ) -> None:
-    c = engine_container
+    c = container_on_the_engine
     loan_id = _active_loan(client, c)
     rep_id = _repay(client, c, loan_id, "1000.00", "repay-notify-1")
     c.engine.settle()  # type: ignore[attr-defined]
@@ -202,9 +188,9 @@ def test_a_repayment_collected_is_in_the_inbox_and_on_the_bus_once(
 
 
 def test_a_declined_collection_tells_the_borrower_and_the_repayment_stays_failed(
-    client: Client, engine_container: wiring.Container
+    client: Client, container_on_the_engine: wiring.Container
 ) -> None:
-    c = engine_container
+    c = container_on_the_engine
     loan_id = _active_loan(client, c)
     c.rail.faults = Faults(decline=1.0)  # type: ignore[attr-defined]
     rep_id = _repay(client, c, loan_id, "500.00", "repay-notify-2")
@@ -221,9 +207,9 @@ def test_a_declined_collection_tells_the_borrower_and_the_repayment_stays_failed
 
 @pytest.mark.slow  # the ASL's two retries wait 1 s and 2 s
 def test_a_bus_that_stays_down_never_fails_the_repayment_and_the_sweep_sends_it_later(
-    client: Client, engine_container: wiring.Container
+    client: Client, container_on_the_engine: wiring.Container
 ) -> None:
-    c = engine_container
+    c = container_on_the_engine
     loan_id = _active_loan(client, c)
     bus = c.event_publisher
     bus.refuse = 100  # type: ignore[attr-defined]

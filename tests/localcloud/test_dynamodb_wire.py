@@ -454,9 +454,8 @@ def test_string_keys_compare_and_hash_as_moto_compares_them(
         ]
 
     for name in ("__eq__", "__ne__", "__lt__", "__hash__"):
-        monkeypatch.setattr(
-            DynamoType, name, engine.UNPATCHED_DYNAMO_TYPE.get(name, DynamoType.__dict__[name])
-        )
+        moto_own = engine.UNPATCHED.get("dynamo_type", {}).get(name, DynamoType.__dict__[name])
+        monkeypatch.setattr(DynamoType, name, moto_own)
     expected = outcomes()
     engine._patch_string_comparisons()
     assert outcomes() == expected

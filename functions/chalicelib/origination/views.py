@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..amounts import fen_to_yuan, percent
-from ..applications.port import Application, Offer, Status
+from ..applications.port import FINAL, Application, Offer
 
 
 def offer_view(offer: Offer) -> dict[str, Any]:
@@ -37,5 +37,4 @@ def submitted_view(app: Application) -> tuple[int, dict[str, Any]]:
     """The answer to a POST that waited (`?waitSeconds`): 201 with the decision when it came
     within the wait, else 202 with the application as it stands (PENDING, or IN_REVIEW: a
     person decides, and the client polls on)."""
-    decided = app.status in (Status.APPROVED, Status.DECLINED, Status.FAILED)
-    return (201 if decided else 202), application_view(app)
+    return (201 if app.status in FINAL else 202), application_view(app)
