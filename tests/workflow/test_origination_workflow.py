@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -253,6 +254,40 @@ def test_concurrent_requests_of_different_users_never_see_each_other(cloud: Remo
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(create_and_read, users * 3))
     assert set(results) == {(201, 200)}
+
+
+def test_simultaneous_first_applications_of_one_user_admit_exactly_one(
+    cloud: RemoteCloud,
+) -> None:
+    """A first application is written without reading the user's latest one (the create's
+    condition decides): six sent at once by one new user, each with its own photo and key, on
+    the engine. One is admitted and decided; the others are 409s naming it, and wrote nothing."""
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = applicant("racer", 9000, "wf-one-at-a-time-race", kind="good")
+    documents = [upload(cloud, a) for _ in range(6)]
+
+    def submit(document_id: str) -> Any:
+        return cloud.call(
+            "POST",
+            "/v1/applications",
+            a.user_id,
+            a.application(document_id),
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(submit, documents))
+    admitted = [r for r in answers if r.status_code == 202]
+    assert len(admitted) == 1, [r.text for r in answers]
+    app_id = admitted[0].json()["applicationId"]
+    for r in answers:
+        if r.status_code != 202:
+            assert r.status_code == 409 and app_id in r.json()["detail"], r.text
+    listed = cloud.call("GET", "/v1/applications", a.user_id).json()["applications"]
+    assert [x["applicationId"] for x in listed] == [app_id]
+    assert decided(cloud, a, app_id)["status"] in ("APPROVED", "DECLINED", "IN_REVIEW")
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "QUERY", "BREW"])
