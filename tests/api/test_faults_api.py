@@ -118,6 +118,74 @@ def test_a_repayment_whose_answer_was_lost_keeps_its_hold_and_is_resumed(
     assert books_clean(container)
 
 
+class AnswerLostOnCall:
+    """A store method whose `n`th call writes and then loses its answer."""
+
+    def __init__(self, method: Any, n: int) -> None:
+        self.method = method
+        self.n = n
+        self.calls = 0
+
+    def __call__(self, *args: Any) -> Any:
+        self.calls += 1
+        out = self.method(*args)
+        if self.calls == self.n:
+            raise StoreBusy("DynamoDB PutItem: InternalServerError")
+        return out
+
+
+def test_a_take_over_whose_answer_was_lost_is_resumed_at_once(
+    client: Client, container: wiring.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a draw whose first attempt failed before writing (its claim left resumable), and a
+    # table that loses the answer of the retry's take-over of that claim
+    open_line(container)
+    real_add_draw = container.money_requests.add_draw
+    throttled = {"n": 0}
+
+    def add_draw_throttled_once(draw: Any) -> None:
+        throttled["n"] += 1
+        if throttled["n"] == 1:
+            raise StoreBusy("DynamoDB PutItem: ThrottlingException")
+        real_add_draw(draw)
+
+    monkeypatch.setattr(container.money_requests, "add_draw", add_draw_throttled_once)
+    # call 1 dates the first attempt's claim back; call 2 is the retry's take-over
+    lost = AnswerLostOnCall(container.idempotency.take_over, 2)
+    monkeypatch.setattr(container.idempotency, "take_over", lost)
+    assert post(client, container, "/v1/loans", DRAW, "lost-take-over").status_code == 503
+    assert post(client, container, "/v1/loans", DRAW, "lost-take-over").status_code == 503
+    # WHEN the phone asks a third time, at once
+    third = post(client, container, "/v1/loans", DRAW, "lost-take-over")
+    # THEN the draw goes on now (not "still in progress" until the claim looks abandoned)
+    assert third.status_code == 202, third.body
+    settle(container)
+    assert [name for _, name, _ in started(container)] == [third.json_body["loanId"]]
+
+
+def test_a_refusal_whose_key_could_not_be_freed_is_refused_again_at_once(
+    client: Client, container: wiring.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a draw above the line, refused, while the table fails the key's release
+    open_line(container)
+    too_much = {**DRAW, "amount": "25000.00"}  # the line is ¥20,000
+
+    def release_fails(*args: Any) -> None:
+        raise StoreBusy("DynamoDB DeleteItem: ThrottlingException")
+
+    monkeypatch.setattr(container.idempotency, "release", release_fails)
+    first = post(client, container, "/v1/loans", too_much, "refused-unreleased")
+    assert first.status_code == 422, first.body
+    monkeypatch.undo()
+    # WHEN the phone sends it again with the key
+    again = post(client, container, "/v1/loans", too_much, "refused-unreleased")
+    # THEN it hears the same refusal now, and the key is free for a corrected request
+    assert again.status_code == 422, again.body
+    assert again.json_body["detail"] == first.json_body["detail"]
+    fixed = post(client, container, "/v1/loans", DRAW, "refused-unreleased")
+    assert fixed.status_code == 202, fixed.body
+
+
 class FirstInvocationFails:
     """The Lambda service in front of our functions: the first invocation of each function in
     `names` fails, as `how` says; every later one runs."""

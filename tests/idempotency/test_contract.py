@@ -48,3 +48,12 @@ def test_an_expired_claim_counts_as_free(store) -> None:
     store.claim("u1", "key-1", Claim("h1", "app_1", 1_000))
     later = 1_000 + TTL_SECONDS + 1
     assert store.claim("u1", "key-1", Claim("h2", "app_2", later)) is None
+
+
+def test_a_claim_met_again_by_its_own_retry_is_still_ours(store) -> None:
+    # The first write landed and its answer was lost (a 500); the SDK wrote it again and met
+    # it. Answering "held by another request" here made the phone wait out the 30 s takeover.
+    mine = Claim("h1", "app_1", 1_000)
+    assert store.claim("u1", "key-1", mine) is None
+    assert store.claim("u1", "key-1", mine) is None
+    assert store.claim("u1", "key-1", Claim("h1", "app_2", 1_000)) == mine

@@ -380,13 +380,24 @@ def idempotent(
         if now - held.claimed_at < ABANDONED_AFTER_SECONDS:
             raise busy
         mine = Claim(digest, rid, now)
-        if not store.take_over(user_id, key, held, mine):
+        try:
+            taken = store.take_over(user_id, key, held, mine)
+        except BaseException:
+            # As for the claim: the take-over may have landed with its answer lost.
+            _resumable(store, user_id, key, mine)
+            raise
+        if not taken:
             raise busy
     try:
         create(rid)
     except DomainError:
-        # Refused: nothing was made, and the key is free for a corrected request.
-        store.release(user_id, key, rid)
+        # Refused: nothing was made, and the key is free for a corrected request. If the table
+        # fails the release, the claim is left resumable instead: the retry runs the same
+        # request at once and meets the same refusal, rather than 409s for half a minute.
+        try:
+            store.release(user_id, key, rid)
+        except Exception:
+            _resumable(store, user_id, key, mine)
         raise
     except BaseException:
         # Failed on our side (a 5xx) after it may have written part of the resource: the retry

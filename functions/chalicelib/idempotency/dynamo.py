@@ -25,7 +25,10 @@ class DynamoIdempotencyStore:
             # The item that failed the condition comes back with the error (in DynamoDB's wire
             # format: error bodies skip the resource's type conversion), so no second read.
             wire = exc.response["Item"]
-            return claim_from({k: _deserialize.deserialize(v) for k, v in wire.items()})
+            held = claim_from({k: _deserialize.deserialize(v) for k, v in wire.items()})
+            # Our own claim: the first attempt landed and its answer was lost (a 500), and the
+            # SDK's retry met it. Its resource id is fresh, so no other request holds it.
+            return None if held == claim else held
 
     def take_over(self, user_id: str, key: str, old: Claim, new: Claim) -> bool:
         try:

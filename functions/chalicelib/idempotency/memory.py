@@ -15,6 +15,8 @@ class InMemoryIdempotencyStore:
     def claim(self, user_id: str, key: str, claim: Claim) -> Claim | None:
         with self._lock:
             held = self._claims.get((user_id, key))
+            if held == claim:
+                return None  # our own claim again (the adapter's retry after a lost answer)
             if held is not None and held.claimed_at + TTL_SECONDS >= claim.claimed_at:
                 return held
             self._claims[(user_id, key)] = claim

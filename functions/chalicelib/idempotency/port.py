@@ -35,8 +35,9 @@ def request_hash(route: str, body: bytes) -> str:
 
 class IdempotencyStore(Protocol):
     def claim(self, user_id: str, key: str, claim: Claim) -> Claim | None:
-        """Claim the key for `claim.resource_id`. None if this call claimed it; else the claim
-        that holds it (an expired one counts as free)."""
+        """Claim the key for `claim.resource_id`. None if this call claimed it (also when the
+        key already holds this very claim: a retried write whose first answer was lost); else
+        the claim that holds it (an expired one counts as free)."""
         ...
 
     def take_over(self, user_id: str, key: str, old: Claim, new: Claim) -> bool:
