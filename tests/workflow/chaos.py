@@ -135,22 +135,26 @@ class Phone:
         deadline = time.monotonic() + PATIENCE_SECONDS
         last = "no answer"
         attempt = 0
+        heard: list[str] = []  # what each attempt got, for the report if it never got an answer
+        started = time.monotonic()
         while time.monotonic() < deadline:
             attempt += 1
             try:
                 r = self._call(method, path, user, body, headers)
             except requests.ConnectionError:
                 self.tally.add(f"{method} {route} dropped")
+                heard.append(f"{time.monotonic() - started:.1f}s dropped")
                 time.sleep(0.05 * attempt)
                 continue
             self.tally.add(f"{method} {route} {r.status_code}")
+            heard.append(f"{time.monotonic() - started:.1f}s {r.status_code}")
             if r.status_code >= 500 or (r.status_code == 409 and "in progress" in r.text):
                 last = str(r.status_code)
                 wait = float(r.headers.get("Retry-After", 0)) or min(2.0, 0.05 * 2**attempt)
                 time.sleep(wait * (0.5 + random.random() / 2))
                 continue
             return r
-        self.tally.gave_up.append(f"{method} {route} {key}: last {last}")
+        self.tally.gave_up.append(f"{method} {route} {key}: last {last}; heard {heard}")
         return None
 
     def post_once(
