@@ -63,6 +63,12 @@
     length: a month-end night (every loan posted) spent ~15% of its CPU there. String keys are
     compared and hashed as their values, not through `cast_value`'s chain of type tests.
 
+18. moto answers a request by matching its URL against every service's patterns, building a
+    werkzeug Request from botocore's, and only then reading it: a third of an in-process
+    GetItem's CPU (0.98 ms → 0.67 ms). A DynamoDB JSON request goes to moto's DynamoDB handler
+    directly, with what `setup_class` reads from a request taken off botocore's as it is; the
+    handler, its parameter parsing and its answer are moto's own.
+
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
 """
@@ -77,6 +83,7 @@ import logging
 import pickle
 import sys
 import threading
+import types
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -105,6 +112,7 @@ def install(router: InProcessLambda) -> None:
         _patch_clients()
         _patch_parsing()
         _patch_s3_notifications()
+        _patch_dynamodb_dispatch()  # before the lock wraps the stub's request handling
         _patch_request_atomicity()
         _patch_dynamodb_responses()
         _patch_dynamodb_transactions()
@@ -734,6 +742,72 @@ def _patch_dynamodb_queries() -> None:
         )
 
     Table.query = query
+
+
+_DYNAMODB_TARGET = "DynamoDB_20120810."
+_NO_FORM: Any = types.MappingProxyType({})
+
+
+class _DynamoRequest:
+    """A DynamoDB JSON request as moto's `BaseResponse.setup_class` and `parse_parameters`
+    read one (werkzeug's Request attributes of the same names), made from botocore's."""
+
+    from_wsgi_server = False
+    form = files = values = _NO_FORM
+
+    def __init__(self, method: str, url: str, path: str, headers: Any, body: bytes) -> None:
+        self.method = method
+        self.raw_url = url
+        self.path = self.raw_path = path or "/"
+        self.headers = headers
+        self.data = body
+        self.environ: dict[str, Any] = {}
+        self.content_encoding = headers.get("Content-Encoding")
+        self.content_type = headers.get("Content-Type")
+
+
+def _patch_dynamodb_dispatch() -> None:
+    from urllib.parse import urlsplit
+
+    from moto.core import botocore_stubber
+    from moto.core.exceptions import HTTPException
+    from moto.dynamodb.responses import DynamoHandler
+    from werkzeug.datastructures import Headers
+
+    original = botocore_stubber.BotocoreStubber.process_request
+    UNPATCHED.setdefault("process_request", original)
+
+    def process_request(self: Any, request: Any) -> Any:
+        target = request.headers.get("X-Amz-Target", b"")
+        if isinstance(target, bytes):
+            target = target.decode()
+        body = request.body
+        if isinstance(body, str):
+            body = body.encode()
+        url = urlsplit(request.url)
+        if not (
+            target.startswith(_DYNAMODB_TARGET)
+            and isinstance(body, bytes)
+            and url.netloc.startswith("dynamodb.")
+            and url.netloc.endswith(".amazonaws.com")
+            and not request.headers.get("Content-Encoding")
+        ):
+            return original(self, request)
+        headers = Headers(
+            [(k, v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()]
+        )
+        if "Host" not in headers:
+            headers["Host"] = url.netloc  # as werkzeug's Request carries it
+        handler = DynamoHandler()
+        try:
+            handler.setup_class(
+                _DynamoRequest(request.method, request.url, url.path, headers, body)
+            )
+            return handler.call_action()
+        except HTTPException as e:  # as moto's process_request answers one
+            return e.code, e.get_headers(), e.get_body()
+
+    botocore_stubber.BotocoreStubber.process_request = process_request
 
 
 _requests = threading.RLock()

@@ -459,3 +459,127 @@ def test_string_keys_compare_and_hash_as_moto_compares_them(
     expected = outcomes()
     engine._patch_string_comparisons()
     assert outcomes() == expected
+
+
+def _every_operation_we_use() -> list:
+    """The DynamoDB operations the product sends, and the refusals it reads, as the client
+    parses them (request ids and the table's creation time aside)."""
+    from botocore.exceptions import ClientError
+
+    heard: list = []
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(**table_create_args("t"))
+
+        def call(operation: str, **kwargs: object) -> None:
+            try:
+                answer = getattr(client, operation)(**kwargs)
+                answer.pop("ResponseMetadata")
+                answer.get("Table", {}).pop("CreationDateTime", None)
+                heard.append((operation, answer))
+            except ClientError as e:
+                r = e.response
+                heard.append(
+                    (
+                        operation,
+                        r["Error"],
+                        r.get("CancellationReasons"),
+                        r.get("Item"),
+                        r["ResponseMetadata"]["HTTPStatusCode"],
+                    )
+                )
+
+        key = {"PK": {"S": "A"}, "SK": {"S": "1"}}
+        item = {
+            **key,
+            "GSI1PK": {"S": "G"},
+            "GSI1SK": {"S": "1"},
+            "n": {"N": "12"},
+            "b": {"B": b"\x00\x01"},
+            "m": {"M": {"B": {"S": "not binary"}, "l": {"L": [{"N": "1"}, {"NULL": True}]}}},
+            "ss": {"SS": ["x", "y"]},
+        }
+        call("put_item", TableName="t", Item=item)
+        call(
+            "put_item",
+            TableName="t",
+            Item=item,
+            ConditionExpression="attribute_not_exists(PK)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+        call("get_item", TableName="t", Key=key, ConsistentRead=True)
+        call("get_item", TableName="t", Key={"PK": {"S": "none"}, "SK": {"S": "1"}})
+        call("get_item", TableName="missing", Key=key)
+        call(
+            "update_item",
+            TableName="t",
+            Key=key,
+            UpdateExpression="SET #n = #n + :one ADD ss :z",
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":z": {"SS": ["z"]}},
+            ReturnValues="ALL_NEW",
+        )
+        call("update_item", TableName="t", Key=key, UpdateExpression="SET = broken")
+        call(
+            "query",
+            TableName="t",
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "A"}},
+        )
+        call(
+            "query",
+            TableName="t",
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :g",
+            ExpressionAttributeValues={":g": {"S": "G"}},
+            ProjectionExpression="PK, n",
+        )
+        call("batch_get_item", RequestItems={"t": {"Keys": [key], "ConsistentRead": True}})
+        call(
+            "transact_write_items",
+            TransactItems=[
+                {"Put": {"TableName": "t", "Item": {"PK": {"S": "B"}, "SK": {"S": "1"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": "t",
+                        "Key": key,
+                        "ConditionExpression": "n = :x",
+                        "ExpressionAttributeValues": {":x": {"N": "0"}},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ],
+        )
+        call(
+            "transact_write_items",
+            TransactItems=[
+                {"Put": {"TableName": "t", "Item": {"PK": {"S": "B"}, "SK": {"S": "1"}}}},
+                {"Delete": {"TableName": "t", "Key": key}},
+            ],
+        )
+        call("scan", TableName="t")
+        call(
+            "delete_item",
+            TableName="t",
+            Key={"PK": {"S": "B"}, "SK": {"S": "1"}},
+            ReturnValues="ALL_OLD",
+        )
+        call("describe_table", TableName="t")
+    return heard
+
+
+def test_direct_dispatch_answers_as_motos_request_handling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    # moto's own request handling, even when this process installed the engine before
+    monkeypatch.setattr(
+        BotocoreStubber,
+        "process_request",
+        engine.UNPATCHED.get("process_request", BotocoreStubber.process_request),
+    )
+    expected = _every_operation_we_use()
+    engine._patch_dynamodb_dispatch()
+    assert BotocoreStubber.process_request is not engine.UNPATCHED["process_request"]
+    assert _every_operation_we_use() == expected
