@@ -9,6 +9,7 @@ applicant declared (docs/architecture.md, "Personal data").
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +28,9 @@ class Summary(BaseModel):
 class IdentityCheck(Summary):
     passed: bool
     reasonCodes: Codes = ()
+    # The business date the decision is made on: the card's expiry and the applicant's age are
+    # judged as of it here, and Score judges age as of the same day (one decision, one date).
+    asOf: date | None = None
 
 
 class FraudCheck(Summary):

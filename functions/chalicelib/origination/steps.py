@@ -100,10 +100,11 @@ class OriginationSteps:
 
     def verify_identity(self, state: OriginationState) -> IdentityCheck:
         app, pii, _ = self._read(state.applicationId)
-        result = verify_identity(self._card(app, pii), pii.name, pii.id_number, self.today())
+        today = self.today()
+        result = verify_identity(self._card(app, pii), pii.name, pii.id_number, today)
         if not result.passed:
             self.applications.record_step(app.application_id, "identity", result.reasons)
-        return IdentityCheck(passed=result.passed, reasonCodes=_codes(result.reasons))
+        return IdentityCheck(passed=result.passed, reasonCodes=_codes(result.reasons), asOf=today)
 
     # --- Screen Fraud ---------------------------------------------------------------
 
@@ -154,7 +155,9 @@ class OriginationSteps:
         app, pii, recorded = self._read(state.applicationId)
         if recorded.bureau is None:
             raise Conflict(f"application {app.application_id} has no credit report yet")
-        today = self.today()
+        # The decision's date, as Verify Identity judged it (an execution started before the
+        # date travelled in the state reads the clock)
+        today = state.identity.asOf if state.identity and state.identity.asOf else self.today()
         age = check_id_number(pii.id_number, today).age
         if age is None:
             raise Conflict(f"application {app.application_id}: no age from its ID number")
