@@ -4,28 +4,15 @@ the workflow's state; Score judges the applicant's age as of that same day."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from chalicelib.applications.memory import InMemoryApplicationRepository
-from chalicelib.applications.port import (
-    ApplicantPii,
-    Application,
-    Consent,
-    Device,
-    Location,
-    Status,
-)
-from chalicelib.bureau.sandbox import SandboxBureau
-from chalicelib.documents.memory import InMemoryDocumentRepository
-from chalicelib.fraud.memory import InMemoryFraudStore
 from chalicelib.kyc.idnumber import make_id_number
 from chalicelib.origination.handoffs import FraudCheck, IdentityCheck, OriginationState
-from chalicelib.origination.steps import OriginationSteps
 from chalicelib.scoring.scorer import Scorer
-from tests.origination.test_reason_texts import APP_ID, NAME, PHONE, STEADY
+from tests.origination.builders import APP_ID, an_application, pii, steps_over_memory
 
 ROOT = Path(__file__).resolve().parents[2]
 VERIFIED_ON = dt.date(2026, 11, 30)
@@ -50,31 +37,8 @@ def scorer() -> Scorer:
 
 def score(scorer: Scorer, identity: IdentityCheck, clock: Clock) -> dict[str, object]:
     apps = InMemoryApplicationRepository()
-    steps = OriginationSteps(
-        applications=apps,
-        documents=InMemoryDocumentRepository(),
-        fraud_store=InMemoryFraudStore(),
-        bureau=SandboxBureau(latency_s=0),
-        scorer=lambda: scorer,
-        pepper=lambda: b"pepper",
-        today=clock,
-    )
-    app = Application(
-        application_id=APP_ID,
-        user_id="u-1",
-        document_id="doc-1",
-        status=Status.PENDING,
-        amount_fen=800_000,
-        term_months=12,
-        purpose="consumption",
-        profile=STEADY,
-        device=Device("dev", "10.0.0.1"),
-        location=Location(Decimal("39.9"), Decimal("116.4")),
-        consent=Consent("2026-01", "t"),
-        created_at="t",
-        updated_at="t",
-    )
-    apps.create(app, ApplicantPii(APP_ID, NAME, ID_NUMBER, PHONE))
+    steps = steps_over_memory(apps, scorer, today=clock)
+    apps.create(an_application(), pii(ID_NUMBER))
     state = OriginationState(
         applicationId=APP_ID, identity=identity, fraud=FraudCheck(decline=False, review=False)
     )

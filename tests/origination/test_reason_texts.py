@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from decimal import Decimal
 from itertools import product
 from pathlib import Path
 
@@ -18,18 +17,12 @@ import pytest
 
 from chalicelib.applications.memory import InMemoryApplicationRepository
 from chalicelib.applications.port import (
-    ApplicantPii,
     Application,
-    Consent,
-    Device,
-    Location,
     Profile,
     Status,
 )
 from chalicelib.bureau import categories
-from chalicelib.bureau.sandbox import SandboxBureau, sandbox_report
-from chalicelib.documents.memory import InMemoryDocumentRepository
-from chalicelib.fraud.memory import InMemoryFraudStore
+from chalicelib.bureau.sandbox import sandbox_report
 from chalicelib.kyc.idnumber import make_id_number
 from chalicelib.origination.features import (
     HOUSING,
@@ -40,23 +33,19 @@ from chalicelib.origination.features import (
     model_features,
 )
 from chalicelib.origination.handoffs import FraudCheck, IdentityCheck, OriginationState
-from chalicelib.origination.steps import OriginationSteps
 from chalicelib.scoring.scorer import Scorer
+from tests.origination.builders import (
+    APP_ID,
+    NAME,
+    PHONE,
+    STEADY,
+    TODAY,
+    an_application,
+    pii,
+    steps_over_memory,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-NAME, PHONE = "张三", "13800138000"
-TODAY = dt.date(2026, 11, 30)
-STEADY = Profile(
-    employment="employed",
-    employment_years=5,
-    monthly_income_fen=1_200_000,
-    housing="rent",
-    dependants=1,
-    city="北京",
-    residence_years=3,
-    property="none",
-)
-APP_ID = "app_" + "1" * 26
 # An ID whose sandbox bureau file, with ¥8,000 for consumption over 12 months at 33, is declined
 # (PRICE_ABOVE_CAP) and names the amount and the purpose among the model's reasons.
 DECLINED_ID = make_id_number("110105", dt.date(1993, 3, 7), 10)
@@ -96,31 +85,9 @@ def run(
     """Score and decide one application through the workflow's steps, over in-memory ports.
     Returns the application and the model's recorded reasons."""
     apps = InMemoryApplicationRepository()
-    steps = OriginationSteps(
-        applications=apps,
-        documents=InMemoryDocumentRepository(),
-        fraud_store=InMemoryFraudStore(),
-        bureau=SandboxBureau(latency_s=0),
-        scorer=lambda: scorer,
-        pepper=lambda: b"pepper",
-        today=lambda: TODAY,
-    )
-    app = Application(
-        application_id=APP_ID,
-        user_id="u-1",
-        document_id="doc-1",
-        status=Status.PENDING,
-        amount_fen=amount_fen,
-        term_months=term,
-        purpose=purpose,
-        profile=profile,
-        device=Device("dev", "10.0.0.1"),
-        location=Location(Decimal("39.9"), Decimal("116.4")),
-        consent=Consent("2026-01", "t"),
-        created_at="t",
-        updated_at="t",
-    )
-    apps.create(app, ApplicantPii(APP_ID, NAME, id_number, PHONE))
+    steps = steps_over_memory(apps, scorer, today=lambda: TODAY)
+    app = an_application(amount_fen=amount_fen, term=term, purpose=purpose, profile=profile)
+    apps.create(app, pii(id_number))
     state = OriginationState(
         applicationId=APP_ID,
         identity=IdentityCheck(passed=True),
