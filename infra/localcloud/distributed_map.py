@@ -38,8 +38,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Children run on threads; the engine is CPU-bound Python in one process, so a few threads
-# keep both cores busy and more only contend for the GIL. MaxConcurrency still bounds them.
-LOCAL_WORKERS = 16
+# keep it busy and more only contend for the GIL: each child's wall time grows with the threads
+# sharing the interpreter, and a child's Task timeout (Close Loans: 240 s) is wall time. At 16
+# (MaxConcurrency 10 on the COB's Maps) a 100,000-loan month-end night timed out a batch of 500
+# that takes ~8 s of CPU. MaxConcurrency still bounds them, as on AWS, which may run fewer too.
+LOCAL_WORKERS = 4
 # AWS's limit on one child execution's input.
 MAX_BATCH_BYTES = 262_144
 
