@@ -11,7 +11,7 @@ import pytest
 from chalicelib.loans.dynamo import DynamoLoans
 from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.loans.port import PENDING
-from chalicelib.reports.dynamo import DynamoLoanBook
+from chalicelib.reports.dynamo import SEGMENTS, DynamoLoanBook
 from chalicelib.reports.memory import InMemoryLoanBook, InMemoryReportFiles
 from chalicelib.reports.port import CSV, sha256
 from chalicelib.reports.s3 import S3ReportFiles
@@ -78,10 +78,10 @@ def test_the_book_is_every_disbursed_loan(stores) -> None:
         )
 
 
-def test_the_book_pages_through_a_table_larger_than_one_scan(dynamodb_table) -> None:
+def test_the_book_pages_through_a_table_larger_than_one_scan_in_segments(dynamodb_table) -> None:
     loans = DynamoLoans(dynamodb_table)
     base = seeded()[0]
-    for i in range(30):
+    for i in range(60):
         loans.create(replace(base, loan_id=f"L{i:03d}"))
     book = DynamoLoanBook(dynamodb_table)
     client = dynamodb_table.meta.client
@@ -90,11 +90,15 @@ def test_the_book_pages_through_a_table_larger_than_one_scan(dynamodb_table) -> 
 
     def small_pages(**kw):
         scans.append(kw)
-        return original(**{**kw, "Limit": 7})
+        return original(**{**kw, "Limit": 3})
 
     client.scan = small_pages
     try:
-        assert len(list(book.disbursed_loans())) == 30
+        got = [r.loan_id for r in book.disbursed_loans()]
     finally:
         client.scan = original
-    assert len(scans) > 4 and "ExclusiveStartKey" in scans[-1]
+    # every loan once, read by every segment of a parallel scan, each paging on its own
+    assert sorted(got) == [f"L{i:03d}" for i in range(60)]
+    assert {s["Segment"] for s in scans} == set(range(SEGMENTS))
+    assert {s["TotalSegments"] for s in scans} == {SEGMENTS}
+    assert any("ExclusiveStartKey" in s for s in scans)
