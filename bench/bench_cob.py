@@ -32,6 +32,7 @@ Results: bench/results/cob-{date}.json and .txt (or --name STEM).
 from __future__ import annotations
 
 import argparse
+import contextvars
 import datetime as dt
 import json
 import math
@@ -309,10 +310,14 @@ class Meter:
         self.calls: dict[str, int] = defaultdict(int)
         self.notifications = 0  # inbox items stored (each also an event on the bus)
         self.latency: dict[str, float] = defaultdict(float)  # what AWS calls would wait
-        self.local = threading.local()
+        # the function running, kept in the context (not the thread), so the threads a function
+        # hands work to (the loan book's parallel scan) count as that function
+        self.function: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+            "bench_function", default=None
+        )
 
     def who(self) -> str:
-        return getattr(self.local, "function", None) or "bench"
+        return self.function.get() or "bench"
 
     def install(self) -> None:
         from botocore.client import BaseClient
@@ -324,13 +329,13 @@ class Meter:
 
         def timed_call(router: Any, function_name: str, event: Any) -> Any:
             name = router.resolve(function_name)[0]
-            meter.local.function = name
+            running = meter.function.set(name)
             t0 = time.thread_time()
             try:
                 return call(router, function_name, event)
             finally:
                 spent = time.thread_time() - t0
-                meter.local.function = None
+                meter.function.reset(running)
                 if meter.on:
                     with meter.lock:
                         meter.cpu[name] += spent
