@@ -670,10 +670,15 @@ def _items_of(table: Any) -> list[Any]:
     ]
 
 
-def _is_live(table: Any, item: Any) -> bool:
+def _current(table: Any, item: Any) -> Any:
+    """The item the table holds now under `item`'s key (None once deleted)."""
     if table.range_key_attr:
-        return table.items.get(item.hash_key, {}).get(item.range_key) is item
-    return table.items.get(item.hash_key) is item
+        return table.items.get(item.hash_key, {}).get(item.range_key)
+    return table.items.get(item.hash_key)
+
+
+def _is_live(table: Any, item: Any) -> bool:
+    return _current(table, item) is item
 
 
 def _gsi_index(table: Any, index_name: str) -> _GsiIndex | None:
@@ -832,12 +837,6 @@ def _key_text(key: dict[str, Any]) -> str:
     return json.dumps(
         {k: v.to_json() if hasattr(v, "to_json") else v for k, v in key.items()}, sort_keys=True
     )
-
-
-def _current(table: Any, item: Any) -> Any:
-    if table.range_key_attr:
-        return table.items.get(item.hash_key, {}).get(item.range_key)
-    return table.items.get(item.hash_key)
 
 
 _DYNAMODB_TARGET = "DynamoDB_20120810."

@@ -28,17 +28,18 @@ def settle(c: wiring.Container) -> list[dict[str, Any]]:
 
 
 class AnswerLostOnce:
-    """A store method whose first call writes and then loses its answer (DynamoDB's 500,
-    which the table client raises as StoreBusy)."""
+    """A store method whose `on_call`-th call (the first by default) writes and then loses its
+    answer (DynamoDB's 500, which the table client raises as StoreBusy)."""
 
-    def __init__(self, method: Any) -> None:
+    def __init__(self, method: Any, on_call: int = 1) -> None:
         self.method = method
+        self.on_call = on_call
         self.calls = 0
 
     def __call__(self, *args: Any) -> Any:
         self.calls += 1
         out = self.method(*args)
-        if self.calls == 1:
+        if self.calls == self.on_call:
             raise StoreBusy("DynamoDB PutItem: InternalServerError")
         return out
 
@@ -118,22 +119,6 @@ def test_a_repayment_whose_answer_was_lost_keeps_its_hold_and_is_resumed(
     assert books_clean(container)
 
 
-class AnswerLostOnCall:
-    """A store method whose `n`th call writes and then loses its answer."""
-
-    def __init__(self, method: Any, n: int) -> None:
-        self.method = method
-        self.n = n
-        self.calls = 0
-
-    def __call__(self, *args: Any) -> Any:
-        self.calls += 1
-        out = self.method(*args)
-        if self.calls == self.n:
-            raise StoreBusy("DynamoDB PutItem: InternalServerError")
-        return out
-
-
 def test_a_take_over_whose_answer_was_lost_is_resumed_at_once(
     client: Client, container: wiring.Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -151,7 +136,7 @@ def test_a_take_over_whose_answer_was_lost_is_resumed_at_once(
 
     monkeypatch.setattr(container.money_requests, "add_draw", add_draw_throttled_once)
     # call 1 dates the first attempt's claim back; call 2 is the retry's take-over
-    lost = AnswerLostOnCall(container.idempotency.take_over, 2)
+    lost = AnswerLostOnce(container.idempotency.take_over, on_call=2)
     monkeypatch.setattr(container.idempotency, "take_over", lost)
     assert post(client, container, "/v1/loans", DRAW, "lost-take-over").status_code == 503
     assert post(client, container, "/v1/loans", DRAW, "lost-take-over").status_code == 503
