@@ -485,15 +485,13 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
         meter.on = False
         floor_after = run_floor(here, floor_machine(here, "asl"), n, "2040-01-02")
         children = _map_children(sfn, arn)
-        debits = len(
-            [
-                e
-                for page in sfn.get_paginator("list_executions").paginate(
-                    stateMachineArn=repayments
-                )
-                for e in page["executions"]
-            ]
-        )
+        debit_runs = [
+            e
+            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=repayments)
+            for e in page["executions"]
+        ]
+        debits = len(debit_runs)
+        transitions = transitions_per_run(sfn, debit_runs)
     finally:
         cloud.stop()
     return report(
@@ -507,11 +505,31 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
         meter,
         children,
         debits,
+        transitions,
         cob_wall,
         cob_cpu,
         all_wall,
         all_cpu,
     )
+
+
+def transitions_per_run(sfn: Any, runs: list[dict[str, Any]], sample: int = 200) -> float:
+    """The state transitions a run is billed for, on average over an even sample of `runs`:
+    every state entered, the succeeding or failing end state included, and every retry of a
+    task (AWS counts both): a task's attempts are its LambdaFunctionScheduled events."""
+    if not runs:
+        return 0.0
+    step = max(1, len(runs) // sample)
+    counts = []
+    for run in runs[::step]:
+        pages = sfn.get_paginator("get_execution_history").paginate(
+            executionArn=run["executionArn"]
+        )
+        kinds = [e["type"] for page in pages for e in page["events"]]
+        entered = sum(k.endswith("StateEntered") for k in kinds)
+        retries = kinds.count("LambdaFunctionScheduled") - kinds.count("TaskStateEntered")
+        counts.append(entered + max(0, retries))
+    return sum(counts) / len(counts)
 
 
 def _caught(sfn: Any, arn: str) -> Any:
@@ -545,6 +563,7 @@ def report(
     meter: Meter,
     children: int,
     debits: int,
+    transitions: float,
     cob_wall: float,
     cob_cpu: float,
     all_wall: float,
@@ -584,6 +603,7 @@ def report(
         "with_debits_cpu_s": round(all_cpu, 2),
         "map_children": children,
         "debits_started": debits,
+        "transitions_per_debit": round(transitions, 2),
         "summary": summary,
         "groups": by_group,
         "dynamodb_by_function_and_operation": dict(sorted(ops.items())),
@@ -602,7 +622,8 @@ def aws_cost(r: dict[str, Any], m: Meter) -> dict[str, Any]:
     here (its thread CPU outside AWS calls, i.e. not moto's) / 0.58, plus the latency of each
     AWS call it makes (LATENCY_S). An Express child lives as long as its Close Loans call, billed
     at 64 MB. Standard transitions: the COB's own states, one per Map child started, and each
-    repayment's states (7 on the way that succeeds, 6 on the one that fails; 7 counted). Request
+    repayment's states, counted from the histories of the morning's debits (transitions_per_run).
+    Request
     units from item sizes (Meter.units). S3: the work list, the Map's read of it, its result
     files. EventBridge: one event per notification stored."""
     p, scale = PRICES, 100_000 / r["loans"]
@@ -621,7 +642,7 @@ def aws_cost(r: dict[str, Any], m: Meter) -> dict[str, Any]:
         + (cob_s + debit_s) * LAMBDA_GB * p["lambda_per_gb_second"],
         "express_children": children * p["sfn_express_per_request"]
         + (close_s + 0.05 * children) * 0.0625 * p["sfn_express_per_gb_second"],
-        "standard_transitions": (8 + children + 7 * r["debits_started"])
+        "standard_transitions": (8 + children + r["transitions_per_debit"] * r["debits_started"])
         * p["sfn_standard_per_transition"],
         "dynamodb_reads": sum(m.rru.values()) * p["dynamodb_per_rru"],
         "dynamodb_writes": sum(m.wru.values()) * p["dynamodb_per_wru"],

@@ -172,7 +172,7 @@ def test_a_repayment_collected_is_in_the_inbox_and_on_the_bus_once(
     loan_id = _active_loan(client, c)
     rep_id = _repay(client, c, loan_id, "1000.00", "repay-notify-1")
     c.engine.settle()  # type: ignore[attr-defined]
-    assert _states(c, rep_id)[-3:] == ["Restore Line", "Notify Borrower", "Repaid"]
+    assert _states(c, rep_id)[-2:] == ["Restore Line", "Notify Borrower"]
     (n,) = inbox(client, c).json_body["notifications"]
     assert (n["kind"], n["repaymentId"], n["loanId"], n["collected"]) == (
         "COLLECTED",
@@ -185,6 +185,44 @@ def test_a_repayment_collected_is_in_the_inbox_and_on_the_bus_once(
         event["DetailType"] == "Collection Succeeded" and event["Source"] == "weili.notifications"
     )
     assert json.loads(event["Detail"])["key"] == n["notificationId"]
+
+
+def test_a_repayment_hands_on_only_ids_whatever_its_starter_sent(
+    client: Client, container_on_the_engine: wiring.Container
+) -> None:
+    """The repayment workflow has no Pass state to strip its input (a transition paid on every
+    auto-debit): Quote Repayment sees the ids only and hands on the ids and its quote."""
+    c = container_on_the_engine
+    loan_id = _active_loan(client, c)
+    start = c.borrowing.workflows.start
+
+    def start_with_a_name(arn: str, name: str, payload: dict[str, Any]) -> str:
+        return start(arn, name, {**payload, "fullName": "Zhang San"})
+
+    c.borrowing.workflows.start = start_with_a_name  # type: ignore[method-assign]
+    rep_id = _repay(client, c, loan_id, "1000.00", "repay-notify-ids")
+    c.engine.settle()  # type: ignore[attr-defined]
+    e = c.engine  # type: ignore[attr-defined]
+    (x,) = [x for x in e.executions() if x["name"] == rep_id]
+    history = e.history(x["executionArn"])
+    # the execution's input, and so its first state's, is what was sent (as with a Pass first);
+    # from the Lambda's input on, nothing carries it
+    carrying = [h["type"] for h in history if "Zhang San" in json.dumps(h, default=str)]
+    assert carrying == ["ExecutionStarted", "TaskStateEntered"]
+    (quoted,) = [
+        json.loads(h["stateExitedEventDetails"]["output"])
+        for h in history
+        if h.get("stateExitedEventDetails", {}).get("name") == "Quote Repayment"
+    ]
+    assert set(quoted) == {"loanId", "repaymentId", "quote"}
+    assert (quoted["loanId"], quoted["repaymentId"]) == (loan_id, rep_id)
+    assert _states(c, rep_id) == [
+        "Quote Repayment",
+        "Collect Repayment",
+        "Post Repayment",
+        "Restore Line",
+        "Notify Borrower",
+    ]
 
 
 def test_a_declined_collection_tells_the_borrower_and_the_repayment_stays_failed(

@@ -35,8 +35,8 @@ def test_a_repayment_is_in_the_inbox_and_on_the_bus_once(cloud: RemoteCloud) -> 
     ]
     assert wait(cloud, user, f"/v1/loans/{loan_id}/repayments/{rep_id}")["status"] == "SUCCEEDED"
     assert states_entered(cloud, "RepaymentStateMachine", rep_id)[-2:] == [
+        "Restore Line",
         "Notify Borrower",
-        "Repaid",
     ]
     body = cloud.call("GET", "/v1/notifications?limit=5", user).json()
     (n,) = body["notifications"]

@@ -1,7 +1,7 @@
 """Repayments: admission (the API reserves the amount on the loan) and the steps of
 statemachines/repayment.asl.json, one method each.
 
-    Start Repayment -> Quote Repayment -> Collect Repayment -> Post Repayment -> Restore Line
+    Quote Repayment -> Collect Repayment -> Post Repayment -> Restore Line
       -> Notify Borrower ('collected')
     any failure: Record Failure (FAILED and the reservation released when no money was taken;
     STUCK, the reservation kept, when the bank took it) -> Notify Borrower of Failure
