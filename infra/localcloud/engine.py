@@ -74,7 +74,10 @@
     was quadratic in the table, hours at 100,000 loans. A base-table Scan sorts once; the rest
     of the sorted items waits under the page's LastEvaluatedKey for the next page, which meets
     each as the table holds it then (deleted ones left out). An item put after the scan began,
-    in the part not yet read, is missed: DynamoDB's scan may miss it as well.
+    in the part not yet read, is missed: DynamoDB's scan may miss it as well. A page reads as
+    moto's does (Limit or 1 MB of items read, then the FilterExpression), but sizes each item
+    once and copies only what the filter keeps: the bureau file's scan keeps the loans, a sixth
+    of what it reads (the scan's CPU about halved).
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -809,16 +812,8 @@ def _patch_dynamodb_scans() -> None:
         else:
             # as the table holds each item now; deleted ones left out
             remaining = [live for i in remaining if (live := _current(self, i)) is not None]
-        results, scanned, last_key = original(
-            _QueryView(self, remaining),
-            filters,
-            limit,
-            None,
-            filter_expression,
-            None,
-            consistent_read,
-            projection_expression,
-            (None, None),
+        results, scanned, last_key = _scan_page(
+            self, remaining, limit, filter_expression, projection_expression
         )
         if last_key is not None:
             with _lock:
@@ -830,6 +825,33 @@ def _patch_dynamodb_scans() -> None:
         return results, scanned, last_key
 
     Table.scan = scan
+
+
+def _scan_page(
+    table: Any, items: list[Any], limit: Any, filter_expression: Any, projection: Any
+) -> tuple[list[Any], int, Any]:
+    """One Scan page over `items` (in order, from the page's start) as moto's Table.scan makes
+    it: items are read until `limit` of them or 1 MB of them, and the FilterExpression then keeps
+    what it matches. moto deep-copied every item read and sized each twice; here an item is
+    sized once and copied only if the filter keeps it (the bureau file's scan keeps one item in
+    six), which leaves the same page, the same counts and the same LastEvaluatedKey."""
+    from moto.dynamodb.models.table import RESULT_SIZE_LIMIT
+
+    kept: list[Any] = []
+    read = size_read = 0
+    last = None
+    for item in items:
+        size = item.size()
+        if read == limit or size_read + size > RESULT_SIZE_LIMIT:
+            return _projected(kept, projection), read, table._get_last_evaluated_key(last, None)
+        if filter_expression is None or filter_expression.expr(item):
+            kept.append(copy.deepcopy(item))
+        last, read, size_read = item, read + 1, size_read + size
+    return _projected(kept, projection), read, None
+
+
+def _projected(items: list[Any], projection: Any) -> list[Any]:
+    return [i.project(projection) for i in items] if projection else items
 
 
 def _key_text(key: dict[str, Any]) -> str:

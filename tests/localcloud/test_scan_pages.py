@@ -1,5 +1,6 @@
 """The local cloud's Scan (engine patch 19) pages as moto's does, without sorting the table for
-every page: same items, same pages, same LastEvaluatedKeys, segments and filters included."""
+every page or copying what the filter drops: same items, same pages, same LastEvaluatedKeys,
+segments, filters, projections and the 1 MB page included."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _pages(client: Any, **kwargs: Any) -> list[tuple[list[str], dict[str, Any] |
         page = client.scan(**request)
         pages.append(
             (
-                [f"{i['PK']['S']}/{i['SK']['S']}" for i in page["Items"]],
+                [f"{i['PK']['S']}/{i['SK']['S']}:{','.join(sorted(i))}" for i in page["Items"]],
                 page.get("LastEvaluatedKey"),
             )
         )
@@ -46,6 +47,16 @@ def _every_kind_of_scan() -> list[Any]:
                     "pad": {"S": "x" * 200},
                 },
             )
+        for n in range(60):  # 1.8 MB more: a page ends at 1 MB as well as at its Limit
+            client.put_item(
+                TableName="t",
+                Item={
+                    "PK": {"S": f"BIG#{n:03d}"},
+                    "SK": {"S": "LOAN" if n % 4 == 0 else "E"},
+                    "type": {"S": "LOAN" if n % 4 == 0 else "ENTRY"},
+                    "pad": {"S": "y" * 30_000},
+                },
+            )
         loans = {
             "FilterExpression": "#t = :l",
             "ExpressionAttributeNames": {"#t": "type"},
@@ -55,6 +66,8 @@ def _every_kind_of_scan() -> list[Any]:
             _pages(client),
             _pages(client, Limit=7),
             _pages(client, Limit=11, **loans),
+            _pages(client, **loans),
+            _pages(client, ProjectionExpression="PK, SK, #t", **loans),
             *[_pages(client, Limit=5, Segment=s, TotalSegments=3, **loans) for s in range(3)],
         ]
 
@@ -64,7 +77,8 @@ def test_scan_pages_as_motos(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(Table, "scan", engine.UNPATCHED.get("scan", Table.scan))
     expected = _every_kind_of_scan()
-    assert sum(len(ids) for ids, _ in expected[1]) == 120 and len(expected[1]) > 10
+    assert sum(len(ids) for ids, _ in expected[1]) == 180 and len(expected[1]) > 10
+    assert len(expected[0]) > 1  # the whole table does not fit one 1 MB page
     engine._patch_dynamodb_scans()
     assert _every_kind_of_scan() == expected
 
