@@ -29,6 +29,7 @@ from chalicelib.loans.records import (
     OPEN_LOAN_SHARDS,
     RESERVATIONS,
     RESERVED_FEN,
+    book_value,
     loan_from_item,
     loan_id_of_marker,
     loan_item,
@@ -100,10 +101,10 @@ def servicing_tx(
         "#upd": "updatedAt",
     }
     values: dict[str, Any] = {
-        ":pay": payments_value(after.payments),
+        ":pay": payments_value(after.loan_id, after.payments),
         ":out": after.outstanding_principal_fen,
         ":st": after.status,
-        ":book": after.book.as_record(),
+        ":book": book_value(after.book),
         ":v": expected_version,
         ":one": 1,
         ":at": at,

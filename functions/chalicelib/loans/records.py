@@ -10,6 +10,7 @@ parse was most of its CPU (bench/bench_cob.py). Items written in the typed form 
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from datetime import date
 from decimal import Decimal
@@ -17,6 +18,8 @@ from typing import Any
 
 from chalicelib.loans.port import LoanRecord
 from chalicelib.money.accrual import Book
+from chalicelib.money.collections import AUTO_DEBIT_PREFIX
+from chalicelib.money.schedule import due_dates
 from chalicelib.money.servicing import Payment
 
 RESERVATIONS = "repaymentReservations"  # string set of "{repaymentId}={amountFen}"
@@ -79,22 +82,16 @@ def loan_item(loan: LoanRecord) -> dict[str, Any]:
         "method": loan.method,
         "dayCount": loan.day_count,
         "rounding": loan.rounding,
-        "schedule": _compact(
-            {
-                "dueDates": [d.isoformat() for d in loan.due_dates],
-                "principal": list(loan.scheduled_principal),
-                "interest": list(loan.scheduled_interest),
-            }
-        ),
+        "schedule": schedule_value(loan),
         "accountRef": loan.account_ref,
         "createdAt": loan.created_at,
         "updatedAt": loan.created_at,
         "status": loan.status,
         "outstandingPrincipalFen": loan.outstanding_principal_fen,
-        "payments": payments_value(loan.payments),
+        "payments": payments_value(loan.loan_id, loan.payments),
         "penaltyMultiplier": str(loan.penalty_multiplier),
         "version": loan.version,
-        "book": loan.book.as_record(),
+        "book": book_value(loan.book),
         **({"lastClosed": loan.last_closed.isoformat()} if loan.last_closed else {}),
         **({"writtenOffOn": loan.written_off_on.isoformat()} if loan.written_off_on else {}),
         RESERVED_FEN: loan.reserved_fen,
@@ -116,38 +113,105 @@ def _whole(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def payments_value(payments: tuple[Payment, ...]) -> str:
+def schedule_value(loan: LoanRecord) -> str:
+    """The item's `schedule`: the installments' principal and interest; the due dates too, unless
+    they are the contract's own (the start's day of month, months 1..n: `due_dates`)."""
+    value: dict[str, Any] = {}
+    if loan.due_dates != due_dates(loan.start, len(loan.due_dates)):
+        value["dueDates"] = [d.isoformat() for d in loan.due_dates]
+    value["principal"] = list(loan.scheduled_principal)
+    value["interest"] = list(loan.scheduled_interest)
+    return _compact(value)
+
+
+def _schedule_from(item: dict[str, Any], start: date) -> tuple[tuple[date, ...], Any]:
+    s = _whole(item["schedule"])
+    if "dueDates" in s:
+        return tuple(date.fromisoformat(d) for d in s["dueDates"]), s
+    return due_dates(start, len(s["principal"])), s
+
+
+def book_value(book: Book) -> str:
+    """The item's `book`: the counters that are not zero (a missing one reads as 0)."""
+    return _compact({name: fen for name, fen in book.as_record().items() if fen})
+
+
+_ATTEMPT = re.compile("0|[1-9][0-9]*")  # what reads back as the same string: str(int(a)) == a
+
+
+def _auto_debit_head(loan_id: str, on: date) -> str:
+    # the key of the loan's own auto-debit on `on`, but its attempt (CollectionOrder.repayment_id)
+    return f"{AUTO_DEBIT_PREFIX}{loan_id}-{on:%Y%m%d}-"
+
+
+def payment_row(loan_id: str, p: Payment) -> list[Any]:
+    """One payment as `[key, on, penaltyFen, interestFen, principalFen]`, then `amountFen` only
+    when it is not the sum of the parts (more was collected than was owed). The key of the
+    loan's own auto-debit on that day is its attempt number alone (an int; any other key is
+    the string as it is), so the loan id and the date are not written twice."""
+    key: str | int = p.key
+    attempt = p.key.removeprefix(_auto_debit_head(loan_id, p.on))
+    if attempt != p.key and _ATTEMPT.fullmatch(attempt):
+        key = int(attempt)
+    row: list[Any] = [key, p.on.isoformat(), p.penalty_fen, p.interest_fen, p.principal_fen]
+    if p.amount_fen != p.penalty_fen + p.interest_fen + p.principal_fen:
+        row.append(p.amount_fen)
+    return row
+
+
+def payment_from_row(loan_id: str, row: Any) -> Payment:
+    """A payment as `payment_row` writes it, or as an object (the form written before)."""
+    if isinstance(row, dict):
+        return Payment.from_record(row)
+    key, on, penalty, interest, principal, *amount = row
+    day = date.fromisoformat(on)
+    parts = (int(penalty), int(interest), int(principal))
+    return Payment(
+        _auto_debit_head(loan_id, day) + str(key) if isinstance(key, int) else str(key),
+        day,
+        int(amount[0]) if amount else sum(parts),
+        *parts,
+    )
+
+
+def payments_value(loan_id: str, payments: tuple[Payment, ...]) -> str:
     """The item's `payments` attribute (the posting's update writes it whole)."""
-    return _compact([p.as_record() for p in payments])
+    return _compact([payment_row(loan_id, p) for p in payments])
+
+
+def _payments_from(item: dict[str, Any]) -> tuple[Payment, ...]:
+    rows = _whole(item.get("payments") or [])
+    return tuple(payment_from_row(str(item.get("loanId")), r) for r in rows)
 
 
 def payment_keys(item: dict[str, Any]) -> set[str]:
-    return {str(p["key"]) for p in _whole(item.get("payments") or [])}
+    return {p.key for p in _payments_from(item)}
 
 
 def loan_from_item(item: dict[str, Any]) -> LoanRecord:
-    s = _whole(item["schedule"])
+    start = date.fromisoformat(item["startDate"])
+    dues, s = _schedule_from(item, start)
     return LoanRecord(
         loan_id=item["loanId"],
         user_id=item["userId"],
         principal_fen=int(item["principalFen"]),
         apr=Decimal(item["apr"]),
-        start=date.fromisoformat(item["startDate"]),
+        start=start,
         method=item["method"],
         day_count=item["dayCount"],
         rounding=item["rounding"],
-        due_dates=tuple(date.fromisoformat(d) for d in s["dueDates"]),
+        due_dates=dues,
         scheduled_principal=tuple(int(x) for x in s["principal"]),
         scheduled_interest=tuple(int(x) for x in s["interest"]),
         account_ref=item["accountRef"],
         created_at=item["createdAt"],
         status=item["status"],
         outstanding_principal_fen=int(item["outstandingPrincipalFen"]),
-        payments=tuple(Payment.from_record(p) for p in _whole(item.get("payments") or [])),
+        payments=_payments_from(item),
         penalty_multiplier=Decimal(item["penaltyMultiplier"]),
         version=int(item["version"]),
         reservations=reservations_from_item(item),
-        book=Book.from_record(item.get("book")),
+        book=Book.from_record(_whole(item.get("book"))),
         last_closed=_day(item.get("lastClosed")),
         written_off_on=_day(item.get("writtenOffOn")),
     )
