@@ -1,10 +1,28 @@
 """Loan records as DynamoDB items (pure).
 
-The schedule and the payments are kept as compact JSON strings, not as DynamoDB lists and
-maps: each is read and written whole, never queried, and a 36-month loan as typed lists and maps
-is some 250 attribute values that every read parses one by one (botocore's shape walk, then
+The schedule, the payments and the book are kept as compact JSON strings, not as DynamoDB lists
+and maps: each is read and written whole, never queried, and a 36-month loan as typed lists and
+maps is some 250 attribute values that every read parses one by one (botocore's shape walk, then
 boto3's TypeDeserializer): the close of business reads every open loan each night, and that
-parse was most of its CPU (bench/bench_cob.py). Items written in the typed form still read.
+parse was most of its CPU (bench/bench_cob.py).
+
+They are also short, because a transactional write costs 2 write units per started KB of the
+item and the month-end night writes every open loan (money/nightly.py): kept as JSON objects
+with their full names they made the loan item ~1.8 KB on average (7 in 10 over 1 KB); in this
+form it is ~0.9 KB (2 in 10), for the same record:
+
+    schedule  {"principal":[82000,...],"interest":[7626,...]}   # dueDates only when they are
+              # not the contract's (the start's day of month, months 1..n: schedule.due_dates)
+    payments  [[0,"2026-01-06",0,7626,82000],["rep_01hx...","2026-01-20",0,120,4880,6000]]
+              # [key, on, penaltyFen, interestFen, principalFen(, amountFen)]: the amount only
+              # when it is not the sum of the parts; the loan's own auto-debit on that day
+              # (auto-{loanId}-{YYYYMMDD}-{attempt}) is its attempt, an int, any other key the
+              # string itself, so every key reads back as it was
+    book      {"interestAccruedFen":18573,"interestSettledFen":18573}   # zeros left out
+
+Items written before still read exactly: payments as JSON objects ({"key","on","amountFen",...}),
+the schedule with its dueDates, the book as a map, and the older typed lists and maps. Nothing
+else parses these attributes: every reader goes through `loan_from_item` or `payment_keys`.
 """
 
 from __future__ import annotations
