@@ -18,6 +18,7 @@ from chalicelib.lines.memory import InMemoryCreditLines
 from chalicelib.loans.dynamo import servicing_tx, set_status_tx
 from chalicelib.loans.memory import InMemoryLoans
 from chalicelib.loans.port import LoanRecord
+from chalicelib.money.accrual import Book
 from chalicelib.money.schedule import build_schedule
 from chalicelib.money.servicing import Payment
 
@@ -87,13 +88,31 @@ def test_loan_builders_guard_with_conditions() -> None:
         outstanding_principal_fen=91,
         last_closed=date(2023, 12, 31),
     )
-    rp = servicing_tx("T", after, 3, AT)["Update"]
+    before = replace(after, payments=(), outstanding_principal_fen=100, version=3, last_closed=None)
+    rp = servicing_tx("T", before, after, AT)["Update"]
     assert rp["ConditionExpression"] == "#ver = :v"
     assert rp["ExpressionAttributeValues"][":v"] == 3
-    assert json.loads(rp["ExpressionAttributeValues"][":pay"]) == [pay.as_record()]
+    # the payments as rows: key, day, penalty, interest, principal (the amount is their sum)
+    assert json.loads(rp["ExpressionAttributeValues"][":payments"]) == [
+        ["r", "2024-01-01", 0, 1, 9]
+    ]
     assert rp["ExpressionAttributeValues"][":lastClosed"] == "2023-12-31"
+    # a close that only moved the book and the last day closed writes only those (and the
+    # version and the time): not the payments, the principal or the status it left as they were
+    closed = replace(after, book=Book(interest_accrued_fen=5), last_closed=date(2024, 1, 5))
+    rc = servicing_tx("T", replace(after, version=4), closed, AT)["Update"]
+    assert rc["UpdateExpression"] == (
+        "SET #ver = #ver + :one, #upd = :at, #book = :book, #lastClosed = :lastClosed"
+    )
+    assert rc["ExpressionAttributeValues"][":v"] == 4
+    assert set(rc["ExpressionAttributeNames"].values()) == {
+        "version",
+        "updatedAt",
+        "book",
+        "lastClosed",
+    }
     # a reserved repayment drops its reservation in the same write, and only if it is there
-    rr = servicing_tx("T", after, 3, AT, dropped=("r", 10))["Update"]
+    rr = servicing_tx("T", before, after, AT, dropped=("r", 10))["Update"]
     assert "contains(#rs, :relem)" in rr["ConditionExpression"]
     assert rr["ExpressionAttributeValues"][":rset"] == {"r=10"}
     assert rr["ExpressionAttributeValues"][":neg"] == -10

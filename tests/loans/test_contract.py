@@ -190,3 +190,24 @@ def test_a_close_that_writes_a_loan_off_takes_it_off_the_open_list(loans) -> Non
     kinds = sorted(e.kind for e in loans.entries("L1"))
     assert kinds == ["accrual", "disbursement", "write-off"]
     assert balances(loans.entries("L1"))[loan_principal("L1")] == 0
+
+
+def test_closes_around_a_repayment_keep_every_attribute_they_did_not_move(loans) -> None:
+    # GIVEN an active loan closed through its 10th day, then repaid on its 12th by auto-debit
+    loan = _active(loans)
+    closed = loans.book_close(
+        loan, posting.close_loan(loan, close_through(loan.state(), date(2024, 6, 10), AT), AT), AT
+    )
+    day = date(2024, 6, 12)
+    _, pay = book_payment(closed.servicing(), "auto-L1-20240612-0", day, 50_000)
+    paid = loans.post_repayment("L1", pay, closed.version, AT)
+    # WHEN the nights after close the days (a write of the book and the last day closed alone)
+    again = loans.book_close(
+        paid, posting.close_loan(paid, close_through(paid.state(), date(2024, 6, 30), AT), AT), AT
+    )
+    # THEN the stored loan is the one each write computed: the payment and the principal it
+    # repaid as posted, the book and the last day closed as the last close left them
+    assert loans.get("L1") == again and again.payments == (pay,)
+    assert again.outstanding_principal_fen == paid.outstanding_principal_fen < 300_000
+    assert again.book != paid.book and again.last_closed == date(2024, 6, 30)
+    assert again.version == loan.version + 3

@@ -29,6 +29,7 @@ from chalicelib.loans.records import (
     OPEN_LOAN_SHARDS,
     RESERVATIONS,
     RESERVED_FEN,
+    book_value,
     loan_from_item,
     loan_id_of_marker,
     loan_item,
@@ -79,40 +80,41 @@ def set_status_tx(
 
 def servicing_tx(
     table_name: str,
+    before: LoanRecord,
     after: LoanRecord,
-    expected_version: int,
     at: str,
     dropped: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
     """TransactItems element: the loan as a posting or a close left it (payments, outstanding
     principal, status, accrual counters, last closed day), only if nobody changed it since it
-    was read (`expected_version`). `dropped`: the (repaymentId, amountFen) reservation booked
-    by this write, removed in it (the payoff falls as the reservation goes)."""
-    update = (
-        "SET #pay = :pay, #out = :out, #st = :st, #book = :book, #ver = #ver + :one, #upd = :at"
-    )
-    names = {
-        "#pay": "payments",
-        "#out": "outstandingPrincipalFen",
-        "#st": "status",
-        "#book": "book",
-        "#ver": "version",
-        "#upd": "updatedAt",
-    }
-    values: dict[str, Any] = {
-        ":pay": payments_value(after.payments),
-        ":out": after.outstanding_principal_fen,
-        ":st": after.status,
-        ":book": after.book.as_record(),
-        ":v": expected_version,
-        ":one": 1,
-        ":at": at,
-    }
-    for attr, day in (("lastClosed", after.last_closed), ("writtenOffOn", after.written_off_on)):
-        if day is not None:
-            update += f", #{attr} = :{attr}"
-            names[f"#{attr}"] = attr
-            values[f":{attr}"] = day.isoformat()
+    was read (`before`, at its version). Only the attributes that differ from `before` are SET
+    (with the version and the time, always): most nights a loan only closes days, and the
+    update then carries its book and last closed day, not its payments. `dropped`: the
+    (repaymentId, amountFen) reservation booked by this write, removed in it (the payoff falls
+    as the reservation goes)."""
+    names = {"#ver": "version", "#upd": "updatedAt"}
+    values: dict[str, Any] = {":v": before.version, ":one": 1, ":at": at}
+    sets = ["#ver = #ver + :one", "#upd = :at"]
+    changed: list[tuple[str, Any]] = []
+    if after.payments != before.payments:
+        changed.append(("payments", payments_value(after.loan_id, after.payments)))
+    if after.outstanding_principal_fen != before.outstanding_principal_fen:
+        changed.append(("outstandingPrincipalFen", after.outstanding_principal_fen))
+    if after.status != before.status:
+        changed.append(("status", after.status))
+    if after.book != before.book:
+        changed.append(("book", book_value(after.book)))
+    for attr, day, was in (
+        ("lastClosed", after.last_closed, before.last_closed),
+        ("writtenOffOn", after.written_off_on, before.written_off_on),
+    ):
+        if day is not None and day != was:
+            changed.append((attr, day.isoformat()))
+    for attr, value in changed:
+        sets.append(f"#{attr} = :{attr}")
+        names[f"#{attr}"] = attr
+        values[f":{attr}"] = value
+    update = "SET " + ", ".join(sets)
     condition = "#ver = :v"
     if dropped is not None:
         element = reservation_element(*dropped)
@@ -297,8 +299,8 @@ class DynamoLoans:
                 [
                     servicing_tx(
                         self._name,
+                        loan,
                         booked.loan,
-                        expected_version,
                         at,
                         (payment.key, held) if held is not None else None,
                     ),
@@ -396,7 +398,7 @@ class DynamoLoans:
     def book_close(self, before: LoanRecord, booking: Booking, at: str) -> LoanRecord:
         after = booking.loan
         items = [
-            servicing_tx(self._name, after, before.version, at),
+            servicing_tx(self._name, before, after, at),
             *marker_changes(self._name, before, after),
             *(put_entry_tx(self._name, e) for e in booking.entries),
         ]
