@@ -348,10 +348,11 @@ class Meter:
             if not meter.on:
                 return make_api_call(client, operation, params)
             who = meter.who()
+            service = client.meta.service_model.service_name
+            before = stored_sizes(operation, params) if service == "dynamodb" else {}
             t0 = time.thread_time()
             response = make_api_call(client, operation, params)
             spent = time.thread_time() - t0
-            service = client.meta.service_model.service_name
             with meter.lock:
                 meter.cpu_in_aws[who] += spent
                 if service == "dynamodb":
@@ -360,7 +361,9 @@ class Meter:
                     if operation == "PutItem" and "NOTE#" in sk:
                         meter.notifications += 1
                     meter.latency[who] += LATENCY_S.get(operation, 0.006)
-                    r, w = meter.units(operation, params, response)
+                    after = stored_sizes(operation, params) if before else {}
+                    sizes = {k: max(v, after.get(k, 0)) for k, v in before.items()}
+                    r, w = meter.units(operation, params, response, sizes)
                     meter.rru[who] += r
                     meter.wru[who] += w
                 else:
@@ -370,8 +373,13 @@ class Meter:
 
         BaseClient._make_api_call = counted  # type: ignore[method-assign]
 
-    def units(self, operation: str, params: Any, response: Any) -> tuple[float, float]:
-        """(read, write) request units DynamoDB on-demand would charge for this request."""
+    def units(
+        self, operation: str, params: Any, response: Any, stored: dict[str, int] | None = None
+    ) -> tuple[float, float]:
+        """(read, write) request units DynamoDB on-demand would charge for this request. An
+        update or delete is billed by the item's size, the larger of before and after: `stored`,
+        read from the engine's table around the call (by key)."""
+        stored = stored or {}
         kb4, kb1 = 4096, 1024
 
         def read(items: list[Any], consistent: bool, per_item: bool = True) -> float:
@@ -383,6 +391,8 @@ class Meter:
         def written(item_key: dict[str, Any], item: dict[str, Any] | None) -> int:
             if item is not None:
                 size = item_size(item)
+            elif _key_text(item_key) in stored:
+                size = stored[_key_text(item_key)]
             elif str(item_key.get("PK", "")).startswith("LOAN#") and item_key.get("SK") == "LOAN":
                 size = self.loan_bytes
             else:
@@ -416,6 +426,50 @@ class Meter:
                 if "PutRequest" in r
             )
         return 0, 0
+
+
+def _plain(value: Any) -> Any:
+    """A key value as the resource client has it ("x") or the low-level one ({"S": "x"})."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, v),) = value.items()
+        if kind in ("S", "N", "B"):
+            return v
+    return value
+
+
+def _key_text(key: dict[str, Any]) -> str:
+    return "|".join(str(_plain(key.get(a, ""))) for a in ("PK", "SK"))
+
+
+def stored_sizes(operation: str, params: Any) -> dict[str, int]:
+    """The sizes of the items an update or delete names, as the engine's table holds them now
+    (moto's own measure of an item), by key; read off the engine, not counted as requests."""
+    if operation in ("UpdateItem", "DeleteItem"):
+        keys = [(params["TableName"], params["Key"])]
+    elif operation == "TransactWriteItems":
+        keys = [
+            (body["TableName"], body["Key"])
+            for t in params["TransactItems"]
+            for kind, body in t.items()
+            if kind in ("Update", "Delete")
+        ]
+    else:
+        return {}
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    out = {}
+    for table_name, key in keys:
+        table = backend.tables.get(table_name)
+        if table is None:
+            continue
+        pk, sk = (DynamoType({"S": str(_plain(key[a]))}) for a in ("PK", "SK"))
+        item = table.get_item(pk, sk)
+        if item is not None:
+            out[_key_text(key)] = item.size()
+    return out
 
 
 def process_cpu_seconds() -> float:
