@@ -76,6 +76,13 @@
     each as the table holds it then (deleted ones left out). An item put after the scan began,
     in the part not yet read, is missed: DynamoDB's scan may miss it as well.
 
+20. moto deep-copies the item before every UpdateItem (a loan item, ~40 attributes, at every
+    posting) for one reader only: the table's stream, which our tables do not have. Without a
+    stream the copy is not made. (A failed transaction is rolled back from 6's snapshot, and
+    UpdateItem's ReturnValues from the response handler's own copy; neither reads this one.)
+    6's snapshot is the item's `to_json()`, which already shares nothing that an update can
+    change (maps and lists are rebuilt, scalars are immutable): it is no longer copied again.
+
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
 """
@@ -130,6 +137,7 @@ def install(router: InProcessLambda) -> None:
         _patch_projection()
         _patch_update_expressions()
         _patch_item_sizes()
+        _patch_update_copies()  # after 6 and 8, which it wraps
         _patch_string_comparisons()
         _patch_event_paths()
         _patch_lambda_service_errors()
@@ -280,6 +288,7 @@ def _patch_dynamodb_transactions() -> None:
             return value if isinstance(value, Table) else real_copy.deepcopy(value, memo)
 
     original = DynamoDBBackend.transact_write_items
+    UNPATCHED.setdefault("transactions", (original, models.copy))
 
     def named_keys(
         backend: Any, transact_items: list[dict[str, Any]]
@@ -306,13 +315,8 @@ def _patch_dynamodb_transactions() -> None:
                 item = self.get_item(table_name, key)
             except Exception:
                 continue
-            snapshot.append(
-                (
-                    table_name,
-                    key,
-                    real_copy.deepcopy(item.to_json()["Attributes"]) if item else None,
-                )
-            )
+            # to_json rebuilds every map, list and set; what it shares is immutable (see 20)
+            snapshot.append((table_name, key, item.to_json()["Attributes"] if item else None))
         try:
             original(self, transact_items)
         except Exception:
@@ -525,6 +529,44 @@ def _patch_item_sizes() -> None:
         self.attrs = built
 
     dynamo_type.Item.__init__ = build  # type: ignore[method-assign]
+
+
+_uncopied = threading.local()
+
+
+def _patch_update_copies() -> None:
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import Item
+
+    original = models.DynamoDBBackend.update_item
+    copies = models.copy  # moto's `copy` module, or 6's stand-in for it
+    UNPATCHED.setdefault("update_copies", (original, copies))
+
+    class _ItemCopiedForStreamsOnly:
+        """moto.dynamodb.models' `copy`, except that update_item's copy of the item it is
+        about to update is skipped while `_uncopied.on` says its table has no stream."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copies, name)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            if getattr(_uncopied, "on", False) and (value is None or type(value) is Item):
+                return value  # read only by `table.stream_shard.add`, which will not run
+            return copies.deepcopy(value, memo)
+
+    def update_item(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        table = self.tables.get(table_name)  # an ARN or a missing table: moto's own path
+        if table is None or table.stream_shard is not None or getattr(_uncopied, "on", False):
+            return original(self, table_name, *args, **kwargs)
+        _uncopied.on = True
+        try:
+            return original(self, table_name, *args, **kwargs)
+        finally:
+            _uncopied.on = False
+
+    models.copy = _ItemCopiedForStreamsOnly()  # type: ignore[assignment]
+    models.DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
 
 
 def _patch_string_comparisons() -> None:
