@@ -287,3 +287,29 @@ def test_an_update_without_a_stream_is_not_copied_and_answers_as_moto(
     assert sum(map(_refused, expected[0])) >= 20
     images = expected[1][-1]
     assert any(old and new and old != new for old, new in images)  # the stream saw both
+
+
+def test_size_checks_refuse_exactly_what_moto_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Engine 21: sizes of unchanging values reused, maps and sets measured every time."""
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    monkeypatch.setattr(
+        LimitedSizeDict,
+        "__setitem__",
+        engine.UNPATCHED.get("size_checks", LimitedSizeDict.__setitem__),
+    )
+    expected = _story()
+    engine._patch_size_checks()
+    assert _story() == expected
+    sizes = [h for h in expected if h[0] == "update_item"][-9:]
+    assert [_refused(h) for h in sizes] == [
+        False,
+        False,
+        True,
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
