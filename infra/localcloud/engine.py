@@ -90,6 +90,13 @@
     the attribute still holds that very object; maps, lists and sets, which an update edits in
     place, are measured again every time. Same sum, same point of refusal.
 
+22. Each of the UpdateItem validator's nine walks rebuilt its processing map (a dict of bound
+    methods) for every node it processed: the functions are kept per class. And moto checks
+    for overlapping paths at every UpdateExpression node, each check collecting the actions of
+    the node's subtree again (~29 checks a posting). Every subtree's actions are among the
+    root's, and an overlap or a duplicate among some actions is one among all: when the root
+    passes, every node passes; when it does not, moto's own walk runs and refuses as it did.
+
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
 """
@@ -146,6 +153,7 @@ def install(router: InProcessLambda) -> None:
         _patch_item_sizes()
         _patch_update_copies()  # after 6 and 8, which it wraps
         _patch_size_checks()
+        _patch_update_validation()  # after 16
         _patch_string_comparisons()
         _patch_event_paths()
         _patch_lambda_service_errors()
@@ -573,6 +581,49 @@ def _patch_size_checks() -> None:
         dict.__setitem__(self, key, value)
 
     limited.__setitem__ = __setitem__  # type: ignore[method-assign,assignment]
+
+
+def _patch_update_validation() -> None:
+    from moto.dynamodb.parsing import ast_nodes, validators
+
+    traverser = ast_nodes.DepthFirstTraverser
+    overlaps = validators.OverlappingPathsValidator
+    process_one = traverser.__dict__["process"]
+    walk = traverser.__dict__["traverse"]
+    UNPATCHED.setdefault("update_validation", (process_one, overlaps.__dict__.get("traverse")))
+
+    # A traverser's processing map is the same bound methods of itself every time: kept per
+    # class as plain functions, in the map's order (the first class that matches processes).
+    plans: dict[type, tuple[tuple[type, Any], ...] | None] = {}
+
+    def plan_of(self: Any) -> tuple[tuple[type, Any], ...] | None:
+        kind = type(self)
+        if kind not in plans:
+            found = tuple(self._processing_map().items())
+            own = all(getattr(m, "__self__", None) is self for _, m in found)
+            plans[kind] = tuple((k, m.__func__) for k, m in found) if own else None
+        return plans[kind]
+
+    def process(self: Any, node: Any) -> Any:
+        plan = plan_of(self)
+        if plan is None:
+            return process_one(self, node)
+        for node_kind, function in plan:
+            if isinstance(node, node_kind):
+                return function(self, node)
+        return None
+
+    def check_at_root(self: Any, node: Any) -> Any:
+        if isinstance(node, ast_nodes.UpdateExpression):
+            try:
+                self.check_for_overlapping_paths(node)
+            except Exception:
+                return walk(self, node)  # moto's walk, which refuses at the node moto did
+            return node  # every node's check returns its node: the walk would change nothing
+        return walk(self, node)
+
+    traverser.process = process  # type: ignore[method-assign]
+    overlaps.traverse = check_at_root  # type: ignore[method-assign]
 
 
 _uncopied = threading.local()

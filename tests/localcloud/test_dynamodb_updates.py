@@ -313,3 +313,27 @@ def test_size_checks_refuse_exactly_what_moto_refuses(monkeypatch: pytest.Monkey
         False,
         False,
     ]
+
+
+def test_update_validation_refuses_as_motos_walks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Engine 22: processing functions kept per class, overlapping paths checked at the root."""
+    from moto.dynamodb.parsing import ast_nodes, validators
+
+    process, overlap_walk = engine.UNPATCHED.get(
+        "update_validation",
+        (
+            ast_nodes.DepthFirstTraverser.__dict__["process"],
+            validators.OverlappingPathsValidator.__dict__.get("traverse"),
+        ),
+    )
+    monkeypatch.setattr(ast_nodes.DepthFirstTraverser, "process", process)
+    if overlap_walk is None:
+        if "traverse" in validators.OverlappingPathsValidator.__dict__:
+            monkeypatch.delattr(validators.OverlappingPathsValidator, "traverse")
+    else:
+        monkeypatch.setattr(validators.OverlappingPathsValidator, "traverse", overlap_walk)
+    expected = _story()
+    engine._patch_update_validation()
+    assert _story() == expected
+    messages = " ".join(str(h[1]) for h in expected if _refused(h))
+    assert "overlap" in messages and "Two document paths" in messages
