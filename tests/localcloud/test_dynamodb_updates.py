@@ -316,24 +316,34 @@ def test_size_checks_refuse_exactly_what_moto_refuses(monkeypatch: pytest.Monkey
 
 
 def test_update_validation_refuses_as_motos_walks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Engine 22: processing functions kept per class, overlapping paths checked at the root."""
-    from moto.dynamodb.parsing import ast_nodes, validators
+    """Engine 22 (with 16, whose walk it changes): processing functions kept per class,
+    overlapping paths checked at the root, no empty hooks called nor leaves stepped into."""
+    from moto.dynamodb.parsing import ast_nodes, expressions, validators
 
-    process, overlap_walk = engine.UNPATCHED.get(
-        "update_validation",
+    traverser = ast_nodes.DepthFirstTraverser
+    make, deepcopy, kinds = engine.UNPATCHED.get(
+        "update_expressions",
         (
-            ast_nodes.DepthFirstTraverser.__dict__["process"],
-            validators.OverlappingPathsValidator.__dict__.get("traverse"),
+            expressions.UpdateExpressionParser.__dict__["make"],
+            validators.deepcopy,
+            traverser.__dict__["nodes_to_be_processed"],
         ),
     )
-    monkeypatch.setattr(ast_nodes.DepthFirstTraverser, "process", process)
-    if overlap_walk is None:
-        if "traverse" in validators.OverlappingPathsValidator.__dict__:
-            monkeypatch.delattr(validators.OverlappingPathsValidator, "traverse")
-    else:
-        monkeypatch.setattr(validators.OverlappingPathsValidator, "traverse", overlap_walk)
+    process, _ = engine.UNPATCHED.get("update_validation", (traverser.__dict__["process"], None))
+    walk = engine.UNPATCHED.get("traversal", traverser.__dict__["traverse_node_recursively"])
+    # moto as it ships, even when this process installed the engine before this test; every
+    # attribute set here is put back after it
+    monkeypatch.setattr(expressions.UpdateExpressionParser, "make", make)
+    monkeypatch.setattr(validators, "deepcopy", deepcopy)
+    monkeypatch.setattr(traverser, "nodes_to_be_processed", kinds)
+    monkeypatch.setattr(traverser, "process", process)
+    monkeypatch.setattr(traverser, "traverse_node_recursively", walk)
+    for counted_at_root in (validators.ActionCountValidator, validators.OverlappingPathsValidator):
+        monkeypatch.setattr(counted_at_root, "traverse", traverser.traverse, raising=False)
     expected = _story()
+    engine._patch_update_expressions()
     engine._patch_update_validation()
+    assert traverser.traverse_node_recursively is not walk
     assert _story() == expected
     messages = " ".join(str(h[1]) for h in expected if _refused(h))
-    assert "overlap" in messages and "Two document paths" in messages
+    assert "overlap" in messages and "path one: [c], path two: [c, d]" in messages
