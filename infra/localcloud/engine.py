@@ -96,8 +96,6 @@
     the node's subtree again (~29 checks a posting). Every subtree's actions are among the
     root's, and an overlap or a duplicate among some actions is one among all: when the root
     passes, every node passes; when it does not, moto's own walk runs and refuses as it did.
-    16's walk no longer calls the empty pre-processing hook of eight of the nine traversers,
-    nor steps into children that are not nodes (names, values), which it returned untouched.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -481,37 +479,22 @@ def _patch_update_expressions() -> None:
     # is a Node, and whether a traverser processes it, is fixed per class.
     is_node: dict[type, bool] = {}
     processes: dict[tuple[type, type], bool] = {}
-    # (22) Only one traverser has a pre-processing hook; the others' is DepthFirstTraverser's
-    # empty one, not called. A child that is not a Node (a name, a value) the walk would return
-    # untouched, so it is not stepped into; the hook is still called for it, as moto does.
-    hooks: dict[type, Any] = {}
-    empty_hook = ast_nodes.DepthFirstTraverser.pre_processing_of_child
     UNPATCHED.setdefault(
         "traversal", ast_nodes.DepthFirstTraverser.__dict__["traverse_node_recursively"]
     )
 
-    def is_a_node(kind: type) -> bool:
-        found = is_node.get(kind)
-        if found is None:
-            found = is_node[kind] = issubclass(kind, ast_nodes.Node)
-        return found
-
     def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
         kind = type(node)
-        if not is_a_node(kind):
+        node_kind = is_node.get(kind)
+        if node_kind is None:
+            node_kind = is_node[kind] = issubclass(kind, ast_nodes.Node)
+        if not node_kind:
             return node
         parent_node = node.parent
         if node.children is not None:
-            walker = type(self)
-            if walker not in hooks:
-                hook = walker.pre_processing_of_child
-                hooks[walker] = None if hook is empty_hook else hook
-            hook = hooks[walker]
             for i, child_node in enumerate(node.children):
-                if hook is not None:
-                    hook(self, node, i)
-                if is_a_node(type(child_node)):
-                    self.traverse_node_recursively(child_node, i)
+                self.pre_processing_of_child(node, i)
+                self.traverse_node_recursively(child_node, i)
         key = (type(self), kind)
         handled = processes.get(key)
         if handled is None:
