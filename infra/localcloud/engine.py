@@ -88,7 +88,8 @@
     string, number, binary, boolean or null value never changes (moto replaces such a value,
     it never edits it), so its size is kept with the value it was measured on and reused while
     the attribute still holds that very object; maps, lists and sets, which an update edits in
-    place, are measured again every time. Same sum, same point of refusal.
+    place, are measured again every time, a map without copying its members that are neither
+    maps nor lists (moto measured a copy of each). Same sum, same point of refusal.
 
 22. Each of the UpdateItem validator's nine walks rebuilt its processing map (a dict of bound
     methods) for every node it processed: the functions are kept per class. And moto checks
@@ -563,7 +564,18 @@ def _patch_size_checks() -> None:
     measured: dict[Any, tuple[Any, int]] = {}
 
     def part(x: Any) -> int:  # moto's measure of one key or value
-        return int(x.size()) if type(x) is dynamo else int(dynamo_type.bytesize(str(x)))
+        if type(x) is not dynamo:
+            return int(dynamo_type.bytesize(str(x)))
+        if x.type != "M" or type(x.value) is not dict:
+            return int(x.size())
+        # moto measures each member of a map as DynamoType(member).size(): a copy, rebuilt all
+        # the way down. A member that is not a map or a list copies as its type and value
+        # alone, so it measures the same uncopied.
+        size = 0
+        for name, member in x.value.items():
+            plain = type(member) is dynamo and member.type not in ("M", "L")
+            size += dynamo_type.bytesize(name) + (member if plain else dynamo(member)).size()
+        return int(size)
 
     def measure(name: Any, held: Any) -> int:
         size = part(name) + part(held)

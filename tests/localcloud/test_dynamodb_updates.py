@@ -242,6 +242,8 @@ def _size_limits(call: Any, stored: Any) -> None:
         ("SET #u = :u, #t = :t", {":u": {"N": "1"}, ":t": {"S": "h" * 700}}),  # u kept
         ("SET #m.#k = :small", {":small": {"S": "i"}}),  # the map shrinks in place
         ("SET #t = :t", {":t": {"S": "j" * 400}}),  # fits only because the map shrank
+        ("SET #v = :v", {":v": {"S": "k" * 193}}),  # a byte over the limit: refused
+        ("SET #v = :v", {":v": {"S": "l" * 192}}),  # exactly at the limit: fits
     ]:
         call(
             "update_item",
@@ -250,7 +252,14 @@ def _size_limits(call: Any, stored: Any) -> None:
             UpdateExpression=expression,
             ExpressionAttributeNames={
                 k: v
-                for k, v in {"#s": "s", "#m": "m", "#k": "k", "#t": "t", "#u": "u"}.items()
+                for k, v in {
+                    "#s": "s",
+                    "#m": "m",
+                    "#k": "k",
+                    "#t": "t",
+                    "#u": "u",
+                    "#v": "v",
+                }.items()
                 if k in expression
             },
             ExpressionAttributeValues=values,
@@ -301,18 +310,8 @@ def test_size_checks_refuse_exactly_what_moto_refuses(monkeypatch: pytest.Monkey
     expected = _story()
     engine._patch_size_checks()
     assert _story() == expected
-    sizes = [h for h in expected if h[0] == "update_item"][-9:]
-    assert [_refused(h) for h in sizes] == [
-        False,
-        False,
-        True,
-        False,
-        False,
-        True,
-        True,
-        False,
-        False,
-    ]
+    sizes = [_refused(h) for h in expected if h[0] == "update_item"][-11:]
+    assert sizes == [False, False, True, False, False, True, True, False, False, True, False]
 
 
 def test_update_validation_refuses_as_motos_walks(monkeypatch: pytest.MonkeyPatch) -> None:
