@@ -605,7 +605,14 @@ def _patch_update_validation() -> None:
     overlaps = validators.OverlappingPathsValidator
     process_one = traverser.__dict__["process"]
     walk = traverser.__dict__["traverse"]
-    UNPATCHED.setdefault("update_validation", (process_one, overlaps.__dict__.get("traverse")))
+    UNPATCHED.setdefault(
+        "update_validation",
+        (
+            process_one,
+            validators.Validator.__dict__["__init__"],
+            validators.Validator.__dict__["validate"],
+        ),
+    )
 
     # A traverser's processing map is the same bound methods of itself every time: kept per
     # class as plain functions, in the map's order (the first class that matches processes).
@@ -622,11 +629,60 @@ def _patch_update_validation() -> None:
     def process(self: Any, node: Any) -> Any:
         plan = plan_of(self)
         if plan is None:
-            return process_one(self, node)
-        for node_kind, function in plan:
-            if isinstance(node, node_kind):
-                return function(self, node)
-        return None
+            found = process_one(self, node)
+        else:
+            found = None
+            for node_kind, function in plan:
+                if isinstance(node, node_kind):
+                    found = function(self, node)
+                    break
+        if isinstance(found, ast_nodes.NoneExistingPath):
+            _validating.missing_path = True
+        return found
+
+    # Two of the nine walks look for a kind of node that is often not there at all: a function
+    # (if_not_exists, list_append) only comes from the parse, and a NoneExistingPath only from a
+    # processor's answer (above). A walk that processes nothing changes nothing (neither has a
+    # pre-processing hook), so it is not made.
+    init = validators.Validator.__init__
+    ordered = validators.Validator.validate
+    functions_in: dict[int, tuple[Any, bool]] = {}  # id(parse) -> (parse, holds a function)
+
+    def holds_a_function(expression: Any) -> bool:
+        known = functions_in.get(id(expression))
+        if known is None or known[0] is not expression:
+            found, stack = False, [expression]
+            while stack and not found:
+                node = stack.pop()
+                found = isinstance(node, ast_nodes.UpdateExpressionFunction)
+                if isinstance(node, ast_nodes.Node) and node.children:
+                    stack.extend(node.children)
+            if len(functions_in) >= 4096:
+                functions_in.clear()
+            known = functions_in[id(expression)] = (expression, found)
+        return known[1]
+
+    def __init__(self: Any, expression: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, expression, *args, **kwargs)
+        self._local_functions = holds_a_function(expression)
+
+    skippable = (validators.UpdateExpressionFunctionEvaluator, validators.NoneExistingPathChecker)
+
+    def validate(self: Any) -> Any:
+        if type(self) is not validators.UpdateExpressionValidator:
+            return ordered(self)
+        _validating.missing_path = False
+        n = self.node_to_validate
+        for processor in self.processors:
+            kind = type(processor)
+            if kind in skippable and (
+                not self._local_functions
+                if kind is validators.UpdateExpressionFunctionEvaluator
+                else not _validating.missing_path
+            ):
+                continue
+            n = processor.traverse(n)
+        return n
 
     def check_at_root(self: Any, node: Any) -> Any:
         if isinstance(node, ast_nodes.UpdateExpression):
@@ -638,10 +694,13 @@ def _patch_update_validation() -> None:
         return walk(self, node)
 
     traverser.process = process  # type: ignore[method-assign]
+    validators.Validator.__init__ = __init__  # type: ignore[method-assign]
+    validators.Validator.validate = validate  # type: ignore[method-assign]
     overlaps.traverse = check_at_root  # type: ignore[method-assign]
 
 
 _uncopied = threading.local()
+_validating = threading.local()
 
 
 def _patch_update_copies() -> None:

@@ -94,6 +94,8 @@ UPDATES: list[tuple[str, dict[str, str], dict[str, Any], str]] = [
     ("ADD #st :one", {"#st": "status"}, {":one": {"N": "1"}}, "NONE"),
     ("SET #m.#x = :v", {"#m": "missing", "#x": "x"}, {":v": {"N": "1"}}, "NONE"),
     ("SET #st = #st + :one", {"#st": "status"}, {":one": {"N": "1"}}, "NONE"),
+    ("SET #a = #missing", {"#a": "status", "#missing": "missing"}, {}, "NONE"),
+    ("SET #a = #missing + :one", {"#a": "n", "#missing": "missing"}, {":one": {"N": "1"}}, "NONE"),
     ("SET #l = list_append(#st, :l)", {"#l": "lines", "#st": "status"}, {":l": {"L": []}}, "NONE"),
 ]
 
@@ -131,9 +133,9 @@ def _story(*, stream: bool = False) -> list[Any]:
                     TableName="t",
                     Key=KEY,
                     UpdateExpression=expression,
-                    ExpressionAttributeValues=values,
                     ReturnValues=returns,
                     **({"ExpressionAttributeNames": names} if names else {}),
+                    **({"ExpressionAttributeValues": values} if values else {}),
                 )
                 stored()
         # a new item made by an update, and a refused condition that returns the old item
@@ -315,8 +317,8 @@ def test_size_checks_refuse_exactly_what_moto_refuses(monkeypatch: pytest.Monkey
 
 
 def test_update_validation_refuses_as_motos_walks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Engine 22 (with 16, whose walk it changes): processing functions kept per class,
-    overlapping paths checked at the root, no empty hooks called nor leaves stepped into."""
+    """Engine 22 (with 16): processing functions kept per class, overlapping paths checked at
+    the root, no walk for functions or missing paths where there can be none."""
     from moto.dynamodb.parsing import ast_nodes, expressions, validators
 
     traverser = ast_nodes.DepthFirstTraverser
@@ -328,7 +330,14 @@ def test_update_validation_refuses_as_motos_walks(monkeypatch: pytest.MonkeyPatc
             traverser.__dict__["nodes_to_be_processed"],
         ),
     )
-    process, _ = engine.UNPATCHED.get("update_validation", (traverser.__dict__["process"], None))
+    process, init, validate = engine.UNPATCHED.get(
+        "update_validation",
+        (
+            traverser.__dict__["process"],
+            validators.Validator.__dict__["__init__"],
+            validators.Validator.__dict__["validate"],
+        ),
+    )
     walk = engine.UNPATCHED.get("traversal", traverser.__dict__["traverse_node_recursively"])
     # moto as it ships, even when this process installed the engine before this test; every
     # attribute set here is put back after it
@@ -336,6 +345,8 @@ def test_update_validation_refuses_as_motos_walks(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(validators, "deepcopy", deepcopy)
     monkeypatch.setattr(traverser, "nodes_to_be_processed", kinds)
     monkeypatch.setattr(traverser, "process", process)
+    monkeypatch.setattr(validators.Validator, "__init__", init)
+    monkeypatch.setattr(validators.Validator, "validate", validate)
     monkeypatch.setattr(traverser, "traverse_node_recursively", walk)
     for counted_at_root in (validators.ActionCountValidator, validators.OverlappingPathsValidator):
         monkeypatch.setattr(counted_at_root, "traverse", traverser.traverse, raising=False)
