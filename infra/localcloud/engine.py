@@ -97,6 +97,9 @@
     the node's subtree again (~29 checks a posting). Every subtree's actions are among the
     root's, and an overlap or a duplicate among some actions is one among all: when the root
     passes, every node passes; when it does not, moto's own walk runs and refuses as it did.
+    Two walks look for what is mostly absent: functions (if_not_exists, list_append), which
+    only the parse makes, and paths missing from the item, which only a processor's answer
+    puts in the tree. Where there is none the walk would change nothing, and is not made.
 
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
@@ -676,7 +679,7 @@ def _patch_update_validation() -> None:
         for processor in self.processors:
             kind = type(processor)
             if kind in skippable and (
-                not self._local_functions
+                not getattr(self, "_local_functions", True)
                 if kind is validators.UpdateExpressionFunctionEvaluator
                 else not _validating.missing_path
             ):
