@@ -79,6 +79,31 @@
     once and copies only what the filter keeps: the bureau file's scan keeps the loans, a sixth
     of what it reads (the scan's CPU about halved).
 
+20. moto deep-copies the item before every UpdateItem (a loan item, ~40 attributes, at every
+    posting) for one reader only: the table's stream, which our tables do not have. Without a
+    stream the copy is not made. (A failed transaction is rolled back from 6's snapshot, and
+    UpdateItem's ReturnValues from the response handler's own copy; neither reads this one.)
+    6's snapshot is the item's `to_json()`, which already shares nothing that an update can
+    change (maps and lists are rebuilt, scalars are immutable): it is no longer copied again.
+
+21. Every top-level SET re-adds the size of every attribute of the item (moto's LimitedSizeDict,
+    the 400 KB check), each through `DynamoType.size()`: ~40 attributes, ~7 SETs a posting. A
+    string, number, binary, boolean or null value never changes (moto replaces such a value,
+    it never edits it), so its size is kept with the value it was measured on and reused while
+    the attribute still holds that very object; maps, lists and sets, which an update edits in
+    place, are measured again every time, a map without copying its members that are neither
+    maps nor lists (moto measured a copy of each). Same sum, same point of refusal.
+
+22. Each of the UpdateItem validator's nine walks rebuilt its processing map (a dict of bound
+    methods) for every node it processed: the functions are kept per class. And moto checks
+    for overlapping paths at every UpdateExpression node, each check collecting the actions of
+    the node's subtree again (~29 checks a posting). Every subtree's actions are among the
+    root's, and an overlap or a duplicate among some actions is one among all: when the root
+    passes, every node passes; when it does not, moto's own walk runs and refuses as it did.
+    Two walks look for what is mostly absent: functions (if_not_exists, list_append), which
+    only the parse makes, and paths missing from the item, which only a processor's answer
+    puts in the tree. Where there is none the walk would change nothing, and is not made.
+
 None of this changes what the engine does with a definition; tests/workflow runs our
 ASL files through it and checks the outcomes.
 """
@@ -133,6 +158,9 @@ def install(router: InProcessLambda) -> None:
         _patch_projection()
         _patch_update_expressions()
         _patch_item_sizes()
+        _patch_update_copies()  # after 6 and 8, which it wraps
+        _patch_size_checks()
+        _patch_update_validation()  # after 16
         _patch_string_comparisons()
         _patch_event_paths()
         _patch_lambda_service_errors()
@@ -283,6 +311,7 @@ def _patch_dynamodb_transactions() -> None:
             return value if isinstance(value, Table) else real_copy.deepcopy(value, memo)
 
     original = DynamoDBBackend.transact_write_items
+    UNPATCHED.setdefault("transactions", (original, models.copy))
 
     def named_keys(
         backend: Any, transact_items: list[dict[str, Any]]
@@ -309,13 +338,8 @@ def _patch_dynamodb_transactions() -> None:
                 item = self.get_item(table_name, key)
             except Exception:
                 continue
-            snapshot.append(
-                (
-                    table_name,
-                    key,
-                    real_copy.deepcopy(item.to_json()["Attributes"]) if item else None,
-                )
-            )
+            # to_json rebuilds every map, list and set; what it shares is immutable (see 20)
+            snapshot.append((table_name, key, item.to_json()["Attributes"] if item else None))
         try:
             original(self, transact_items)
         except Exception:
@@ -462,6 +486,9 @@ def _patch_update_expressions() -> None:
     # is a Node, and whether a traverser processes it, is fixed per class.
     is_node: dict[type, bool] = {}
     processes: dict[tuple[type, type], bool] = {}
+    UNPATCHED.setdefault(
+        "traversal", ast_nodes.DepthFirstTraverser.__dict__["traverse_node_recursively"]
+    )
 
     def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
         kind = type(node)
@@ -528,6 +555,193 @@ def _patch_item_sizes() -> None:
         self.attrs = built
 
     dynamo_type.Item.__init__ = build  # type: ignore[method-assign]
+
+
+def _patch_size_checks() -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models import dynamo_type
+
+    dynamo = dynamo_type.DynamoType
+    limited = dynamo_type.LimitedSizeDict
+    UNPATCHED.setdefault("size_checks", limited.__setitem__)
+    unchanging = (str, bytes, bool)  # the value of S, N, B, BOOL and NULL
+    # attribute name -> (the value measured, the size of the name and that value); the value
+    # is held, so while it is held no other object can take its id
+    measured: dict[Any, tuple[Any, int]] = {}
+
+    def part(x: Any) -> int:  # moto's measure of one key or value
+        if type(x) is not dynamo:
+            return int(dynamo_type.bytesize(str(x)))
+        if x.type != "M" or type(x.value) is not dict:
+            return int(x.size())
+        # moto measures each member of a map as DynamoType(member).size(): a copy, rebuilt all
+        # the way down. A member that is not a map or a list copies as its type and value
+        # alone, so it measures the same uncopied.
+        size = 0
+        for name, member in x.value.items():
+            plain = type(member) is dynamo and member.type not in ("M", "L")
+            size += dynamo_type.bytesize(name) + (member if plain else dynamo(member)).size()
+        return int(size)
+
+    def measure(name: Any, held: Any) -> int:
+        size = part(name) + part(held)
+        if type(held) is dynamo and type(held.value) in unchanging and type(name) is str:
+            if len(measured) >= 4096:  # names are few; a table of free-form names is not
+                measured.clear()
+            measured[name] = (held, size)
+        return size
+
+    def __setitem__(self: Any, key: Any, value: Any) -> None:
+        current = 0
+        for name, held in dict.items(self):
+            known = measured.get(name)
+            current += known[1] if known is not None and known[0] is held else measure(name, held)
+        # Official limit 400 KB; moto's, between the 409 and 410 KB measured on AWS
+        if current + measure(key, value) > 405000:
+            raise ItemSizeTooLarge
+        dict.__setitem__(self, key, value)
+
+    limited.__setitem__ = __setitem__  # type: ignore[method-assign,assignment]
+
+
+def _patch_update_validation() -> None:
+    from moto.dynamodb.parsing import ast_nodes, validators
+
+    traverser = ast_nodes.DepthFirstTraverser
+    overlaps = validators.OverlappingPathsValidator
+    process_one = traverser.__dict__["process"]
+    walk = traverser.__dict__["traverse"]
+    UNPATCHED.setdefault(
+        "update_validation",
+        (
+            process_one,
+            validators.Validator.__dict__["__init__"],
+            validators.Validator.__dict__["validate"],
+        ),
+    )
+
+    # A traverser's processing map is the same bound methods of itself every time: kept per
+    # class as plain functions, in the map's order (the first class that matches processes).
+    plans: dict[type, tuple[tuple[type, Any], ...] | None] = {}
+
+    def plan_of(self: Any) -> tuple[tuple[type, Any], ...] | None:
+        kind = type(self)
+        if kind not in plans:
+            found = tuple(self._processing_map().items())
+            own = all(getattr(m, "__self__", None) is self for _, m in found)
+            plans[kind] = tuple((k, m.__func__) for k, m in found) if own else None
+        return plans[kind]
+
+    def process(self: Any, node: Any) -> Any:
+        plan = plan_of(self)
+        if plan is None:
+            found = process_one(self, node)
+        else:
+            found = None
+            for node_kind, function in plan:
+                if isinstance(node, node_kind):
+                    found = function(self, node)
+                    break
+        if isinstance(found, ast_nodes.NoneExistingPath):
+            _validating.missing_path = True
+        return found
+
+    # Two of the nine walks look for a kind of node that is often not there at all: a function
+    # (if_not_exists, list_append) only comes from the parse, and a NoneExistingPath only from a
+    # processor's answer (above). A walk that processes nothing changes nothing (neither has a
+    # pre-processing hook), so it is not made.
+    init = validators.Validator.__init__
+    ordered = validators.Validator.validate
+    functions_in: dict[int, tuple[Any, bool]] = {}  # id(parse) -> (parse, holds a function)
+
+    def holds_a_function(expression: Any) -> bool:
+        known = functions_in.get(id(expression))
+        if known is None or known[0] is not expression:
+            found, stack = False, [expression]
+            while stack and not found:
+                node = stack.pop()
+                found = isinstance(node, ast_nodes.UpdateExpressionFunction)
+                if isinstance(node, ast_nodes.Node) and node.children:
+                    stack.extend(node.children)
+            if len(functions_in) >= 4096:
+                functions_in.clear()
+            known = functions_in[id(expression)] = (expression, found)
+        return known[1]
+
+    def __init__(self: Any, expression: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, expression, *args, **kwargs)
+        self._local_functions = holds_a_function(expression)
+
+    skippable = (validators.UpdateExpressionFunctionEvaluator, validators.NoneExistingPathChecker)
+
+    def validate(self: Any) -> Any:
+        if type(self) is not validators.UpdateExpressionValidator:
+            return ordered(self)
+        _validating.missing_path = False
+        n = self.node_to_validate
+        for processor in self.processors:
+            kind = type(processor)
+            if kind in skippable and (
+                not getattr(self, "_local_functions", True)
+                if kind is validators.UpdateExpressionFunctionEvaluator
+                else not _validating.missing_path
+            ):
+                continue
+            n = processor.traverse(n)
+        return n
+
+    def check_at_root(self: Any, node: Any) -> Any:
+        if isinstance(node, ast_nodes.UpdateExpression):
+            try:
+                self.check_for_overlapping_paths(node)
+            except Exception:
+                return walk(self, node)  # moto's walk, which refuses at the node moto did
+            return node  # every node's check returns its node: the walk would change nothing
+        return walk(self, node)
+
+    traverser.process = process  # type: ignore[method-assign]
+    validators.Validator.__init__ = __init__  # type: ignore[method-assign]
+    validators.Validator.validate = validate  # type: ignore[method-assign]
+    overlaps.traverse = check_at_root  # type: ignore[method-assign]
+
+
+_uncopied = threading.local()
+_validating = threading.local()
+
+
+def _patch_update_copies() -> None:
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import Item
+
+    original = models.DynamoDBBackend.update_item
+    copies = models.copy  # moto's `copy` module, or 6's stand-in for it
+    UNPATCHED.setdefault("update_copies", (original, copies))
+
+    class _ItemCopiedForStreamsOnly:
+        """moto.dynamodb.models' `copy`, except that update_item's copy of the item it is
+        about to update is skipped while `_uncopied.on` says its table has no stream."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copies, name)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            if getattr(_uncopied, "on", False) and (value is None or type(value) is Item):
+                return value  # read only by `table.stream_shard.add`, which will not run
+            return copies.deepcopy(value, memo)
+
+    def update_item(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        table = self.tables.get(table_name)  # an ARN or a missing table: moto's own path
+        if table is None or table.stream_shard is not None or getattr(_uncopied, "on", False):
+            return original(self, table_name, *args, **kwargs)
+        _uncopied.on = True
+        try:
+            return original(self, table_name, *args, **kwargs)
+        finally:
+            _uncopied.on = False
+
+    models.copy = _ItemCopiedForStreamsOnly()  # type: ignore[assignment]
+    models.DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
 
 
 def _patch_string_comparisons() -> None:
