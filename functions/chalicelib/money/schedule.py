@@ -80,6 +80,9 @@ def add_months(start: date, months: int) -> date:
 
 @lru_cache(maxsize=8192)
 def due_dates(start: date, months: int) -> tuple[date, ...]:
+    """The contract's due dates. Part of the stored loan's format: an item leaves its due dates
+    out when they are these (loans/records.py), so a change to this rule must first write them
+    into every loan stored before (tests/money/test_due_dates_pinned.py holds it)."""
     return tuple(add_months(start, i) for i in range(1, months + 1))
 
 
