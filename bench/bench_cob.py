@@ -309,6 +309,8 @@ class Meter:
         self.cpu_in_aws: dict[str, float] = defaultdict(float)  # ... of which inside AWS calls
         self.calls: dict[str, int] = defaultdict(int)
         self.notifications = 0  # inbox items stored (each also an event on the bus)
+        # updates and deletes, priced after the run: (function, table, key, units per KB)
+        self.unsized: list[tuple[str, str, dict[str, Any], int]] = []
         self.latency: dict[str, float] = defaultdict(float)  # what AWS calls would wait
         # the function running, kept in the context (not the thread), so the threads a function
         # hands work to (the loan book's parallel scan) count as that function
@@ -349,7 +351,6 @@ class Meter:
                 return make_api_call(client, operation, params)
             who = meter.who()
             service = client.meta.service_model.service_name
-            before = stored_sizes(operation, params) if service == "dynamodb" else {}
             t0 = time.thread_time()
             response = make_api_call(client, operation, params)
             spent = time.thread_time() - t0
@@ -361,9 +362,7 @@ class Meter:
                     if operation == "PutItem" and "NOTE#" in sk:
                         meter.notifications += 1
                     meter.latency[who] += LATENCY_S.get(operation, 0.006)
-                    after = stored_sizes(operation, params) if before else {}
-                    sizes = {k: max(v, after.get(k, 0)) for k, v in before.items()}
-                    r, w = meter.units(operation, params, response, sizes)
+                    r, w = meter.units(operation, params, response, who)
                     meter.rru[who] += r
                     meter.wru[who] += w
                 else:
@@ -374,12 +373,12 @@ class Meter:
         BaseClient._make_api_call = counted  # type: ignore[method-assign]
 
     def units(
-        self, operation: str, params: Any, response: Any, stored: dict[str, int] | None = None
+        self, operation: str, params: Any, response: Any, who: str = "bench"
     ) -> tuple[float, float]:
         """(read, write) request units DynamoDB on-demand would charge for this request. An
-        update or delete is billed by the item's size, the larger of before and after: `stored`,
-        read from the engine's table around the call (by key)."""
-        stored = stored or {}
+        update or delete is billed by its item's size, which the request does not carry: it is
+        noted (`unsized`) and priced after the run by the item as the table holds it then
+        (`price_unsized`), so the measuring costs nothing inside the timed night."""
         kb4, kb1 = 4096, 1024
 
         def read(items: list[Any], consistent: bool, per_item: bool = True) -> float:
@@ -388,16 +387,13 @@ class Meter:
                 return sum(f * max(1, math.ceil(item_size(i) / kb4)) for i in items)
             return f * max(1, math.ceil(sum(item_size(i) for i in items) / kb4))
 
-        def written(item_key: dict[str, Any], item: dict[str, Any] | None) -> int:
-            if item is not None:
-                size = item_size(item)
-            elif _key_text(item_key) in stored:
-                size = stored[_key_text(item_key)]
-            elif str(item_key.get("PK", "")).startswith("LOAN#") and item_key.get("SK") == "LOAN":
-                size = self.loan_bytes
-            else:
-                size = 300
-            return max(1, math.ceil(size / kb1))
+        def written(
+            item_key: dict[str, Any], item: dict[str, Any] | None, factor: int = 1, table: str = ""
+        ) -> int:
+            if item is None:
+                self.unsized.append((who, table or params.get("TableName", ""), item_key, factor))
+                return 0
+            return factor * max(1, math.ceil(item_size(item) / kb1))
 
         if operation == "BatchGetItem":
             got = [i for items in response.get("Responses", {}).values() for i in items]
@@ -416,7 +412,8 @@ class Meter:
             w = 0
             for t in params["TransactItems"]:
                 ((_, body),) = t.items()
-                w += 2 * written(body.get("Key") or body.get("Item", {}), body.get("Item"))
+                key = body.get("Key") or body.get("Item", {})
+                w += written(key, body.get("Item"), 2, body.get("TableName", ""))
             return 0, w
         if operation == "BatchWriteItem":
             return 0, sum(
@@ -426,6 +423,20 @@ class Meter:
                 if "PutRequest" in r
             )
         return 0, 0
+
+    def price_unsized(self) -> None:
+        """Price the noted updates and deletes by their items as the table holds them now, after
+        the night: a loan's size after its last write (a loan's payments and counters only
+        grow in a night, so about the larger of before and after, which DynamoDB bills). A
+        deleted item (a closed loan's marker) is priced as the portfolio's average loan if it
+        is a loan, else as a 300-byte item."""
+        for who, table_name, key, factor in self.unsized:
+            size = stored_size(table_name, key)
+            if size is None:
+                loan = str(_plain(key.get("PK", ""))).startswith("LOAN#")
+                size = self.loan_bytes if loan and _plain(key.get("SK")) == "LOAN" else 300
+            self.wru[who] += factor * max(1, math.ceil(size / 1024))
+        self.unsized.clear()
 
 
 def _plain(value: Any) -> Any:
@@ -437,39 +448,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _key_text(key: dict[str, Any]) -> str:
-    return "|".join(str(_plain(key.get(a, ""))) for a in ("PK", "SK"))
-
-
-def stored_sizes(operation: str, params: Any) -> dict[str, int]:
-    """The sizes of the items an update or delete names, as the engine's table holds them now
-    (moto's own measure of an item), by key; read off the engine, not counted as requests."""
-    if operation in ("UpdateItem", "DeleteItem"):
-        keys = [(params["TableName"], params["Key"])]
-    elif operation == "TransactWriteItems":
-        keys = [
-            (body["TableName"], body["Key"])
-            for t in params["TransactItems"]
-            for kind, body in t.items()
-            if kind in ("Update", "Delete")
-        ]
-    else:
-        return {}
+def stored_size(table_name: str, key: dict[str, Any]) -> int | None:
+    """The size of the item under `key` as the engine's table holds it now (moto's own measure
+    of an item), read off the engine, not counted as a request; None if it is not there."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    out = {}
-    for table_name, key in keys:
-        table = backend.tables.get(table_name)
-        if table is None:
-            continue
-        pk, sk = (DynamoType({"S": str(_plain(key[a]))}) for a in ("PK", "SK"))
-        item = table.get_item(pk, sk)
-        if item is not None:
-            out[_key_text(key)] = item.size()
-    return out
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables.get(table_name)
+    if table is None:
+        return None
+    pk, sk = (DynamoType({"S": str(_plain(key[a]))}) for a in ("PK", "SK"))
+    item = table.get_item(pk, sk)
+    return None if item is None else int(item.size())
 
 
 def process_cpu_seconds() -> float:
@@ -537,6 +528,7 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
         all_wall = time.perf_counter() - t0
         all_cpu = process_cpu_seconds() - cpu0
         meter.on = False
+        meter.price_unsized()
         floor_after = run_floor(here, floor_machine(here, "asl"), n, "2040-01-02")
         children = _map_children(sfn, arn)
         debit_runs = [
