@@ -669,9 +669,8 @@ def aws_cost(r: dict[str, Any], m: Meter) -> dict[str, Any]:
     AWS call it makes (LATENCY_S). An Express child lives as long as its Close Loans call, billed
     at 64 MB. Standard transitions: the COB's own states, one per Map child started, and each
     repayment's states, counted from the histories of the morning's debits (transitions_per_run).
-    Request
-    units from item sizes (Meter.units). S3: the work list, the Map's read of it, its result
-    files. EventBridge: one event per notification stored."""
+    Request units from item sizes (Meter.units, Meter.price_unsized). S3: the work list, the
+    Map's read of it, its result files. EventBridge: one event per notification stored."""
     p, scale = PRICES, 100_000 / r["loans"]
 
     def duration(names: tuple[str, ...]) -> float:
