@@ -312,6 +312,9 @@ class Meter:
         # updates and deletes, priced after the run: (function, table, key, units per KB)
         self.unsized: list[tuple[str, str, dict[str, Any], int]] = []
         self.latency: dict[str, float] = defaultdict(float)  # what AWS calls would wait
+        self.wire: list[tuple[str, str, bytes, bytes]] = []  # a pool's requests (observe)
+        self.router: Any = None
+        self.first_invocation = 0
         # the function running, kept in the context (not the thread), so the threads a function
         # hands work to (the loan book's parallel scan) count as that function
         self.function: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -321,15 +324,22 @@ class Meter:
     def who(self) -> str:
         return self.function.get() or "bench"
 
-    def install(self) -> None:
+    def install(self, router: Any) -> None:
+        """Count in this process; with a Lambda pool (lambda_pool.py), also each container's
+        requests as the local cloud answers them, and its CPU as it reports it (`stop`)."""
         from botocore.client import BaseClient
 
         from localcloud.lambda_router import InProcessLambda
 
         meter = self
         call = InProcessLambda.call
+        self.router = router
+        if router.pool is not None:
+            router.pool.observers.append(self.observe)
 
         def timed_call(router: Any, function_name: str, event: Any) -> Any:
+            if router.runs_in_pool(function_name):
+                return call(router, function_name, event)  # its CPU is its container's
             name = router.resolve(function_name)[0]
             running = meter.function.set(name)
             t0 = time.thread_time()
@@ -371,6 +381,45 @@ class Meter:
             return response
 
         BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+    def observe(self, who: str, what: str, body: bytes, response: bytes) -> None:
+        """A container's AWS request, kept as it went over the wire; priced in `stop`, after
+        the timed night, so that the counting costs the local cloud nothing while it runs."""
+        if self.on:
+            self.wire.append((who, what, body, response))
+
+    def start(self) -> None:
+        self.first_invocation = len(self.router.invocations)
+        self.on = True
+
+    def stop(self) -> None:
+        """Stop counting; add the containers' invocations and requests (a pool's)."""
+        self.on = False
+        for inv in self.router.invocations[self.first_invocation :]:
+            if inv.cpu_s is None:
+                continue
+            self.cpu[inv.function] += inv.cpu_s
+            self.cpu_in_aws[inv.function] += inv.cpu_in_aws_calls_s or 0.0
+            self.calls[inv.function] += 1
+        for who, what, body, response in self.wire:
+            self.count(who, what, body, response)
+        self.wire.clear()
+
+    def count(self, who: str, what: str, body: bytes, response: bytes) -> None:
+        """One request from the wire, counted as `install`'s counted() counts a call."""
+        service, _, operation = what.partition(".")
+        if service != "DynamoDB_20120810":
+            self.other_calls[(who, what if operation else "http")] += 1
+            self.latency[who] += OTHER_CALL_LATENCY_S
+            return
+        params, answer = plain_json(json.loads(body)), plain_json(json.loads(response or b"{}"))
+        self.requests[(who, operation)] += 1
+        if operation == "PutItem" and "NOTE#" in str(params.get("Item", {}).get("SK", "")):
+            self.notifications += 1
+        self.latency[who] += LATENCY_S.get(operation, 0.006)
+        r, w = self.units(operation, params, answer, who)
+        self.rru[who] += r
+        self.wru[who] += w
 
     def units(
         self, operation: str, params: Any, response: Any, who: str = "bench"
@@ -439,6 +488,41 @@ class Meter:
         self.unsized.clear()
 
 
+_ITEMS = ("Item", "Key")
+
+
+def plain_json(message: Any) -> Any:
+    """A DynamoDB request or response as the wire has it, with its items and keys as the
+    resource client hands them to `Meter.units` (boto3's deserializer): Item, Key, Items,
+    TransactItems' Put/Update/Delete/ConditionCheck, RequestItems' PutRequest/DeleteRequest/Keys,
+    Responses."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    des = TypeDeserializer()
+
+    def item(av: dict[str, Any]) -> dict[str, Any]:
+        return {k: des.deserialize(v) for k, v in av.items()}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out = {}
+        for k, v in node.items():
+            if k in _ITEMS and isinstance(v, dict):
+                out[k] = item(v)
+            elif k in ("Items", "Keys") and isinstance(v, list):
+                out[k] = [item(i) for i in v]
+            elif k == "Responses" and isinstance(v, dict):
+                out[k] = {t: [item(i) for i in items] for t, items in v.items()}
+            else:
+                out[k] = walk(v)
+        return out
+
+    return walk(message)
+
+
 def _plain(value: Any) -> Any:
     """A key value as the resource client has it ("x") or the low-level one ({"S": "x"})."""
     if isinstance(value, dict) and len(value) == 1:
@@ -483,7 +567,7 @@ class InProcess:
         return boto3.client(service, region_name="us-east-1")
 
 
-def run_one(n: int, kind: str) -> dict[str, Any]:
+def run_one(n: int, kind: str, processes: int = 0) -> dict[str, Any]:
     import boto3
     from bench_cob_floor import floor_machine, run_floor
 
@@ -492,7 +576,9 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
 
     day, due_days = DAYS[kind]
     os.environ["RAIL_SANDBOX_OPENING_BALANCE"] = "100000"  # cards hold money unless seeded empty
-    cloud = LocalCloud.start(with_floor=True, business_date=day + dt.timedelta(days=1))
+    cloud = LocalCloud.start(
+        with_floor=True, business_date=day + dt.timedelta(days=1), lambda_processes=processes
+    )
     try:
         table = boto3.resource("dynamodb", region_name="us-east-1").Table(
             cloud.physical["LendingTable"]
@@ -500,12 +586,13 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
         seeded = seed(table, n, day, due_days)
         engine.settle_heap()
         meter = Meter(seeded["loan_item_bytes_avg"])
-        meter.install()
+        meter.install(cloud.router)
         here = InProcess(cloud)
         floor = run_floor(here, floor_machine(here, "asl"), n, "2040-01-01")
         sfn = boto3.client("stepfunctions", region_name="us-east-1")
-        meter.on = True
-        cpu0, t0 = process_cpu_seconds(), time.perf_counter()
+        pool_cpu = cloud.pool.cpu_seconds if cloud.pool is not None else (lambda: 0.0)
+        meter.start()
+        cpu0, t0 = process_cpu_seconds() + pool_cpu(), time.perf_counter()
         arn = sfn.start_execution(
             stateMachineArn=cloud.physical["CloseOfBusinessStateMachine"],
             name=day.isoformat(),
@@ -514,7 +601,7 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
         while (d := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
             time.sleep(0.05)
         cob_wall = time.perf_counter() - t0
-        cob_cpu = process_cpu_seconds() - cpu0
+        cob_cpu = process_cpu_seconds() + pool_cpu() - cpu0
         if d["status"] != "SUCCEEDED":
             raise RuntimeError(
                 f"the close ended {d['status']}: {d.get('error')}; caught: {_caught(sfn, arn)}"
@@ -526,8 +613,8 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
         ]:
             time.sleep(0.1)
         all_wall = time.perf_counter() - t0
-        all_cpu = process_cpu_seconds() - cpu0
-        meter.on = False
+        all_cpu = process_cpu_seconds() + pool_cpu() - cpu0
+        meter.stop()
         meter.price_unsized()
         floor_after = run_floor(here, floor_machine(here, "asl"), n, "2040-01-02")
         children = _map_children(sfn, arn)
@@ -538,9 +625,10 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
         ]
         debits = len(debit_runs)
         transitions = transitions_per_run(sfn, debit_runs)
+        containers = cloud.pool.containers() if cloud.pool is not None else 0
     finally:
         cloud.stop()
-    return report(
+    out = report(
         n,
         kind,
         day,
@@ -557,6 +645,9 @@ def run_one(n: int, kind: str) -> dict[str, Any]:
         all_wall,
         all_cpu,
     )
+    out["lambda_processes"] = processes
+    out["lambda_containers_started"] = containers
+    return out
 
 
 def transitions_per_run(sfn: Any, runs: list[dict[str, Any]], sample: int = 200) -> float:
@@ -712,13 +803,15 @@ def table_of(runs: list[dict[str, Any]]) -> str:
     lines = [
         f"COB on the local cloud, {dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores; "
         f"AWS list prices of {PRICES_DATE} (us-east-1)",
-        f"{'day':<8} {'loans':>7} {'cob s':>7} {'floor s':>8} {'x floor':>8} {'loans/s':>8} "
+        f"{'day':<8} {'loans':>7} {'procs':>5} {'cob s':>7} {'floor s':>8} {'x floor':>8} "
+        f"{'loans/s':>8} "
         f"{'cpu ms/loan':>11} {'ddb req/loan':>12} {'+debits s':>10} {'debits':>7} "
         f"{'$/100k':>8}",
     ]
     for r in runs:
         lines.append(
-            f"{r['day']:<8} {r['loans']:>7} {r['cob_wall_s']:>7} {r['floor']['wall_s']:>8} "
+            f"{r['day']:<8} {r['loans']:>7} {r.get('lambda_processes', 0):>5} "
+            f"{r['cob_wall_s']:>7} {r['floor']['wall_s']:>8} "
             f"{r['ratio_to_floor_wall']:>8} {r['cob_loans_per_s']:>8} "
             f"{r['cob_cpu_ms_per_loan']:>11} "
             f"{r['groups']['cob']['dynamodb_requests_per_loan']:>12} "
@@ -727,7 +820,9 @@ def table_of(runs: list[dict[str, Any]]) -> str:
         )
     for r in runs:
         lines.append("")
-        lines.append(f"{r['day']} day, {r['loans']} loans ({r['businessDate']}):")
+        procs = r.get("lambda_processes", 0)
+        where = f"{procs} Lambda processes" if procs else "functions in the cloud's process"
+        lines.append(f"{r['day']} day, {r['loans']} loans ({r['businessDate']}), {where}:")
         lines.append("  summary: " + json.dumps(r["summary"]))
         lines.append("  DynamoDB requests: " + json.dumps(r["dynamodb_by_function_and_operation"]))
         lines.append("  other calls: " + json.dumps(r["other_calls"]))
@@ -740,18 +835,30 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--loans", type=int, nargs="+", default=[10_000])
     p.add_argument("--days", nargs="+", default=["quiet", "typical"], choices=sorted(DAYS))
+    p.add_argument(
+        "--lambda-processes",
+        type=int,
+        nargs="+",
+        default=[0],
+        metavar="N",
+        help="run the functions in N Lambda containers of their own (0: in the local cloud's "
+        "process); several values run side by side",
+    )
     p.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--name", help="results file stem under bench/results (default cob-DATE)")
     args = p.parse_args(argv)
     if args.one:
-        print(json.dumps(run_one(args.loans[0], args.days[0])), flush=True)
+        print(
+            json.dumps(run_one(args.loans[0], args.days[0], args.lambda_processes[0])), flush=True
+        )
         return 0
     runs = []
     for n in args.loans:
-        for kind in args.days:
+        for kind, processes in ((k, p) for k in args.days for p in args.lambda_processes):
             # a fresh process for each: moto's state and the heap start from nothing
+            one = ["--one", "--loans", str(n), "--days", kind, "--lambda-processes", str(processes)]
             out = subprocess.run(
-                [sys.executable, __file__, "--one", "--loans", str(n), "--days", kind],
+                [sys.executable, __file__, *one],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
@@ -761,7 +868,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(out.stderr[-4000:], file=sys.stderr)
                 return 1
             result = json.loads(out.stdout.strip().splitlines()[-1])
-            print(json.dumps({k: result[k] for k in ("loans", "day", "cob_wall_s")}), flush=True)
+            keys = ("loans", "day", "lambda_processes", "cob_wall_s")
+            print(json.dumps({k: result[k] for k in keys}), flush=True)
             runs.append(result)
     text = table_of(runs)
     print(text)

@@ -14,7 +14,10 @@ from . import state
 
 @contextlib.contextmanager
 def running(
-    port: int = 8000, review_timeout: int = 3600, business_date: date | None = None
+    port: int = 8000,
+    review_timeout: int = 3600,
+    business_date: date | None = None,
+    lambda_processes: int = 0,
 ) -> Iterator[Any]:
     from localcloud import engine
     from localcloud.cloud import LocalCloud
@@ -22,7 +25,11 @@ def running(
     print(
         "Starting the local cloud (moto server, Step Functions engine, DynamoDB, S3)...", flush=True
     )
-    cloud = LocalCloud.start(review_timeout_seconds=review_timeout, business_date=business_date)
+    cloud = LocalCloud.start(
+        review_timeout_seconds=review_timeout,
+        business_date=business_date,
+        lambda_processes=lambda_processes,
+    )
     try:
         cloud.serve_api(port=port)
         engine.settle_heap()

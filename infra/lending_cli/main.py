@@ -16,11 +16,24 @@ def _sample_seed(text: str) -> int:
     return seed
 
 
+def _processes(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= 64:
+        raise argparse.ArgumentTypeError(f"a number of processes is 0 to 64, not {text!r}")
+    return n
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
     from . import local
 
     with local.running(
-        port=args.port, review_timeout=args.review_timeout, business_date=args.business_date
+        port=args.port,
+        review_timeout=args.review_timeout,
+        business_date=args.business_date,
+        lambda_processes=args.lambda_processes,
     ) as cloud:
         local.print_banner(cloud)
         local.serve_until_interrupted()
@@ -31,7 +44,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from . import demo, local
 
     with local.running(
-        port=args.port, review_timeout=args.review_timeout, business_date=args.business_date
+        port=args.port,
+        review_timeout=args.review_timeout,
+        business_date=args.business_date,
+        lambda_processes=args.lambda_processes,
     ) as cloud:
         local.print_banner(cloud)
         ok = demo.run(cloud)
@@ -120,6 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             metavar="YYYY-MM-DD",
             help="the business date the local cloud opens on (default: today in Asia/Shanghai)",
+        )
+        s.add_argument(
+            "--lambda-processes",
+            type=_processes,
+            default=0,
+            metavar="N",
+            help="run the functions in up to N Lambda containers, one process each, on more "
+            "cores (a large book's close of business); default 0: in the local cloud's process",
         )
         if name == "demo":
             s.add_argument(

@@ -65,7 +65,21 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PLAN.json",
         help="inject faults at every adapter as the plan says (localcloud/faults.py; chaos runs)",
     )
+    p.add_argument(
+        "--lambda-processes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run the functions in up to N Lambda containers of their own, one process each "
+        "(localcloud/lambda_pool.py); 0, the default: in this process",
+    )
     args = p.parse_args(argv)
+    if args.lambda_processes < 0:
+        p.error("--lambda-processes must be 0 or more")
+    if args.lambda_processes and (args.faults or args.record_calls):
+        p.error(
+            "--faults and --record-calls hook the functions' own process: no --lambda-processes"
+        )
 
     from . import engine
     from .cloud import DEFAULT_MODEL_DIR, LocalCloud
@@ -78,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         record_calls=args.record_calls is not None,
         lose_first_responses=args.lose_first_responses,
         business_date=args.business_date,
+        lambda_processes=args.lambda_processes,
     )
     cloud.serve_api(port=args.port)
     injected = None

@@ -60,8 +60,11 @@ class RemoteCloud:
         business_date: date | None = None,
         bench_servers: bool = False,
         faults: Any = None,
+        lambda_processes: int = 0,
     ) -> RemoteCloud:
-        """`faults`: a localcloud.faults.FaultPlan to inject (its `log` is where the counts go)."""
+        """`faults`: a localcloud.faults.FaultPlan to inject (its `log` is where the counts go).
+        `lambda_processes`: run the functions in that many containers of their own
+        (localcloud/lambda_pool.py)."""
         ready = Path(tempfile.mkdtemp(prefix="localcloud-")) / "ready.json"
         fault_args: list[str] = []
         if faults is not None:
@@ -88,6 +91,7 @@ class RemoteCloud:
             + (["--lose-first-responses"] if lose_first_responses else [])
             + (["--business-date", business_date.isoformat()] if business_date else [])
             + (["--bench-servers"] if bench_servers else [])
+            + (["--lambda-processes", str(lambda_processes)] if lambda_processes else [])
             + fault_args,
             cwd=ROOT,
             env=env,

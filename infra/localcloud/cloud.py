@@ -23,6 +23,7 @@ from typing import Any
 from . import calls, engine, s3_post_policy
 from .api_server import ApiServer, GatewayApp
 from .event_log import create_sink
+from .lambda_pool import LambdaPool
 from .lambda_router import InProcessLambda, handler_for
 from .limits import ApiLimits
 from .provision import (
@@ -220,6 +221,7 @@ class LocalCloud:
     _moto: Any = None
     _mock: Any = None
     limits: ApiLimits | None = None
+    pool: LambdaPool | None = None
     _api: ApiServer | None = None
     api_url: str | None = None
 
@@ -236,10 +238,16 @@ class LocalCloud:
         record_calls: bool = False,
         lose_first_responses: bool = False,
         business_date: date | None = None,
+        lambda_processes: int = 0,
     ) -> LocalCloud:
+        """`lambda_processes` > 0 runs our functions in that many Lambda containers of their
+        own (lambda_pool.py) instead of this process's threads: more cores for a long night.
+        Recording calls hooks the functions' own process, so it runs them here."""
         from moto import mock_aws
         from moto.server import ThreadedMotoServer
 
+        if lambda_processes and record_calls:
+            raise ValueError("recording calls needs the functions in this process: no pool")
         _quiet_servers()
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
@@ -291,9 +299,9 @@ class LocalCloud:
         }
         router = InProcessLambda.from_chalice(app, name_prefix=f"{STACK}-")
         for config in app.event_sources:  # scheduled jobs (model_drift), invoked by name
-            router.register(config.name, handler_for(config.handler_string))
+            router.register(config.name, handler_for(config.handler_string), config.handler_string)
         for logical, command in images.items():
-            router.register(camel_to_snake(logical), handler_for(command))
+            router.register(camel_to_snake(logical), handler_for(command), command)
         register_handler_modules(router, handler_modules or [])
         if lose_first_responses:
             router.lose_first_responses()
@@ -318,6 +326,10 @@ class LocalCloud:
         from chalicelib import wiring
 
         wiring.use(None)  # read the settings just written
+        pool = None
+        if lambda_processes:
+            pool = LambdaPool(lambda_processes)  # containers start with the env just written
+            router.use_pool(pool)
         return cls(
             endpoint=endpoint,
             env=env,
@@ -327,6 +339,7 @@ class LocalCloud:
             limits=limits,
             _moto=server,
             _mock=mock,
+            pool=pool,
         )
 
     # --- the API: chalice local's gateway, served to take bursts (api_server.py) -------------
@@ -358,6 +371,9 @@ class LocalCloud:
     def stop(self) -> None:
         if self._api is not None:
             self._api.stop()
+        if self.pool is not None:
+            self.router.use_pool(None)
+            self.pool.stop()
         if self._moto is not None:
             self._moto.stop()
         if self._mock is not None:

@@ -169,6 +169,13 @@ def install(router: InProcessLambda) -> None:
         _installed = True
 
 
+def patch_client_side() -> None:
+    """The patches that are botocore's and boto3's alone (9, 11), for a process with no moto in
+    it: a Lambda runtime of lambda_pool.py, whose requests the parent's moto answers."""
+    _patch_signing()
+    _patch_condition_builder()
+
+
 def _patch_clients() -> None:
     # Patch the source module first, so engine modules imported later bind the patched
     # function; then rebind it in the ones already imported.

@@ -17,9 +17,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import calls
+
+if TYPE_CHECKING:
+    from .lambda_pool import LambdaPool
 
 log = logging.getLogger("localcloud.lambda")
 
@@ -61,13 +64,25 @@ class Invocation:
     function: str
     seconds: float
     error_type: str | None
+    # Run in a container of the pool: its CPU there, and how much of it was inside boto3 calls.
+    cpu_s: float | None = None
+    cpu_in_aws_calls_s: float | None = None
 
 
 class InProcessLambda:
     """A stand-in for a boto3 Lambda client whose `invoke` calls our handlers directly."""
 
-    def __init__(self, handlers: dict[str, Handler], name_prefix: str = "") -> None:
+    def __init__(
+        self,
+        handlers: dict[str, Handler],
+        name_prefix: str = "",
+        handler_strings: dict[str, str] | None = None,
+    ) -> None:
         self._handlers = dict(handlers)
+        # What Lambda would load for each function (module.attribute): what a container of the
+        # pool loads, if there is one (use_pool). Functions without one run in this process.
+        self._handler_strings = dict(handler_strings or {})
+        self._pool: LambdaPool | None = None
         self._prefix = name_prefix
         self._lock = threading.Lock()
         self.invocations: list[Invocation] = []
@@ -79,11 +94,27 @@ class InProcessLambda:
     def from_chalice(cls, app: Any, name_prefix: str) -> InProcessLambda:
         # What Lambda runs is the handler string's module attribute, which carries chalice's
         # middleware; `pure_lambda_functions` keeps the bare function, without it.
-        handlers = {fn.name: handler_for(fn.handler_string) for fn in app.pure_lambda_functions}
-        return cls(handlers, name_prefix)
+        strings = {fn.name: fn.handler_string for fn in app.pure_lambda_functions}
+        return cls({n: handler_for(h) for n, h in strings.items()}, name_prefix, strings)
 
-    def register(self, name: str, handler: Handler) -> None:
+    def register(self, name: str, handler: Handler, handler_string: str | None = None) -> None:
         self._handlers[name] = handler
+        if handler_string is None:
+            self._handler_strings.pop(name, None)
+        else:
+            self._handler_strings[name] = handler_string
+
+    def use_pool(self, pool: LambdaPool | None) -> None:
+        """Run every function that has a handler string in `pool`'s containers (lambda_pool.py)."""
+        self._pool = pool
+
+    @property
+    def pool(self) -> LambdaPool | None:
+        return self._pool
+
+    def runs_in_pool(self, function_name: str) -> bool:
+        name = self.resolve(function_name)[0]
+        return self._pool is not None and name in self._handler_strings
 
     def lose_first_responses(self) -> None:
         """From now on, the first time the workflow engine invokes each function, the function
@@ -126,6 +157,10 @@ class InProcessLambda:
     def call(self, function_name: str, event: Any) -> tuple[Any, str | None]:
         """Run the handler; return (payload, function_error) as Lambda would."""
         name, handler = self.resolve(function_name)
+        pool, handler_string = self._pool, self._handler_strings.get(name)
+        if pool is not None and handler_string is not None:
+            return self._call_in(pool, name, handler_string, event)
+        # In this process: the caller's thread is the container.
         started = time.perf_counter()
         error_type = None
         rec = calls.recorder()
@@ -143,6 +178,24 @@ class InProcessLambda:
         with self._lock:
             self.invocations.append(Invocation(name, time.perf_counter() - started, error_type))
         return payload, ("Unhandled" if error_type else None)
+
+    def _call_in(
+        self, pool: LambdaPool, name: str, handler_string: str, event: Any
+    ) -> tuple[Any, str | None]:
+        started = time.perf_counter()
+        outcome = pool.invoke(name, handler_string, event)
+        if outcome.error_type:
+            log.info("function %s failed with %s", name, outcome.error_type)
+        invocation = Invocation(
+            name,
+            time.perf_counter() - started,
+            outcome.error_type,
+            outcome.cpu_s,
+            outcome.cpu_in_aws_calls_s,
+        )
+        with self._lock:
+            self.invocations.append(invocation)
+        return outcome.payload, ("Unhandled" if outcome.error_type else None)
 
     # --- the boto3 Lambda client surface that moto's Step Functions engine uses ------------
 
