@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "env": cloud.env,
         "physical": cloud.physical,
         "pid": os.getpid(),
+        "lambdaProcesses": args.lambda_processes,
     }
     if args.bench_servers:
         from .bench_servers import serve_bench_servers

@@ -30,9 +30,11 @@ pytestmark = pytest.mark.slow
 OPENS_ON = date(2026, 3, 2)
 
 
-@pytest.fixture(scope="module")
-def dated_cloud() -> Iterator[RemoteCloud]:
-    c = RemoteCloud.spawn(business_date=OPENS_ON)
+@pytest.fixture(scope="module", params=[0, 2], ids=["functions-in-process", "lambda-processes"])
+def dated_cloud(request: pytest.FixtureRequest) -> Iterator[RemoteCloud]:
+    """The journey runs twice: with the functions in the local cloud's process (the default),
+    and in two Lambda containers of their own (localcloud/lambda_pool.py)."""
+    c = RemoteCloud.spawn(business_date=OPENS_ON, lambda_processes=request.param)
     yield c
     c.stop()
 
@@ -55,6 +57,19 @@ def books_clean(cloud: RemoteCloud) -> bool:
     report = check_ledger(table(cloud))
     assert report.ok, report.as_dict()
     return True
+
+
+def runtimes(cloud: RemoteCloud) -> int:
+    """The local cloud's Lambda containers (lambda_runtime processes) running now."""
+    pid, count = str(cloud.info["pid"]), 0
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        count += stat[1] == pid and b"localcloud.lambda_runtime" in command
+    return count
 
 
 def loan(cloud: RemoteCloud, user: str, loan_id: str) -> dict[str, Any]:
@@ -157,3 +172,6 @@ def test_miss_age_freeze_deposit_collect_cure_thaw_and_pay_off(
     out = run(capsys, "clock", "advance", "1")
     assert "2026-04-09 closed: 0 loans" in out
     assert books_clean(cloud)
+    # and the functions ran where the local cloud was told to run them
+    processes = int(cloud.info.get("lambdaProcesses", 0))
+    assert (runtimes(cloud) > 0) == (processes > 0) and runtimes(cloud) <= processes
