@@ -24,7 +24,14 @@ items' sizes, DynamoDB's rounding), thread CPU of our functions with and without
 AWS calls (moto's, here), the process's CPU. The cost of one COB per 100,000 loans at AWS list
 prices follows from those counts (PRICES, with its date; the assumptions are in `aws_cost`).
 
+`--lambda-processes N` runs the functions in N Lambda containers of their own
+(localcloud/lambda_pool.py); several values run side by side, each in a fresh process. Then a
+container's requests are counted as the local cloud answers them (the bytes on the wire, priced
+after the night), its CPU as it reports it at the end of each invocation, and the night's CPU is
+the local cloud's and the containers' together.
+
     .venv/bin/python bench/bench_cob.py [--loans 10000 100000] [--days quiet typical]
+                                        [--lambda-processes 0 4]
 
 Results: bench/results/cob-{date}.json and .txt (or --name STEM).
 """
