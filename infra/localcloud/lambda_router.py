@@ -4,6 +4,9 @@ A handler that raises is reported the way Lambda reports it: `FunctionError: Unh
 and a payload `{"errorType": <exception class name>, "errorMessage": ...}`. Step Functions
 reads `errorType` as the error name, so ASL `Retry`/`Catch` match our exception classes
 exactly as they do on AWS.
+
+With a pool (`use_pool`, lambda_pool.py), a function that has a handler string runs in a Lambda
+container of its own process instead, with the same answers.
 """
 
 from __future__ import annotations
