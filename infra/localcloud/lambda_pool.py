@@ -132,7 +132,8 @@ class LambdaPool:
             raise ValueError("a Lambda pool needs at least one container")
         self.size = size
         self._env = env
-        self._idle: queue.SimpleQueue[_Container] = queue.SimpleQueue()
+        # Idle containers, and None for a place a dead container left (a waiter starts one).
+        self._idle: queue.SimpleQueue[_Container | None] = queue.SimpleQueue()
         self._all: list[_Container] = []
         self._lock = threading.Lock()
         self._stopped = False
@@ -146,18 +147,20 @@ class LambdaPool:
         return env
 
     def _take(self) -> _Container:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            if self._stopped:
-                raise RuntimeError("the Lambda pool is stopped")
-            if len(self._all) < self.size:
-                container = _Container(self._environment())
-                self._all.append(container)
-                return container
-        return self._idle.get()
+        while True:
+            try:
+                got = self._idle.get_nowait()
+            except queue.Empty:
+                with self._lock:
+                    if self._stopped:
+                        raise RuntimeError("the Lambda pool is stopped") from None
+                    if len(self._all) < self.size:
+                        container = _Container(self._environment())
+                        self._all.append(container)
+                        return container
+                got = self._idle.get()
+            if got is not None:
+                return got
 
     def invoke(self, name: str, handler_string: str, event: Any) -> Outcome:
         container = self._take()
@@ -169,6 +172,7 @@ class LambdaPool:
                     self._all.remove(container)
                     self.dead_cpu_s += container.process_cpu_s
             container.stop()
+            self._idle.put(None)  # its place is free: an invocation waiting for one starts one
             error = "Runtime.ExitError"  # as Lambda reports a runtime that exited
             message = f"RequestId: local Error: Runtime exited ({died})"
             return Outcome({"errorType": error, "errorMessage": message}, error, 0.0, 0.0)

@@ -113,6 +113,29 @@ def test_a_dying_runtime_fails_its_invocation_and_is_replaced(aws: Any) -> None:
         pool.stop()
 
 
+def test_an_invocation_waiting_for_a_dying_container_gets_a_new_one(aws: Any) -> None:
+    router, pool = router_with(1)
+    answers: dict[str, Any] = {}
+    try:
+        dying = threading.Thread(
+            target=lambda: answers.update(die=invoke(router, "die", {"table": TABLE})), daemon=True
+        )
+        dying.start()
+        while pool.containers() == 0:  # the dying one holds the only place
+            threading.Event().wait(0.01)
+        waiting = threading.Thread(
+            target=lambda: answers.update(where=invoke(router, "where", {})), daemon=True
+        )
+        waiting.start()
+        dying.join(timeout=30)
+        waiting.join(timeout=30)
+        assert not waiting.is_alive(), "the waiting invocation never got a container"
+        assert answers["die"][0]["errorType"] == "Runtime.ExitError"
+        assert answers["where"][1] is None and answers["where"][0]["pid"] != os.getpid()
+    finally:
+        pool.stop()
+
+
 def test_requests_reach_this_process_moto_from_the_handler_s_threads(aws: Any) -> None:
     router, pool = router_with(1)
     seen: list[tuple[str, str]] = []
