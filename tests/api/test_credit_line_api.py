@@ -190,13 +190,14 @@ def test_a_line_frozen_by_the_close_refuses_draws_naming_why_until_a_close_thaws
     r = draw(client, container, "draw-frozen-0001")
     assert r.status_code == 409 and r.json_body["code"] == "LINE_FROZEN", r.body
     assert "Loan L1" in r.json_body["detail"]
-    # Even with the arrears paid (no loan overdue now), the line stays frozen until a close
-    # sees it: the stored status decides, and says when it reopens.
+    # Arrears booked other than by the repayment workflow (whose Restore Line reopens the line
+    # at once) leave it frozen until a close sees them: the stored status decides, and says
+    # when it reopens.
     loan = container.loans.get("L1")
     _, pay = book_payment(loan.servicing(), "cure", day, due_fen(position(loan.servicing(), day)))
     container.loans.post_repayment("L1", pay, loan.version, AT)
     r = draw(client, container, "draw-frozen-0002")
-    assert r.status_code == 409 and "reopens at the close of business" in r.json_body["detail"]
+    assert r.status_code == 409 and "that night's close of business" in r.json_body["detail"]
     assert container.line_servicing.close_line("user-1", day, AT).thawed
     assert line_of(client, container).json_body["status"] == "ACTIVE"
     assert draw(client, container, "draw-thawed-0001").status_code == 202

@@ -4,6 +4,7 @@ what never moved."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +29,7 @@ from chalicelib.errors import (
 )
 from chalicelib.lines.memory import InMemoryCreditLines
 from chalicelib.loans.memory import InMemoryLoans
+from chalicelib.loans.standing import standing_on
 from chalicelib.money.servicing import position
 from chalicelib.notifications.memory import InMemoryEventBus, InMemoryNotificationStore
 from chalicelib.notifications.service import NotificationService
@@ -320,3 +322,57 @@ def test_a_bus_that_refuses_makes_the_step_retry_and_the_retry_sends_only_that()
         m.repayment.notify_borrower(r)
     assert m.repayment.notify_borrower(r) == Notified(sent=1, stored=0, published=1)
     assert len(m.bus.keys()) == 1
+
+
+def _repaid(m: Money, n: int, amount: int, on: str) -> None:
+    """One repayment through its steps, Restore Line run twice (a retry)."""
+    r = collected(m, repayment(m, n, amount, on))
+    r = r.model_copy(update={"posted": m.repayment.post_repayment(r)})
+    assert m.repayment.restore_line(r).status == "SUCCEEDED"
+    assert m.repayment.restore_line(r).status == "SUCCEEDED"
+
+
+def test_a_repayment_that_cures_the_last_overdue_installment_reopens_the_frozen_line() -> None:
+    # GIVEN a loan whose first installment (due 2024-07-01) is unpaid on 2024-07-05, and its
+    # line frozen for it, as the close of business froze it
+    m = money()
+    disbursed(m)
+    day = dt.date(2024, 7, 5)
+    st = standing_on(m.loans.get(LOAN), day)
+    assert st is not None and st.status == "OVERDUE" and st.due_fen > 0
+    m.lines.set_status("u", "FROZEN", "overdue", "2024-07-02T00:00:00.000Z", "line-FROZEN-u-1")
+    # WHEN the borrower repays less than what is due
+    _repaid(m, 1, st.due_fen // 2, day.isoformat())
+    # THEN the loan is still overdue and the line stays frozen
+    assert m.lines.get_line("u").status == "FROZEN"
+    # WHEN the rest is repaid the same day
+    rest = standing_on(m.loans.get(LOAN), day)
+    assert rest is not None and rest.status == "OVERDUE"
+    _repaid(m, 2, rest.due_fen, day.isoformat())
+    # THEN the line is open at once, dated the repayment's day under the close's change id
+    # (the night's close of that morning cannot thaw it a second time), and once only
+    line = m.lines.get_line("u")
+    assert line.status == "ACTIVE"
+    (thaw,) = [c for c in m.lines.history("u", 50, None).items if c.status_before == "FROZEN"]
+    assert (thaw.change_id, thaw.on) == ("line-ACTIVE-u-20240705", day)
+    assert m.clean()
+
+
+def test_a_repayment_leaves_a_line_frozen_by_another_overdue_loan_frozen() -> None:
+    # GIVEN two loans of the borrower overdue on 2024-07-05 (the second: the first's record as
+    # it stands then, under another id), the line frozen for them
+    m = money()
+    disbursed(m)
+    day = dt.date(2024, 7, 5)
+    other = dataclasses.replace(m.loans.get(LOAN), loan_id="loan_" + "1" * 26)
+    listed = m.loans.for_user
+    m.loans.for_user = lambda user: [*listed(user), other]  # type: ignore[method-assign]
+    m.lines.set_status("u", "FROZEN", "overdue", "2024-07-02T00:00:00.000Z", "line-FROZEN-u-1")
+    # WHEN the first loan's whole due amount is repaid
+    st = standing_on(m.loans.get(LOAN), day)
+    assert st is not None and st.status == "OVERDUE"
+    _repaid(m, 1, st.due_fen, day.isoformat())
+    # THEN that loan is cured, and the line waits for the other
+    cured = standing_on(m.loans.get(LOAN), day)
+    assert cured is not None and cured.status != "OVERDUE"
+    assert m.lines.get_line("u").status == "FROZEN"

@@ -14,7 +14,7 @@ DAY = timedelta(days=1)
 DUE = date(2030, 2, 10)  # the first due date of a loan drawn on START
 
 
-def test_frozen_the_night_it_goes_overdue_and_thawed_the_night_after_the_cure() -> None:
+def test_frozen_the_night_it_goes_overdue_and_reopened_by_the_debit_that_cures_it() -> None:
     cob = Cob()
     loan = cob.lend(1)
     cob.night(DUE - DAY)
@@ -24,26 +24,28 @@ def test_frozen_the_night_it_goes_overdue_and_thawed_the_night_after_the_cure() 
     assert line.status == LINE_FROZEN and loan.loan_id in (line.status_reason or "")
     assert cob.lines_of(DUE) == ["u1"] and cob.lines_night(DUE).linesFrozen == 0
     assert (closed.newlyOverdue, closed.linesFrozen) == (1, 1)  # frozen by the loans' close
-    # the D+1 debit finds the money: cured during the day, thawed by that night's close
+    # the D+1 debit finds the money: cured during the day, and its Restore Line step reopens
+    # the line at once (the borrower who paid can draw now, not after the night)
     order = f"auto-{loan.loan_id}-20300211-1"
     due = cob.requests.get_repayment(loan.loan_id, order)
     assert due is not None
     cob.rail.deposit("deposit:1", "card-u1", due.amount_fen)
     assert cob.run_debit(order, loan.loan_id).posted is not None
-    assert cob.lines.get_line("u1").status == LINE_FROZEN  # until the close sees it
-    cob.night(DUE + DAY)
-    out = cob.lines_night(DUE + DAY)
-    assert (out.linesServed, out.linesThawed) == (1, 1)
     assert cob.lines.get_line("u1").status == LINE_ACTIVE
-    assert cob.lines_of(DUE + 2 * DAY) == []  # no longer frozen, reviewed already
-    again = cob.close_lines.close(["u1"], DUE + DAY, "2030-02-12T00:00:00.000Z")  # a re-run
-    assert (again.linesThawed, again.linesReviewed) == (0, 0)
+    # that night's close has no frozen line left to serve, and a late re-run of the due
+    # date's lines (served as of the morning the cure was booked) thaws nothing twice
+    assert cob.lines_of(DUE + DAY) == []
+    cob.night(DUE + DAY)
+    assert cob.lines_night(DUE + DAY).linesThawed == 0
+    again = cob.close_lines.close(["u1"], DUE, "2030-02-12T00:00:00.000Z")
+    assert (again.linesThawed, again.linesFrozen) == (0, 0)
+    assert cob.lines.get_line("u1").status == LINE_ACTIVE
     kinds = [c.kind for c in cob.lines.history("u1", 50, None).items]
     assert kinds.count("STATUS") == 2  # frozen once, thawed once
     changes = [c for c in cob.lines.history("u1", 50, None).items if c.kind == "STATUS"]
-    # dated by the business day they take effect: the first day overdue, the day after the cure
+    # dated by the business day they take effect: the first day overdue, the cure's day
     assert [(c.status, c.on) for c in changes] == [
-        ("ACTIVE", DUE + 2 * DAY),
+        ("ACTIVE", DUE + DAY),
         ("FROZEN", DUE + DAY),
     ]
     assert cob.books_ok()

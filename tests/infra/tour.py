@@ -272,12 +272,12 @@ def _close_of_business(cloud: RemoteCloud, user: str) -> None:
     """Nights of the close of business, each started as the schedule starts it (Start Close Of
     Business with the schedule's time) on the business clock, over the tour's loans: the night
     before the first due date (its debit finds the card empty), the due date's (overdue, the
-    line frozen), a cure paid in and the next night's (thawed), the night before the next
-    review (late once: the limit cut, the borrower told), the first of the month after it (the
-    month's bureau file caught up, none there yet), and one past 180 days overdue (written
-    off). Record Failure is invoked as the machine's Catch invokes it, on a day that closed
-    (its refused write is the same as on a failed one); the 06:00 deadline's check on a day
-    closed and on one never run."""
+    line frozen), a cure paid in (the last repayment reopens the line) and the next night's,
+    the night before the next review (late once: the limit cut, the borrower told), the first
+    of the month after it (the month's bureau file caught up, none there yet), and one past 180
+    days overdue (written off). Record Failure is invoked as the machine's Catch invokes it,
+    on a day that closed (its refused write is the same as on a failed one); the 06:00
+    deadline's check on a day closed and on one never run."""
     bank = Bank.over(table(cloud))
     loans = cloud.call("GET", "/v1/loans", user).json()["loans"]
     # _money leaves one loan open, or more when the bank took more draws than it needed
@@ -296,9 +296,9 @@ def _close_of_business(cloud: RemoteCloud, user: str) -> None:
         # to principal (the loan stays open for the nights below).
         penalty = yuan_to_fen(view["outstanding"]["penalty"])
         _repay(cloud, user, loan_id, penalty + yuan_to_fen(view["schedule"][0]["total"]) + 100)
-    _close_night(cloud, due + dt.timedelta(days=1))
     line = cloud.call("GET", "/v1/credit-line", user).json()
-    assert line["status"] == "ACTIVE", line
+    assert line["status"] == "ACTIVE", line  # reopened by the repayment that cured the last
+    _close_night(cloud, due + dt.timedelta(days=1))
     review = dt.date.fromisoformat(
         cloud.call("GET", "/v1/credit-line", user).json()["nextReviewDate"]
     )

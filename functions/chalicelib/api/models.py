@@ -320,7 +320,8 @@ class CreditLineOut(Strict):
     grade: str
     status: LineStatus = Field(
         description="FROZEN while a loan is overdue (draws are refused: 409 LINE_FROZEN); "
-        "ACTIVE again at the close of business after what is due is repaid"
+        "ACTIVE again once what is due is repaid: when the repayment is booked (at the "
+        "latest, at that night's close of business)"
     )
     statusReason: str | None = Field(
         default=None, description="Why the line is FROZEN or CLOSED; null when ACTIVE"

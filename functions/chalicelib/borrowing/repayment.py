@@ -13,6 +13,7 @@ safe under retries and moves money at most once (rail key `collect:{repaymentId}
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -30,7 +31,9 @@ from ..errors import (
     PostingContention,
     Unprocessable,
 )
-from ..lines.port import CreditLines
+from ..lines.freeze import LINE_FROZEN
+from ..lines.port import CreditLine, CreditLines
+from ..lines.servicing import reopen_if_cured
 from ..loans.port import DISBURSED, REPAYABLE, LoanRecord, Loans
 from ..loans.standing import standing_on
 from ..money.collections import is_auto_debit, next_retry_day
@@ -41,6 +44,8 @@ from ..rail.port import DECLINED, SETTLED, Rail
 from .bank import account_ref, collect_key, settled, transfer_once
 from .handoffs import Ended, Notified, Posted, RepaymentState, RepaymentTerms, Transfer
 from .requests.port import FAILED, STUCK, SUCCEEDED, MoneyRequests
+
+log = logging.getLogger(__name__)
 
 ADMIT_ATTEMPTS = 8
 POST_ATTEMPTS = 12  # then PostingContention, which the ASL retries with backoff
@@ -196,17 +201,38 @@ class RepaymentSteps:
         )
 
     def restore_line(self, state: RepaymentState) -> Ended:
-        """Give repaid principal back to the revolving line, then end the request SUCCEEDED.
-        Idempotent on the repayment id."""
+        """Give repaid principal back to the revolving line and reopen a frozen line the
+        repayment cured (`reopen_if_cured`), then end the request SUCCEEDED. Idempotent on the
+        repayment id."""
         if state.posted is None:
             raise Conflict(f"repayment {state.repaymentId} is not posted")
+        t = _terms(state)
+        line = None
         if state.posted.principalFen:
-            user_id = _terms(state).userId
-            self.lines.restore(user_id, state.posted.principalFen, state.repaymentId, state.loanId)
+            line = self.lines.restore(
+                t.userId, state.posted.principalFen, state.repaymentId, state.loanId
+            )
+        self._reopen_if_cured(state.loanId, t, line)
         r = self.requests.end_repayment(
             state.loanId, state.repaymentId, SUCCEEDED, None, self.now()
         )
         return Ended(status=r.status, failure=r.failure)
+
+    def _reopen_if_cured(self, loan_id: str, t: RepaymentTerms, line: CreditLine | None) -> None:
+        line = line if line is not None else self.lines.get_line(t.userId)
+        if line is None or line.status != LINE_FROZEN:
+            return  # the common case: nothing more read
+        # The repaid loan read consistently (the user index may not show this posting yet on
+        # AWS), the borrower's other loans by the index.
+        loan = self.loans.get(loan_id)
+        others = [r for r in self.loans.for_user(t.userId) if r.loan_id != loan_id]
+        day = posting_day(loan, date.fromisoformat(t.on))
+        try:
+            reopen_if_cured(self.lines, line, [loan, *others], day, self.now())
+        except Conflict:
+            # The line kept moving under the thaw: the repayment is booked all the same, and
+            # tonight's close thaws the line from the loans as they stand.
+            log.warning("line of user %s not reopened after loan %s's repayment", t.userId, loan_id)
 
     def record_failure(self, state: RepaymentState) -> Ended:
         """FAILED when no money was taken, and its reservation released; STUCK (an operator

@@ -62,9 +62,10 @@ class BorrowingService:
         if line is None:
             raise Conflict("no credit line yet: accept an offer first")
         # Two checks, on purpose. The line's own status is what the close of business set
-        # (LineServicing): FROZEN stays until a close sees nothing overdue, and the Reserve
-        # Line step refuses a line that is not ACTIVE anyway, so it is refused here first with
-        # the reason the close recorded. The live standing of the loans catches what no close
+        # (LineServicing): FROZEN stays until a repayment cures the last overdue loan (its
+        # Restore Line step) or a close sees nothing overdue, and the Reserve Line step
+        # refuses a line that is not ACTIVE anyway, so it is refused here first with the
+        # reason the close recorded. The live standing of the loans catches what no close
         # has seen yet: an installment unpaid at midnight is overdue this morning, before
         # tonight's close freezes the line.
         today = self.today()
@@ -72,7 +73,8 @@ class BorrowingService:
             raise Conflict(
                 "your credit line is frozen: "
                 + (line.status_reason or "a loan is overdue.")
-                + " It reopens at the close of business after what is due is repaid.",
+                + " A repayment of what is due reopens it when it is booked (at the latest, at"
+                " that night's close of business).",
                 reason="LINE_FROZEN",
             )
         effect = line_effect(

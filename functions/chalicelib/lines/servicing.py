@@ -67,6 +67,32 @@ def status_change_id(user_id: str, day: date, status: str) -> str:
     return f"line-{status}-{user_id}-{day:%Y%m%d}"
 
 
+def standings(records: Iterable[LoanRecord], day: date) -> list[LoanStatus]:
+    """Where each of the borrower's loans stands on `day`, as the line sees it."""
+    return [
+        LoanStatus(r.loan_id, st.status, st.dpd)
+        for r in records
+        if (st := standing_on(r, day)) is not None
+    ]
+
+
+def reopen_if_cured(
+    lines: CreditLines, line: CreditLine, records: Iterable[LoanRecord], day: date, at: str
+) -> bool:
+    """Thaw a FROZEN line whose borrower has nothing overdue on `day` any more: a repayment
+    that cures the last overdue loan reopens the line when it is booked, not at the next close
+    (a borrower who has paid wants to draw now, and the close that would see the cure races
+    the morning's auto-debits). Never freezes: that is the close's, from the night's standing.
+    The change id is the close's for that day, so the two cannot both thaw the line. True when
+    this call thawed it."""
+    if line.status != LINE_FROZEN:
+        return False
+    if line_effect(line.status, standings(records, day)).status != LINE_ACTIVE:
+        return False
+    change_id = status_change_id(line.user_id, day, LINE_ACTIVE)
+    return lines.set_status(line.user_id, LINE_ACTIVE, THAWED_TEXT, at, change_id, on=day)
+
+
 @dataclass(frozen=True)
 class LineOutcome:
     """What one line's close did (ids, codes and fen only: it goes into the COB's output)."""
@@ -144,12 +170,7 @@ class LineServicing:
             raise NotFound(f"user {user_id} has no credit line")
         before = line
         records = self.loans.for_user(user_id)
-        standings = [
-            LoanStatus(r.loan_id, st.status, st.dpd)
-            for r in records
-            if (st := standing_on(r, day)) is not None
-        ]
-        effect = line_effect(line.status, standings)
+        effect = line_effect(line.status, standings(records, day))
         codes: list[str] = list(effect.reason_codes) if effect.status == LINE_FROZEN else []
         frozen = thawed = False
         if effect.changed:
