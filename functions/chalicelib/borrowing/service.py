@@ -18,10 +18,10 @@ from typing import Any
 from ..amounts import fen_to_yuan
 from ..clock import iso, utcnow
 from ..errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable, Unprocessable
-from ..lines.freeze import LINE_ACTIVE, LINE_FROZEN, LoanStatus, line_effect
+from ..lines.freeze import LINE_ACTIVE, LINE_FROZEN, line_effect
 from ..lines.port import CreditLines
+from ..lines.servicing import standings
 from ..loans.port import REPAYABLE, LoanRecord, Loans
-from ..loans.standing import standing_on
 from ..money.servicing import position
 from ..workflows.port import Workflows
 from .repayment import admit
@@ -77,14 +77,7 @@ class BorrowingService:
                 " that night's close of business).",
                 reason="LINE_FROZEN",
             )
-        effect = line_effect(
-            line.status,
-            (
-                LoanStatus(loan.loan_id, st.status, st.dpd)
-                for loan in self.loans.for_user(user_id)
-                if (st := standing_on(loan, today)) is not None
-            ),
-        )
+        effect = line_effect(line.status, standings(self.loans.for_user(user_id), today))
         if effect.status == LINE_FROZEN:
             raise Conflict(
                 "your credit line is frozen: " + " ".join(r.text for r in effect.reasons),
