@@ -6,11 +6,14 @@ the engine, named by the date), the morning's auto-debits run on the repayment w
 Draw, spend it, miss the first installment (the card is empty), age overdue with penalty, the
 line frozen, pay half in (a partial debit), pay the rest in (the retry cures it), the line
 thaws, pay everything off: no loan left for the close of business. The clock is `set` across
-the quiet weeks so the journey is a dozen nights, not a hundred.
+the quiet weeks so the journey is a dozen nights, not a hundred. Then borrowers who repay
+while a night closes: the repayments and the night's lines race to reopen the same lines.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -175,3 +178,67 @@ def test_miss_age_freeze_deposit_collect_cure_thaw_and_pay_off(
     # and the functions ran where the local cloud was told to run them
     processes = int(cloud.info.get("lambdaProcesses", 0))
     assert (runtimes(cloud) > 0) == (processes > 0) and runtimes(cloud) <= processes
+
+
+def test_repayments_that_cure_while_the_night_closes_reopen_each_line_once(
+    cli: RemoteCloud, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Restore Line's reopening and the night's Close Lines race for the same line under the
+    same change id (the business date moves on as the night starts, and both serve that day):
+    whichever comes first, each line is thawed exactly once and the books stay clean."""
+    cloud, users = cli, [f"wf-race-{i}" for i in range(3)]
+    # GIVEN three borrowers whose first installment went unpaid: overdue, their lines frozen
+    loans: dict[str, str] = {}
+    for user in users:
+        open_line(cloud, user, 1_000_000)
+        r = draw(cloud, user, "600.00")
+        loans[user] = r.json()["loanId"]
+        assert wait(cloud, user, f"/v1/loans/{loans[user]}")["status"] == "ACTIVE"
+        run(capsys, "bank", "withdraw", user, "600")
+    first = loan(cloud, users[0], loans[users[0]])["contract"]["firstDueDate"]
+    run(capsys, "clock", "set", first)
+    run(capsys, "clock", "advance", "1")  # the due date's night; the D+1 retry finds no money
+    owed: dict[str, str] = {}
+    for user in users:
+        view = loan(cloud, user, loans[user])
+        assert view["status"] == "OVERDUE", view
+        assert cloud.call("GET", "/v1/credit-line", user).json()["status"] == "FROZEN"
+        # what is due and ¥5 more (a day's penalty and interest more if booked after midnight)
+        fen = yuan_to_fen(view["outstanding"]["penalty"]) + yuan_to_fen(
+            view["schedule"][0]["total"]
+        )
+        owed[user] = f"{(fen + 500) / 100:.2f}"
+        run(capsys, "bank", "deposit", user, owed[user])
+
+    # WHEN the next night closes (its lines' Map serves the frozen lines) while they repay
+    outcomes: dict[str, Any] = {}
+
+    def night() -> None:
+        outcomes["night"] = lending(["clock", "advance", "1"])
+
+    def repay(user: str, delay: float) -> None:
+        time.sleep(delay)
+        r = post(cloud, f"/v1/loans/{loans[user]}/repayments", user, {"amount": owed[user]})
+        assert r.status_code == 202, r.text
+        path = f"/v1/loans/{loans[user]}/repayments/{r.json()['repaymentId']}"
+        outcomes[user] = wait(cloud, user, path)["status"]
+
+    threads = [threading.Thread(target=night)] + [
+        threading.Thread(target=repay, args=(user, 0.15 * i)) for i, user in enumerate(users)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    capsys.readouterr()
+
+    # THEN every repayment went through, every loan is cured, every line thawed exactly once
+    assert outcomes == {"night": 0, **dict.fromkeys(users, "SUCCEEDED")}, outcomes
+    for user in users:
+        view = loan(cloud, user, loans[user])
+        assert (view["status"], view["daysPastDue"]) == ("ACTIVE", 0), view
+        line = cloud.call("GET", "/v1/credit-line", user).json()
+        changes = [c["status"] for c in line["history"] if c["kind"] == "STATUS"]
+        assert (line["status"], changes) == ("ACTIVE", ["ACTIVE", "FROZEN"]), line
+    assert books_clean(cloud)
+    assert draw(cloud, users[0], "100.00").status_code == 202
