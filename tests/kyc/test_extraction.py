@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from chalicelib.kyc.fields import ExtractedFields, extract_fields
 from chalicelib.kyc.idnumber import make_id_number
 from chalicelib.kyc.memory import line
@@ -60,6 +62,37 @@ def test_labels_fused_with_values_and_spaced_labels() -> None:
     assert fields.birth_date == dt.date(1995, 12, 31)
     assert fields.address == "北京市朝阳区建国路8号"
     assert fields.id_number == ID
+
+
+@pytest.mark.parametrize(
+    "name_row,address_row,name,address",
+    [
+        # RapidOCR read two test cards' name rows so (the card prints nothing between)
+        ("姓名:许英志", "住址：北京市朝阳区建国路8号", "许英志", "北京市朝阳区建国路8号"),
+        ("姓名1杨军华", "住址1北京市", "杨军华", "北京市"),
+        ("姓名 . 张三", "住址·浙江省杭州市", "张三", "浙江省杭州市"),
+        ("姓名:阿依古丽·买买提", "住址北京市", "阿依古丽·买买提", "北京市"),  # the dot inside stays
+    ],
+)
+def test_a_separator_misread_between_label_and_value_is_not_part_of_the_value(
+    name_row: str, address_row: str, name: str, address: str
+) -> None:
+    fields = extract_fields([line(name_row, 80, 70), line(address_row, 80, 306)])
+    assert (fields.name, fields.address) == (name, address)
+
+
+def test_what_ocr_read_in_the_gap_fused_to_the_label_box_is_not_the_value() -> None:
+    # RapidOCR's boxes for three test cards' name rows: the label's box took the gap, misread
+    for label_box, conf in (("姓名：", 0.814), ("姓名1", 0.813), ("姓名日", 0.824)):
+        fields = extract_fields(
+            [line(label_box, 103, 85, confidence=conf), line("田梅", 186, 87, confidence=0.99)]
+        )
+        assert (fields.name, fields.name_confidence) == ("田梅", 0.99)
+    # a label split over two boxes, and a label and value in one box, read as before
+    assert extract_fields(
+        [line("姓", 80, 70), line("名", 120, 70), line("张三", 205, 70)]
+    ).name == ("张三")
+    assert extract_fields([line("姓名张三", 80, 70)]).name == "张三"
 
 
 def test_ocr_confusions_in_the_id_number_are_repaired() -> None:

@@ -155,8 +155,23 @@ def _find_id_number(rows: Sequence[_Row]) -> tuple[str | None, float]:
     return fallback
 
 
-def _value_after(label: re.Pattern[str], row: _Row) -> str:
-    return label.sub("", row.text, count=1)
+def _value_after(label: re.Pattern[str], row: _Row) -> tuple[str, float]:
+    """The row's text after its label, and how sure OCR was of it, without what OCR read in
+    the gap between them. The card prints nothing there, but RapidOCR has read it as '：', '1'
+    and '日' (seen on the test cards), fused to the label's box while the value had boxes of
+    its own: then the value is those boxes alone, at their confidence. Whatever the boxes, a
+    name or an address never begins with anything but a letter."""
+    first, rest = clean_text(row.parts[0].text), row.parts[1:]
+    m = label.match(first)
+    if m and rest and m.end() < len(first):
+        value = "".join(clean_text(p.text) for p in rest)
+        confidence = min(p.confidence for p in rest)
+    else:
+        value, confidence = label.sub("", row.text, count=1), row.confidence
+    start = 0
+    while start < len(value) and not value[start].isalpha():
+        start += 1
+    return value[start:], confidence
 
 
 def extract_fields(lines: Sequence[OcrLine]) -> ExtractedFields:
@@ -180,9 +195,9 @@ def extract_fields(lines: Sequence[OcrLine]) -> ExtractedFields:
                 continue
             address_label_left = None
         if name is None and _NAME.match(text):
-            value = _value_after(_NAME, row)
+            value, confidence = _value_after(_NAME, row)
             if value:
-                name, name_conf = value, row.confidence
+                name, name_conf = value, confidence
             continue
         if sex is None and (m := _SEX.search(text)):
             sex = m.group(1)
@@ -192,7 +207,7 @@ def extract_fields(lines: Sequence[OcrLine]) -> ExtractedFields:
             birth = _date(*m.groups())
         if not address_parts and address_label_left is None and _ADDRESS.match(text):
             address_label_left = row.left
-            if first := _value_after(_ADDRESS, row):
+            if first := _value_after(_ADDRESS, row)[0]:
                 address_parts.append(first)
             continue
         if valid_until is None and not long_term and (m := _VALIDITY.search(text)):
